@@ -1,0 +1,31 @@
+-- Accounts and the sessions behind every token.
+-- Ids are UUID strings; times are UTC timestamps without zone (diesel Timestamp).
+CREATE TABLE users (
+    id            TEXT PRIMARY KEY NOT NULL,
+    -- Unique without regard to case: "Alice" and "alice" are the same person.
+    username      TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    email         TEXT UNIQUE COLLATE NOCASE,
+    phone         TEXT UNIQUE,
+    password_hash TEXT NOT NULL,
+    role          TEXT NOT NULL DEFAULT 'user' CHECK (role IN ('user', 'admin')),
+    state         TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('active', 'disabled')),
+    quota         BIGINT NOT NULL CHECK (quota >= 0),
+    storage_used  BIGINT NOT NULL DEFAULT 0 CHECK (storage_used >= 0),
+    created_at    TIMESTAMP NOT NULL,
+    last_login_at TIMESTAMP
+);
+
+CREATE TABLE sessions (
+    id             TEXT PRIMARY KEY NOT NULL,
+    user_id        TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    client         TEXT NOT NULL CHECK (client IN ('web', 'app', 'api')),
+    created_at     TIMESTAMP NOT NULL,
+    last_used_at   TIMESTAMP NOT NULL,
+    expires_at     TIMESTAMP NOT NULL,
+    revoked_at     TIMESTAMP,
+    revoked_reason TEXT,
+    user_agent     TEXT,
+    ip             TEXT
+);
+
+CREATE INDEX sessions_user_id ON sessions (user_id);

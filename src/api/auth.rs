@@ -1,0 +1,123 @@
+//! `/api/v1/auth/*`: register, login, logout, logout everywhere.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::api::views::TokenView;
+use crate::auth::extractors::{CurrentUser, origin};
+use crate::auth::sessions::EndReason;
+use crate::auth::tokens::ClientKind;
+use crate::db;
+use crate::db::models::sessions;
+use crate::error::{AppError, FieldErrors};
+use crate::state::AppState;
+use crate::users::{self, LoginInput, RegisterInput};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/auth/register", web::post().to(register))
+        .route("/auth/login", web::post().to(login))
+        .route("/auth/logout", web::post().to(logout))
+        .route("/auth/logout-all", web::post().to(logout_all));
+}
+
+#[derive(Deserialize)]
+struct RegisterBody {
+    username: Option<String>,
+    password: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    client: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LoginBody {
+    login: Option<String>,
+    username: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    password: Option<String>,
+    client: Option<String>,
+}
+
+fn client(raw: Option<&str>, errors: &mut FieldErrors) -> ClientKind {
+    match raw {
+        None => ClientKind::Api,
+        Some(c) => ClientKind::parse(c).unwrap_or_else(|| {
+            errors.add("client", "must be one of web, app, api");
+            ClientKind::Api
+        }),
+    }
+}
+
+fn required(value: Option<String>, field: &'static str, errors: &mut FieldErrors) -> String {
+    match value {
+        Some(v) if !v.is_empty() => v,
+        _ => {
+            errors.add(field, "is required");
+            String::new()
+        }
+    }
+}
+
+/// `POST /api/v1/auth/register`: create an account and log it in (201).
+async fn register(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<RegisterBody>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let mut errors = FieldErrors::default();
+    let client = client(body.client.as_deref(), &mut errors);
+    let input = RegisterInput {
+        username: required(body.username, "username", &mut errors),
+        password: required(body.password, "password", &mut errors),
+        email: body.email,
+        phone: body.phone,
+    };
+    errors.into_result()?;
+    let started = users::register(state.into_inner(), input, client, origin(&req)).await?;
+    Ok(HttpResponse::Created().json(TokenView::new(started)))
+}
+
+/// `POST /api/v1/auth/login`: `login` (or `username`/`email`/`phone`) and `password` → token.
+async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<LoginBody>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let mut errors = FieldErrors::default();
+    let client = client(body.client.as_deref(), &mut errors);
+    let login = [body.login, body.username, body.email, body.phone].into_iter().flatten().find(|v| !v.trim().is_empty());
+    let input = LoginInput {
+        login: required(login, "login", &mut errors),
+        password: required(body.password, "password", &mut errors),
+        client,
+    };
+    errors.into_result()?;
+    let started = users::login(state.into_inner(), input, origin(&req)).await?;
+    Ok(HttpResponse::Ok().json(TokenView::new(started)))
+}
+
+/// `POST /api/v1/auth/logout`: end this session (204).
+async fn logout(state: web::Data<AppState>, me: CurrentUser) -> Result<HttpResponse, AppError> {
+    let now = Utc::now().naive_utc();
+    db::run(&state.db, move |conn| {
+        sessions::revoke(conn, &me.user.id, &me.session.id, EndReason::Logout.as_str(), now)?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `POST /api/v1/auth/logout-all`: end every session of this user, this one included (204).
+async fn logout_all(state: web::Data<AppState>, me: CurrentUser) -> Result<HttpResponse, AppError> {
+    let now = Utc::now().naive_utc();
+    db::run(&state.db, move |conn| {
+        sessions::revoke_all(conn, &me.user.id, None, None, EndReason::LogoutAll.as_str(), now)?;
+        Ok(())
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

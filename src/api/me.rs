@@ -1,0 +1,51 @@
+//! `/api/v1/me`: the caller's profile and password.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::api::views::UserView;
+use crate::auth::extractors::CurrentUser;
+use crate::error::{AppError, FieldErrors};
+use crate::state::AppState;
+use crate::users;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/me", web::get().to(me)).route("/me/password", web::put().to(change_password));
+}
+
+/// `GET /api/v1/me`: the caller's account.
+async fn me(me: CurrentUser) -> web::Json<UserView> {
+    web::Json(UserView::from(&me.user))
+}
+
+#[derive(Deserialize)]
+struct PasswordBody {
+    current_password: Option<String>,
+    new_password: Option<String>,
+}
+
+/// `PUT /api/v1/me/password`: change the password; the user's other sessions end (204).
+async fn change_password(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    body: web::Json<PasswordBody>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let mut errors = FieldErrors::default();
+    if body.current_password.as_deref().is_none_or(str::is_empty) {
+        errors.add("current_password", "is required");
+    }
+    if body.new_password.as_deref().is_none_or(str::is_empty) {
+        errors.add("new_password", "is required");
+    }
+    errors.into_result()?;
+    users::change_password(
+        state.into_inner(),
+        &me.user.id,
+        &me.session.id,
+        body.current_password.unwrap_or_default(),
+        body.new_password.unwrap_or_default(),
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

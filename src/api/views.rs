@@ -1,0 +1,97 @@
+//! JSON shapes of the API (field names are the contract in DESIGN.md: add, never rename).
+
+use serde::Serialize;
+
+use crate::auth::sessions::Started;
+use crate::auth::tokens::rfc3339;
+use crate::db::models::sessions::Session;
+use crate::db::models::users::{Role, User, UserState};
+
+#[derive(Serialize)]
+pub struct UserView {
+    pub id: String,
+    pub username: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub role: Role,
+    pub state: UserState,
+    pub created_at: String,
+    pub last_login_at: Option<String>,
+    pub storage_used: i64,
+    pub quota: i64,
+}
+
+impl From<&User> for UserView {
+    fn from(u: &User) -> Self {
+        UserView {
+            id: u.id.to_string(),
+            username: u.username.clone(),
+            email: u.email.clone(),
+            phone: u.phone.clone(),
+            role: u.role(),
+            state: u.state(),
+            created_at: rfc3339(u.created_at),
+            last_login_at: u.last_login_at.map(rfc3339),
+            storage_used: u.storage_used,
+            quota: u.quota,
+        }
+    }
+}
+
+/// The answer to register and login.
+#[derive(Serialize)]
+pub struct TokenView {
+    pub token: String,
+    pub token_type: &'static str,
+    pub expires_at: String,
+    pub session_id: String,
+    pub client: &'static str,
+    pub scope: String,
+    pub user: UserView,
+}
+
+impl TokenView {
+    pub fn new(started: Started) -> Self {
+        TokenView {
+            expires_at: rfc3339(started.session.expires_at),
+            session_id: started.session.id.to_string(),
+            client: started.claims.cli.as_str(),
+            scope: started.claims.scope,
+            token: started.token,
+            token_type: "Bearer",
+            user: UserView::from(&started.user),
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct SessionView {
+    pub id: String,
+    pub client: String,
+    pub created_at: String,
+    pub last_used_at: String,
+    pub expires_at: String,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    pub current: bool,
+}
+
+impl SessionView {
+    pub fn new(s: &Session, current: bool) -> Self {
+        SessionView {
+            id: s.id.to_string(),
+            client: s.client.clone(),
+            created_at: rfc3339(s.created_at),
+            last_used_at: rfc3339(s.last_used_at),
+            expires_at: rfc3339(s.expires_at),
+            user_agent: s.user_agent.clone(),
+            ip: s.ip.clone(),
+            current,
+        }
+    }
+}
+
+#[derive(Serialize)]
+pub struct Items<T> {
+    pub items: Vec<T>,
+}

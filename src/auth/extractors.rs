@@ -1,0 +1,159 @@
+//! Who is calling: the extractors that put authentication in a handler's signature.
+//!
+//! - [`CurrentUser`]: JSON API. Reads the token from `Authorization: Bearer`, HTTP Basic (the
+//!   token as user name), the legacy `token` and `z-token` headers, then the session cookie.
+//!   A cookie-authenticated unsafe request also needs the `X-CSRF-Token` header.
+//! - [`AdminUser`]: a `CurrentUser` with the admin role and scope; anyone else gets 404.
+//! - Pages use `web::PageUser`, which reads the cookie only (see [`authenticate`]).
+//!
+//! Every extractor checks the session behind the token on every request, so logout,
+//! revocation and disabling take effect at once.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::http::header::AUTHORIZATION;
+use actix_web::{FromRequest, HttpRequest, web};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use chrono::Utc;
+
+use crate::auth::csrf;
+use crate::auth::sessions::{self, Origin};
+use crate::auth::tokens::AccessClaims;
+use crate::db;
+use crate::db::models::sessions::Session;
+use crate::db::models::users::{Role, User};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// The cookie that carries a browser's access token.
+pub const SESSION_COOKIE: &str = "homedisk_session";
+
+/// An authenticated caller: the user, the live session and the token's claims.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub user: User,
+    pub session: Session,
+    pub claims: AccessClaims,
+}
+
+impl CurrentUser {
+    pub fn require_scope(&self, scope: &'static str) -> Result<(), AppError> {
+        if self.claims.has_scope(scope) { Ok(()) } else { Err(AppError::ScopeInsufficient(scope)) }
+    }
+}
+
+/// The caller must be an admin, with a token carrying the `admin` scope. For anyone else
+/// the admin area does not exist (404), so it cannot be probed.
+#[derive(Debug, Clone)]
+pub struct AdminUser(pub CurrentUser);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Source {
+    Header,
+    Cookie,
+}
+
+/// The app state, or an internal error if the app was built without it.
+pub fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| AppError::internal("AppState missing"))
+}
+
+/// Where the request came from, for the session list.
+pub fn origin(req: &HttpRequest) -> Origin {
+    Origin {
+        user_agent: req
+            .headers()
+            .get(actix_web::http::header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        ip: client_ip(req),
+    }
+}
+
+/// The peer address. Forwarded headers are not trusted: anyone can send them.
+pub fn client_ip(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
+}
+
+/// The token from the headers the API accepts, then the cookie.
+fn api_token(req: &HttpRequest) -> Result<Option<(String, Source)>, AppError> {
+    let headers = req.headers();
+    if let Some(value) = headers.get(AUTHORIZATION) {
+        let value = value.to_str().map_err(|_| AppError::TokenInvalid)?.trim();
+        let (scheme, rest) = value.split_once(' ').unwrap_or((value, ""));
+        let token = if scheme.eq_ignore_ascii_case("bearer") {
+            rest.trim().to_owned()
+        } else if scheme.eq_ignore_ascii_case("basic") {
+            // HTTP Basic with the token as the user name (the password is ignored).
+            let decoded = STANDARD.decode(rest.trim()).map_err(|_| AppError::TokenInvalid)?;
+            let text = String::from_utf8(decoded).map_err(|_| AppError::TokenInvalid)?;
+            text.split_once(':').map_or(text.as_str(), |(user, _)| user).to_owned()
+        } else {
+            return Err(AppError::TokenInvalid);
+        };
+        return Ok(Some((token, Source::Header)));
+    }
+    for name in ["token", "z-token"] {
+        if let Some(value) = headers.get(name) {
+            let token = value.to_str().map_err(|_| AppError::TokenInvalid)?.trim().to_owned();
+            return Ok(Some((token, Source::Header)));
+        }
+    }
+    Ok(cookie_token(req).map(|t| (t, Source::Cookie)))
+}
+
+/// The access token from the session cookie, if any.
+pub fn cookie_token(req: &HttpRequest) -> Option<String> {
+    req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).filter(|v| !v.is_empty())
+}
+
+/// Verifies `token` and checks its session and user in the database.
+pub async fn authenticate(state: &AppState, token: &str) -> Result<CurrentUser, AppError> {
+    let claims = state.keys.verify_access(token)?;
+    let now = Utc::now().naive_utc();
+    let checked = claims.clone();
+    let (session, user) = db::run(&state.db, move |conn| sessions::check(conn, &checked, now)).await?;
+    Ok(CurrentUser { user, session, claims })
+}
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = app_state(&req)?;
+            let (token, source) = api_token(&req)?.ok_or(AppError::TokenMissing)?;
+            let current = authenticate(&state, &token).await?;
+            if source == Source::Cookie && !req.method().is_safe() {
+                let presented = req.headers().get(csrf::HEADER).and_then(|v| v.to_str().ok());
+                let binding = current.session.id.as_str();
+                if !presented.is_some_and(|p| csrf::verify(&state.keys, binding, p)) {
+                    return Err(AppError::CsrfFailed);
+                }
+            }
+            Ok(current)
+        })
+    }
+}
+
+impl FromRequest for AdminUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let current = CurrentUser::from_request(req, payload);
+        Box::pin(async move {
+            let current = current.await?;
+            if current.user.role() != Role::Admin {
+                return Err(AppError::NotFound);
+            }
+            current.require_scope("admin")?;
+            Ok(AdminUser(current))
+        })
+    }
+}

@@ -1,0 +1,9 @@
+//! Authentication: passwords, tokens, sessions, CSRF, login rate limits, and the extractors
+//! that bring them to handlers.
+
+pub mod csrf;
+pub mod extractors;
+pub mod password;
+pub mod rate_limit;
+pub mod sessions;
+pub mod tokens;

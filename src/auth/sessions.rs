@@ -1,0 +1,180 @@
+//! Sessions: starting one at login, checking the one behind a token on every request, and
+//! ending them (logout, logout everywhere, revoke, password change, single-session mode).
+//!
+//! Plain functions over a connection: no HTTP here.
+
+use chrono::{Duration, NaiveDateTime};
+
+use crate::auth::tokens::{AccessClaims, ClientKind, Keys, access_claims};
+use crate::config::Config;
+use crate::db::DbConn;
+use crate::db::ids::SessionId;
+use crate::db::models::sessions::{self, NewSession, Session};
+use crate::db::models::users::{self, Role, User, UserState};
+use crate::error::AppError;
+
+/// Why a session ended; stored in `sessions.revoked_reason` and told to the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EndReason {
+    Logout,
+    LogoutAll,
+    PasswordChanged,
+    Revoked,
+    SignedInElsewhere,
+    Admin,
+}
+
+impl EndReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EndReason::Logout => "logout",
+            EndReason::LogoutAll => "logout_all",
+            EndReason::PasswordChanged => "password_changed",
+            EndReason::Revoked => "revoked",
+            EndReason::SignedInElsewhere => "signed_in_elsewhere",
+            EndReason::Admin => "admin",
+        }
+    }
+
+    /// What the person holding a token of that session is told.
+    pub fn message(stored: Option<&str>) -> &'static str {
+        match stored {
+            Some("logout") => "this session was logged out; log in again",
+            Some("logout_all") => "you logged out on all devices; log in again",
+            Some("password_changed") => "your password was changed; log in again",
+            Some("revoked") => "this session was revoked; log in again",
+            Some("signed_in_elsewhere") => {
+                "you were signed out because you signed in elsewhere; log in again"
+            }
+            Some("admin") => "an administrator ended this session; log in again",
+            _ => "this session has ended; log in again",
+        }
+    }
+}
+
+/// The scopes a user's tokens carry.
+pub fn scopes_for(user: &User) -> String {
+    match user.role() {
+        Role::Admin => "files:read files:write admin".into(),
+        Role::User => "files:read files:write".into(),
+    }
+}
+
+/// Session lifetime for a client type.
+pub fn lifetime(config: &Config, client: ClientKind) -> Duration {
+    let secs = match client {
+        ClientKind::Web => config.web_token_ttl_seconds,
+        ClientKind::App => config.app_token_ttl_seconds,
+        ClientKind::Api => config.api_token_ttl_seconds,
+    };
+    Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 2))
+}
+
+/// Where a login came from, stored with the session so the user can recognise it.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// A freshly started session and its token.
+pub struct Started {
+    pub user: User,
+    pub session: Session,
+    pub token: String,
+    pub claims: AccessClaims,
+}
+
+/// Starts a session for `user` (already authenticated) and signs its access token.
+/// In single-session mode the user's other sessions of this client type end first.
+pub fn start(
+    conn: &mut DbConn,
+    keys: &Keys,
+    config: &Config,
+    user: &User,
+    client: ClientKind,
+    origin: &Origin,
+    now: NaiveDateTime,
+) -> Result<Started, AppError> {
+    let id = SessionId::generate();
+    let expires_at = now + lifetime(config, client);
+    let session = conn.immediate_transaction(|conn| {
+        if config.single_session {
+            sessions::revoke_all(
+                conn,
+                &user.id,
+                None,
+                Some(client.as_str()),
+                EndReason::SignedInElsewhere.as_str(),
+                now,
+            )?;
+        }
+        users::touch_last_login(conn, &user.id, now)?;
+        sessions::insert(
+            conn,
+            &NewSession {
+                id: &id,
+                user_id: &user.id,
+                client: client.as_str(),
+                created_at: now,
+                last_used_at: now,
+                expires_at,
+                user_agent: origin.user_agent.as_deref().map(|s| truncate(s, 256)),
+                ip: origin.ip.as_deref(),
+            },
+        )
+    })?;
+    let claims = access_claims(&user.id, &id, client, scopes_for(user), now, expires_at);
+    let token = keys.sign(&claims)?;
+    let mut user = user.clone();
+    user.last_login_at = Some(now);
+    Ok(Started { user, session, token, claims })
+}
+
+/// Used time is written at most this often, so a busy client does not write on every request.
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+
+/// Checks the session a verified token names: it must exist, belong to the token's subject,
+/// be neither revoked nor expired, and its user must be active.
+pub fn check(
+    conn: &mut DbConn,
+    claims: &AccessClaims,
+    now: NaiveDateTime,
+) -> Result<(Session, User), AppError> {
+    let (session, user) = match sessions::find_with_user(conn, &claims.sid) {
+        Ok(found) => found,
+        Err(diesel::result::Error::NotFound) => {
+            return Err(AppError::TokenRevoked(EndReason::message(None).into()));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if session.user_id != claims.sub || session.client != claims.cli.as_str() {
+        return Err(AppError::TokenInvalid);
+    }
+    if session.revoked_at.is_some() {
+        return Err(AppError::TokenRevoked(
+            EndReason::message(session.revoked_reason.as_deref()).into(),
+        ));
+    }
+    if session.expires_at <= now {
+        return Err(AppError::TokenExpired);
+    }
+    if user.state() != UserState::Active {
+        return Err(AppError::UserDisabled);
+    }
+    if now - session.last_used_at >= TOUCH_EVERY {
+        sessions::touch(conn, &session.id, now)?;
+    }
+    Ok((session, user))
+}
+
+fn truncate(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}

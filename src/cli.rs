@@ -1,0 +1,139 @@
+//! The command line: `homedisk` serves; `homedisk admin create NAME` makes an admin account;
+//! `--help` lists the configuration variables.
+
+use std::io::BufRead;
+
+use chrono::Utc;
+
+use crate::auth::password;
+use crate::config::{Config, VARIABLES};
+use crate::startup::{self, StartupError};
+use crate::users::{self, RegisterInput};
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    Serve,
+    Help,
+    Version,
+    /// `admin create NAME [--email E] [--phone P] [--password-stdin]`
+    AdminCreate { username: String, email: Option<String>, phone: Option<String>, password_stdin: bool },
+}
+
+pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
+    let args: Vec<String> = args.into_iter().collect();
+    let words: Vec<&str> = args.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        [] | ["serve"] => Ok(Command::Serve),
+        ["-h" | "--help" | "help", ..] => Ok(Command::Help),
+        ["-V" | "--version"] => Ok(Command::Version),
+        ["admin", "create", name, rest @ ..] if !name.starts_with('-') => {
+            let (mut email, mut phone, mut password_stdin) = (None, None, false);
+            let mut rest = rest.iter();
+            while let Some(flag) = rest.next() {
+                match *flag {
+                    "--email" => email = Some(rest.next().ok_or("--email needs a value")?.to_string()),
+                    "--phone" => phone = Some(rest.next().ok_or("--phone needs a value")?.to_string()),
+                    "--password-stdin" => password_stdin = true,
+                    other => return Err(format!("unknown option `{other}` for `admin create`")),
+                }
+            }
+            Ok(Command::AdminCreate { username: name.to_string(), email, phone, password_stdin })
+        }
+        ["admin", ..] => Err("usage: homedisk admin create NAME [--email E] [--phone P] [--password-stdin]".into()),
+        [other, ..] => Err(format!("unknown command `{other}`")),
+    }
+}
+
+pub fn help() -> String {
+    let mut out = String::from(
+        "homedisk: a self-hosted personal disk\n\n\
+         USAGE:\n  \
+         homedisk                      serve the web app and the API\n  \
+         homedisk admin create NAME [--email E] [--phone P] [--password-stdin]\n                                \
+         create an administrator account (the password is read\n                                \
+         from stdin, or generated and printed once)\n  \
+         homedisk --help | --version\n\n\
+         CONFIGURATION (environment variables, also read from ./.env):\n",
+    );
+    for v in VARIABLES {
+        out.push_str(&format!("  {:<36} {}\n  {:<36} default: {}\n", v.name, v.meaning, "", v.default));
+    }
+    out
+}
+
+pub fn execute(command: Command, config: Config) -> Result<(), StartupError> {
+    match command {
+        Command::Serve => actix_web::rt::System::new().block_on(startup::run(config)),
+        Command::AdminCreate { username, email, phone, password_stdin } => {
+            admin_create(config, username, email, phone, password_stdin)
+        }
+        Command::Help | Command::Version => Ok(()),
+    }
+}
+
+fn admin_create(
+    config: Config,
+    username: String,
+    email: Option<String>,
+    phone: Option<String>,
+    password_stdin: bool,
+) -> Result<(), StartupError> {
+    let (password, generated) = if password_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| StartupError::Other(format!("cannot read the password from stdin: {e}")))?;
+        (line.trim_end_matches(['\r', '\n']).to_owned(), false)
+    } else {
+        (random_password(), true)
+    };
+    let account = users::validate_registration(&RegisterInput { username, password, email, phone })
+        .map_err(|e| StartupError::Other(e.to_string()))?;
+    let state = startup::build_state(config)?;
+    let mut conn = state.db.get().map_err(|e| StartupError::Other(e.to_string()))?;
+    let hash = password::hash(&account.password, state.config.bcrypt_cost).map_err(|e| StartupError::Other(e.to_string()))?;
+    let user = users::insert_account(&mut conn, &account, &hash, state.config.default_quota_bytes, true, Utc::now().naive_utc())
+        .map_err(|e| StartupError::Other(e.to_string()))?;
+    println!("created administrator `{}` (id {})", user.username, user.id);
+    if generated {
+        println!("password: {}\n(shown once; change it on the Account page)", account.password);
+    }
+    Ok(())
+}
+
+/// 20 characters from an unambiguous alphabet (about 110 bits).
+fn random_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0u8; 20];
+    // Without OS randomness nothing secure can be made; failing loudly is right.
+    getrandom::fill(&mut bytes).expect("the OS random number generator is unavailable");
+    bytes.iter().map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(args: &[&str]) -> Result<Command, String> {
+        parse(args.iter().map(|s| s.to_string()))
+    }
+
+    #[test]
+    fn commands_parse() {
+        assert_eq!(p(&[]), Ok(Command::Serve));
+        assert_eq!(p(&["--help"]), Ok(Command::Help));
+        assert_eq!(
+            p(&["admin", "create", "root", "--password-stdin"]),
+            Ok(Command::AdminCreate { username: "root".into(), email: None, phone: None, password_stdin: true })
+        );
+        assert!(p(&["admin", "create"]).is_err());
+        assert!(p(&["admin", "create", "root", "--bogus"]).is_err());
+        assert!(p(&["frobnicate"]).is_err());
+    }
+
+    #[test]
+    fn help_lists_every_variable() {
+        let h = help();
+        for v in VARIABLES {
+            assert!(h.contains(v.name), "{} missing from --help", v.name);
+        }
+    }
+}

@@ -1,0 +1,274 @@
+//! Typed configuration, read once at start-up from the environment (and `.env`, loaded by
+//! `main` through dotenvy).
+//!
+//! Every variable is listed in [`VARIABLES`], which feeds `homedisk --help`; the README and
+//! `.env.example` mirror it. [`Config::from_lookup`] takes the lookup as a function so tests
+//! build a config without touching the process environment. A bad value stops start-up with a
+//! [`ConfigError`] that names the variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use secrecy::SecretString;
+
+/// One documented environment variable: name, default, meaning.
+pub struct Variable {
+    pub name: &'static str,
+    pub default: &'static str,
+    pub meaning: &'static str,
+}
+
+/// Every variable homedisk reads, in the order `--help` prints them.
+#[rustfmt::skip]
+pub const VARIABLES: &[Variable] = &[
+    Variable { name: "HOMEDISK_BIND", default: "127.0.0.1:8080", meaning: "listen address (ip:port)" },
+    Variable { name: "HOMEDISK_DATA_DIR", default: "./data", meaning: "database, blobs, thumbnails, generated key" },
+    Variable { name: "HOMEDISK_DATABASE_URL", default: "sqlite://{data dir}/homedisk.db", meaning: "database URL (sqlite://PATH)" },
+    Variable { name: "HOMEDISK_SECRET_KEY", default: "generated into {data dir}/secret.key", meaning: "token signing key, at least 32 bytes" },
+    Variable { name: "HOMEDISK_PREVIOUS_SECRET_KEY", default: "(none)", meaning: "old signing key still accepted during a key rotation" },
+    Variable { name: "HOMEDISK_BCRYPT_COST", default: "12", meaning: "bcrypt cost, 4-31" },
+    Variable { name: "HOMEDISK_REGISTRATION", default: "open", meaning: "`open`, or `closed` (only admins create accounts)" },
+    Variable { name: "HOMEDISK_SINGLE_SESSION", default: "false", meaning: "a new login revokes the user's older sessions of that client type" },
+    Variable { name: "HOMEDISK_MAX_UPLOAD_BYTES", default: "4GiB", meaning: "largest file accepted (bytes, or with KiB/MiB/GiB)" },
+    Variable { name: "HOMEDISK_DEFAULT_QUOTA_BYTES", default: "10GiB", meaning: "storage quota of a new account" },
+    Variable { name: "HOMEDISK_PREVIEW_TTL_SECONDS", default: "3600", meaning: "preview token lifetime" },
+    Variable { name: "HOMEDISK_QUERY_ACCESS_TOKENS", default: "true", meaning: "accept access tokens in /preview?token= (preview tokens always work)" },
+    Variable { name: "HOMEDISK_COOKIE_SECURE", default: "auto", meaning: "Secure cookies: `auto` (when the request is HTTPS), `true`, `false`" },
+    Variable { name: "HOMEDISK_WEB_TOKEN_TTL_SECONDS", default: "86400", meaning: "lifetime of a browser (`web`) session" },
+    Variable { name: "HOMEDISK_APP_TOKEN_TTL_SECONDS", default: "604800", meaning: "lifetime of an `app` session" },
+    Variable { name: "HOMEDISK_API_TOKEN_TTL_SECONDS", default: "604800", meaning: "lifetime of an `api` session" },
+    Variable { name: "HOMEDISK_LOGIN_ATTEMPTS_PER_MINUTE", default: "10", meaning: "login attempts allowed per account per minute (per IP: three times that)" },
+    Variable { name: "RUST_LOG", default: "info", meaning: "log filter (tracing EnvFilter syntax)" },
+];
+
+/// A configuration value that cannot be used; start-up stops with this message.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    pub variable: &'static str,
+    pub message: String,
+}
+
+fn bad(variable: &'static str, message: impl Into<String>) -> ConfigError {
+    ConfigError { variable, message: message.into() }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registration {
+    Open,
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CookieSecure {
+    /// Secure when the request arrived over HTTPS (directly or as told by the proxy).
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    /// `None`: use (or create) `{data_dir}/secret.key`.
+    pub secret_key: Option<SecretString>,
+    pub previous_secret_key: Option<SecretString>,
+    pub bcrypt_cost: u32,
+    pub registration: Registration,
+    pub single_session: bool,
+    pub max_upload_bytes: u64,
+    pub default_quota_bytes: u64,
+    pub preview_ttl_seconds: u64,
+    pub query_access_tokens: bool,
+    pub cookie_secure: CookieSecure,
+    pub web_token_ttl_seconds: u64,
+    pub app_token_ttl_seconds: u64,
+    pub api_token_ttl_seconds: u64,
+    pub login_attempts_per_minute: u32,
+}
+
+/// The shortest signing key accepted, in bytes (HS256 wants at least its output size).
+pub const MIN_SECRET_BYTES: usize = 32;
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the config from `lookup(name)`; an empty value counts as unset.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let bind = match get("HOMEDISK_BIND") {
+            Some(v) => v.parse().map_err(|_| {
+                bad("HOMEDISK_BIND", format!("`{v}` is not an ip:port address such as 127.0.0.1:8080"))
+            })?,
+            None => SocketAddr::from(([127, 0, 0, 1], 8080)),
+        };
+        let data_dir = PathBuf::from(get("HOMEDISK_DATA_DIR").unwrap_or_else(|| "./data".into()));
+        let database_url = get("HOMEDISK_DATABASE_URL")
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("homedisk.db").display()));
+        if !database_url.starts_with("sqlite:") {
+            return Err(bad(
+                "HOMEDISK_DATABASE_URL",
+                "only sqlite:// URLs are supported by this build (PostgreSQL support is planned)",
+            ));
+        }
+        let secret = |name: &'static str| -> Result<Option<SecretString>, ConfigError> {
+            match lookup(name).filter(|v| !v.is_empty()) {
+                Some(v) if v.len() < MIN_SECRET_BYTES => Err(bad(
+                    name,
+                    format!(
+                        "the key is {} bytes long; use at least {MIN_SECRET_BYTES} random bytes (e.g. `openssl rand -hex 32`)",
+                        v.len()
+                    ),
+                )),
+                Some(v) => Ok(Some(SecretString::from(v))),
+                None => Ok(None),
+            }
+        };
+
+        Ok(Config {
+            bind,
+            data_dir,
+            database_url,
+            secret_key: secret("HOMEDISK_SECRET_KEY")?,
+            previous_secret_key: secret("HOMEDISK_PREVIOUS_SECRET_KEY")?,
+            bcrypt_cost: number(&get, "HOMEDISK_BCRYPT_COST", 12, 4..=31)?,
+            registration: match get("HOMEDISK_REGISTRATION").as_deref() {
+                None | Some("open") => Registration::Open,
+                Some("closed") => Registration::Closed,
+                Some(v) => return Err(bad("HOMEDISK_REGISTRATION", format!("`{v}` is neither `open` nor `closed`"))),
+            },
+            single_session: boolean(&get, "HOMEDISK_SINGLE_SESSION", false)?,
+            max_upload_bytes: bytes(&get, "HOMEDISK_MAX_UPLOAD_BYTES", 4 << 30)?,
+            default_quota_bytes: bytes(&get, "HOMEDISK_DEFAULT_QUOTA_BYTES", 10 << 30)?,
+            preview_ttl_seconds: number(&get, "HOMEDISK_PREVIEW_TTL_SECONDS", 3600, 10..=86_400 * 7)?,
+            query_access_tokens: boolean(&get, "HOMEDISK_QUERY_ACCESS_TOKENS", true)?,
+            cookie_secure: match get("HOMEDISK_COOKIE_SECURE").as_deref() {
+                None | Some("auto") => CookieSecure::Auto,
+                Some("true") => CookieSecure::Always,
+                Some("false") => CookieSecure::Never,
+                Some(v) => {
+                    return Err(bad("HOMEDISK_COOKIE_SECURE", format!("`{v}` is not one of auto, true, false")));
+                }
+            },
+            web_token_ttl_seconds: number(&get, "HOMEDISK_WEB_TOKEN_TTL_SECONDS", 86_400, 60..=31_536_000)?,
+            app_token_ttl_seconds: number(&get, "HOMEDISK_APP_TOKEN_TTL_SECONDS", 604_800, 60..=31_536_000)?,
+            api_token_ttl_seconds: number(&get, "HOMEDISK_API_TOKEN_TTL_SECONDS", 604_800, 60..=31_536_000)?,
+            login_attempts_per_minute: number(&get, "HOMEDISK_LOGIN_ATTEMPTS_PER_MINUTE", 10, 1..=10_000)?,
+        })
+    }
+
+    /// The SQLite file path from `database_url`.
+    pub fn sqlite_path(&self) -> &str {
+        let url = &self.database_url;
+        url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
+    }
+}
+
+fn number<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy,
+{
+    let Some(v) = get(name) else { return Ok(default) };
+    match v.parse::<T>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(bad(name, format!("`{v}` is not a whole number from {} to {}", range.start(), range.end()))),
+    }
+}
+
+fn boolean(get: &impl Fn(&str) -> Option<String>, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match get(name).map(|v| v.to_ascii_lowercase()).as_deref() {
+        None => Ok(default),
+        Some("true" | "1" | "yes" | "on") => Ok(true),
+        Some("false" | "0" | "no" | "off") => Ok(false),
+        Some(v) => Err(bad(name, format!("`{v}` is not true or false"))),
+    }
+}
+
+fn bytes(get: &impl Fn(&str) -> Option<String>, name: &'static str, default: u64) -> Result<u64, ConfigError> {
+    let Some(v) = get(name) else { return Ok(default) };
+    parse_bytes(&v).ok_or_else(|| bad(name, format!("`{v}` is not a size such as 1048576, 512MiB or 4GiB")))
+}
+
+/// `1048576`, `512KiB`, `64MiB`, `4GiB`, `1TiB` (also `K`, `M`, `G`, `T`, `KB`… meaning the same
+/// powers of 1024).
+pub fn parse_bytes(v: &str) -> Option<u64> {
+    let v = v.trim();
+    let split = v.find(|c: char| !c.is_ascii_digit()).unwrap_or(v.len());
+    let (digits, unit) = v.split_at(split);
+    let n: u64 = digits.parse().ok()?;
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => return None,
+    };
+    n.checked_mul(1u64 << shift)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn with(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_serve_one_machine() {
+        let c = with(&[]).expect("defaults are valid");
+        assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.sqlite_path(), "./data/homedisk.db");
+        assert_eq!(c.bcrypt_cost, 12);
+        assert_eq!(c.max_upload_bytes, 4 << 30);
+        assert!(c.secret_key.is_none());
+    }
+
+    #[test]
+    fn a_short_secret_key_is_refused_by_name() {
+        let err = with(&[("HOMEDISK_SECRET_KEY", "too-short")]).unwrap_err();
+        assert_eq!(err.variable, "HOMEDISK_SECRET_KEY");
+        assert!(err.to_string().starts_with("HOMEDISK_SECRET_KEY: "));
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (name, value) in [
+            ("HOMEDISK_BIND", "localhost"),
+            ("HOMEDISK_BCRYPT_COST", "3"),
+            ("HOMEDISK_BCRYPT_COST", "many"),
+            ("HOMEDISK_REGISTRATION", "maybe"),
+            ("HOMEDISK_SINGLE_SESSION", "perhaps"),
+            ("HOMEDISK_MAX_UPLOAD_BYTES", "4 parsecs"),
+            ("HOMEDISK_COOKIE_SECURE", "sometimes"),
+            ("HOMEDISK_DATABASE_URL", "mysql://x"),
+        ] {
+            let err = with(&[(name, value)]).expect_err(name);
+            assert_eq!(err.variable, name);
+        }
+    }
+
+    #[test]
+    fn sizes_take_binary_suffixes() {
+        assert_eq!(parse_bytes("1048576"), Some(1 << 20));
+        assert_eq!(parse_bytes("512KiB"), Some(512 << 10));
+        assert_eq!(parse_bytes("4GiB"), Some(4 << 30));
+        assert_eq!(parse_bytes("2 M"), Some(2 << 20));
+        assert_eq!(parse_bytes("GiB"), None);
+        assert_eq!(parse_bytes("99999999999999999999T"), None);
+    }
+}

@@ -1,0 +1,57 @@
+//! Typed ids: a `UserId` cannot be passed where a `SessionId` is expected.
+//!
+//! Stored as TEXT (UUID strings), so the same schema works on SQLite and PostgreSQL.
+
+use diesel::deserialize::{self, FromSql};
+use diesel::serialize::{self, Output, ToSql};
+use diesel::sql_types::Text;
+use diesel::sqlite::{Sqlite, SqliteValue};
+
+macro_rules! id_type {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[derive(serde::Serialize, serde::Deserialize)]
+        #[derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow)]
+        #[diesel(sql_type = Text)]
+        #[serde(transparent)]
+        pub struct $name(pub String);
+
+        impl $name {
+            /// A fresh random (v4) id.
+            pub fn generate() -> Self {
+                $name(uuid::Uuid::new_v4().to_string())
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl ToSql<Text, Sqlite> for $name {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
+                <String as ToSql<Text, Sqlite>>::to_sql(&self.0, out)
+            }
+        }
+
+        impl FromSql<Text, Sqlite> for $name {
+            fn from_sql(bytes: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
+                <String as FromSql<Text, Sqlite>>::from_sql(bytes).map($name)
+            }
+        }
+    };
+}
+
+id_type!(
+    /// The id of a user account.
+    UserId
+);
+id_type!(
+    /// The id of a login session (the `sid` claim of its tokens).
+    SessionId
+);

@@ -1,0 +1,85 @@
+//! The database: connection pool, per-connection settings, embedded migrations, and [`run`],
+//! the one way handlers reach a connection (on the blocking pool, never on the executor).
+//!
+//! Queries live in `models/<table>.rs` as plain `fn(&mut DbConn, ...) -> QueryResult<T>`.
+
+pub mod ids;
+pub mod models;
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::error::AppError;
+
+pub type DbConn = SqliteConnection;
+pub type DbPool = Pool<ConnectionManager<DbConn>>;
+pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+
+/// SQLite settings every connection needs: WAL so readers never wait for the writer, foreign
+/// keys (off by default in SQLite), a busy timeout instead of instant `SQLITE_BUSY`, and
+/// `synchronous=FULL` so a committed row survives power loss.
+const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
+     PRAGMA foreign_keys = ON;
+     PRAGMA busy_timeout = 5000;
+     PRAGMA synchronous = FULL;";
+
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(SQLITE_PRAGMAS).map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+/// Errors of opening the database at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error("cannot open the database {path}: {source}")]
+    Open { path: String, source: diesel::ConnectionError },
+    #[error("cannot prepare the database {path}: {source}")]
+    Prepare { path: String, source: diesel::result::Error },
+    #[error("cannot apply the database migrations: {0}")]
+    Migrate(Box<dyn std::error::Error + Send + Sync>),
+    #[error("cannot build the connection pool: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+}
+
+/// Opens the SQLite file, applies pending migrations, then builds the pool.
+pub fn connect(path: &str) -> Result<DbPool, DbSetupError> {
+    let mut conn = DbConn::establish(path)
+        .map_err(|source| DbSetupError::Open { path: path.to_owned(), source })?;
+    conn.batch_execute(SQLITE_PRAGMAS)
+        .map_err(|source| DbSetupError::Prepare { path: path.to_owned(), source })?;
+    conn.run_pending_migrations(MIGRATIONS).map_err(DbSetupError::Migrate)?;
+    drop(conn);
+
+    let pool = Pool::builder()
+        .max_size(8)
+        .connection_timeout(Duration::from_secs(10))
+        .connection_customizer(Box::new(SqlitePragmas))
+        .build(ConnectionManager::<DbConn>::new(path))?;
+    Ok(pool)
+}
+
+/// Runs `f` with a pooled connection on the blocking thread pool.
+pub async fn run<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let pool = pool.clone();
+    actix_web::web::block(move || {
+        let mut conn = pool.get()?;
+        f(&mut conn)
+    })
+    .await?
+}

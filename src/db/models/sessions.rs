@@ -1,0 +1,111 @@
+//! The `sessions` table: one row per login; every token names its row in `sid`.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::ids::{SessionId, UserId};
+use crate::db::models::users::User;
+use crate::db::schema::{sessions, users};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = sessions, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct Session {
+    pub id: SessionId,
+    pub user_id: UserId,
+    pub client: String,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub revoked_at: Option<NaiveDateTime>,
+    pub revoked_reason: Option<String>,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = sessions)]
+pub struct NewSession<'a> {
+    pub id: &'a SessionId,
+    pub user_id: &'a UserId,
+    pub client: &'a str,
+    pub created_at: NaiveDateTime,
+    pub last_used_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+    pub user_agent: Option<&'a str>,
+    pub ip: Option<&'a str>,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewSession<'_>) -> QueryResult<Session> {
+    diesel::insert_into(sessions::table)
+        .values(new)
+        .returning(Session::as_returning())
+        .get_result(conn)
+}
+
+/// The session and its user, in one query (the per-request token check).
+pub fn find_with_user(conn: &mut DbConn, id: &SessionId) -> QueryResult<(Session, User)> {
+    sessions::table
+        .inner_join(users::table)
+        .filter(sessions::id.eq(id))
+        .select((Session::as_select(), User::as_select()))
+        .get_result(conn)
+}
+
+/// Sessions of a user that still work, newest first.
+pub fn list_live(conn: &mut DbConn, user: &UserId, now: NaiveDateTime) -> QueryResult<Vec<Session>> {
+    sessions::table
+        .filter(sessions::user_id.eq(user))
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .order(sessions::created_at.desc())
+        .select(Session::as_select())
+        .load(conn)
+}
+
+/// Revokes one session of `user`; `false` when there is no such live session.
+pub fn revoke(
+    conn: &mut DbConn,
+    user: &UserId,
+    id: &SessionId,
+    reason: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        sessions::table
+            .filter(sessions::id.eq(id))
+            .filter(sessions::user_id.eq(user))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set((sessions::revoked_at.eq(now), sessions::revoked_reason.eq(reason)))
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// Revokes every live session of `user`, except `keep`, optionally only those of one client
+/// type. Returns how many were revoked.
+pub fn revoke_all(
+    conn: &mut DbConn,
+    user: &UserId,
+    keep: Option<&SessionId>,
+    client: Option<&str>,
+    reason: &str,
+    now: NaiveDateTime,
+) -> QueryResult<usize> {
+    let mut query = diesel::update(sessions::table)
+        .filter(sessions::user_id.eq(user))
+        .filter(sessions::revoked_at.is_null())
+        .into_boxed();
+    if let Some(keep) = keep {
+        query = query.filter(sessions::id.ne(keep));
+    }
+    if let Some(client) = client {
+        query = query.filter(sessions::client.eq(client));
+    }
+    query.set((sessions::revoked_at.eq(now), sessions::revoked_reason.eq(reason))).execute(conn)
+}
+
+pub fn touch(conn: &mut DbConn, id: &SessionId, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(sessions::table.find(id)).set(sessions::last_used_at.eq(now)).execute(conn)?;
+    Ok(())
+}

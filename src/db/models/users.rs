@@ -1,0 +1,124 @@
+//! The `users` table.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use crate::db::DbConn;
+use crate::db::ids::UserId;
+use crate::db::schema::users;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    User,
+    Admin,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::User => "user",
+            Role::Admin => "admin",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum UserState {
+    Active,
+    Disabled,
+}
+
+impl UserState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserState::Active => "active",
+            UserState::Disabled => "disabled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub password_hash: String,
+    pub role: String,
+    pub state: String,
+    pub quota: i64,
+    pub storage_used: i64,
+    pub created_at: NaiveDateTime,
+    pub last_login_at: Option<NaiveDateTime>,
+}
+
+impl User {
+    pub fn role(&self) -> Role {
+        if self.role == "admin" { Role::Admin } else { Role::User }
+    }
+    /// Anything but exactly `active` counts as disabled: fail closed.
+    pub fn state(&self) -> UserState {
+        if self.state == "active" { UserState::Active } else { UserState::Disabled }
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser<'a> {
+    pub id: &'a UserId,
+    pub username: &'a str,
+    pub email: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub password_hash: &'a str,
+    pub role: &'a str,
+    pub quota: i64,
+    pub created_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewUser<'_>) -> QueryResult<User> {
+    diesel::insert_into(users::table).values(new).returning(User::as_returning()).get_result(conn)
+}
+
+pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
+    users::table.count().get_result(conn)
+}
+
+pub fn find(conn: &mut DbConn, id: &UserId) -> QueryResult<User> {
+    users::table.find(id).select(User::as_select()).get_result(conn)
+}
+
+pub fn find_by_username(conn: &mut DbConn, name: &str) -> QueryResult<Option<User>> {
+    users::table.filter(users::username.eq(name)).select(User::as_select()).get_result(conn).optional()
+}
+
+pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
+    users::table.filter(users::email.eq(email)).select(User::as_select()).get_result(conn).optional()
+}
+
+pub fn find_by_phone(conn: &mut DbConn, phone: &str) -> QueryResult<Option<User>> {
+    users::table.filter(users::phone.eq(phone)).select(User::as_select()).get_result(conn).optional()
+}
+
+pub fn set_password_hash(conn: &mut DbConn, id: &UserId, hash: &str) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set(users::password_hash.eq(hash)).execute(conn)?;
+    Ok(())
+}
+
+pub fn set_role(conn: &mut DbConn, id: &UserId, role: Role) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set(users::role.eq(role.as_str())).execute(conn)?;
+    Ok(())
+}
+
+pub fn set_state(conn: &mut DbConn, id: &UserId, state: UserState) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set(users::state.eq(state.as_str())).execute(conn)?;
+    Ok(())
+}
+
+pub fn touch_last_login(conn: &mut DbConn, id: &UserId, at: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set(users::last_login_at.eq(at)).execute(conn)?;
+    Ok(())
+}

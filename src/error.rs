@@ -1,0 +1,227 @@
+//! The one error type of the application.
+//!
+//! Domain code and handlers return `Result<T, AppError>`. Each variant has a stable `code`
+//! (part of the API contract, see DESIGN.md) and an HTTP status, both decided in
+//! [`AppError::code_and_status`] and nowhere else. The JSON API renders errors as RFC 9457
+//! problem details (`application/problem+json`); the HTML pages wrap the same error in
+//! `web::PageError`, which renders the error page instead.
+//!
+//! Anything unexpected goes into [`AppError::Internal`]: its cause chain is logged, and the
+//! client sees an opaque 500 with no detail. Never put a token or a password in a message.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+/// Per-field validation messages, e.g. `username` → `["must be 3 to 32 characters"]`.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct FieldErrors(pub BTreeMap<&'static str, Vec<String>>);
+
+impl FieldErrors {
+    pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
+        self.0.entry(field).or_default().push(message.into());
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+    /// The first message for `field`, for inline form errors.
+    pub fn first(&self, field: &str) -> Option<&str> {
+        self.0.get(field).and_then(|v| v.first()).map(String::as_str)
+    }
+    /// `Ok(())` when empty, else the validation error.
+    pub fn into_result(self) -> Result<(), AppError> {
+        if self.is_empty() { Ok(()) } else { Err(AppError::Validation(self)) }
+    }
+    pub fn single(field: &'static str, message: impl Into<String>) -> Self {
+        let mut e = FieldErrors::default();
+        e.add(field, message);
+        e
+    }
+}
+
+impl fmt::Display for FieldErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for (field, messages) in &self.0 {
+            for m in messages {
+                if !first {
+                    f.write_str("; ")?;
+                }
+                write!(f, "{field}: {m}")?;
+                first = false;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("some fields are not valid: {0}")]
+    Validation(FieldErrors),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("the login or the password is wrong")]
+    InvalidCredentials,
+    #[error("this request needs a token: send `Authorization: Bearer <token>` or log in")]
+    TokenMissing,
+    #[error("the token is not valid; log in again to get a new one")]
+    TokenInvalid,
+    #[error("the token has expired; log in again")]
+    TokenExpired,
+    /// The session behind the token has ended; the message says why.
+    #[error("{0}")]
+    TokenRevoked(String),
+    #[error("this account is disabled; ask the administrator")]
+    UserDisabled,
+    #[error("this token does not allow that: it lacks the `{0}` scope")]
+    ScopeInsufficient(&'static str),
+    #[error("the form expired or did not come from this site; reload the page and try again")]
+    CsrfFailed,
+    #[error("registration is closed on this instance; ask the administrator for an account")]
+    RegistrationClosed,
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMedia(String),
+    #[error("too many attempts; try again in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("internal error")]
+    Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl AppError {
+    /// Wraps any unexpected error; its cause chain is logged when the response is built.
+    pub fn internal(err: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        AppError::Internal(err.into())
+    }
+
+    /// The stable `code` and the HTTP status: the single place where errors meet HTTP.
+    pub fn code_and_status(&self) -> (&'static str, StatusCode) {
+        use AppError::*;
+        match self {
+            Validation(_) => ("validation_failed", StatusCode::BAD_REQUEST),
+            BadRequest(_) => ("bad_request", StatusCode::BAD_REQUEST),
+            InvalidCredentials => ("invalid_credentials", StatusCode::UNAUTHORIZED),
+            TokenMissing => ("token_missing", StatusCode::UNAUTHORIZED),
+            TokenInvalid => ("token_invalid", StatusCode::UNAUTHORIZED),
+            TokenExpired => ("token_expired", StatusCode::UNAUTHORIZED),
+            TokenRevoked(_) => ("token_revoked", StatusCode::UNAUTHORIZED),
+            UserDisabled => ("user_disabled", StatusCode::FORBIDDEN),
+            ScopeInsufficient(_) => ("scope_insufficient", StatusCode::FORBIDDEN),
+            CsrfFailed => ("csrf_failed", StatusCode::FORBIDDEN),
+            RegistrationClosed => ("registration_closed", StatusCode::FORBIDDEN),
+            NotFound => ("not_found", StatusCode::NOT_FOUND),
+            PayloadTooLarge(_) => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE),
+            UnsupportedMedia(_) => ("unsupported_media", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+            RateLimited { .. } => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
+            Internal(_) => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
+        }
+    }
+
+    /// True for the errors that mean "who are you?" (pages answer them with the login page).
+    pub fn is_authentication(&self) -> bool {
+        matches!(
+            self,
+            AppError::TokenMissing
+                | AppError::TokenInvalid
+                | AppError::TokenExpired
+                | AppError::TokenRevoked(_)
+        )
+    }
+
+    /// Logs an internal error's whole cause chain; every response path calls this.
+    pub fn log_if_internal(&self) {
+        if let AppError::Internal(err) = self {
+            let mut chain = err.to_string();
+            let mut source = err.source();
+            while let Some(s) = source {
+                chain.push_str(": ");
+                chain.push_str(&s.to_string());
+                source = s.source();
+            }
+            tracing::error!(error = %chain, "internal error");
+        }
+    }
+
+    /// Headers every rendering of this error carries (`Retry-After`, `WWW-Authenticate`).
+    pub fn extra_headers(&self) -> Vec<(header::HeaderName, HeaderValue)> {
+        match self {
+            AppError::RateLimited { retry_after_secs } => {
+                vec![(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs))]
+            }
+            e if e.is_authentication() => {
+                vec![(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"homedisk\""))]
+            }
+            _ => vec![],
+        }
+    }
+}
+
+/// RFC 9457 problem details, with homedisk's `code` and optional per-field `errors`.
+#[derive(Serialize)]
+struct Problem<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'static str,
+    status: u16,
+    detail: String,
+    code: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    errors: Option<&'a FieldErrors>,
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        self.code_and_status().1
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        self.log_if_internal();
+        let (code, status) = self.code_and_status();
+        let problem = Problem {
+            kind: "about:blank",
+            title: status.canonical_reason().unwrap_or("Error"),
+            status: status.as_u16(),
+            detail: self.to_string(),
+            code,
+            errors: match self {
+                AppError::Validation(errors) => Some(errors),
+                _ => None,
+            },
+        };
+        let mut resp = HttpResponse::build(status);
+        resp.content_type("application/problem+json");
+        for h in self.extra_headers() {
+            resp.insert_header(h);
+        }
+        resp.json(problem)
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        match e {
+            diesel::result::Error::NotFound => AppError::NotFound,
+            other => AppError::internal(other),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for AppError {
+    fn from(e: diesel::r2d2::PoolError) -> Self {
+        AppError::internal(e)
+    }
+}
+
+impl From<actix_web::error::BlockingError> for AppError {
+    fn from(e: actix_web::error::BlockingError) -> Self {
+        AppError::internal(e)
+    }
+}

@@ -1,0 +1,24 @@
+//! homedisk: a self-hosted personal disk.
+//!
+//! Module map (dependencies point down):
+//!
+//! - `main.rs` → [`cli`] (arguments) → [`startup`] (state, app, server)
+//! - [`web`] (HTML pages) and [`api`] (JSON under `/api/v1`): thin adapters over…
+//! - [`users`] (accounts) and [`auth`] (passwords, tokens, sessions, CSRF, rate limits,
+//!   extractors), which use…
+//! - [`db`] (pool, migrations, one file of queries per table).
+//! - Cross-cutting: [`config`], [`error`] (the one error type), [`state`], [`telemetry`].
+//!
+//! See `docs/ARCHITECTURE.md` for a request's path through these.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod users;
+pub mod web;

@@ -1,0 +1,173 @@
+//! Building the application: data directory, signing key, database, state, and the actix
+//! `App` that both the server and the tests use ([`build_app`]).
+
+use std::io::Write;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{self, DefaultHeaders};
+use actix_web::{App, HttpResponse, HttpServer, web};
+use secrecy::SecretString;
+
+use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::tokens::Keys;
+use crate::auth::password;
+use crate::config::{Config, ConfigError, MIN_SECRET_BYTES};
+use crate::db::{self, DbSetupError};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::{api, telemetry, web as pages};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("{what} {}: {source}", path.display())]
+    Io { what: &'static str, path: PathBuf, source: std::io::Error },
+    #[error("{}: {message}", path.display())]
+    Key { path: PathBuf, message: String },
+    #[error(transparent)]
+    Db(#[from] DbSetupError),
+    #[error("{0}")]
+    Other(String),
+}
+
+fn io<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> StartupError + 'a {
+    move |source| StartupError::Io { what, path: path.to_owned(), source }
+}
+
+/// Creates the data directory layout (idempotent).
+pub fn prepare_data_dir(config: &Config) -> Result<(), StartupError> {
+    // Owner-only: the directory holds the database, the signing key and everyone's files.
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true).mode(0o700);
+    for dir in [config.data_dir.clone(), config.data_dir.join("tmp")] {
+        builder.create(&dir).map_err(io("cannot create the directory", &dir))?;
+    }
+    Ok(())
+}
+
+/// The signing key: `HOMEDISK_SECRET_KEY`, else `{data}/secret.key`, created (0600) with 32
+/// random bytes on first start.
+pub fn load_or_create_secret(config: &Config) -> Result<SecretString, StartupError> {
+    if let Some(key) = &config.secret_key {
+        return Ok(key.clone());
+    }
+    let path = config.data_dir.join("secret.key");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let key = text.trim().to_owned();
+            if key.len() < MIN_SECRET_BYTES {
+                return Err(StartupError::Key {
+                    path,
+                    message: format!("the key is shorter than {MIN_SECRET_BYTES} bytes; delete the file to generate a new one (all sessions end)"),
+                });
+            }
+            let mode = std::fs::metadata(&path).map_err(io("cannot read", &path))?.permissions().mode();
+            if mode & 0o077 != 0 {
+                tracing::warn!(path = %path.display(), "the secret key file is readable by other users; run chmod 600 on it");
+            }
+            Ok(SecretString::from(key))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let mut bytes = [0u8; 32];
+            getrandom::fill(&mut bytes).map_err(|e| StartupError::Other(format!("no randomness: {e}")))?;
+            let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            let mut file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path)
+                .map_err(io("cannot create", &path))?;
+            file.write_all(key.as_bytes()).and_then(|_| file.sync_all()).map_err(io("cannot write", &path))?;
+            tracing::info!(path = %path.display(), "generated a new signing key");
+            Ok(SecretString::from(key))
+        }
+        Err(e) => Err(io("cannot read", &path)(e)),
+    }
+}
+
+/// Everything the handlers share, from a validated config.
+pub fn build_state(config: Config) -> Result<AppState, StartupError> {
+    prepare_data_dir(&config)?;
+    let secret = load_or_create_secret(&config)?;
+    let keys = Keys::new(&secret, config.previous_secret_key.as_ref());
+    let pool = db::connect(config.sqlite_path())?;
+    let dummy_hash = password::dummy_hash(config.bcrypt_cost).map_err(|e| StartupError::Other(e.to_string()))?;
+    Ok(AppState {
+        login_limiter: LoginLimiter::new(config.login_attempts_per_minute),
+        config,
+        db: pool,
+        keys,
+        dummy_hash,
+    })
+}
+
+/// Headers on every response. Pages load nothing from other origins, cannot be framed, and
+/// never send a Referer (URLs may carry tokens).
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add(("X-Content-Type-Options", "nosniff"))
+        .add(("Referrer-Policy", "no-referrer"))
+        .add(("X-Frame-Options", "DENY"))
+        .add((
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; \
+             form-action 'self'; frame-ancestors 'none'",
+        ))
+        .add(("Cache-Control", "no-store"))
+}
+
+/// The application, exactly as the server runs it; tests call this too.
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .wrap(security_headers())
+        .wrap(middleware::from_fn(telemetry::access_log))
+        .route("/healthz", web::get().to(healthz))
+        .configure(api::configure)
+        .configure(pages::configure)
+}
+
+/// `GET /healthz`: 200 `{status:"ok"}` when the database answers.
+async fn healthz(state: web::Data<AppState>) -> HttpResponse {
+    use diesel::RunQueryDsl;
+    let ok = db::run(&state.db, |conn| {
+        diesel::sql_query("SELECT 1").execute(conn)?;
+        Ok::<_, AppError>(())
+    })
+    .await;
+    match ok {
+        Ok(()) => HttpResponse::Ok().json(serde_json::json!({ "status": "ok" })),
+        Err(e) => {
+            e.log_if_internal();
+            HttpResponse::ServiceUnavailable().json(serde_json::json!({ "status": "unavailable" }))
+        }
+    }
+}
+
+/// Builds the state and serves until SIGTERM/SIGINT (graceful: in-flight requests finish).
+pub async fn run(config: Config) -> Result<(), StartupError> {
+    let bind = config.bind;
+    let state = web::Data::new(build_state(config)?);
+    tracing::info!(address = %bind, data_dir = %state.config.data_dir.display(), "homedisk listening");
+    HttpServer::new(move || build_app(state.clone()))
+        .bind(bind)
+        .map_err(|e| StartupError::Other(format!("HOMEDISK_BIND: cannot listen on {bind}: {e}")))?
+        .shutdown_timeout(30)
+        .run()
+        .await
+        .map_err(|e| StartupError::Other(format!("server error: {e}")))
+}

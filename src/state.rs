@@ -1,0 +1,16 @@
+//! What every handler can reach, built once at start-up and shared as `web::Data<AppState>`.
+
+use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::tokens::Keys;
+use crate::config::Config;
+use crate::db::DbPool;
+
+pub struct AppState {
+    pub config: Config,
+    pub db: DbPool,
+    pub keys: Keys,
+    pub login_limiter: LoginLimiter,
+    /// A bcrypt hash of a random password, at the configured cost: verified against when a
+    /// login names no account, so that case costs the same time as a wrong password.
+    pub dummy_hash: String,
+}

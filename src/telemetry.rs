@@ -1,0 +1,83 @@
+//! Logging: the tracing subscriber, and the access log middleware.
+//!
+//! The access log writes method, path, status, time and peer for every request. It never
+//! writes headers (so no `Authorization` or cookies), and it redacts the values of query
+//! parameters that may carry secrets (`token`, `access_token`, `z-token`, `password`): a
+//! preview URL's `?token=` must not end up in a log file. actix-web's own `Logger` is not
+//! used because its default format prints the raw query string.
+
+use std::time::Instant;
+
+use actix_web::Error;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use tracing_subscriber::EnvFilter;
+
+/// Installs the global subscriber: `RUST_LOG` or `info`, to stderr.
+pub fn init() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+const SECRET_PARAMS: &[&str] = &["token", "access_token", "z-token", "password"];
+
+/// The query string with secret parameter values replaced by `REDACTED`.
+pub fn redact_query(query: &str) -> String {
+    query
+        .split('&')
+        .map(|pair| {
+            let (name, _) = pair.split_once('=').unwrap_or((pair, ""));
+            if SECRET_PARAMS.iter().any(|s| name.eq_ignore_ascii_case(s)) {
+                format!("{name}=REDACTED")
+            } else {
+                pair.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Access-log middleware (`middleware::from_fn(telemetry::access_log)`).
+pub async fn access_log(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let query = req.query_string();
+    let query = if query.is_empty() { String::new() } else { format!("?{}", redact_query(query)) };
+    let peer = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "-".into());
+    let res = next.call(req).await;
+    let status = match &res {
+        Ok(r) => r.status().as_u16(),
+        Err(e) => e.as_response_error().status_code().as_u16(),
+    };
+    tracing::info!(
+        target: "homedisk::access",
+        %peer,
+        status,
+        ms = %format_args!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
+        "{method} {path}{query}"
+    );
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_query;
+
+    #[test]
+    fn secret_query_values_are_redacted() {
+        assert_eq!(redact_query("size=sm&token=abc.def.ghi"), "size=sm&token=REDACTED");
+        assert_eq!(redact_query("TOKEN=x&z-token=y"), "TOKEN=REDACTED&z-token=REDACTED");
+        assert_eq!(redact_query("next=/files"), "next=/files");
+        assert_eq!(redact_query("token"), "token=REDACTED");
+    }
+}

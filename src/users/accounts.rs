@@ -1,0 +1,220 @@
+//! Account operations: register, log in, change password.
+//!
+//! The async functions run their database and bcrypt work in one hop to the blocking pool
+//! (`db::run`); the sync ones take a connection and are what the CLI and tests call directly.
+
+use std::sync::Arc;
+
+use chrono::{NaiveDateTime, Utc};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+
+use crate::auth::password;
+use crate::auth::sessions::{self, EndReason, Origin, Started};
+use crate::auth::tokens::ClientKind;
+use crate::config::Registration;
+use crate::db::models::sessions as session_rows;
+use crate::db::models::users::{self, NewUser, Role, User};
+use crate::db::{self, DbConn};
+use crate::db::ids::{SessionId, UserId};
+use crate::error::{AppError, FieldErrors};
+use crate::state::AppState;
+use crate::users::validate;
+
+/// What a registration form or request carries.
+#[derive(Debug, Clone, Default)]
+pub struct RegisterInput {
+    pub username: String,
+    pub password: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+/// A registration that passed validation (email and phone normalized).
+#[derive(Debug, Clone)]
+pub struct ValidAccount {
+    pub username: String,
+    pub password: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+pub fn validate_registration(input: &RegisterInput) -> Result<ValidAccount, AppError> {
+    let mut errors = FieldErrors::default();
+    let username = input.username.trim().to_owned();
+    validate::username(&username, &mut errors);
+    validate::password("password", &input.password, &mut errors);
+    let blank = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+    let email = blank(&input.email).and_then(|e| validate::email(&e, &mut errors));
+    let phone = blank(&input.phone).and_then(|p| validate::phone(&p, &mut errors));
+    errors.into_result()?;
+    Ok(ValidAccount { username, password: input.password.clone(), email, phone })
+}
+
+/// Field errors for a username, email or phone that another account already has.
+fn duplicates(conn: &mut DbConn, account: &ValidAccount) -> Result<FieldErrors, AppError> {
+    let mut errors = FieldErrors::default();
+    if users::find_by_username(conn, &account.username)?.is_some() {
+        errors.add("username", "is already taken");
+    }
+    if let Some(email) = &account.email
+        && users::find_by_email(conn, email)?.is_some()
+    {
+        errors.add("email", "is already registered to another account");
+    }
+    if let Some(phone) = &account.phone
+        && users::find_by_phone(conn, phone)?.is_some()
+    {
+        errors.add("phone", "is already registered to another account");
+    }
+    Ok(errors)
+}
+
+/// Inserts a validated account with an already computed hash. The first account of an empty
+/// instance becomes admin (and the log says so); `force_admin` makes this one admin anyway.
+pub fn insert_account(
+    conn: &mut DbConn,
+    account: &ValidAccount,
+    password_hash: &str,
+    quota: u64,
+    force_admin: bool,
+    now: NaiveDateTime,
+) -> Result<User, AppError> {
+    let result = conn.immediate_transaction(|conn| {
+        duplicates(conn, account)?.into_result()?;
+        let first = users::count(conn)? == 0;
+        let role = if first || force_admin { Role::Admin } else { Role::User };
+        let user = users::insert(
+            conn,
+            &NewUser {
+                id: &UserId::generate(),
+                username: &account.username,
+                email: account.email.as_deref(),
+                phone: account.phone.as_deref(),
+                password_hash,
+                role: role.as_str(),
+                quota: i64::try_from(quota).unwrap_or(i64::MAX),
+                created_at: now,
+            },
+        )?;
+        if first {
+            tracing::info!(username = %user.username, "first account created: it is the administrator");
+        }
+        Ok::<_, AppError>(user)
+    });
+    result.map_err(|e| match e {
+        // Two registrations racing for the same name: the loser gets the same field error.
+        AppError::Internal(inner) => match inner.downcast::<DieselError>() {
+            Ok(d) => match *d {
+                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+                    let field = ["email", "phone"]
+                        .into_iter()
+                        .find(|f| info.message().contains(&format!("users.{f}")))
+                        .unwrap_or("username");
+                    AppError::Validation(FieldErrors::single(field, "is already taken"))
+                }
+                other => AppError::internal(other),
+            },
+            Err(inner) => AppError::Internal(inner),
+        },
+        other => other,
+    })
+}
+
+/// Registers an account and logs it in (self-service: refused when registration is closed).
+pub async fn register(
+    state: Arc<AppState>,
+    input: RegisterInput,
+    client: ClientKind,
+    origin: Origin,
+) -> Result<Started, AppError> {
+    if state.config.registration == Registration::Closed {
+        return Err(AppError::RegistrationClosed);
+    }
+    // bcrypt makes registration expensive: the same per-IP limit as login guards it.
+    state.login_limiter.check(origin.ip.as_deref().unwrap_or("unknown"), None)?;
+    let account = validate_registration(&input)?;
+    db::run(&state.db.clone(), move |conn| {
+        duplicates(conn, &account)?.into_result()?;
+        let hash = password::hash(&account.password, state.config.bcrypt_cost)?;
+        let now = Utc::now().naive_utc();
+        let user = insert_account(conn, &account, &hash, state.config.default_quota_bytes, false, now)?;
+        sessions::start(conn, &state.keys, &state.config, &user, client, &origin, now)
+    })
+    .await
+}
+
+/// What a login form or request carries. `login` is a username, email or phone.
+#[derive(Debug, Clone)]
+pub struct LoginInput {
+    pub login: String,
+    pub password: String,
+    pub client: ClientKind,
+}
+
+/// Finds the account a login names: username first, then email, then phone.
+pub fn find_for_login(conn: &mut DbConn, login: &str) -> Result<Option<User>, AppError> {
+    let login = login.trim();
+    if let Some(user) = users::find_by_username(conn, login)? {
+        return Ok(Some(user));
+    }
+    if login.contains('@') {
+        return Ok(users::find_by_email(conn, &login.to_lowercase())?);
+    }
+    match validate::normalize_phone(login) {
+        Some(phone) => Ok(users::find_by_phone(conn, &phone)?),
+        None => Ok(None),
+    }
+}
+
+/// Checks the credentials and starts a session. An unknown login and a wrong password give
+/// the same error after the same bcrypt work; a disabled account is told so only after the
+/// right password.
+pub async fn login(state: Arc<AppState>, input: LoginInput, origin: Origin) -> Result<Started, AppError> {
+    let ip = origin.ip.clone().unwrap_or_else(|| "unknown".into());
+    state.login_limiter.check(&ip, Some(input.login.trim()))?;
+    db::run(&state.db.clone(), move |conn| {
+        let user = find_for_login(conn, &input.login)?;
+        let hash = user.as_ref().map_or(state.dummy_hash.as_str(), |u| u.password_hash.as_str());
+        let matches = password::verify(&input.password, hash);
+        let user = match user {
+            Some(user) if matches => user,
+            _ => return Err(AppError::InvalidCredentials),
+        };
+        if user.state() != users::UserState::Active {
+            return Err(AppError::UserDisabled);
+        }
+        sessions::start(conn, &state.keys, &state.config, &user, input.client, &origin, Utc::now().naive_utc())
+    })
+    .await
+}
+
+/// Changes the password after checking the current one, and ends the user's other sessions.
+pub async fn change_password(
+    state: Arc<AppState>,
+    user: &UserId,
+    keep: &SessionId,
+    current_password: String,
+    new_password: String,
+) -> Result<(), AppError> {
+    let mut errors = FieldErrors::default();
+    validate::password("new_password", &new_password, &mut errors);
+    errors.into_result()?;
+    let (user, keep) = (user.clone(), keep.clone());
+    db::run(&state.db.clone(), move |conn| {
+        let found = users::find(conn, &user)?;
+        if !password::verify(&current_password, &found.password_hash) {
+            return Err(AppError::Validation(FieldErrors::single(
+                "current_password",
+                "is not your current password",
+            )));
+        }
+        let hash = password::hash(&new_password, state.config.bcrypt_cost)?;
+        let now = Utc::now().naive_utc();
+        conn.immediate_transaction(|conn| {
+            users::set_password_hash(conn, &user, &hash)?;
+            session_rows::revoke_all(conn, &user, Some(&keep), None, EndReason::PasswordChanged.as_str(), now)?;
+            Ok(())
+        })
+    })
+    .await
+}

@@ -1,0 +1,156 @@
+//! `/account`: profile, password change, the session list, logging out everywhere.
+
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::auth::extractors::CurrentUser;
+use crate::auth::sessions::EndReason;
+use crate::auth::tokens::rfc3339;
+use crate::db;
+use crate::db::ids::SessionId;
+use crate::db::models::sessions;
+use crate::error::{AppError, FieldErrors};
+use crate::state::AppState;
+use crate::users;
+use crate::web::auth::CsrfForm;
+use crate::web::{Nav, PageError, PageUser, check_csrf, html, human_bytes, redirect, removed_session_cookie};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/account", web::get().to(account_page))
+        .route("/account/password", web::post().to(change_password))
+        .route("/account/sessions/{id}/revoke", web::post().to(revoke_session))
+        .route("/account/logout-all", web::post().to(logout_all));
+}
+
+struct SessionRow {
+    id: String,
+    client: String,
+    created_at: String,
+    last_used_at: String,
+    user_agent: String,
+    ip: String,
+    current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    nav: Nav,
+    username: String,
+    email: String,
+    phone: String,
+    role: &'static str,
+    created_at: String,
+    storage_used: String,
+    quota: String,
+    sessions: Vec<SessionRow>,
+    errors: FieldErrors,
+    notice: Option<&'static str>,
+}
+
+async fn render_account(
+    state: &web::Data<AppState>,
+    me: &CurrentUser,
+    status: actix_web::http::StatusCode,
+    errors: FieldErrors,
+    notice: Option<&'static str>,
+) -> Result<HttpResponse, PageError> {
+    let now = Utc::now().naive_utc();
+    let user = me.user.id.clone();
+    let rows = db::run(&state.db, move |conn| Ok(sessions::list_live(conn, &user, now)?)).await?;
+    let u = &me.user;
+    let page = AccountPage {
+        nav: Nav::user(state, me),
+        username: u.username.clone(),
+        email: u.email.clone().unwrap_or_default(),
+        phone: u.phone.clone().unwrap_or_default(),
+        role: u.role().as_str(),
+        created_at: rfc3339(u.created_at),
+        storage_used: human_bytes(u.storage_used),
+        quota: human_bytes(u.quota),
+        sessions: rows
+            .into_iter()
+            .map(|s| SessionRow {
+                current: s.id == me.session.id,
+                id: s.id.to_string(),
+                client: s.client,
+                created_at: rfc3339(s.created_at),
+                last_used_at: rfc3339(s.last_used_at),
+                user_agent: s.user_agent.unwrap_or_default(),
+                ip: s.ip.unwrap_or_default(),
+            })
+            .collect(),
+        errors,
+        notice,
+    };
+    html(HttpResponse::build(status), &page)
+}
+
+/// `GET /account`
+async fn account_page(state: web::Data<AppState>, me: PageUser) -> Result<HttpResponse, PageError> {
+    render_account(&state, &me.0, actix_web::http::StatusCode::OK, FieldErrors::default(), None).await
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current_password: Option<String>,
+    new_password: Option<String>,
+    new_password_confirm: Option<String>,
+    csrf_token: Option<String>,
+}
+
+/// `POST /account/password`: change the password; other sessions end, this one stays.
+async fn change_password(state: web::Data<AppState>, me: PageUser, form: web::Form<PasswordForm>) -> Result<HttpResponse, PageError> {
+    let me = me.0;
+    check_csrf(&state, &me, form.csrf_token.as_deref())?;
+    let form = form.into_inner();
+    let new = form.new_password.unwrap_or_default();
+    let result = if form.new_password_confirm.as_deref() != Some(new.as_str()) {
+        Err(AppError::Validation(FieldErrors::single("new_password_confirm", "does not match the new password")))
+    } else {
+        users::change_password(state.clone().into_inner(), &me.user.id, &me.session.id, form.current_password.unwrap_or_default(), new).await
+    };
+    match result {
+        Ok(()) => render_account(&state, &me, actix_web::http::StatusCode::OK, FieldErrors::default(), Some("Password changed. Your other sessions were logged out.")).await,
+        Err(AppError::Validation(errors)) => render_account(&state, &me, actix_web::http::StatusCode::BAD_REQUEST, errors, None).await,
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// `POST /account/sessions/{id}/revoke`
+async fn revoke_session(
+    state: web::Data<AppState>,
+    me: PageUser,
+    path: web::Path<String>,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
+    let me = me.0;
+    check_csrf(&state, &me, form.csrf_token.as_deref())?;
+    let id = SessionId(path.into_inner());
+    let current = id == me.session.id;
+    let now = Utc::now().naive_utc();
+    let user = me.user.id.clone();
+    let revoked = db::run(&state.db, move |conn| Ok(sessions::revoke(conn, &user, &id, EndReason::Revoked.as_str(), now)?)).await?;
+    if !revoked {
+        return Err(AppError::NotFound.into());
+    }
+    if current {
+        return Ok(redirect("/login?notice=logged_out").cookie(removed_session_cookie()).finish());
+    }
+    Ok(redirect("/account").finish())
+}
+
+/// `POST /account/logout-all`: end every session of this user, this one included.
+async fn logout_all(state: web::Data<AppState>, me: PageUser, form: web::Form<CsrfForm>) -> Result<HttpResponse, PageError> {
+    let me = me.0;
+    check_csrf(&state, &me, form.csrf_token.as_deref())?;
+    let now = Utc::now().naive_utc();
+    db::run(&state.db, move |conn| {
+        sessions::revoke_all(conn, &me.user.id, None, None, EndReason::LogoutAll.as_str(), now)?;
+        Ok(())
+    })
+    .await?;
+    Ok(redirect("/login?notice=logged_out").cookie(removed_session_cookie()).finish())
+}

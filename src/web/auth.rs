@@ -1,0 +1,261 @@
+//! `/login`, `/register`, `/logout`: the pages that start and end a browser session.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use crate::auth::csrf;
+use crate::auth::extractors::{authenticate, cookie_token, origin};
+use crate::auth::sessions::{EndReason, Started};
+use crate::auth::tokens::ClientKind;
+use crate::config::Registration;
+use crate::db;
+use crate::db::models::sessions;
+use crate::error::{AppError, FieldErrors};
+use crate::state::AppState;
+use crate::users::{self, LoginInput, RegisterInput};
+use crate::web::{Nav, PageError, PageUser, anon_binding, check_csrf, html, redirect, removed_session_cookie, safe_next, session_cookie};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/login", web::get().to(login_page))
+        .route("/login", web::post().to(login_submit))
+        .route("/register", web::get().to(register_page))
+        .route("/register", web::post().to(register_submit))
+        .route("/logout", web::get().to(logout_page))
+        .route("/logout", web::post().to(logout_submit));
+}
+
+#[derive(Template)]
+#[template(path = "auth/login.html")]
+struct LoginPage {
+    nav: Nav,
+    login: String,
+    next: String,
+    error: Option<String>,
+    notice: Option<&'static str>,
+    registration_open: bool,
+}
+
+#[derive(Template)]
+#[template(path = "auth/register.html")]
+struct RegisterPage {
+    nav: Nav,
+    username: String,
+    email: String,
+    phone: String,
+    errors: FieldErrors,
+    error: Option<String>,
+    open: bool,
+}
+
+#[derive(Deserialize)]
+struct LoginQuery {
+    next: Option<String>,
+    notice: Option<String>,
+}
+
+/// The message a `?notice=` code stands for (codes, not text, so the URL cannot inject words).
+fn notice_text(code: Option<&str>) -> Option<&'static str> {
+    Some(match code? {
+        "login" => "Please log in to continue.",
+        "expired" => "Your session expired. Please log in again.",
+        "ended" => "Your session has ended. Please log in again.",
+        "elsewhere" => "You were signed out because you signed in elsewhere.",
+        "disabled" => "This account is disabled. Ask the administrator.",
+        "logged_out" => "You are logged out.",
+        "password_changed" => "Your password was changed. Please log in again.",
+        _ => return None,
+    })
+}
+
+/// A browser that is already logged in does not need the login page.
+async fn logged_in(req: &HttpRequest, state: &AppState) -> bool {
+    match cookie_token(req) {
+        Some(t) => authenticate(state, &t).await.is_ok(),
+        None => false,
+    }
+}
+
+/// The response after a successful login or registration: cookie, then on to `next`.
+fn start_browser_session(req: &HttpRequest, state: &AppState, started: Started, next: &str) -> HttpResponse {
+    let max_age = (started.session.expires_at - Utc::now().naive_utc()).num_seconds().max(0);
+    redirect(next).cookie(session_cookie(req, &state.config, started.token, max_age)).finish()
+}
+
+/// `GET /login`
+async fn login_page(req: HttpRequest, state: web::Data<AppState>, q: web::Query<LoginQuery>) -> Result<HttpResponse, PageError> {
+    let next = safe_next(q.next.as_deref());
+    if logged_in(&req, &state).await {
+        return Ok(redirect(&next).finish());
+    }
+    let (binding, cookie) = anon_binding(&req, &state.config);
+    let page = LoginPage {
+        nav: Nav::anonymous(&state, &binding),
+        login: String::new(),
+        next,
+        error: None,
+        notice: notice_text(q.notice.as_deref()),
+        registration_open: state.config.registration == Registration::Open,
+    };
+    let mut b = HttpResponse::Ok();
+    if let Some(c) = cookie {
+        b.cookie(c);
+    }
+    html(b, &page)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    login: Option<String>,
+    password: Option<String>,
+    next: Option<String>,
+    csrf_token: Option<String>,
+}
+
+/// `POST /login`
+async fn login_submit(req: HttpRequest, state: web::Data<AppState>, form: web::Form<LoginForm>) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    let next = safe_next(form.next.as_deref());
+    let login = form.login.unwrap_or_default();
+    let (binding, new_cookie) = anon_binding(&req, &state.config);
+    let csrf_ok = new_cookie.is_none() && form.csrf_token.as_deref().is_some_and(|t| csrf::verify(&state.keys, &binding, t));
+
+    let error = if !csrf_ok {
+        AppError::CsrfFailed
+    } else if login.trim().is_empty() || form.password.as_deref().unwrap_or("").is_empty() {
+        AppError::BadRequest("Enter your user name (or email or phone) and your password.".into())
+    } else {
+        let input = LoginInput { login: login.clone(), password: form.password.unwrap_or_default(), client: ClientKind::Web };
+        match users::login(state.clone().into_inner(), input, origin(&req)).await {
+            Ok(started) => return Ok(start_browser_session(&req, &state, started, &next)),
+            Err(e @ (AppError::InvalidCredentials | AppError::UserDisabled | AppError::RateLimited { .. })) => e,
+            Err(other) => return Err(other.into()),
+        }
+    };
+    let page = LoginPage {
+        nav: Nav::anonymous(&state, &binding),
+        login,
+        next,
+        error: Some(error.to_string()),
+        notice: None,
+        registration_open: state.config.registration == Registration::Open,
+    };
+    let mut b = HttpResponse::build(error.code_and_status().1);
+    for h in error.extra_headers() {
+        b.insert_header(h);
+    }
+    if let Some(c) = new_cookie {
+        b.cookie(c);
+    }
+    html(b, &page)
+}
+
+/// `GET /register`
+async fn register_page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+    if logged_in(&req, &state).await {
+        return Ok(redirect("/files").finish());
+    }
+    let (binding, cookie) = anon_binding(&req, &state.config);
+    let page = RegisterPage {
+        nav: Nav::anonymous(&state, &binding),
+        username: String::new(),
+        email: String::new(),
+        phone: String::new(),
+        errors: FieldErrors::default(),
+        error: None,
+        open: state.config.registration == Registration::Open,
+    };
+    let mut b = HttpResponse::Ok();
+    if let Some(c) = cookie {
+        b.cookie(c);
+    }
+    html(b, &page)
+}
+
+#[derive(Deserialize)]
+struct RegisterForm {
+    username: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    password: Option<String>,
+    password_confirm: Option<String>,
+    csrf_token: Option<String>,
+}
+
+/// `POST /register`
+async fn register_submit(req: HttpRequest, state: web::Data<AppState>, form: web::Form<RegisterForm>) -> Result<HttpResponse, PageError> {
+    let form = form.into_inner();
+    let (binding, new_cookie) = anon_binding(&req, &state.config);
+    let csrf_ok = new_cookie.is_none() && form.csrf_token.as_deref().is_some_and(|t| csrf::verify(&state.keys, &binding, t));
+    let password = form.password.unwrap_or_default();
+    let input = RegisterInput {
+        username: form.username.unwrap_or_default(),
+        password: password.clone(),
+        email: form.email,
+        phone: form.phone,
+    };
+
+    let error = if !csrf_ok {
+        AppError::CsrfFailed
+    } else if form.password_confirm.as_deref() != Some(password.as_str()) {
+        AppError::Validation(FieldErrors::single("password_confirm", "does not match the password"))
+    } else {
+        match users::register(state.clone().into_inner(), input.clone(), ClientKind::Web, origin(&req)).await {
+            Ok(started) => return Ok(start_browser_session(&req, &state, started, "/files")),
+            Err(e @ (AppError::Validation(_) | AppError::RegistrationClosed | AppError::RateLimited { .. })) => e,
+            Err(other) => return Err(other.into()),
+        }
+    };
+    let (errors, message) = match &error {
+        AppError::Validation(fields) => (fields.clone(), None),
+        other => (FieldErrors::default(), Some(other.to_string())),
+    };
+    let page = RegisterPage {
+        nav: Nav::anonymous(&state, &binding),
+        username: input.username,
+        email: input.email.unwrap_or_default(),
+        phone: input.phone.unwrap_or_default(),
+        errors,
+        error: message,
+        open: state.config.registration == Registration::Open,
+    };
+    let mut b = HttpResponse::build(error.code_and_status().1);
+    for h in error.extra_headers() {
+        b.insert_header(h);
+    }
+    if let Some(c) = new_cookie {
+        b.cookie(c);
+    }
+    html(b, &page)
+}
+
+#[derive(Template)]
+#[template(path = "auth/logout.html")]
+struct LogoutPage {
+    nav: Nav,
+}
+
+/// `GET /logout`: a confirmation button (logging out by GET would let any site log you out).
+async fn logout_page(state: web::Data<AppState>, me: PageUser) -> Result<HttpResponse, PageError> {
+    html(HttpResponse::Ok(), &LogoutPage { nav: Nav::user(&state, &me.0) })
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    pub csrf_token: Option<String>,
+}
+
+/// `POST /logout`: end this browser's session.
+async fn logout_submit(state: web::Data<AppState>, me: PageUser, form: web::Form<CsrfForm>) -> Result<HttpResponse, PageError> {
+    check_csrf(&state, &me.0, form.csrf_token.as_deref())?;
+    let now = Utc::now().naive_utc();
+    let me = me.0;
+    db::run(&state.db, move |conn| {
+        sessions::revoke(conn, &me.user.id, &me.session.id, EndReason::Logout.as_str(), now)?;
+        Ok(())
+    })
+    .await?;
+    Ok(redirect("/login?notice=logged_out").cookie(removed_session_cookie()).finish())
+}
+

@@ -1,0 +1,296 @@
+//! The HTML pages: thin adapters over the same domain functions as the API.
+//!
+//! Pages authenticate with the session cookie only ([`PageUser`]); a missing or dead session
+//! redirects to `/login?next=…`. Every form carries a CSRF token (see `auth::csrf`), and
+//! errors render the error page ([`PageError`]) with the status of the underlying `AppError`.
+
+mod account;
+mod assets;
+mod auth;
+mod files;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
+use askama::Template;
+
+use crate::auth::csrf;
+use crate::auth::extractors::{CurrentUser, SESSION_COOKIE, app_state, authenticate, cookie_token};
+use crate::auth::sessions::EndReason;
+use crate::config::{Config, CookieSecure};
+use crate::db::models::users::Role;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Largest form body accepted.
+const MAX_FORM_BYTES: usize = 16 * 1024;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(web::FormConfig::default().limit(MAX_FORM_BYTES).error_handler(|e, _| {
+        let app = match e {
+            actix_web::error::UrlencodedError::Overflow { .. } => {
+                AppError::PayloadTooLarge("the form is too large".into())
+            }
+            other => AppError::BadRequest(format!("the form could not be read: {other}")),
+        };
+        PageError::App(app).into()
+    }))
+    .app_data(web::QueryConfig::default().error_handler(|e, _| {
+        PageError::App(AppError::BadRequest(format!("bad query string: {e}"))).into()
+    }))
+    .route("/", web::get().to(index))
+    .configure(auth::configure)
+    .configure(account::configure)
+    .configure(files::configure)
+    .configure(assets::configure)
+    .default_service(web::to(not_found));
+}
+
+/// `GET /`: the files page when logged in, else the login page.
+async fn index(req: HttpRequest) -> HttpResponse {
+    let to = if cookie_token(&req).is_some() { "/files" } else { "/login" };
+    redirect(to).finish()
+}
+
+async fn not_found() -> Result<HttpResponse, PageError> {
+    Err(PageError::App(AppError::NotFound))
+}
+
+/// The header every page shows: who is logged in, and the CSRF token for its forms.
+pub struct Nav {
+    pub username: Option<String>,
+    pub is_admin: bool,
+    pub csrf: String,
+}
+
+impl Nav {
+    pub fn user(state: &AppState, me: &CurrentUser) -> Self {
+        Nav {
+            username: Some(me.user.username.clone()),
+            is_admin: me.user.role() == Role::Admin,
+            csrf: csrf::token(&state.keys, me.session.id.as_str()),
+        }
+    }
+    pub fn anonymous(state: &AppState, binding: &str) -> Self {
+        Nav { username: None, is_admin: false, csrf: csrf::token(&state.keys, binding) }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    nav: Nav,
+    status: u16,
+    title: &'static str,
+    message: String,
+}
+
+/// An error on a page: the error page, or a redirect to the login page.
+#[derive(Debug, thiserror::Error)]
+pub enum PageError {
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error("login required")]
+    Login { next: Option<String>, notice: &'static str },
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            PageError::App(e) => e.code_and_status().1,
+            PageError::Login { .. } => StatusCode::SEE_OTHER,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            PageError::Login { next, notice } => {
+                let mut url = format!("/login?notice={notice}");
+                if let Some(next) = next {
+                    url.push_str("&next=");
+                    url.push_str(&urlencode(next));
+                }
+                let mut gone = Cookie::new(SESSION_COOKIE, "");
+                gone.set_path("/");
+                gone.make_removal();
+                redirect(&url).cookie(gone).finish()
+            }
+            PageError::App(e) => {
+                e.log_if_internal();
+                let status = e.code_and_status().1;
+                let page = ErrorPage {
+                    nav: Nav { username: None, is_admin: false, csrf: String::new() },
+                    status: status.as_u16(),
+                    title: status.canonical_reason().unwrap_or("Error"),
+                    // Internal errors show no detail; everything else is written for people.
+                    message: e.to_string(),
+                };
+                let mut resp = HttpResponse::build(status);
+                for h in e.extra_headers() {
+                    resp.insert_header(h);
+                }
+                match page.render() {
+                    Ok(body) => resp.content_type("text/html; charset=utf-8").body(body),
+                    Err(_) => resp.content_type("text/plain; charset=utf-8").body(page.message),
+                }
+            }
+        }
+    }
+}
+
+/// The logged-in user of a page, from the session cookie.
+pub struct PageUser(pub CurrentUser);
+
+impl FromRequest for PageUser {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, PageError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = app_state(&req)?;
+            // Come back here after logging in, if "here" can be reached by a GET.
+            let next = (req.method() == actix_web::http::Method::GET).then(|| req.uri().to_string());
+            let Some(token) = cookie_token(&req) else {
+                return Err(PageError::Login { next, notice: "login" });
+            };
+            match authenticate(&state, &token).await {
+                Ok(me) => Ok(PageUser(me)),
+                Err(e) => {
+                    let notice = match &e {
+                        AppError::TokenExpired => "expired",
+                        AppError::UserDisabled => "disabled",
+                        AppError::TokenRevoked(m)
+                            if m == EndReason::message(Some("signed_in_elsewhere")) =>
+                        {
+                            "elsewhere"
+                        }
+                        AppError::TokenRevoked(_) => "ended",
+                        e if e.is_authentication() => "login",
+                        _ => return Err(PageError::App(e)),
+                    };
+                    Err(PageError::Login { next, notice })
+                }
+            }
+        })
+    }
+}
+
+/// A rendered page as a response (`builder` may already carry cookies).
+pub fn html(mut builder: HttpResponseBuilder, page: &impl Template) -> Result<HttpResponse, PageError> {
+    let body = page.render().map_err(AppError::internal)?;
+    Ok(builder.content_type("text/html; charset=utf-8").body(body))
+}
+
+/// A 303 redirect (after a POST, the browser follows it with a GET).
+pub fn redirect(to: &str) -> HttpResponseBuilder {
+    let mut b = HttpResponse::SeeOther();
+    b.insert_header((header::LOCATION, HeaderValue::from_str(to).unwrap_or(HeaderValue::from_static("/"))));
+    b
+}
+
+/// `next` if it is a path on this site, else `/files`. Refuses `//host`, `/\host`, schemes
+/// and control characters, so the login page cannot be turned into an open redirect.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.starts_with("/\\")
+                && !n.chars().any(|c| c.is_control() || c == '\\')
+                && n.len() <= 2048 =>
+        {
+            n.to_owned()
+        }
+        _ => "/files".to_owned(),
+    }
+}
+
+/// `1536` → `1.5 KiB`, for people.
+pub fn human_bytes(n: i64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n.max(0) as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{n} bytes") } else { format!("{value:.1} {}", UNITS[unit]) }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn secure(req: &HttpRequest, config: &Config) -> bool {
+    match config.cookie_secure {
+        CookieSecure::Always => true,
+        CookieSecure::Never => false,
+        CookieSecure::Auto => req.connection_info().scheme() == "https",
+    }
+}
+
+/// The session cookie: HttpOnly, SameSite=Lax, Path=/, Secure per config, lasting as long as
+/// the session.
+pub fn session_cookie(req: &HttpRequest, config: &Config, token: String, max_age_secs: i64) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, token)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure(req, config))
+        .max_age(CookieDuration::seconds(max_age_secs))
+        .finish()
+}
+
+pub fn removed_session_cookie() -> Cookie<'static> {
+    let mut c = Cookie::build(SESSION_COOKIE, "").path("/").http_only(true).same_site(SameSite::Lax).finish();
+    c.make_removal();
+    c
+}
+
+/// The pre-login CSRF binding: the `homedisk_csrf` cookie, or a new one to set.
+pub fn anon_binding(req: &HttpRequest, config: &Config) -> (String, Option<Cookie<'static>>) {
+    if let Some(c) = req.cookie(csrf::ANON_COOKIE).filter(|c| c.value().len() >= 16) {
+        return (c.value().to_owned(), None);
+    }
+    let value = csrf::new_anon_binding();
+    let cookie = Cookie::build(csrf::ANON_COOKIE, value.clone())
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure(req, config))
+        .finish();
+    (value, Some(cookie))
+}
+
+/// Checks a logged-in form's CSRF token.
+pub fn check_csrf(state: &AppState, me: &CurrentUser, presented: Option<&str>) -> Result<(), PageError> {
+    match presented {
+        Some(p) if csrf::verify(&state.keys, me.session.id.as_str(), p) => Ok(()),
+        _ => Err(PageError::App(AppError::CsrfFailed)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/account?x=1")), "/account?x=1");
+        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)", "/a\nb"] {
+            assert_eq!(safe_next(Some(bad)), "/files", "{bad}");
+        }
+        assert_eq!(safe_next(None), "/files");
+    }
+}
