@@ -16,7 +16,12 @@ pub enum Command {
     Help,
     Version,
     /// `admin create NAME [--email E] [--phone P] [--password-stdin]`
-    AdminCreate { username: String, email: Option<String>, phone: Option<String>, password_stdin: bool },
+    AdminCreate {
+        username: String,
+        email: Option<String>,
+        phone: Option<String>,
+        password_stdin: bool,
+    },
 }
 
 pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> {
@@ -31,15 +36,22 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             let mut rest = rest.iter();
             while let Some(flag) = rest.next() {
                 match *flag {
-                    "--email" => email = Some(rest.next().ok_or("--email needs a value")?.to_string()),
-                    "--phone" => phone = Some(rest.next().ok_or("--phone needs a value")?.to_string()),
+                    "--email" => {
+                        email = Some(rest.next().ok_or("--email needs a value")?.to_string())
+                    }
+                    "--phone" => {
+                        phone = Some(rest.next().ok_or("--phone needs a value")?.to_string())
+                    }
                     "--password-stdin" => password_stdin = true,
                     other => return Err(format!("unknown option `{other}` for `admin create`")),
                 }
             }
             Ok(Command::AdminCreate { username: name.to_string(), email, phone, password_stdin })
         }
-        ["admin", ..] => Err("usage: homedisk admin create NAME [--email E] [--phone P] [--password-stdin]".into()),
+        ["admin", ..] => {
+            Err("usage: homedisk admin create NAME [--email E] [--phone P] [--password-stdin]"
+                .into())
+        }
         [other, ..] => Err(format!("unknown command `{other}`")),
     }
 }
@@ -56,7 +68,10 @@ pub fn help() -> String {
          CONFIGURATION (environment variables, also read from ./.env):\n",
     );
     for v in VARIABLES {
-        out.push_str(&format!("  {:<36} {}\n  {:<36} default: {}\n", v.name, v.meaning, "", v.default));
+        out.push_str(&format!(
+            "  {:<36} {}\n  {:<36} default: {}\n",
+            v.name, v.meaning, "", v.default
+        ));
     }
     out
 }
@@ -80,7 +95,9 @@ fn admin_create(
 ) -> Result<(), StartupError> {
     let (password, generated) = if password_stdin {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).map_err(|e| StartupError::Other(format!("cannot read the password from stdin: {e}")))?;
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+            StartupError::Other(format!("cannot read the password from stdin: {e}"))
+        })?;
         (line.trim_end_matches(['\r', '\n']).to_owned(), false)
     } else {
         (random_password(), true)
@@ -89,9 +106,17 @@ fn admin_create(
         .map_err(|e| StartupError::Other(e.to_string()))?;
     let state = startup::build_state(config)?;
     let mut conn = state.db.get().map_err(|e| StartupError::Other(e.to_string()))?;
-    let hash = password::hash(&account.password, state.config.bcrypt_cost).map_err(|e| StartupError::Other(e.to_string()))?;
-    let user = users::insert_account(&mut conn, &account, &hash, state.config.default_quota_bytes, true, Utc::now().naive_utc())
+    let hash = password::hash(&account.password, state.config.bcrypt_cost)
         .map_err(|e| StartupError::Other(e.to_string()))?;
+    let user = users::insert_account(
+        &mut conn,
+        &account,
+        &hash,
+        state.config.default_quota_bytes,
+        true,
+        Utc::now().naive_utc(),
+    )
+    .map_err(|e| StartupError::Other(e.to_string()))?;
     println!("created administrator `{}` (id {})", user.username, user.id);
     if generated {
         println!("password: {}\n(shown once; change it on the Account page)", account.password);
@@ -122,7 +147,12 @@ mod tests {
         assert_eq!(p(&["--help"]), Ok(Command::Help));
         assert_eq!(
             p(&["admin", "create", "root", "--password-stdin"]),
-            Ok(Command::AdminCreate { username: "root".into(), email: None, phone: None, password_stdin: true })
+            Ok(Command::AdminCreate {
+                username: "root".into(),
+                email: None,
+                phone: None,
+                password_stdin: true
+            })
         );
         assert!(p(&["admin", "create"]).is_err());
         assert!(p(&["admin", "create", "root", "--bogus"]).is_err());

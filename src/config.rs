@@ -104,7 +104,10 @@ impl Config {
 
         let bind = match get("HOMEDISK_BIND") {
             Some(v) => v.parse().map_err(|_| {
-                bad("HOMEDISK_BIND", format!("`{v}` is not an ip:port address such as 127.0.0.1:8080"))
+                bad(
+                    "HOMEDISK_BIND",
+                    format!("`{v}` is not an ip:port address such as 127.0.0.1:8080"),
+                )
             })?,
             None => SocketAddr::from(([127, 0, 0, 1], 8080)),
         };
@@ -141,25 +144,58 @@ impl Config {
             registration: match get("HOMEDISK_REGISTRATION").as_deref() {
                 None | Some("open") => Registration::Open,
                 Some("closed") => Registration::Closed,
-                Some(v) => return Err(bad("HOMEDISK_REGISTRATION", format!("`{v}` is neither `open` nor `closed`"))),
+                Some(v) => {
+                    return Err(bad(
+                        "HOMEDISK_REGISTRATION",
+                        format!("`{v}` is neither `open` nor `closed`"),
+                    ));
+                }
             },
             single_session: boolean(&get, "HOMEDISK_SINGLE_SESSION", false)?,
             max_upload_bytes: bytes(&get, "HOMEDISK_MAX_UPLOAD_BYTES", 4 << 30)?,
             default_quota_bytes: bytes(&get, "HOMEDISK_DEFAULT_QUOTA_BYTES", 10 << 30)?,
-            preview_ttl_seconds: number(&get, "HOMEDISK_PREVIEW_TTL_SECONDS", 3600, 10..=86_400 * 7)?,
+            preview_ttl_seconds: number(
+                &get,
+                "HOMEDISK_PREVIEW_TTL_SECONDS",
+                3600,
+                10..=86_400 * 7,
+            )?,
             query_access_tokens: boolean(&get, "HOMEDISK_QUERY_ACCESS_TOKENS", true)?,
             cookie_secure: match get("HOMEDISK_COOKIE_SECURE").as_deref() {
                 None | Some("auto") => CookieSecure::Auto,
                 Some("true") => CookieSecure::Always,
                 Some("false") => CookieSecure::Never,
                 Some(v) => {
-                    return Err(bad("HOMEDISK_COOKIE_SECURE", format!("`{v}` is not one of auto, true, false")));
+                    return Err(bad(
+                        "HOMEDISK_COOKIE_SECURE",
+                        format!("`{v}` is not one of auto, true, false"),
+                    ));
                 }
             },
-            web_token_ttl_seconds: number(&get, "HOMEDISK_WEB_TOKEN_TTL_SECONDS", 86_400, 60..=31_536_000)?,
-            app_token_ttl_seconds: number(&get, "HOMEDISK_APP_TOKEN_TTL_SECONDS", 604_800, 60..=31_536_000)?,
-            api_token_ttl_seconds: number(&get, "HOMEDISK_API_TOKEN_TTL_SECONDS", 604_800, 60..=31_536_000)?,
-            login_attempts_per_minute: number(&get, "HOMEDISK_LOGIN_ATTEMPTS_PER_MINUTE", 10, 1..=10_000)?,
+            web_token_ttl_seconds: number(
+                &get,
+                "HOMEDISK_WEB_TOKEN_TTL_SECONDS",
+                86_400,
+                60..=31_536_000,
+            )?,
+            app_token_ttl_seconds: number(
+                &get,
+                "HOMEDISK_APP_TOKEN_TTL_SECONDS",
+                604_800,
+                60..=31_536_000,
+            )?,
+            api_token_ttl_seconds: number(
+                &get,
+                "HOMEDISK_API_TOKEN_TTL_SECONDS",
+                604_800,
+                60..=31_536_000,
+            )?,
+            login_attempts_per_minute: number(
+                &get,
+                "HOMEDISK_LOGIN_ATTEMPTS_PER_MINUTE",
+                10,
+                1..=10_000,
+            )?,
         })
     }
 
@@ -182,11 +218,18 @@ where
     let Some(v) = get(name) else { return Ok(default) };
     match v.parse::<T>() {
         Ok(n) if range.contains(&n) => Ok(n),
-        _ => Err(bad(name, format!("`{v}` is not a whole number from {} to {}", range.start(), range.end()))),
+        _ => Err(bad(
+            name,
+            format!("`{v}` is not a whole number from {} to {}", range.start(), range.end()),
+        )),
     }
 }
 
-fn boolean(get: &impl Fn(&str) -> Option<String>, name: &'static str, default: bool) -> Result<bool, ConfigError> {
+fn boolean(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
     match get(name).map(|v| v.to_ascii_lowercase()).as_deref() {
         None => Ok(default),
         Some("true" | "1" | "yes" | "on") => Ok(true),
@@ -195,9 +238,14 @@ fn boolean(get: &impl Fn(&str) -> Option<String>, name: &'static str, default: b
     }
 }
 
-fn bytes(get: &impl Fn(&str) -> Option<String>, name: &'static str, default: u64) -> Result<u64, ConfigError> {
+fn bytes(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: u64,
+) -> Result<u64, ConfigError> {
     let Some(v) = get(name) else { return Ok(default) };
-    parse_bytes(&v).ok_or_else(|| bad(name, format!("`{v}` is not a size such as 1048576, 512MiB or 4GiB")))
+    parse_bytes(&v)
+        .ok_or_else(|| bad(name, format!("`{v}` is not a size such as 1048576, 512MiB or 4GiB")))
 }
 
 /// `1048576`, `512KiB`, `64MiB`, `4GiB`, `1TiB` (also `K`, `M`, `G`, `T`, `KB`… meaning the same
@@ -224,7 +272,8 @@ mod tests {
     use std::collections::HashMap;
 
     fn with(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
@@ -240,7 +289,7 @@ mod tests {
 
     #[test]
     fn a_short_secret_key_is_refused_by_name() {
-        let err = with(&[("HOMEDISK_SECRET_KEY", "too-short")]).unwrap_err();
+        let err = with(&[("HOMEDISK_SECRET_KEY", "too-short")]).expect_err("short key");
         assert_eq!(err.variable, "HOMEDISK_SECRET_KEY");
         assert!(err.to_string().starts_with("HOMEDISK_SECRET_KEY: "));
     }

@@ -157,7 +157,10 @@ impl AppError {
                 vec![(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs))]
             }
             e if e.is_authentication() => {
-                vec![(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"homedisk\""))]
+                vec![(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"homedisk\""),
+                )]
             }
             _ => vec![],
         }

@@ -26,7 +26,9 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
             homedisk::telemetry::init();
-            let result = Config::from_env().map_err(Into::into).and_then(|config| cli::execute(command, config));
+            let result = Config::from_env()
+                .map_err(Into::into)
+                .and_then(|config| cli::execute(command, config));
             if let Err(e) = result {
                 eprintln!("homedisk: {e}");
                 return ExitCode::FAILURE;

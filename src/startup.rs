@@ -11,9 +11,9 @@ use actix_web::middleware::{self, DefaultHeaders};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use secrecy::SecretString;
 
+use crate::auth::password;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::tokens::Keys;
-use crate::auth::password;
 use crate::config::{Config, ConfigError, MIN_SECRET_BYTES};
 use crate::db::{self, DbSetupError};
 use crate::error::AppError;
@@ -62,10 +62,13 @@ pub fn load_or_create_secret(config: &Config) -> Result<SecretString, StartupErr
             if key.len() < MIN_SECRET_BYTES {
                 return Err(StartupError::Key {
                     path,
-                    message: format!("the key is shorter than {MIN_SECRET_BYTES} bytes; delete the file to generate a new one (all sessions end)"),
+                    message: format!(
+                        "the key is shorter than {MIN_SECRET_BYTES} bytes; delete the file to generate a new one (all sessions end)"
+                    ),
                 });
             }
-            let mode = std::fs::metadata(&path).map_err(io("cannot read", &path))?.permissions().mode();
+            let mode =
+                std::fs::metadata(&path).map_err(io("cannot read", &path))?.permissions().mode();
             if mode & 0o077 != 0 {
                 tracing::warn!(path = %path.display(), "the secret key file is readable by other users; run chmod 600 on it");
             }
@@ -73,7 +76,8 @@ pub fn load_or_create_secret(config: &Config) -> Result<SecretString, StartupErr
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let mut bytes = [0u8; 32];
-            getrandom::fill(&mut bytes).map_err(|e| StartupError::Other(format!("no randomness: {e}")))?;
+            getrandom::fill(&mut bytes)
+                .map_err(|e| StartupError::Other(format!("no randomness: {e}")))?;
             let key: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
             let mut file = std::fs::OpenOptions::new()
                 .write(true)
@@ -81,7 +85,9 @@ pub fn load_or_create_secret(config: &Config) -> Result<SecretString, StartupErr
                 .mode(0o600)
                 .open(&path)
                 .map_err(io("cannot create", &path))?;
-            file.write_all(key.as_bytes()).and_then(|_| file.sync_all()).map_err(io("cannot write", &path))?;
+            file.write_all(key.as_bytes())
+                .and_then(|_| file.sync_all())
+                .map_err(io("cannot write", &path))?;
             tracing::info!(path = %path.display(), "generated a new signing key");
             Ok(SecretString::from(key))
         }
@@ -95,7 +101,8 @@ pub fn build_state(config: Config) -> Result<AppState, StartupError> {
     let secret = load_or_create_secret(&config)?;
     let keys = Keys::new(&secret, config.previous_secret_key.as_ref());
     let pool = db::connect(config.sqlite_path())?;
-    let dummy_hash = password::dummy_hash(config.bcrypt_cost).map_err(|e| StartupError::Other(e.to_string()))?;
+    let dummy_hash =
+        password::dummy_hash(config.bcrypt_cost).map_err(|e| StartupError::Other(e.to_string()))?;
     Ok(AppState {
         login_limiter: LoginLimiter::new(config.login_attempts_per_minute),
         config,

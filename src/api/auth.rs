@@ -38,6 +38,7 @@ struct LoginBody {
     phone: Option<String>,
     password: Option<String>,
     client: Option<String>,
+    scope: Option<String>,
 }
 
 fn client(raw: Option<&str>, errors: &mut FieldErrors) -> ClientKind {
@@ -89,11 +90,15 @@ async fn login(
     let body = body.into_inner();
     let mut errors = FieldErrors::default();
     let client = client(body.client.as_deref(), &mut errors);
-    let login = [body.login, body.username, body.email, body.phone].into_iter().flatten().find(|v| !v.trim().is_empty());
+    let login = [body.login, body.username, body.email, body.phone]
+        .into_iter()
+        .flatten()
+        .find(|v| !v.trim().is_empty());
     let input = LoginInput {
         login: required(login, "login", &mut errors),
         password: required(body.password, "password", &mut errors),
         client,
+        scope: body.scope,
     };
     errors.into_result()?;
     let started = users::login(state.into_inner(), input, origin(&req)).await?;

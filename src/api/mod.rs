@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: thin handlers over the domain modules. Errors are problem
 //! details (see `error.rs`); bodies are capped and malformed ones answer 400/413/415.
 
+mod admin;
 mod auth;
 mod me;
 mod sessions;
@@ -18,12 +19,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/api/v1")
             .app_data(web::JsonConfig::default().limit(MAX_JSON_BYTES).error_handler(json_error))
-            .app_data(web::PathConfig::default().error_handler(|e, _| {
-                AppError::BadRequest(format!("bad path: {e}")).into()
-            }))
+            .app_data(
+                web::PathConfig::default()
+                    .error_handler(|e, _| AppError::BadRequest(format!("bad path: {e}")).into()),
+            )
             .app_data(web::QueryConfig::default().error_handler(|e, _| {
                 AppError::BadRequest(format!("bad query string: {e}")).into()
             }))
+            .configure(admin::configure)
             .configure(auth::configure)
             .configure(me::configure)
             .configure(sessions::configure)
@@ -38,13 +41,16 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
 
 fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let app = match err {
-        JsonPayloadError::Overflow { limit } | JsonPayloadError::OverflowKnownLength { limit, .. } => {
+        JsonPayloadError::Overflow { limit }
+        | JsonPayloadError::OverflowKnownLength { limit, .. } => {
             AppError::PayloadTooLarge(format!("the request body is larger than {limit} bytes"))
         }
-        JsonPayloadError::ContentType => {
-            AppError::UnsupportedMedia("send the body as JSON (Content-Type: application/json)".into())
+        JsonPayloadError::ContentType => AppError::UnsupportedMedia(
+            "send the body as JSON (Content-Type: application/json)".into(),
+        ),
+        JsonPayloadError::Deserialize(e) => {
+            AppError::BadRequest(format!("the body is not valid JSON for this request: {e}"))
         }
-        JsonPayloadError::Deserialize(e) => AppError::BadRequest(format!("the body is not valid JSON for this request: {e}")),
         other => AppError::BadRequest(format!("cannot read the request body: {other}")),
     };
     app.into()

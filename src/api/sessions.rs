@@ -17,7 +17,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// `GET /api/v1/sessions`: live sessions, newest first, this one marked `current`.
-async fn list(state: web::Data<AppState>, me: CurrentUser) -> Result<web::Json<Items<SessionView>>, AppError> {
+async fn list(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+) -> Result<web::Json<Items<SessionView>>, AppError> {
     let now = Utc::now().naive_utc();
     let user = me.user.id.clone();
     let rows = db::run(&state.db, move |conn| Ok(sessions::list_live(conn, &user, now)?)).await?;

@@ -58,7 +58,9 @@ enum Source {
 
 /// The app state, or an internal error if the app was built without it.
 pub fn app_state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
-    req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| AppError::internal("AppState missing"))
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::internal("AppState missing"))
 }
 
 /// Where the request came from, for the session list.
@@ -115,7 +117,8 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<CurrentUser, 
     let claims = state.keys.verify_access(token)?;
     let now = Utc::now().naive_utc();
     let checked = claims.clone();
-    let (session, user) = db::run(&state.db, move |conn| sessions::check(conn, &checked, now)).await?;
+    let (session, user) =
+        db::run(&state.db, move |conn| sessions::check(conn, &checked, now)).await?;
     Ok(CurrentUser { user, session, claims })
 }
 

@@ -1,10 +1,11 @@
-//! Password hashing with bcrypt, through its non-truncating API: bcrypt only reads 72 bytes,
-//! and a longer password is refused rather than silently cut (see `users::validate`).
+//! Password hashing with bcrypt, through its non-truncating API: bcrypt only reads 72 bytes
+//! of key (the password plus a NUL terminator), and a longer password is refused rather than
+//! silently cut (see `users::validate`).
 
 use crate::error::{AppError, FieldErrors};
 
-/// bcrypt reads at most this many bytes of a password.
-pub const MAX_PASSWORD_BYTES: usize = 72;
+/// The longest password bcrypt uses whole: its 72-byte key holds the password and a NUL.
+pub const MAX_PASSWORD_BYTES: usize = 71;
 
 /// Hashes `password` at `cost`. Blocking (tens of ms to a second): call it off the executor.
 pub fn hash(password: &str, cost: u32) -> Result<String, AppError> {
@@ -46,10 +47,10 @@ mod tests {
 
     #[test]
     fn passwords_over_72_bytes_are_refused_not_truncated() {
-        let long = "a".repeat(73);
+        let long = "a".repeat(MAX_PASSWORD_BYTES + 1);
         assert!(matches!(hash(&long, 4), Err(AppError::Validation(_))));
-        let h = hash(&"a".repeat(72), 4).expect("72 bytes is fine");
-        assert!(!verify(&long, &h), "the 73rd byte must not be ignored");
+        let h = hash(&"a".repeat(MAX_PASSWORD_BYTES), 4).expect("at the limit is fine");
+        assert!(!verify(&long, &h), "the byte past the limit must not be ignored");
     }
 
     #[test]

@@ -60,6 +60,28 @@ pub fn scopes_for(user: &User) -> String {
     }
 }
 
+/// The scope a new token gets: everything the user may do, or the subset `requested`
+/// (space-separated), so an app can hold a token that can only read, say.
+pub fn grant_scope(user: &User, requested: Option<&str>) -> Result<String, AppError> {
+    let allowed = scopes_for(user);
+    let Some(requested) = requested.map(str::trim).filter(|r| !r.is_empty()) else {
+        return Ok(allowed);
+    };
+    let mut granted: Vec<&str> = Vec::new();
+    for scope in requested.split_whitespace() {
+        if !allowed.split(' ').any(|a| a == scope) {
+            return Err(AppError::Validation(crate::error::FieldErrors::single(
+                "scope",
+                format!("`{scope}` is not available to this account (allowed: {allowed})"),
+            )));
+        }
+        if !granted.contains(&scope) {
+            granted.push(scope);
+        }
+    }
+    Ok(granted.join(" "))
+}
+
 /// Session lifetime for a client type.
 pub fn lifetime(config: &Config, client: ClientKind) -> Duration {
     let secs = match client {
@@ -68,6 +90,15 @@ pub fn lifetime(config: &Config, client: ClientKind) -> Duration {
         ClientKind::Api => config.api_token_ttl_seconds,
     };
     Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX / 2))
+}
+
+/// What a new session is for: the client type, an optional narrower scope, and where the
+/// login came from.
+#[derive(Debug, Clone)]
+pub struct SessionRequest {
+    pub client: ClientKind,
+    pub scope: Option<String>,
+    pub origin: Origin,
 }
 
 /// Where a login came from, stored with the session so the user can recognise it.
@@ -92,10 +123,12 @@ pub fn start(
     keys: &Keys,
     config: &Config,
     user: &User,
-    client: ClientKind,
-    origin: &Origin,
+    request: &SessionRequest,
     now: NaiveDateTime,
 ) -> Result<Started, AppError> {
+    let SessionRequest { client, scope, origin } = request;
+    let client = *client;
+    let scope = grant_scope(user, scope.as_deref())?;
     let id = SessionId::generate();
     let expires_at = now + lifetime(config, client);
     let session = conn.immediate_transaction(|conn| {
@@ -124,7 +157,7 @@ pub fn start(
             },
         )
     })?;
-    let claims = access_claims(&user.id, &id, client, scopes_for(user), now, expires_at);
+    let claims = access_claims(&user.id, &id, client, scope, now, expires_at);
     let token = keys.sign(&claims)?;
     let mut user = user.clone();
     user.last_login_at = Some(now);

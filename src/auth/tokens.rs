@@ -83,7 +83,11 @@ impl Key {
         // The key id names the key without revealing it: a hash prefix of a derived value.
         let digest = Sha256::new().chain_update(b"homedisk-kid:").chain_update(secret).finalize();
         let id = digest[..6].iter().map(|b| format!("{b:02x}")).collect();
-        Key { id, encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
+        Key {
+            id,
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
     }
 }
 
@@ -186,7 +190,8 @@ pub fn access_claims(
 
 /// RFC 3339 UTC with whole seconds, as every time in the API is written.
 pub fn rfc3339(t: NaiveDateTime) -> String {
-    DateTime::<Utc>::from_naive_utc_and_offset(t, Utc).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    DateTime::<Utc>::from_naive_utc_and_offset(t, Utc)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 #[cfg(test)]

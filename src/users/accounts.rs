@@ -9,13 +9,13 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::auth::password;
-use crate::auth::sessions::{self, EndReason, Origin, Started};
+use crate::auth::sessions::{self, EndReason, Origin, SessionRequest, Started};
 use crate::auth::tokens::ClientKind;
 use crate::config::Registration;
+use crate::db::ids::{SessionId, UserId};
 use crate::db::models::sessions as session_rows;
 use crate::db::models::users::{self, NewUser, Role, User};
 use crate::db::{self, DbConn};
-use crate::db::ids::{SessionId, UserId};
 use crate::error::{AppError, FieldErrors};
 use crate::state::AppState;
 use crate::users::validate;
@@ -43,7 +43,9 @@ pub fn validate_registration(input: &RegisterInput) -> Result<ValidAccount, AppE
     let username = input.username.trim().to_owned();
     validate::username(&username, &mut errors);
     validate::password("password", &input.password, &mut errors);
-    let blank = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+    let blank = |v: &Option<String>| {
+        v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned)
+    };
     let email = blank(&input.email).and_then(|e| validate::email(&e, &mut errors));
     let phone = blank(&input.phone).and_then(|p| validate::phone(&p, &mut errors));
     errors.into_result()?;
@@ -137,8 +139,10 @@ pub async fn register(
         duplicates(conn, &account)?.into_result()?;
         let hash = password::hash(&account.password, state.config.bcrypt_cost)?;
         let now = Utc::now().naive_utc();
-        let user = insert_account(conn, &account, &hash, state.config.default_quota_bytes, false, now)?;
-        sessions::start(conn, &state.keys, &state.config, &user, client, &origin, now)
+        let user =
+            insert_account(conn, &account, &hash, state.config.default_quota_bytes, false, now)?;
+        let request = SessionRequest { client, scope: None, origin };
+        sessions::start(conn, &state.keys, &state.config, &user, &request, now)
     })
     .await
 }
@@ -149,6 +153,8 @@ pub struct LoginInput {
     pub login: String,
     pub password: String,
     pub client: ClientKind,
+    /// A narrower scope than the account allows (space-separated), if wanted.
+    pub scope: Option<String>,
 }
 
 /// Finds the account a login names: username first, then email, then phone.
@@ -169,7 +175,11 @@ pub fn find_for_login(conn: &mut DbConn, login: &str) -> Result<Option<User>, Ap
 /// Checks the credentials and starts a session. An unknown login and a wrong password give
 /// the same error after the same bcrypt work; a disabled account is told so only after the
 /// right password.
-pub async fn login(state: Arc<AppState>, input: LoginInput, origin: Origin) -> Result<Started, AppError> {
+pub async fn login(
+    state: Arc<AppState>,
+    input: LoginInput,
+    origin: Origin,
+) -> Result<Started, AppError> {
     let ip = origin.ip.clone().unwrap_or_else(|| "unknown".into());
     state.login_limiter.check(&ip, Some(input.login.trim()))?;
     db::run(&state.db.clone(), move |conn| {
@@ -183,7 +193,8 @@ pub async fn login(state: Arc<AppState>, input: LoginInput, origin: Origin) -> R
         if user.state() != users::UserState::Active {
             return Err(AppError::UserDisabled);
         }
-        sessions::start(conn, &state.keys, &state.config, &user, input.client, &origin, Utc::now().naive_utc())
+        let request = SessionRequest { client: input.client, scope: input.scope, origin };
+        sessions::start(conn, &state.keys, &state.config, &user, &request, Utc::now().naive_utc())
     })
     .await
 }
@@ -212,7 +223,14 @@ pub async fn change_password(
         let now = Utc::now().naive_utc();
         conn.immediate_transaction(|conn| {
             users::set_password_hash(conn, &user, &hash)?;
-            session_rows::revoke_all(conn, &user, Some(&keep), None, EndReason::PasswordChanged.as_str(), now)?;
+            session_rows::revoke_all(
+                conn,
+                &user,
+                Some(&keep),
+                None,
+                EndReason::PasswordChanged.as_str(),
+                now,
+            )?;
             Ok(())
         })
     })

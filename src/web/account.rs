@@ -15,7 +15,9 @@ use crate::error::{AppError, FieldErrors};
 use crate::state::AppState;
 use crate::users;
 use crate::web::auth::CsrfForm;
-use crate::web::{Nav, PageError, PageUser, check_csrf, html, human_bytes, redirect, removed_session_cookie};
+use crate::web::{
+    Nav, PageError, PageUser, check_csrf, html, human_bytes, redirect, removed_session_cookie,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/account", web::get().to(account_page))
@@ -90,7 +92,8 @@ async fn render_account(
 
 /// `GET /account`
 async fn account_page(state: web::Data<AppState>, me: PageUser) -> Result<HttpResponse, PageError> {
-    render_account(&state, &me.0, actix_web::http::StatusCode::OK, FieldErrors::default(), None).await
+    render_account(&state, &me.0, actix_web::http::StatusCode::OK, FieldErrors::default(), None)
+        .await
 }
 
 #[derive(Deserialize)]
@@ -102,19 +105,45 @@ struct PasswordForm {
 }
 
 /// `POST /account/password`: change the password; other sessions end, this one stays.
-async fn change_password(state: web::Data<AppState>, me: PageUser, form: web::Form<PasswordForm>) -> Result<HttpResponse, PageError> {
+async fn change_password(
+    state: web::Data<AppState>,
+    me: PageUser,
+    form: web::Form<PasswordForm>,
+) -> Result<HttpResponse, PageError> {
     let me = me.0;
     check_csrf(&state, &me, form.csrf_token.as_deref())?;
     let form = form.into_inner();
     let new = form.new_password.unwrap_or_default();
     let result = if form.new_password_confirm.as_deref() != Some(new.as_str()) {
-        Err(AppError::Validation(FieldErrors::single("new_password_confirm", "does not match the new password")))
+        Err(AppError::Validation(FieldErrors::single(
+            "new_password_confirm",
+            "does not match the new password",
+        )))
     } else {
-        users::change_password(state.clone().into_inner(), &me.user.id, &me.session.id, form.current_password.unwrap_or_default(), new).await
+        users::change_password(
+            state.clone().into_inner(),
+            &me.user.id,
+            &me.session.id,
+            form.current_password.unwrap_or_default(),
+            new,
+        )
+        .await
     };
     match result {
-        Ok(()) => render_account(&state, &me, actix_web::http::StatusCode::OK, FieldErrors::default(), Some("Password changed. Your other sessions were logged out.")).await,
-        Err(AppError::Validation(errors)) => render_account(&state, &me, actix_web::http::StatusCode::BAD_REQUEST, errors, None).await,
+        Ok(()) => {
+            render_account(
+                &state,
+                &me,
+                actix_web::http::StatusCode::OK,
+                FieldErrors::default(),
+                Some("Password changed. Your other sessions were logged out."),
+            )
+            .await
+        }
+        Err(AppError::Validation(errors)) => {
+            render_account(&state, &me, actix_web::http::StatusCode::BAD_REQUEST, errors, None)
+                .await
+        }
         Err(other) => Err(other.into()),
     }
 }
@@ -132,7 +161,10 @@ async fn revoke_session(
     let current = id == me.session.id;
     let now = Utc::now().naive_utc();
     let user = me.user.id.clone();
-    let revoked = db::run(&state.db, move |conn| Ok(sessions::revoke(conn, &user, &id, EndReason::Revoked.as_str(), now)?)).await?;
+    let revoked = db::run(&state.db, move |conn| {
+        Ok(sessions::revoke(conn, &user, &id, EndReason::Revoked.as_str(), now)?)
+    })
+    .await?;
     if !revoked {
         return Err(AppError::NotFound.into());
     }
@@ -143,7 +175,11 @@ async fn revoke_session(
 }
 
 /// `POST /account/logout-all`: end every session of this user, this one included.
-async fn logout_all(state: web::Data<AppState>, me: PageUser, form: web::Form<CsrfForm>) -> Result<HttpResponse, PageError> {
+async fn logout_all(
+    state: web::Data<AppState>,
+    me: PageUser,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
     let me = me.0;
     check_csrf(&state, &me, form.csrf_token.as_deref())?;
     let now = Utc::now().naive_utc();

@@ -15,7 +15,10 @@ use crate::db::models::sessions;
 use crate::error::{AppError, FieldErrors};
 use crate::state::AppState;
 use crate::users::{self, LoginInput, RegisterInput};
-use crate::web::{Nav, PageError, PageUser, anon_binding, check_csrf, html, redirect, removed_session_cookie, safe_next, session_cookie};
+use crate::web::{
+    Nav, PageError, PageUser, anon_binding, check_csrf, html, redirect, removed_session_cookie,
+    safe_next, session_cookie,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login_page))
@@ -78,13 +81,22 @@ async fn logged_in(req: &HttpRequest, state: &AppState) -> bool {
 }
 
 /// The response after a successful login or registration: cookie, then on to `next`.
-fn start_browser_session(req: &HttpRequest, state: &AppState, started: Started, next: &str) -> HttpResponse {
+fn start_browser_session(
+    req: &HttpRequest,
+    state: &AppState,
+    started: Started,
+    next: &str,
+) -> HttpResponse {
     let max_age = (started.session.expires_at - Utc::now().naive_utc()).num_seconds().max(0);
     redirect(next).cookie(session_cookie(req, &state.config, started.token, max_age)).finish()
 }
 
 /// `GET /login`
-async fn login_page(req: HttpRequest, state: web::Data<AppState>, q: web::Query<LoginQuery>) -> Result<HttpResponse, PageError> {
+async fn login_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    q: web::Query<LoginQuery>,
+) -> Result<HttpResponse, PageError> {
     let next = safe_next(q.next.as_deref());
     if logged_in(&req, &state).await {
         return Ok(redirect(&next).finish());
@@ -114,22 +126,36 @@ struct LoginForm {
 }
 
 /// `POST /login`
-async fn login_submit(req: HttpRequest, state: web::Data<AppState>, form: web::Form<LoginForm>) -> Result<HttpResponse, PageError> {
+async fn login_submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<LoginForm>,
+) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
     let login = form.login.unwrap_or_default();
     let (binding, new_cookie) = anon_binding(&req, &state.config);
-    let csrf_ok = new_cookie.is_none() && form.csrf_token.as_deref().is_some_and(|t| csrf::verify(&state.keys, &binding, t));
+    let csrf_ok = new_cookie.is_none()
+        && form.csrf_token.as_deref().is_some_and(|t| csrf::verify(&state.keys, &binding, t));
 
     let error = if !csrf_ok {
         AppError::CsrfFailed
     } else if login.trim().is_empty() || form.password.as_deref().unwrap_or("").is_empty() {
         AppError::BadRequest("Enter your user name (or email or phone) and your password.".into())
     } else {
-        let input = LoginInput { login: login.clone(), password: form.password.unwrap_or_default(), client: ClientKind::Web };
+        let input = LoginInput {
+            login: login.clone(),
+            password: form.password.unwrap_or_default(),
+            client: ClientKind::Web,
+            scope: None,
+        };
         match users::login(state.clone().into_inner(), input, origin(&req)).await {
             Ok(started) => return Ok(start_browser_session(&req, &state, started, &next)),
-            Err(e @ (AppError::InvalidCredentials | AppError::UserDisabled | AppError::RateLimited { .. })) => e,
+            Err(
+                e @ (AppError::InvalidCredentials
+                | AppError::UserDisabled
+                | AppError::RateLimited { .. }),
+            ) => e,
             Err(other) => return Err(other.into()),
         }
     };
@@ -152,7 +178,10 @@ async fn login_submit(req: HttpRequest, state: web::Data<AppState>, form: web::F
 }
 
 /// `GET /register`
-async fn register_page(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, PageError> {
+async fn register_page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
     if logged_in(&req, &state).await {
         return Ok(redirect("/files").finish());
     }
@@ -184,10 +213,15 @@ struct RegisterForm {
 }
 
 /// `POST /register`
-async fn register_submit(req: HttpRequest, state: web::Data<AppState>, form: web::Form<RegisterForm>) -> Result<HttpResponse, PageError> {
+async fn register_submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: web::Form<RegisterForm>,
+) -> Result<HttpResponse, PageError> {
     let form = form.into_inner();
     let (binding, new_cookie) = anon_binding(&req, &state.config);
-    let csrf_ok = new_cookie.is_none() && form.csrf_token.as_deref().is_some_and(|t| csrf::verify(&state.keys, &binding, t));
+    let csrf_ok = new_cookie.is_none()
+        && form.csrf_token.as_deref().is_some_and(|t| csrf::verify(&state.keys, &binding, t));
     let password = form.password.unwrap_or_default();
     let input = RegisterInput {
         username: form.username.unwrap_or_default(),
@@ -201,9 +235,20 @@ async fn register_submit(req: HttpRequest, state: web::Data<AppState>, form: web
     } else if form.password_confirm.as_deref() != Some(password.as_str()) {
         AppError::Validation(FieldErrors::single("password_confirm", "does not match the password"))
     } else {
-        match users::register(state.clone().into_inner(), input.clone(), ClientKind::Web, origin(&req)).await {
+        match users::register(
+            state.clone().into_inner(),
+            input.clone(),
+            ClientKind::Web,
+            origin(&req),
+        )
+        .await
+        {
             Ok(started) => return Ok(start_browser_session(&req, &state, started, "/files")),
-            Err(e @ (AppError::Validation(_) | AppError::RegistrationClosed | AppError::RateLimited { .. })) => e,
+            Err(
+                e @ (AppError::Validation(_)
+                | AppError::RegistrationClosed
+                | AppError::RateLimited { .. }),
+            ) => e,
             Err(other) => return Err(other.into()),
         }
     };
@@ -247,7 +292,11 @@ pub struct CsrfForm {
 }
 
 /// `POST /logout`: end this browser's session.
-async fn logout_submit(state: web::Data<AppState>, me: PageUser, form: web::Form<CsrfForm>) -> Result<HttpResponse, PageError> {
+async fn logout_submit(
+    state: web::Data<AppState>,
+    me: PageUser,
+    form: web::Form<CsrfForm>,
+) -> Result<HttpResponse, PageError> {
     check_csrf(&state, &me.0, form.csrf_token.as_deref())?;
     let now = Utc::now().naive_utc();
     let me = me.0;
@@ -258,4 +307,3 @@ async fn logout_submit(state: web::Data<AppState>, me: PageUser, form: web::Form
     .await?;
     Ok(redirect("/login?notice=logged_out").cookie(removed_session_cookie()).finish())
 }
-

@@ -21,6 +21,10 @@ struct FilesPage {
 /// `GET /files`
 async fn files_page(state: web::Data<AppState>, me: PageUser) -> Result<HttpResponse, PageError> {
     let me = me.0;
-    let page = FilesPage { nav: Nav::user(&state, &me), storage_used: human_bytes(me.user.storage_used), quota: human_bytes(me.user.quota) };
+    let page = FilesPage {
+        nav: Nav::user(&state, &me),
+        storage_used: human_bytes(me.user.storage_used),
+        quota: human_bytes(me.user.quota),
+    };
     html(HttpResponse::Ok(), &page)
 }

@@ -155,7 +155,8 @@ impl FromRequest for PageUser {
         Box::pin(async move {
             let state = app_state(&req)?;
             // Come back here after logging in, if "here" can be reached by a GET.
-            let next = (req.method() == actix_web::http::Method::GET).then(|| req.uri().to_string());
+            let next =
+                (req.method() == actix_web::http::Method::GET).then(|| req.uri().to_string());
             let Some(token) = cookie_token(&req) else {
                 return Err(PageError::Login { next, notice: "login" });
             };
@@ -182,7 +183,10 @@ impl FromRequest for PageUser {
 }
 
 /// A rendered page as a response (`builder` may already carry cookies).
-pub fn html(mut builder: HttpResponseBuilder, page: &impl Template) -> Result<HttpResponse, PageError> {
+pub fn html(
+    mut builder: HttpResponseBuilder,
+    page: &impl Template,
+) -> Result<HttpResponse, PageError> {
     let body = page.render().map_err(AppError::internal)?;
     Ok(builder.content_type("text/html; charset=utf-8").body(body))
 }
@@ -190,7 +194,10 @@ pub fn html(mut builder: HttpResponseBuilder, page: &impl Template) -> Result<Ht
 /// A 303 redirect (after a POST, the browser follows it with a GET).
 pub fn redirect(to: &str) -> HttpResponseBuilder {
     let mut b = HttpResponse::SeeOther();
-    b.insert_header((header::LOCATION, HeaderValue::from_str(to).unwrap_or(HeaderValue::from_static("/"))));
+    b.insert_header((
+        header::LOCATION,
+        HeaderValue::from_str(to).unwrap_or(HeaderValue::from_static("/")),
+    ));
     b
 }
 
@@ -226,7 +233,9 @@ pub fn human_bytes(n: i64) -> String {
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -242,7 +251,12 @@ fn secure(req: &HttpRequest, config: &Config) -> bool {
 
 /// The session cookie: HttpOnly, SameSite=Lax, Path=/, Secure per config, lasting as long as
 /// the session.
-pub fn session_cookie(req: &HttpRequest, config: &Config, token: String, max_age_secs: i64) -> Cookie<'static> {
+pub fn session_cookie(
+    req: &HttpRequest,
+    config: &Config,
+    token: String,
+    max_age_secs: i64,
+) -> Cookie<'static> {
     Cookie::build(SESSION_COOKIE, token)
         .path("/")
         .http_only(true)
@@ -253,7 +267,11 @@ pub fn session_cookie(req: &HttpRequest, config: &Config, token: String, max_age
 }
 
 pub fn removed_session_cookie() -> Cookie<'static> {
-    let mut c = Cookie::build(SESSION_COOKIE, "").path("/").http_only(true).same_site(SameSite::Lax).finish();
+    let mut c = Cookie::build(SESSION_COOKIE, "")
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .finish();
     c.make_removal();
     c
 }
@@ -274,7 +292,11 @@ pub fn anon_binding(req: &HttpRequest, config: &Config) -> (String, Option<Cooki
 }
 
 /// Checks a logged-in form's CSRF token.
-pub fn check_csrf(state: &AppState, me: &CurrentUser, presented: Option<&str>) -> Result<(), PageError> {
+pub fn check_csrf(
+    state: &AppState,
+    me: &CurrentUser,
+    presented: Option<&str>,
+) -> Result<(), PageError> {
     match presented {
         Some(p) if csrf::verify(&state.keys, me.session.id.as_str(), p) => Ok(()),
         _ => Err(PageError::App(AppError::CsrfFailed)),
@@ -288,7 +310,13 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(safe_next(Some("/account?x=1")), "/account?x=1");
-        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "javascript:alert(1)", "/a\nb"] {
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "/a\nb",
+        ] {
             assert_eq!(safe_next(Some(bad)), "/files", "{bad}");
         }
         assert_eq!(safe_next(None), "/files");

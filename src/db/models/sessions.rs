@@ -53,7 +53,11 @@ pub fn find_with_user(conn: &mut DbConn, id: &SessionId) -> QueryResult<(Session
 }
 
 /// Sessions of a user that still work, newest first.
-pub fn list_live(conn: &mut DbConn, user: &UserId, now: NaiveDateTime) -> QueryResult<Vec<Session>> {
+pub fn list_live(
+    conn: &mut DbConn,
+    user: &UserId,
+    now: NaiveDateTime,
+) -> QueryResult<Vec<Session>> {
     sessions::table
         .filter(sessions::user_id.eq(user))
         .filter(sessions::revoked_at.is_null())

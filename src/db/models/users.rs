@@ -92,15 +92,27 @@ pub fn find(conn: &mut DbConn, id: &UserId) -> QueryResult<User> {
 }
 
 pub fn find_by_username(conn: &mut DbConn, name: &str) -> QueryResult<Option<User>> {
-    users::table.filter(users::username.eq(name)).select(User::as_select()).get_result(conn).optional()
+    users::table
+        .filter(users::username.eq(name))
+        .select(User::as_select())
+        .get_result(conn)
+        .optional()
 }
 
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
-    users::table.filter(users::email.eq(email)).select(User::as_select()).get_result(conn).optional()
+    users::table
+        .filter(users::email.eq(email))
+        .select(User::as_select())
+        .get_result(conn)
+        .optional()
 }
 
 pub fn find_by_phone(conn: &mut DbConn, phone: &str) -> QueryResult<Option<User>> {
-    users::table.filter(users::phone.eq(phone)).select(User::as_select()).get_result(conn).optional()
+    users::table
+        .filter(users::phone.eq(phone))
+        .select(User::as_select())
+        .get_result(conn)
+        .optional()
 }
 
 pub fn set_password_hash(conn: &mut DbConn, id: &UserId, hash: &str) -> QueryResult<()> {
@@ -121,4 +133,9 @@ pub fn set_state(conn: &mut DbConn, id: &UserId, state: UserState) -> QueryResul
 pub fn touch_last_login(conn: &mut DbConn, id: &UserId, at: NaiveDateTime) -> QueryResult<()> {
     diesel::update(users::table.find(id)).set(users::last_login_at.eq(at)).execute(conn)?;
     Ok(())
+}
+
+/// Every account, by user name (the admin list; paging comes with the admin pages).
+pub fn list_all(conn: &mut DbConn) -> QueryResult<Vec<User>> {
+    users::table.order(users::username.asc()).select(User::as_select()).load(conn)
 }

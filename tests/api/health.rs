@@ -1,0 +1,56 @@
+use actix_web::test::TestRequest;
+
+use crate::helpers::spawn_app;
+
+#[actix_web::test]
+async fn healthz_answers_ok_when_the_database_does() {
+    let app = spawn_app().await;
+    let r = app.send(TestRequest::get().uri("/healthz")).await;
+    assert_eq!(r.status, 200);
+    assert_eq!(r.json()["status"], "ok");
+}
+
+#[actix_web::test]
+async fn every_response_carries_the_security_headers() {
+    let app = spawn_app().await;
+    for path in ["/healthz", "/login", "/api/v1/me", "/no/such/page", "/api/v1/nope"] {
+        let r = app.send(TestRequest::get().uri(path)).await;
+        assert_eq!(r.header("x-content-type-options"), Some("nosniff"), "{path}");
+        assert_eq!(r.header("referrer-policy"), Some("no-referrer"), "{path}");
+        let csp = r.header("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+    }
+}
+
+#[actix_web::test]
+async fn unknown_routes_answer_404_in_the_format_of_their_area() {
+    let app = spawn_app().await;
+    let api = app.send(TestRequest::get().uri("/api/v1/does-not-exist")).await;
+    assert_eq!(api.status, 404);
+    assert_eq!(api.code(), "not_found");
+    let page = app.send(TestRequest::get().uri("/does-not-exist")).await;
+    assert_eq!(page.status, 404);
+    assert!(page.header("content-type").unwrap_or_default().starts_with("text/html"));
+    assert!(page.text().contains("404"));
+}
+
+#[actix_web::test]
+async fn the_first_start_creates_the_data_dir_and_a_private_key_only_without_a_configured_key() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::TempDir::new().expect("tmp");
+    let data = dir.path().join("nested/data");
+    let config = homedisk::config::Config::from_lookup(|name| match name {
+        "HOMEDISK_DATA_DIR" => Some(data.to_string_lossy().into_owned()),
+        "HOMEDISK_BCRYPT_COST" => Some("4".into()),
+        _ => None,
+    })
+    .expect("config");
+    homedisk::startup::build_state(config).expect("state");
+    let key = data.join("secret.key");
+    let mode = std::fs::metadata(&key).expect("key file").permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert_eq!(std::fs::read_to_string(&key).expect("read").len(), 64);
+    assert!(data.join("homedisk.db").exists());
+    let dir_mode = std::fs::metadata(&data).expect("dir").permissions().mode();
+    assert_eq!(dir_mode & 0o077, 0, "data dir is owner-only");
+}

@@ -1,0 +1,16 @@
+//! Integration tests: the real app (`startup::build_app`) on a fresh temp data directory and
+//! SQLite file per test, driven in-process through `actix_web::test`; `binary.rs` starts the
+//! real executable.
+
+mod helpers;
+
+mod binary;
+mod health;
+mod logging;
+mod login;
+mod pages;
+mod rate_limit;
+mod register;
+mod revocation;
+mod token_sources;
+mod token_validation;

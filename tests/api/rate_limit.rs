@@ -1,0 +1,46 @@
+use actix_web::test::TestRequest;
+use serde_json::json;
+
+use crate::helpers::spawn_with;
+
+fn login_from(ip: &str, login: &str, password: &str) -> TestRequest {
+    TestRequest::post()
+        .uri("/api/v1/auth/login")
+        .peer_addr(format!("{ip}:40000").parse().expect("addr"))
+        .set_json(json!({ "login": login, "password": password }))
+}
+
+#[actix_web::test]
+async fn repeated_logins_on_one_account_get_429_with_retry_after() {
+    let app = spawn_with(&[("HOMEDISK_LOGIN_ATTEMPTS_PER_MINUTE", "3")]).await;
+    let alice = app.register("alice").await;
+    for _ in 0..3 {
+        let r = app.send(login_from("198.51.100.1", "alice", "wrong password")).await;
+        assert_eq!(r.status, 401);
+    }
+    // Even the right password waits: the limit counts attempts, not failures.
+    let r = app.send(login_from("198.51.100.2", "alice", &alice.password)).await;
+    assert_eq!(r.status, 429);
+    assert_eq!(r.code(), "rate_limited");
+    let retry: u64 = r.header("retry-after").expect("Retry-After").parse().expect("seconds");
+    assert!((1..=60).contains(&retry), "{retry}");
+    // Another account is not affected, and the account itself is not locked: it refills.
+    app.register("bob").await;
+    assert_eq!(
+        app.send(login_from("198.51.100.3", "bob", "correct horse battery")).await.status,
+        200
+    );
+}
+
+#[actix_web::test]
+async fn one_ip_trying_many_accounts_is_limited_too() {
+    let app = spawn_with(&[("HOMEDISK_LOGIN_ATTEMPTS_PER_MINUTE", "2")]).await;
+    // Per IP: three times the per-account figure.
+    for i in 0..6 {
+        let r = app.send(login_from("203.0.113.9", &format!("user{i}"), "whatever!")).await;
+        assert_eq!(r.status, 401, "attempt {i}");
+    }
+    let r = app.send(login_from("203.0.113.9", "user99", "whatever!")).await;
+    assert_eq!(r.status, 429);
+    assert_eq!(app.send(login_from("203.0.113.10", "user99", "whatever!")).await.status, 401);
+}
