@@ -7,12 +7,14 @@
 //! - [`users`] (accounts) and [`auth`] (passwords, tokens, sessions, CSRF, rate limits,
 //!   extractors), which use…
 //! - [`db`] (pool, migrations, one file of queries per table).
-//! - Cross-cutting: [`config`], [`error`] (the one error type), [`state`], [`telemetry`].
+//! - Cross-cutting: [`config`], [`error`] (the one error type), [`state`], [`telemetry`],
+//!   [`blocking`] (work that must not run on the async executor).
 //!
 //! See `docs/ARCHITECTURE.md` for a request's path through these.
 
 pub mod api;
 pub mod auth;
+pub mod blocking;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -29,23 +29,23 @@ impl LoginLimiter {
         }
     }
 
-    /// Counts one attempt by `ip` (and on `account`, when given); refuses with `Retry-After`.
-    pub fn check(&self, ip: &str, account: Option<&str>) -> Result<(), AppError> {
+    /// Counts one attempt from `ip`; refuses with `Retry-After`.
+    pub fn check_ip(&self, ip: &str) -> Result<(), AppError> {
         self.prune();
-        let mut wait = None;
-        if let Err(not_until) = self.per_ip.check_key(&ip.to_owned()) {
-            wait = Some(not_until.wait_time_from(self.clock.now()));
-        }
-        if wait.is_none()
-            && let Some(account) = account
-            && let Err(not_until) = self.per_account.check_key(&account.to_lowercase())
-        {
-            wait = Some(not_until.wait_time_from(self.clock.now()));
-        }
-        match wait {
-            None => Ok(()),
-            Some(d) => Err(AppError::RateLimited { retry_after_secs: d.as_secs().max(1) }),
-        }
+        self.check(&self.per_ip, ip)
+    }
+
+    /// Counts one attempt on an account: its id when the login names one, else the name
+    /// tried, so every spelling of one account (name, email, phone) shares one allowance.
+    pub fn check_account(&self, account: &str) -> Result<(), AppError> {
+        self.check(&self.per_account, account)
+    }
+
+    fn check(&self, limiter: &DefaultKeyedRateLimiter<String>, key: &str) -> Result<(), AppError> {
+        limiter.check_key(&key.to_owned()).map_err(|not_until| {
+            let wait = not_until.wait_time_from(self.clock.now());
+            AppError::RateLimited { retry_after_secs: wait.as_secs().max(1) }
+        })
     }
 
     fn prune(&self) {
@@ -65,20 +65,20 @@ mod tests {
     fn an_account_is_limited_after_its_quota_but_others_are_not() {
         let l = LoginLimiter::new(3);
         for _ in 0..3 {
-            l.check("1.1.1.1", Some("alice")).expect("within quota");
+            l.check_account("alice").expect("within quota");
         }
-        let err = l.check("1.1.1.1", Some("Alice")).expect_err("4th attempt on alice");
+        let err = l.check_account("alice").expect_err("4th attempt on alice");
         assert!(matches!(err, AppError::RateLimited { retry_after_secs } if retry_after_secs >= 1));
-        l.check("1.1.1.1", Some("bob")).expect("bob is another account");
+        l.check_account("bob").expect("bob is another account");
     }
 
     #[test]
     fn an_ip_is_limited_across_accounts() {
         let l = LoginLimiter::new(1);
-        for i in 0..3 {
-            l.check("2.2.2.2", Some(&format!("user{i}"))).expect("within ip quota");
+        for _ in 0..3 {
+            l.check_ip("2.2.2.2").expect("within ip quota");
         }
-        assert!(l.check("2.2.2.2", Some("user9")).is_err());
-        l.check("3.3.3.3", Some("user9")).expect("another ip");
+        assert!(l.check_ip("2.2.2.2").is_err());
+        l.check_ip("3.3.3.3").expect("another ip");
     }
 }

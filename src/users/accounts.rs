@@ -11,6 +11,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use crate::auth::password;
 use crate::auth::sessions::{self, EndReason, Origin, SessionRequest, Started};
 use crate::auth::tokens::ClientKind;
+use crate::blocking;
 use crate::config::Registration;
 use crate::db::ids::{SessionId, UserId};
 use crate::db::models::sessions as session_rows;
@@ -123,6 +124,7 @@ pub fn insert_account(
 }
 
 /// Registers an account and logs it in (self-service: refused when registration is closed).
+/// bcrypt runs on the blocking pool without holding a database connection.
 pub async fn register(
     state: Arc<AppState>,
     input: RegisterInput,
@@ -133,16 +135,19 @@ pub async fn register(
         return Err(AppError::RegistrationClosed);
     }
     // bcrypt makes registration expensive: the same per-IP limit as login guards it.
-    state.login_limiter.check(origin.ip.as_deref().unwrap_or("unknown"), None)?;
+    state.login_limiter.check_ip(origin.ip.as_deref().unwrap_or("unknown"))?;
     let account = validate_registration(&input)?;
-    db::run(&state.db.clone(), move |conn| {
-        duplicates(conn, &account)?.into_result()?;
-        let hash = password::hash(&account.password, state.config.bcrypt_cost)?;
+    let checked = account.clone();
+    db::run(&state.db, move |conn| duplicates(conn, &checked)?.into_result()).await?;
+    let (password, cost) = (account.password.clone(), state.config.bcrypt_cost);
+    let hash = blocking::run(move || password::hash(&password, cost)).await??;
+    let st = state.clone();
+    db::run(&state.db, move |conn| {
         let now = Utc::now().naive_utc();
         let user =
-            insert_account(conn, &account, &hash, state.config.default_quota_bytes, false, now)?;
+            insert_account(conn, &account, &hash, st.config.default_quota_bytes, false, now)?;
         let request = SessionRequest { client, scope: None, origin };
-        sessions::start(conn, &state.keys, &state.config, &user, &request, now)
+        sessions::start(conn, &st.keys, &st.config, &user, &request, now)
     })
     .await
 }
@@ -174,27 +179,33 @@ pub fn find_for_login(conn: &mut DbConn, login: &str) -> Result<Option<User>, Ap
 
 /// Checks the credentials and starts a session. An unknown login and a wrong password give
 /// the same error after the same bcrypt work; a disabled account is told so only after the
-/// right password.
+/// right password. Rate limits: per IP first, then per account (see `LoginLimiter`).
 pub async fn login(
     state: Arc<AppState>,
     input: LoginInput,
     origin: Origin,
 ) -> Result<Started, AppError> {
-    let ip = origin.ip.clone().unwrap_or_else(|| "unknown".into());
-    state.login_limiter.check(&ip, Some(input.login.trim()))?;
-    db::run(&state.db.clone(), move |conn| {
-        let user = find_for_login(conn, &input.login)?;
-        let hash = user.as_ref().map_or(state.dummy_hash.as_str(), |u| u.password_hash.as_str());
-        let matches = password::verify(&input.password, hash);
-        let user = match user {
-            Some(user) if matches => user,
-            _ => return Err(AppError::InvalidCredentials),
-        };
-        if user.state() != users::UserState::Active {
-            return Err(AppError::UserDisabled);
-        }
+    state.login_limiter.check_ip(origin.ip.as_deref().unwrap_or("unknown"))?;
+    let login = input.login.clone();
+    let user = db::run(&state.db, move |conn| find_for_login(conn, &login)).await?;
+    let account_key =
+        user.as_ref().map_or_else(|| input.login.trim().to_lowercase(), |u| u.id.to_string());
+    state.login_limiter.check_account(&account_key)?;
+
+    let hash = user.as_ref().map_or_else(|| state.dummy_hash.clone(), |u| u.password_hash.clone());
+    let password = input.password;
+    let matches = blocking::run(move || password::verify(&password, &hash)).await?;
+    let user = match user {
+        Some(user) if matches => user,
+        _ => return Err(AppError::InvalidCredentials),
+    };
+    if user.state() != users::UserState::Active {
+        return Err(AppError::UserDisabled);
+    }
+    let st = state.clone();
+    db::run(&state.db, move |conn| {
         let request = SessionRequest { client: input.client, scope: input.scope, origin };
-        sessions::start(conn, &state.keys, &state.config, &user, &request, Utc::now().naive_utc())
+        sessions::start(conn, &st.keys, &st.config, &user, &request, Utc::now().naive_utc())
     })
     .await
 }
@@ -211,15 +222,20 @@ pub async fn change_password(
     validate::password("new_password", &new_password, &mut errors);
     errors.into_result()?;
     let (user, keep) = (user.clone(), keep.clone());
-    db::run(&state.db.clone(), move |conn| {
-        let found = users::find(conn, &user)?;
+    let id = user.clone();
+    let found = db::run(&state.db, move |conn| Ok(users::find(conn, &id)?)).await?;
+    let cost = state.config.bcrypt_cost;
+    let hash = blocking::run(move || {
         if !password::verify(&current_password, &found.password_hash) {
             return Err(AppError::Validation(FieldErrors::single(
                 "current_password",
                 "is not your current password",
             )));
         }
-        let hash = password::hash(&new_password, state.config.bcrypt_cost)?;
+        password::hash(&new_password, cost)
+    })
+    .await??;
+    db::run(&state.db, move |conn| {
         let now = Utc::now().naive_utc();
         conn.immediate_transaction(|conn| {
             users::set_password_hash(conn, &user, &hash)?;

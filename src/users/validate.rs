@@ -14,6 +14,10 @@ pub fn username(name: &str, errors: &mut FieldErrors) {
     if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')) {
         errors.add("username", "may contain only letters, digits, `_`, `.` and `-`");
     }
+    // A name of digits alone could be someone's phone number, which also logs in.
+    if !name.chars().any(|c| c.is_ascii_alphabetic()) {
+        errors.add("username", "must contain at least one letter");
+    }
 }
 
 pub fn password(field: &'static str, password: &str, errors: &mut FieldErrors) {
@@ -95,6 +99,8 @@ mod tests {
         assert!(!ok(|e| username("al ice", e)));
         assert!(!ok(|e| username("ålice", e)));
         assert!(!ok(|e| username("a/../b", e)));
+        assert!(!ok(|e| username("5550108888", e)), "looks like a phone number");
+        assert!(!ok(|e| username("___", e)));
     }
 
     #[test]

@@ -162,3 +162,24 @@ async fn the_login_answer_never_contains_the_password_or_its_hash() {
     assert!(!text.contains(PASSWORD));
     assert!(!text.contains("$2b$"));
 }
+
+#[actix_web::test]
+async fn a_user_name_cannot_take_over_someone_elses_phone_login() {
+    let app = spawn_app().await;
+    let r = app
+        .post_json(
+            "/api/v1/auth/register",
+            json!({ "username": "alice", "password": PASSWORD, "phone": "5550108888" }),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    let r = app
+        .post_json(
+            "/api/v1/auth/register",
+            json!({ "username": "5550108888", "password": PASSWORD }),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(r.json()["errors"]["username"].is_array());
+    assert_eq!(app.login("5550108888", PASSWORD).await.json()["user"]["username"], "alice");
+}

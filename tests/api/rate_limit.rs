@@ -44,3 +44,22 @@ async fn one_ip_trying_many_accounts_is_limited_too() {
     assert_eq!(r.status, 429);
     assert_eq!(app.send(login_from("203.0.113.10", "user99", "whatever!")).await.status, 401);
 }
+
+#[actix_web::test]
+async fn every_spelling_of_one_account_shares_its_allowance() {
+    let app = spawn_with(&[("HOMEDISK_LOGIN_ATTEMPTS_PER_MINUTE", "3")]).await;
+    let r = app
+        .post_json(
+            "/api/v1/auth/register",
+            json!({ "username": "alice", "password": "correct horse battery", "email": "alice@example.org", "phone": "+15550108888" }),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    for (i, login) in ["alice", "ALICE@example.org", "+1 555-010-8888"].into_iter().enumerate() {
+        let r =
+            app.send(login_from(&format!("198.51.100.{}", 20 + i), login, "wrong password")).await;
+        assert_eq!(r.status, 401, "{login}");
+    }
+    let r = app.send(login_from("198.51.100.30", "(+1) 555 010 8888", "wrong password")).await;
+    assert_eq!(r.status, 429, "a fourth spelling is still the same account");
+}
