@@ -3,11 +3,13 @@
 
 use crate::error::AppError;
 
-/// Runs `f` on actix's blocking pool and waits for it.
-pub async fn run<T, F>(f: F) -> Result<T, AppError>
+/// Starts `f` on actix's blocking pool at once (not when first polled) and returns a
+/// future of its result.
+pub fn run<T, F>(f: F) -> impl Future<Output = Result<T, AppError>>
 where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    Ok(actix_web::web::block(f).await?)
+    let handle = actix_web::web::block(f);
+    async move { Ok(handle.await?) }
 }

@@ -89,6 +89,8 @@ pub enum AppError {
     #[error("{0}")]
     PayloadTooLarge(String),
     #[error("{0}")]
+    QuotaExceeded(String),
+    #[error("{0}")]
     UnsupportedMedia(String),
     #[error("too many attempts; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
@@ -119,6 +121,7 @@ impl AppError {
             RegistrationClosed => ("registration_closed", StatusCode::FORBIDDEN),
             NotFound => ("not_found", StatusCode::NOT_FOUND),
             PayloadTooLarge(_) => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE),
+            QuotaExceeded(_) => ("quota_exceeded", StatusCode::PAYLOAD_TOO_LARGE),
             UnsupportedMedia(_) => ("unsupported_media", StatusCode::UNSUPPORTED_MEDIA_TYPE),
             RateLimited { .. } => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
             Internal(_) => ("internal", StatusCode::INTERNAL_SERVER_ERROR),

@@ -4,8 +4,8 @@
 //!
 //! - `main.rs` → [`cli`] (arguments) → [`startup`] (state, app, server)
 //! - [`web`] (HTML pages) and [`api`] (JSON under `/api/v1`): thin adapters over…
-//! - [`users`] (accounts) and [`auth`] (passwords, tokens, sessions, CSRF, rate limits,
-//!   extractors), which use…
+//! - [`users`] (accounts), [`files`] (folders, names, uploads, the blob [`files::Storage`])
+//!   and [`auth`] (passwords, tokens, sessions, CSRF, rate limits, extractors), which use…
 //! - [`db`] (pool, migrations, one file of queries per table).
 //! - Cross-cutting: [`config`], [`error`] (the one error type), [`state`], [`telemetry`],
 //!   [`blocking`] (work that must not run on the async executor).
@@ -19,6 +19,7 @@ pub mod cli;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod files;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

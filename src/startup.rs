@@ -17,6 +17,7 @@ use crate::auth::tokens::Keys;
 use crate::config::{Config, ConfigError, MIN_SECRET_BYTES};
 use crate::db::{self, DbSetupError};
 use crate::error::AppError;
+use crate::files::LocalStorage;
 use crate::state::AppState;
 use crate::{api, telemetry, web as pages};
 
@@ -43,7 +44,8 @@ pub fn prepare_data_dir(config: &Config) -> Result<(), StartupError> {
     // Owner-only: the directory holds the database, the signing key and everyone's files.
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true).mode(0o700);
-    for dir in [config.data_dir.clone(), config.data_dir.join("tmp")] {
+    for dir in [config.data_dir.clone(), config.data_dir.join("tmp"), config.data_dir.join("blobs")]
+    {
         builder.create(&dir).map_err(io("cannot create the directory", &dir))?;
     }
     Ok(())
@@ -101,6 +103,13 @@ pub fn build_state(config: Config) -> Result<AppState, StartupError> {
     let secret = load_or_create_secret(&config)?;
     let keys = Keys::new(&secret, config.previous_secret_key.as_ref());
     let pool = db::connect(config.sqlite_path())?;
+    let storage = LocalStorage::open(&config.data_dir)
+        .map_err(io("cannot open the blob store in", &config.data_dir))?;
+    // Whatever is in tmp/ now is an upload that never finished (a crash or a kill).
+    let swept = storage.sweep_tmp().map_err(io("cannot clean", &config.data_dir.join("tmp")))?;
+    if swept > 0 {
+        tracing::info!(count = swept, "removed unfinished uploads from tmp/");
+    }
     let dummy_hash =
         password::dummy_hash(config.bcrypt_cost).map_err(|e| StartupError::Other(e.to_string()))?;
     Ok(AppState {
@@ -108,6 +117,7 @@ pub fn build_state(config: Config) -> Result<AppState, StartupError> {
         config,
         db: pool,
         keys,
+        storage: std::sync::Arc::new(storage),
         dummy_hash,
     })
 }

@@ -4,11 +4,13 @@ use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::tokens::Keys;
 use crate::config::Config;
 use crate::db::DbPool;
+use crate::files::Storage;
 
 pub struct AppState {
     pub config: Config,
     pub db: DbPool,
     pub keys: Keys,
+    pub storage: std::sync::Arc<dyn Storage>,
     pub login_limiter: LoginLimiter,
     /// A bcrypt hash of a random password, at the configured cost: verified against when a
     /// login names no account, so that case costs the same time as a wrong password.

@@ -3,8 +3,10 @@
 
 mod admin;
 mod auth;
+pub(crate) mod files;
 mod me;
 mod sessions;
+pub(crate) mod upload;
 mod views;
 
 use actix_web::error::JsonPayloadError;
@@ -28,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             }))
             .configure(admin::configure)
             .configure(auth::configure)
+            .configure(files::configure)
             .configure(me::configure)
             .configure(sessions::configure)
             .default_service(web::to(not_found)),

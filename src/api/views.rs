@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::auth::sessions::Started;
 use crate::auth::tokens::rfc3339;
+use crate::db::models::files::FileRow;
 use crate::db::models::sessions::Session;
 use crate::db::models::users::{Role, User, UserState};
 
@@ -94,4 +95,48 @@ impl SessionView {
 #[derive(Serialize)]
 pub struct Items<T> {
     pub items: Vec<T>,
+}
+
+/// A file or folder as the API shows it.
+#[derive(Serialize)]
+pub struct FileItem {
+    pub id: String,
+    pub name: String,
+    pub kind: &'static str,
+    pub size: i64,
+    pub mime: Option<String>,
+    pub created_at: String,
+    pub modified_at: String,
+    /// The containing folder's id; `null` at the root.
+    pub folder: Option<String>,
+}
+
+impl From<&FileRow> for FileItem {
+    fn from(f: &FileRow) -> Self {
+        FileItem {
+            id: f.id.to_string(),
+            name: f.name.clone(),
+            kind: if f.is_folder() { "folder" } else { "file" },
+            size: f.size,
+            mime: f.mime.clone(),
+            created_at: rfc3339(f.created_at),
+            modified_at: rfc3339(f.modified_at),
+            folder: f.parent_id.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
+/// A folder in a listing's path (breadcrumbs).
+#[derive(Serialize)]
+pub struct FolderRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// `GET /api/v1/files`: the items, plus where they are.
+#[derive(Serialize)]
+pub struct Listing {
+    pub items: Vec<FileItem>,
+    pub folder: Option<FolderRef>,
+    pub path: Vec<FolderRef>,
 }

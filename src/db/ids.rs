@@ -55,3 +55,7 @@ id_type!(
     /// The id of a login session (the `sid` claim of its tokens).
     SessionId
 );
+id_type!(
+    /// The id of a file or folder.
+    FileId
+);

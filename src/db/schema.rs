@@ -33,3 +33,32 @@ diesel::table! {
 
 diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(users, sessions);
+
+diesel::table! {
+    blobs (sha256) {
+        sha256 -> Text,
+        size -> BigInt,
+        refcount -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    files (id) {
+        id -> Text,
+        owner_id -> Text,
+        parent_id -> Nullable<Text>,
+        kind -> Text,
+        name -> Text,
+        size -> BigInt,
+        mime -> Nullable<Text>,
+        blob_sha256 -> Nullable<Text>,
+        created_at -> Timestamp,
+        modified_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(files -> users (owner_id));
+diesel::allow_tables_to_appear_in_same_query!(users, files);
+diesel::allow_tables_to_appear_in_same_query!(sessions, files);
+diesel::allow_tables_to_appear_in_same_query!(blobs, files);

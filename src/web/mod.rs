@@ -25,6 +25,7 @@ use crate::auth::sessions::EndReason;
 use crate::config::{Config, CookieSecure};
 use crate::db::models::users::Role;
 use crate::error::AppError;
+pub use crate::files::human_bytes;
 use crate::state::AppState;
 
 /// Largest form body accepted.
@@ -216,18 +217,6 @@ pub fn safe_next(next: Option<&str>) -> String {
         }
         _ => "/files".to_owned(),
     }
-}
-
-/// `1536` → `1.5 KiB`, for people.
-pub fn human_bytes(n: i64) -> String {
-    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
-    let mut value = n.max(0) as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 { format!("{n} bytes") } else { format!("{value:.1} {}", UNITS[unit]) }
 }
 
 fn urlencode(s: &str) -> String {

@@ -1,4 +1,6 @@
 //! One file per table: the row types and the queries on that table.
 
+pub mod blobs;
+pub mod files;
 pub mod sessions;
 pub mod users;

@@ -139,3 +139,28 @@ pub fn touch_last_login(conn: &mut DbConn, id: &UserId, at: NaiveDateTime) -> Qu
 pub fn list_all(conn: &mut DbConn) -> QueryResult<Vec<User>> {
     users::table.order(users::username.asc()).select(User::as_select()).load(conn)
 }
+
+/// Adds `bytes` to the user's storage if it stays within the quota, in one statement, so
+/// concurrent uploads cannot pass the quota together. `false`: it would not fit.
+pub fn reserve_storage(conn: &mut DbConn, id: &UserId, bytes: i64) -> QueryResult<bool> {
+    let n = diesel::update(
+        users::table.find(id).filter((users::storage_used + bytes).le(users::quota)),
+    )
+    .set(users::storage_used.eq(users::storage_used + bytes))
+    .execute(conn)?;
+    Ok(n > 0)
+}
+
+/// Gives back `bytes` of storage (never below zero).
+pub fn release_storage(conn: &mut DbConn, id: &UserId, bytes: i64) -> QueryResult<()> {
+    diesel::update(users::table.find(id))
+        .set(
+            users::storage_used.eq(diesel::dsl::sql::<diesel::sql_types::BigInt>(
+                "MAX(storage_used - ",
+            )
+            .bind::<diesel::sql_types::BigInt, _>(bytes)
+            .sql(", 0)")),
+        )
+        .execute(conn)?;
+    Ok(())
+}

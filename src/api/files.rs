@@ -1,0 +1,297 @@
+//! `/api/v1/files`, `/api/v1/folders`: list, upload, metadata, rename/move, delete, download.
+//! Every query is scoped to the caller: another user's id answers 404 like a missing one.
+
+use actix_files::NamedFile;
+use actix_multipart::Multipart;
+use actix_web::http::header::{
+    self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use serde::{Deserialize, Deserializer};
+
+use crate::api::upload;
+use crate::api::views::{FileItem, FolderRef, Items, Listing};
+use crate::auth::extractors::CurrentUser;
+use crate::blocking;
+use crate::db;
+use crate::db::ids::FileId;
+use crate::db::models::files::{self, FileRow, Sort};
+use crate::error::{AppError, FieldErrors};
+use crate::files as domain;
+use crate::state::AppState;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/files", web::get().to(list))
+        .route("/files", web::post().to(upload))
+        .route("/files/{id}", web::get().to(metadata))
+        .route("/files/{id}", web::patch().to(update))
+        .route("/files/{id}", web::delete().to(delete))
+        .route("/files/{id}/content", web::get().to(content))
+        .route("/folders", web::post().to(create_folder));
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    pub folder: Option<String>,
+    pub sort: Option<String>,
+    pub order: Option<String>,
+}
+
+impl ListQuery {
+    pub fn folder_id(&self) -> Option<FileId> {
+        self.folder
+            .as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(|f| FileId(f.to_owned()))
+    }
+    /// The sort and direction; unknown values are a 400.
+    pub fn sort(&self) -> Result<(Sort, bool), AppError> {
+        let sort = match self.sort.as_deref() {
+            None | Some("name") => Sort::Name,
+            Some("date") => Sort::Date,
+            Some("size") => Sort::Size,
+            Some(_) => {
+                return Err(AppError::Validation(FieldErrors::single(
+                    "sort",
+                    "must be name, date or size",
+                )));
+            }
+        };
+        let descending = match self.order.as_deref() {
+            None | Some("asc") => false,
+            Some("desc") => true,
+            Some(_) => {
+                return Err(AppError::Validation(FieldErrors::single(
+                    "order",
+                    "must be asc or desc",
+                )));
+            }
+        };
+        Ok((sort, descending))
+    }
+}
+
+/// A folder's contents and its path from the root, for the API and the page alike.
+pub async fn listing(
+    state: &AppState,
+    me: &CurrentUser,
+    query: &ListQuery,
+) -> Result<(Option<FileRow>, Vec<FileRow>, Vec<FileRow>), AppError> {
+    let (sort, descending) = query.sort()?;
+    let (owner, folder_id) = (me.user.id.clone(), query.folder_id());
+    db::run(&state.db, move |conn| {
+        let folder = domain::folder(conn, &owner, folder_id.as_ref()).map_err(|e| match e {
+            AppError::Validation(_) => AppError::NotFound,
+            other => other,
+        })?;
+        let path = domain::path_to(conn, &owner, folder.as_ref())?;
+        let items = files::list(conn, &owner, folder.as_ref().map(|f| &f.id), sort, descending)?;
+        Ok((folder, path, items))
+    })
+    .await
+}
+
+/// `GET /api/v1/files?folder=ID&sort=name|date|size&order=asc|desc`
+async fn list(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<Listing>, AppError> {
+    me.require_scope("files:read")?;
+    let (folder, path, items) = listing(&state, &me, &query).await?;
+    let as_ref = |f: &FileRow| FolderRef { id: f.id.to_string(), name: f.name.clone() };
+    Ok(web::Json(Listing {
+        items: items.iter().map(FileItem::from).collect(),
+        folder: folder.as_ref().map(as_ref),
+        path: path.iter().map(as_ref).collect(),
+    }))
+}
+
+#[derive(Deserialize)]
+struct FolderQuery {
+    folder: Option<String>,
+}
+
+fn content_length(req: &HttpRequest) -> Option<u64> {
+    req.headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
+/// `POST /api/v1/files` (multipart: `file` parts, optional `folder` first; or `?folder=ID`)
+async fn upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    query: web::Query<FolderQuery>,
+    mut payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    me.require_scope("files:write")?;
+    let limits = upload::precheck(&state, &me.user.id, content_length(&req)).await?;
+    let folder = query.folder.as_deref().filter(|f| !f.is_empty()).map(|f| FileId(f.to_owned()));
+    let rows =
+        upload::store_parts(state.into_inner(), &me.user.id, folder, limits, &mut payload).await?;
+    Ok(HttpResponse::Created().json(Items { items: rows.iter().map(FileItem::from).collect() }))
+}
+
+async fn find(state: &AppState, me: &CurrentUser, id: String) -> Result<FileRow, AppError> {
+    let owner = me.user.id.clone();
+    db::run(&state.db, move |conn| Ok(files::find_owned(conn, &owner, &FileId(id))?)).await
+}
+
+/// `GET /api/v1/files/{id}`
+async fn metadata(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<String>,
+) -> Result<web::Json<FileItem>, AppError> {
+    me.require_scope("files:read")?;
+    Ok(web::Json(FileItem::from(&find(&state, &me, id.into_inner()).await?)))
+}
+
+/// `Some(None)` for an explicit `null`, `None` when the field is absent.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize)]
+struct UpdateBody {
+    name: Option<String>,
+    /// The new folder; `null` moves to the root.
+    #[serde(default, deserialize_with = "present")]
+    folder: Option<Option<String>>,
+}
+
+/// `PATCH /api/v1/files/{id}` `{name?, folder?}`: rename and/or move.
+async fn update(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<String>,
+    body: web::Json<UpdateBody>,
+) -> Result<web::Json<FileItem>, AppError> {
+    me.require_scope("files:write")?;
+    let body = body.into_inner();
+    let (owner, id) = (me.user.id.clone(), FileId(id.into_inner()));
+    let row = db::run(&state.db, move |conn| {
+        let parent = body.folder.map(|f| f.filter(|f| !f.is_empty()).map(FileId));
+        domain::rename_move(
+            conn,
+            &owner,
+            &id,
+            body.name.as_deref(),
+            parent.as_ref().map(Option::as_ref),
+            Utc::now().naive_utc(),
+        )
+    })
+    .await?;
+    Ok(web::Json(FileItem::from(&row)))
+}
+
+/// `DELETE /api/v1/files/{id}`: a file, or a folder and everything in it (204).
+async fn delete(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    me.require_scope("files:write")?;
+    let (owner, id, st) = (me.user.id.clone(), FileId(id.into_inner()), state.clone());
+    db::run(&state.db, move |conn| domain::delete(conn, st.storage.as_ref(), &owner, &id)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+struct FolderBody {
+    name: Option<String>,
+    folder: Option<String>,
+}
+
+/// `POST /api/v1/folders` `{name, folder?}` (201)
+async fn create_folder(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    body: web::Json<FolderBody>,
+) -> Result<HttpResponse, AppError> {
+    me.require_scope("files:write")?;
+    let body = body.into_inner();
+    let owner = me.user.id.clone();
+    let row = db::run(&state.db, move |conn| {
+        let parent = body.folder.filter(|f| !f.is_empty()).map(FileId);
+        domain::create_folder(
+            conn,
+            &owner,
+            parent.as_ref(),
+            body.name.as_deref().unwrap_or(""),
+            Utc::now().naive_utc(),
+        )
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(FileItem::from(&row)))
+}
+
+/// Types a browser may show inline: raster images, which cannot run script.
+pub fn is_inline_safe(mime: &str) -> bool {
+    matches!(mime, "image/jpeg" | "image/png" | "image/gif" | "image/webp")
+}
+
+/// `Content-Disposition` with an ASCII fallback name and the exact UTF-8 name (RFC 6266).
+fn disposition(name: &str, inline: bool) -> ContentDisposition {
+    let ascii: String = name
+        .chars()
+        .map(|c| if c == ' ' || (c.is_ascii_graphic() && c != '"' && c != '\\') { c } else { '_' })
+        .collect();
+    ContentDisposition {
+        disposition: if inline { DispositionType::Inline } else { DispositionType::Attachment },
+        parameters: vec![
+            DispositionParam::Filename(ascii),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: name.as_bytes().to_vec(),
+            }),
+        ],
+    }
+}
+
+/// The bytes of a file row, with Range, ETag/Last-Modified and 304 (from actix-files), and the
+/// headers that keep uploaded content from running in the browser.
+pub async fn serve(
+    req: &HttpRequest,
+    state: &AppState,
+    row: &FileRow,
+) -> Result<HttpResponse, AppError> {
+    let Some(sha) = row.blob_sha256.clone() else {
+        return Err(AppError::BadRequest("a folder has no content to download".into()));
+    };
+    let path = state.storage.path(&sha).map_err(AppError::internal)?;
+    let file = blocking::run(move || NamedFile::open(path)).await?.map_err(AppError::internal)?;
+    let mime = row.mime.as_deref().unwrap_or("application/octet-stream");
+    let inline = is_inline_safe(mime);
+    let content_type = if inline { mime } else { "application/octet-stream" };
+    let mut resp = file
+        .set_content_type(content_type.parse().unwrap_or(actix_web::mime::APPLICATION_OCTET_STREAM))
+        .set_content_disposition(disposition(&row.name, inline))
+        .into_response(req);
+    let headers = resp.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-cache"));
+    Ok(resp)
+}
+
+/// `GET /api/v1/files/{id}/content`
+async fn content(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    me.require_scope("files:read")?;
+    let row = find(&state, &me, id.into_inner()).await?;
+    serve(&req, &state, &row).await
+}

@@ -1,0 +1,117 @@
+//! The multipart adapter shared by `POST /api/v1/files` and the upload form of `/files`:
+//! turns `file` parts into files, one at a time, each streamed (see `files::upload`).
+
+use std::sync::Arc;
+
+use actix_multipart::Multipart;
+use chrono::Utc;
+use futures_util::StreamExt;
+
+use crate::db;
+use crate::db::ids::{FileId, UserId};
+use crate::db::models::files::FileRow;
+use crate::db::models::users;
+use crate::error::AppError;
+use crate::files::upload::{self, Limits};
+use crate::files::upload_name;
+use crate::state::AppState;
+
+/// Room for multipart boundaries and headers when comparing Content-Length with the quota.
+const MULTIPART_OVERHEAD: u64 = 64 * 1024;
+
+fn malformed(e: impl std::fmt::Display) -> AppError {
+    AppError::BadRequest(format!("the upload is not a valid multipart/form-data body: {e}"))
+}
+
+/// Refuses at once an upload whose declared length cannot fit the quota.
+pub async fn precheck(
+    state: &AppState,
+    owner: &UserId,
+    content_length: Option<u64>,
+) -> Result<Limits, AppError> {
+    let id = owner.clone();
+    let user = db::run(&state.db, move |conn| Ok(users::find(conn, &id)?)).await?;
+    let (used, quota) = (user.storage_used.max(0) as u64, user.quota.max(0) as u64);
+    let limits = Limits {
+        max_file_bytes: state.config.max_upload_bytes,
+        quota_left: quota.saturating_sub(used),
+        quota,
+    };
+    if let Some(len) = content_length
+        && len > limits.quota_left + MULTIPART_OVERHEAD
+    {
+        return Err(upload::quota_error(len.saturating_sub(MULTIPART_OVERHEAD), used, quota));
+    }
+    Ok(limits)
+}
+
+/// Stores every `file` part of `payload` in `folder` (a `folder` part, if any, must come
+/// before the files and overrides it). Other parts are skipped.
+pub async fn store_parts(
+    state: Arc<AppState>,
+    owner: &UserId,
+    mut folder: Option<FileId>,
+    mut limits: Limits,
+    payload: &mut Multipart,
+) -> Result<Vec<FileRow>, AppError> {
+    let mut stored = Vec::new();
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(malformed)?;
+        let cd = field.content_disposition().cloned();
+        let part = cd.as_ref().and_then(|cd| cd.get_name()).unwrap_or("").to_owned();
+        match part.as_str() {
+            "folder" => {
+                if !stored.is_empty() {
+                    return Err(AppError::BadRequest(
+                        "send the `folder` field before the files".into(),
+                    ));
+                }
+                let mut text = Vec::new();
+                while let Some(chunk) = field.next().await {
+                    text.extend_from_slice(&chunk.map_err(malformed)?);
+                    if text.len() > 100 {
+                        return Err(AppError::BadRequest("the `folder` field is too long".into()));
+                    }
+                }
+                let text = String::from_utf8_lossy(&text).trim().to_owned();
+                folder = (!text.is_empty()).then_some(FileId(text));
+            }
+            "file" => {
+                let name = cd
+                    .as_ref()
+                    .and_then(|cd| cd.get_filename())
+                    .map(upload_name)
+                    .unwrap_or_default();
+                if name.is_empty() {
+                    return Err(AppError::BadRequest("a `file` part needs a file name".into()));
+                }
+                let received = upload::receive(state.storage.clone(), &mut field, limits).await?;
+                limits.quota_left = limits.quota_left.saturating_sub(received.size);
+                let (st, owner, folder) = (state.clone(), owner.clone(), folder.clone());
+                let row = db::run(&state.db, move |conn| {
+                    upload::commit(
+                        conn,
+                        st.storage.as_ref(),
+                        &owner,
+                        folder.as_ref(),
+                        &name,
+                        received,
+                        Utc::now().naive_utc(),
+                    )
+                })
+                .await?;
+                stored.push(row);
+            }
+            _ => {
+                // Unknown parts are read and dropped.
+                while let Some(chunk) = field.next().await {
+                    chunk.map_err(malformed)?;
+                }
+            }
+        }
+    }
+    if stored.is_empty() {
+        return Err(AppError::BadRequest("the upload has no `file` part".into()));
+    }
+    Ok(stored)
+}

@@ -1,0 +1,159 @@
+//! The `files` table: files and folders, each owned by one user. Every query here takes the
+//! owner, so another user's id simply finds nothing.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::ids::{FileId, UserId};
+use crate::db::schema::files;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = files, check_for_backend(diesel::sqlite::Sqlite))]
+pub struct FileRow {
+    pub id: FileId,
+    pub owner_id: UserId,
+    pub parent_id: Option<FileId>,
+    pub kind: String,
+    pub name: String,
+    pub size: i64,
+    pub mime: Option<String>,
+    pub blob_sha256: Option<String>,
+    pub created_at: NaiveDateTime,
+    pub modified_at: NaiveDateTime,
+}
+
+impl FileRow {
+    pub fn is_folder(&self) -> bool {
+        self.kind == "folder"
+    }
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = files)]
+pub struct NewFile<'a> {
+    pub id: &'a FileId,
+    pub owner_id: &'a UserId,
+    pub parent_id: Option<&'a FileId>,
+    pub kind: &'a str,
+    pub name: &'a str,
+    pub size: i64,
+    pub mime: Option<&'a str>,
+    pub blob_sha256: Option<&'a str>,
+    pub created_at: NaiveDateTime,
+    pub modified_at: NaiveDateTime,
+}
+
+/// How a folder listing is ordered (folders always come first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sort {
+    Name,
+    Date,
+    Size,
+}
+
+pub fn insert(conn: &mut DbConn, new: &NewFile<'_>) -> QueryResult<FileRow> {
+    diesel::insert_into(files::table)
+        .values(new)
+        .returning(FileRow::as_returning())
+        .get_result(conn)
+}
+
+/// The owner's file or folder `id`; `NotFound` for anyone else's.
+pub fn find_owned(conn: &mut DbConn, owner: &UserId, id: &FileId) -> QueryResult<FileRow> {
+    files::table
+        .filter(files::id.eq(id))
+        .filter(files::owner_id.eq(owner))
+        .select(FileRow::as_select())
+        .get_result(conn)
+}
+
+/// The contents of a folder (`None`: the root), folders first.
+pub fn list(
+    conn: &mut DbConn,
+    owner: &UserId,
+    parent: Option<&FileId>,
+    sort: Sort,
+    descending: bool,
+) -> QueryResult<Vec<FileRow>> {
+    let mut q = files::table.filter(files::owner_id.eq(owner)).into_boxed();
+    q = match parent {
+        Some(p) => q.filter(files::parent_id.eq(p)),
+        None => q.filter(files::parent_id.is_null()),
+    };
+    // "file" > "folder" alphabetically, so descending kind puts folders first.
+    q = q.order(files::kind.desc());
+    q = match (sort, descending) {
+        (Sort::Name, false) => {
+            q.then_order_by(diesel::dsl::sql::<diesel::sql_types::Text>("name COLLATE NOCASE ASC"))
+        }
+        (Sort::Name, true) => {
+            q.then_order_by(diesel::dsl::sql::<diesel::sql_types::Text>("name COLLATE NOCASE DESC"))
+        }
+        (Sort::Date, false) => q.then_order_by(files::modified_at.asc()),
+        (Sort::Date, true) => q.then_order_by(files::modified_at.desc()),
+        (Sort::Size, false) => q.then_order_by(files::size.asc()),
+        (Sort::Size, true) => q.then_order_by(files::size.desc()),
+    };
+    q.then_order_by(files::id.asc()).select(FileRow::as_select()).load(conn)
+}
+
+/// Every folder of the owner (for "move to…" choices).
+pub fn folders(conn: &mut DbConn, owner: &UserId) -> QueryResult<Vec<FileRow>> {
+    files::table
+        .filter(files::owner_id.eq(owner))
+        .filter(files::kind.eq("folder"))
+        .order(files::name.asc())
+        .select(FileRow::as_select())
+        .load(conn)
+}
+
+/// True when `name` is used in that folder by another entry than `except`.
+pub fn name_taken(
+    conn: &mut DbConn,
+    owner: &UserId,
+    parent: Option<&FileId>,
+    name: &str,
+    except: Option<&FileId>,
+) -> QueryResult<bool> {
+    let mut q =
+        files::table.filter(files::owner_id.eq(owner)).filter(files::name.eq(name)).into_boxed();
+    q = match parent {
+        Some(p) => q.filter(files::parent_id.eq(p)),
+        None => q.filter(files::parent_id.is_null()),
+    };
+    if let Some(except) = except {
+        q = q.filter(files::id.ne(except));
+    }
+    Ok(q.select(files::id).first::<FileId>(conn).optional()?.is_some())
+}
+
+/// The direct children of any of `parents`.
+pub fn children_of(
+    conn: &mut DbConn,
+    owner: &UserId,
+    parents: &[FileId],
+) -> QueryResult<Vec<FileRow>> {
+    files::table
+        .filter(files::owner_id.eq(owner))
+        .filter(files::parent_id.eq_any(parents))
+        .select(FileRow::as_select())
+        .load(conn)
+}
+
+pub fn rename_move(
+    conn: &mut DbConn,
+    id: &FileId,
+    name: &str,
+    parent: Option<&FileId>,
+    now: NaiveDateTime,
+) -> QueryResult<FileRow> {
+    diesel::update(files::table.find(id))
+        .set((files::name.eq(name), files::parent_id.eq(parent), files::modified_at.eq(now)))
+        .returning(FileRow::as_returning())
+        .get_result(conn)
+}
+
+pub fn delete_many(conn: &mut DbConn, ids: &[FileId]) -> QueryResult<usize> {
+    diesel::delete(files::table.filter(files::id.eq_any(ids))).execute(conn)
+}

@@ -1,0 +1,299 @@
+//! Files and folders: names, the folder tree, rename/move, delete, and (in `upload`) putting
+//! new bytes in. Plain functions over a connection and a [`Storage`]; no HTTP here.
+//!
+//! Names are metadata only: they are validated here and never used to build a path on disk
+//! (bytes live under their SHA-256, see `storage`).
+
+pub mod storage;
+pub mod upload;
+
+use chrono::NaiveDateTime;
+
+use crate::db::DbConn;
+use crate::db::ids::{FileId, UserId};
+use crate::db::models::files::{self, FileRow, NewFile};
+use crate::db::models::{blobs, users};
+use crate::error::{AppError, FieldErrors};
+pub use storage::{LocalStorage, Storage};
+
+pub const MAX_NAME_BYTES: usize = 255;
+
+/// `1536` → `1.5 KiB`, for people.
+pub fn human_bytes(n: i64) -> String {
+    const UNITS: [&str; 5] = ["bytes", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n.max(0) as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{n} bytes") } else { format!("{value:.1} {}", UNITS[unit]) }
+}
+
+/// Why `name` cannot name a file or folder, if it cannot.
+pub fn name_problem(name: &str) -> Option<&'static str> {
+    if name.trim().is_empty() {
+        Some("must not be empty")
+    } else if name.len() > MAX_NAME_BYTES {
+        Some("must be at most 255 bytes")
+    } else if name == "." || name == ".." {
+        Some("cannot be `.` or `..`")
+    } else if name.contains(['/', '\\']) {
+        Some("must not contain `/` or `\\`")
+    } else if name.chars().any(char::is_control) {
+        Some("must not contain control characters (such as line breaks)")
+    } else if name.chars().any(|c| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')) {
+        // Direction overrides make "photo\u{202E}gpj.exe" display as "photoexe.jpg".
+        Some("must not contain text-direction override characters")
+    } else {
+        None
+    }
+}
+
+pub fn validate_name(field: &'static str, name: &str) -> Result<(), AppError> {
+    match name_problem(name) {
+        Some(problem) => Err(AppError::Validation(FieldErrors::single(field, problem))),
+        None => Ok(()),
+    }
+}
+
+/// The file name of an upload: browsers send a bare name, but some clients send a path
+/// (`C:\photos\cat.jpg`, `../x`); keep the last component.
+pub fn upload_name(raw: &str) -> String {
+    raw.rsplit(['/', '\\']).next().unwrap_or(raw).to_owned()
+}
+
+/// `name` if free in that folder, else `stem (1).ext`, `stem (2).ext`, …
+pub fn free_name(
+    conn: &mut DbConn,
+    owner: &UserId,
+    parent: Option<&FileId>,
+    name: &str,
+) -> Result<String, AppError> {
+    if !files::name_taken(conn, owner, parent, name, None)? {
+        return Ok(name.to_owned());
+    }
+    let (stem, ext) = match name.rfind('.') {
+        Some(i) if i > 0 => name.split_at(i),
+        _ => (name, ""),
+    };
+    for n in 1..10_000 {
+        let candidate = format!("{stem} ({n}){ext}");
+        if candidate.len() <= MAX_NAME_BYTES
+            && !files::name_taken(conn, owner, parent, &candidate, None)?
+        {
+            return Ok(candidate);
+        }
+    }
+    Err(AppError::Validation(FieldErrors::single(
+        "name",
+        "too many files with this name in this folder",
+    )))
+}
+
+/// The folder `id` of `owner` (`None`: the root). A file id, or anyone else's id, is refused.
+pub fn folder(
+    conn: &mut DbConn,
+    owner: &UserId,
+    id: Option<&FileId>,
+) -> Result<Option<FileRow>, AppError> {
+    let Some(id) = id else { return Ok(None) };
+    let row = files::find_owned(conn, owner, id)?;
+    if !row.is_folder() {
+        return Err(AppError::Validation(FieldErrors::single("folder", "is a file, not a folder")));
+    }
+    Ok(Some(row))
+}
+
+/// The folders from the root down to `folder` (for breadcrumbs), `folder` included.
+pub fn path_to(
+    conn: &mut DbConn,
+    owner: &UserId,
+    folder: Option<&FileRow>,
+) -> Result<Vec<FileRow>, AppError> {
+    let mut chain = Vec::new();
+    let mut next = folder.cloned();
+    while let Some(f) = next {
+        next = match &f.parent_id {
+            Some(p) => Some(files::find_owned(conn, owner, p)?),
+            None => None,
+        };
+        chain.push(f);
+        if chain.len() > 1000 {
+            return Err(AppError::internal("folder chain too deep (a cycle?)"));
+        }
+    }
+    chain.reverse();
+    Ok(chain)
+}
+
+pub fn create_folder(
+    conn: &mut DbConn,
+    owner: &UserId,
+    parent: Option<&FileId>,
+    name: &str,
+    now: NaiveDateTime,
+) -> Result<FileRow, AppError> {
+    validate_name("name", name)?;
+    conn.immediate_transaction(|conn| {
+        folder(conn, owner, parent)?;
+        if files::name_taken(conn, owner, parent, name, None)? {
+            return Err(AppError::Validation(FieldErrors::single(
+                "name",
+                "is already used in this folder",
+            )));
+        }
+        Ok(files::insert(
+            conn,
+            &NewFile {
+                id: &FileId::generate(),
+                owner_id: owner,
+                parent_id: parent,
+                kind: "folder",
+                name,
+                size: 0,
+                mime: None,
+                blob_sha256: None,
+                created_at: now,
+                modified_at: now,
+            },
+        )?)
+    })
+}
+
+/// Renames and/or moves `id`. `new_parent`: `None` keeps the folder, `Some(None)` is the root.
+/// A folder cannot move into itself or below itself.
+pub fn rename_move(
+    conn: &mut DbConn,
+    owner: &UserId,
+    id: &FileId,
+    new_name: Option<&str>,
+    new_parent: Option<Option<&FileId>>,
+    now: NaiveDateTime,
+) -> Result<FileRow, AppError> {
+    if let Some(name) = new_name {
+        validate_name("name", name)?;
+    }
+    conn.immediate_transaction(|conn| {
+        let row = files::find_owned(conn, owner, id)?;
+        let parent = match new_parent {
+            Some(p) => p.cloned(),
+            None => row.parent_id.clone(),
+        };
+        if let Some(target) = folder(conn, owner, parent.as_ref())? {
+            let below = path_to(conn, owner, Some(&target))?;
+            if below.iter().any(|f| f.id == row.id) {
+                return Err(AppError::Validation(FieldErrors::single(
+                    "folder",
+                    "a folder cannot move into itself or one of its subfolders",
+                )));
+            }
+        }
+        let name = new_name.unwrap_or(&row.name);
+        if files::name_taken(conn, owner, parent.as_ref(), name, Some(id))? {
+            return Err(AppError::Validation(FieldErrors::single(
+                "name",
+                "is already used in that folder",
+            )));
+        }
+        Ok(files::rename_move(conn, id, name, parent.as_ref(), now)?)
+    })
+}
+
+/// What a delete removed.
+#[derive(Debug, Default)]
+pub struct Deleted {
+    pub entries: usize,
+    pub bytes: i64,
+    pub blobs_removed: usize,
+}
+
+/// Deletes a file, or a folder with everything in it. Storage used goes down by the files'
+/// sizes; a blob whose last reference went is removed from disk after the commit.
+pub fn delete(
+    conn: &mut DbConn,
+    storage: &dyn Storage,
+    owner: &UserId,
+    id: &FileId,
+) -> Result<Deleted, AppError> {
+    let _guard = storage.lock();
+    let (deleted, unreferenced) = conn.immediate_transaction(|conn| {
+        let root = files::find_owned(conn, owner, id)?;
+        let mut all = vec![root];
+        let mut frontier: Vec<FileId> =
+            all.iter().filter(|f| f.is_folder()).map(|f| f.id.clone()).collect();
+        while !frontier.is_empty() {
+            let children = files::children_of(conn, owner, &frontier)?;
+            frontier = children.iter().filter(|f| f.is_folder()).map(|f| f.id.clone()).collect();
+            all.extend(children);
+        }
+        let mut unreferenced = Vec::new();
+        let mut bytes = 0;
+        for f in &all {
+            if let Some(sha) = &f.blob_sha256 {
+                bytes += f.size;
+                if blobs::release(conn, sha)? {
+                    unreferenced.push(sha.clone());
+                }
+            }
+        }
+        let ids: Vec<FileId> = all.iter().map(|f| f.id.clone()).collect();
+        files::delete_many(conn, &ids)?;
+        users::release_storage(conn, owner, bytes)?;
+        Ok::<_, AppError>((
+            Deleted { entries: ids.len(), bytes, blobs_removed: unreferenced.len() },
+            unreferenced,
+        ))
+    })?;
+    for sha in unreferenced {
+        if let Err(e) = storage.delete(&sha) {
+            // The row is gone, so the bytes are unreachable; log and carry on.
+            tracing::warn!(blob = %sha, error = %e, "could not remove an unreferenced blob");
+        }
+    }
+    Ok(deleted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_are_refused() {
+        for bad in [
+            "",
+            "   ",
+            ".",
+            "..",
+            "a/b",
+            "../x",
+            "a\\b",
+            "a\nb",
+            "a\r\nb",
+            "nul\0",
+            "photo\u{202E}gpj.exe",
+            &"x".repeat(256),
+        ] {
+            assert!(name_problem(bad).is_some(), "{bad:?}");
+        }
+        for good in [
+            "photo.jpg",
+            "My Photos",
+            "🐱 cat.png",
+            "..hidden",
+            "a.b.c",
+            "日本語.txt",
+            &"é".repeat(127),
+        ] {
+            assert_eq!(name_problem(good), None, "{good:?}");
+        }
+    }
+
+    #[test]
+    fn upload_names_drop_client_paths() {
+        assert_eq!(upload_name("C:\\Users\\me\\cat.jpg"), "cat.jpg");
+        assert_eq!(upload_name("../../etc/passwd"), "passwd");
+        assert_eq!(upload_name("plain.txt"), "plain.txt");
+        assert_eq!(upload_name("dir/"), "");
+    }
+}

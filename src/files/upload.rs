@@ -1,0 +1,226 @@
+//! Putting new bytes in: [`receive`] streams an upload into a temp file while hashing it
+//! (never holding it whole in memory), and [`commit`] makes it a file.
+//!
+//! Crash safety: the bytes are fsynced in `tmp/`, renamed into `blobs/` (directory fsynced),
+//! and only then is the metadata row committed. Until the commit nothing is visible; an error
+//! or a client abort drops the temp file (it deletes itself), and start-up sweeps `tmp/` for
+//! what a crash left behind.
+
+use std::io::{BufWriter, Write};
+use std::sync::Arc;
+
+use actix_web::web::Bytes;
+use chrono::NaiveDateTime;
+use futures_util::{Stream, StreamExt};
+use sha2::{Digest, Sha256};
+use tempfile::NamedTempFile;
+
+use crate::blocking;
+use crate::db::DbConn;
+use crate::db::ids::{FileId, UserId};
+use crate::db::models::files::{self, FileRow, NewFile};
+use crate::db::models::{blobs, users};
+use crate::error::AppError;
+use crate::files::{Storage, folder, free_name, human_bytes, validate_name};
+
+/// Bytes of the start of a file kept to recognise its type.
+const SNIFF_BYTES: usize = 8192;
+
+/// An upload that arrived whole: fsynced in `tmp/`, not yet a file.
+pub struct Received {
+    pub tmp: NamedTempFile,
+    pub size: u64,
+    pub sha256: String,
+    pub mime: String,
+}
+
+/// Limits an upload is held to while it streams.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_file_bytes: u64,
+    /// Free quota when the upload started (rechecked atomically at commit).
+    pub quota_left: u64,
+    pub quota: u64,
+}
+
+impl Limits {
+    pub fn too_large(&self) -> AppError {
+        AppError::PayloadTooLarge(format!(
+            "this file is larger than the {} limit per file",
+            human_bytes(i64::try_from(self.max_file_bytes).unwrap_or(i64::MAX))
+        ))
+    }
+    pub fn over_quota(&self, needed: u64) -> AppError {
+        quota_error(needed, self.quota.saturating_sub(self.quota_left), self.quota)
+    }
+}
+
+pub fn quota_error(needed: u64, used: u64, quota: u64) -> AppError {
+    let h = |n: u64| human_bytes(i64::try_from(n).unwrap_or(i64::MAX));
+    AppError::QuotaExceeded(format!(
+        "not enough space: this needs {} but only {} of your {} quota is free ({} used)",
+        h(needed),
+        h(quota.saturating_sub(used)),
+        h(quota),
+        h(used)
+    ))
+}
+
+/// Streams `body` into a temp file on the blocking pool, hashing as it goes, and stops as
+/// soon as a limit is passed. On any error the temp file is gone when this returns.
+pub async fn receive<S, E>(
+    storage: Arc<dyn Storage>,
+    mut body: S,
+    limits: Limits,
+) -> Result<Received, AppError>
+where
+    S: Stream<Item = Result<Bytes, E>> + Unpin,
+    E: std::fmt::Display,
+{
+    let tmp = blocking::run(move || storage.temp()).await?.map_err(AppError::internal)?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+    let writer =
+        blocking::run(move || -> std::io::Result<(NamedTempFile, u64, String, Vec<u8>)> {
+            let mut hasher = Sha256::new();
+            let mut head = Vec::with_capacity(SNIFF_BYTES);
+            let mut size = 0u64;
+            {
+                let mut out = BufWriter::with_capacity(256 * 1024, tmp.as_file());
+                while let Some(chunk) = rx.blocking_recv() {
+                    hasher.update(&chunk);
+                    if head.len() < SNIFF_BYTES {
+                        let take = (SNIFF_BYTES - head.len()).min(chunk.len());
+                        head.extend_from_slice(&chunk[..take]);
+                    }
+                    out.write_all(&chunk)?;
+                    size += chunk.len() as u64;
+                }
+                out.flush()?;
+            }
+            tmp.as_file().sync_all()?;
+            let sha = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+            Ok((tmp, size, sha, head))
+        });
+
+    let mut received = 0u64;
+    let mut failure = None;
+    while let Some(chunk) = body.next().await {
+        let chunk = match chunk {
+            Ok(c) => c,
+            Err(e) => {
+                failure = Some(AppError::BadRequest(format!(
+                    "the upload was interrupted or malformed: {e}"
+                )));
+                break;
+            }
+        };
+        received += chunk.len() as u64;
+        if received > limits.max_file_bytes {
+            failure = Some(limits.too_large());
+            break;
+        }
+        if received > limits.quota_left {
+            failure = Some(limits.over_quota(received));
+            break;
+        }
+        if tx.send(chunk).await.is_err() {
+            break; // the writer failed; its error comes out below
+        }
+    }
+    drop(tx);
+    // Always wait for the writer, so a refused upload's temp file is deleted before we answer.
+    let written = writer.await?;
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    let (tmp, size, sha256, head) = written.map_err(AppError::internal)?;
+    Ok(Received { tmp, size, sha256, mime: sniff(&head) })
+}
+
+/// The content type, from the bytes (never from what the client claimed).
+pub fn sniff(head: &[u8]) -> String {
+    if let Some(kind) = infer::get(head) {
+        return kind.mime_type().to_owned();
+    }
+    let text = match std::str::from_utf8(head) {
+        Ok(_) => true,
+        // A multi-byte character cut at the end of the sniffed prefix is still text.
+        Err(e) => e.error_len().is_none() && head.len() - e.valid_up_to() < 4,
+    };
+    if head.is_empty() || (text && !head.contains(&0)) {
+        let start =
+            String::from_utf8_lossy(&head[..head.len().min(512)]).trim_start().to_ascii_lowercase();
+        if start.starts_with("<svg") || (start.starts_with("<?xml") && start.contains("<svg")) {
+            "image/svg+xml".into()
+        } else if start.starts_with("<!doctype html") || start.starts_with("<html") {
+            "text/html".into()
+        } else if start.starts_with("<?xml") {
+            "application/xml".into()
+        } else {
+            "text/plain".into()
+        }
+    } else {
+        "application/octet-stream".into()
+    }
+}
+
+/// Makes a received upload the file `name` in `parent` (renamed `name (1)` etc. if taken):
+/// reserves quota atomically, stores the bytes, then commits the row.
+pub fn commit(
+    conn: &mut DbConn,
+    storage: &dyn Storage,
+    owner: &UserId,
+    parent: Option<&FileId>,
+    name: &str,
+    received: Received,
+    now: NaiveDateTime,
+) -> Result<FileRow, AppError> {
+    validate_name("file", name)?;
+    let size = i64::try_from(received.size).map_err(AppError::internal)?;
+    let _guard = storage.lock();
+    conn.immediate_transaction(|conn| {
+        folder(conn, owner, parent)?;
+        if !users::reserve_storage(conn, owner, size)? {
+            let user = users::find(conn, owner)?;
+            return Err(quota_error(received.size, user.storage_used as u64, user.quota as u64));
+        }
+        let new_blob = blobs::add_ref(conn, &received.sha256, size, now)?;
+        let name = free_name(conn, owner, parent, name)?;
+        let row = files::insert(
+            conn,
+            &NewFile {
+                id: &FileId::generate(),
+                owner_id: owner,
+                parent_id: parent,
+                kind: "file",
+                name: &name,
+                size,
+                mime: Some(&received.mime),
+                blob_sha256: Some(&received.sha256),
+                created_at: now,
+                modified_at: now,
+            },
+        )?;
+        // Bytes go into place before the row commits; if this fails the transaction rolls back.
+        if new_blob {
+            storage.put(received.tmp, &received.sha256).map_err(AppError::internal)?;
+        }
+        Ok(row)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sniff;
+
+    #[test]
+    fn types_come_from_the_bytes() {
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), "image/png");
+        assert_eq!(sniff(b"\xff\xd8\xff\xe0\0\x10JFIF\0"), "image/jpeg");
+        assert_eq!(sniff(b"<svg xmlns='http://www.w3.org/2000/svg'></svg>"), "image/svg+xml");
+        assert_eq!(sniff(b"<!DOCTYPE html><script>alert(1)</script>"), "text/html");
+        assert_eq!(sniff("héllo".as_bytes()), "text/plain");
+        assert_eq!(sniff(&[0, 1, 2, 3, 200, 201]), "application/octet-stream");
+        assert_eq!(sniff(b""), "text/plain");
+    }
+}
