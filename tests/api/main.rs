@@ -5,6 +5,7 @@
 mod helpers;
 
 mod binary;
+mod files;
 mod health;
 mod logging;
 mod login;
