@@ -16,8 +16,8 @@ use crate::auth::extractors::CurrentUser;
 use crate::blocking;
 use crate::db;
 use crate::db::ids::FileId;
-use crate::db::models::files::{self, FileRow, Sort};
-use crate::error::{AppError, FieldErrors};
+use crate::db::models::files::{self, FileRow};
+use crate::error::AppError;
 use crate::files as domain;
 use crate::state::AppState;
 
@@ -40,72 +40,21 @@ pub struct ListQuery {
 
 impl ListQuery {
     pub fn folder_id(&self) -> Option<FileId> {
-        self.folder
-            .as_deref()
-            .map(str::trim)
-            .filter(|f| !f.is_empty())
-            .map(|f| FileId(f.to_owned()))
+        self.folder.as_deref().map(str::trim).filter(|f| !f.is_empty()).map(|f| FileId(f.to_owned()))
     }
-    /// The sort and direction; unknown values are a 400.
-    pub fn sort(&self) -> Result<(Sort, bool), AppError> {
-        let sort = match self.sort.as_deref() {
-            None | Some("name") => Sort::Name,
-            Some("date") => Sort::Date,
-            Some("size") => Sort::Size,
-            Some(_) => {
-                return Err(AppError::Validation(FieldErrors::single(
-                    "sort",
-                    "must be name, date or size",
-                )));
-            }
-        };
-        let descending = match self.order.as_deref() {
-            None | Some("asc") => false,
-            Some("desc") => true,
-            Some(_) => {
-                return Err(AppError::Validation(FieldErrors::single(
-                    "order",
-                    "must be asc or desc",
-                )));
-            }
-        };
-        Ok((sort, descending))
-    }
-}
-
-/// A folder's contents and its path from the root, for the API and the page alike.
-pub async fn listing(
-    state: &AppState,
-    me: &CurrentUser,
-    query: &ListQuery,
-) -> Result<(Option<FileRow>, Vec<FileRow>, Vec<FileRow>), AppError> {
-    let (sort, descending) = query.sort()?;
-    let (owner, folder_id) = (me.user.id.clone(), query.folder_id());
-    db::run(&state.db, move |conn| {
-        let folder = domain::folder(conn, &owner, folder_id.as_ref()).map_err(|e| match e {
-            AppError::Validation(_) => AppError::NotFound,
-            other => other,
-        })?;
-        let path = domain::path_to(conn, &owner, folder.as_ref())?;
-        let items = files::list(conn, &owner, folder.as_ref().map(|f| &f.id), sort, descending)?;
-        Ok((folder, path, items))
-    })
-    .await
 }
 
 /// `GET /api/v1/files?folder=ID&sort=name|date|size&order=asc|desc`
-async fn list(
-    state: web::Data<AppState>,
-    me: CurrentUser,
-    query: web::Query<ListQuery>,
-) -> Result<web::Json<Listing>, AppError> {
+async fn list(state: web::Data<AppState>, me: CurrentUser, query: web::Query<ListQuery>) -> Result<web::Json<Listing>, AppError> {
     me.require_scope("files:read")?;
-    let (folder, path, items) = listing(&state, &me, &query).await?;
+    let (sort, descending) = domain::parse_sort(query.sort.as_deref(), query.order.as_deref())?;
+    let (owner, folder) = (me.user.id.clone(), query.folder_id());
+    let listing = db::run(&state.db, move |conn| domain::list(conn, &owner, folder.as_ref(), sort, descending)).await?;
     let as_ref = |f: &FileRow| FolderRef { id: f.id.to_string(), name: f.name.clone() };
     Ok(web::Json(Listing {
-        items: items.iter().map(FileItem::from).collect(),
-        folder: folder.as_ref().map(as_ref),
-        path: path.iter().map(as_ref).collect(),
+        items: listing.items.iter().map(FileItem::from).collect(),
+        folder: listing.folder.as_ref().map(as_ref),
+        path: listing.path.iter().map(as_ref).collect(),
     }))
 }
 

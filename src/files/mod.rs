@@ -11,7 +11,7 @@ use chrono::NaiveDateTime;
 
 use crate::db::DbConn;
 use crate::db::ids::{FileId, UserId};
-use crate::db::models::files::{self, FileRow, NewFile};
+use crate::db::models::files::{self, FileRow, NewFile, Sort};
 use crate::db::models::{blobs, users};
 use crate::error::{AppError, FieldErrors};
 pub use storage::{LocalStorage, Storage};
@@ -103,6 +103,47 @@ pub fn folder(
         return Err(AppError::Validation(FieldErrors::single("folder", "is a file, not a folder")));
     }
     Ok(Some(row))
+}
+
+/// How to order a listing, from the `sort` (`name`, `date`, `size`) and `order` (`asc`,
+/// `desc`) parameters; absent means by name, ascending.
+pub fn parse_sort(sort: Option<&str>, order: Option<&str>) -> Result<(Sort, bool), AppError> {
+    let sort = match sort {
+        None | Some("") | Some("name") => Sort::Name,
+        Some("date") => Sort::Date,
+        Some("size") => Sort::Size,
+        Some(_) => return Err(AppError::Validation(FieldErrors::single("sort", "must be name, date or size"))),
+    };
+    let descending = match order {
+        None | Some("") | Some("asc") => false,
+        Some("desc") => true,
+        Some(_) => return Err(AppError::Validation(FieldErrors::single("order", "must be asc or desc"))),
+    };
+    Ok((sort, descending))
+}
+
+/// A folder's contents, with the folder itself and its path from the root.
+pub struct Listing {
+    pub folder: Option<FileRow>,
+    pub path: Vec<FileRow>,
+    pub items: Vec<FileRow>,
+}
+
+/// Lists `folder` (`None`: the root). A file id, or anyone else's id, is "not found".
+pub fn list(
+    conn: &mut DbConn,
+    owner: &UserId,
+    folder_id: Option<&FileId>,
+    sort: Sort,
+    descending: bool,
+) -> Result<Listing, AppError> {
+    let folder = folder(conn, owner, folder_id).map_err(|e| match e {
+        AppError::Validation(_) => AppError::NotFound,
+        other => other,
+    })?;
+    let path = path_to(conn, owner, folder.as_ref())?;
+    let items = files::list(conn, owner, folder.as_ref().map(|f| &f.id), sort, descending)?;
+    Ok(Listing { folder, path, items })
 }
 
 /// The folders from the root down to `folder` (for breadcrumbs), `folder` included.

@@ -1,30 +1,362 @@
-//! `/files`: the file browser (a placeholder until the files issue lands).
+//! `/files`: browse a folder, upload (a plain form, or per-file progress through the API with
+//! `static/files.js`), new folder, and a page per file with rename, move and delete.
 
-use actix_web::{HttpResponse, web};
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use chrono::Utc;
+use futures_util::StreamExt;
+use serde::Deserialize;
 
+use crate::api::upload;
+use crate::auth::csrf;
+use crate::auth::extractors::CurrentUser;
+use crate::auth::tokens::rfc3339;
+use crate::db;
+use crate::db::ids::FileId;
+use crate::db::models::files::{self as rows, FileRow};
+use crate::error::{AppError, FieldErrors};
+use crate::files::{self, human_bytes};
 use crate::state::AppState;
-use crate::web::{Nav, PageError, PageUser, html, human_bytes};
+use crate::web::{Nav, PageError, PageUser, check_csrf, html, redirect};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/files", web::get().to(files_page));
+    cfg.route("/files", web::get().to(browse))
+        .route("/files/upload", web::post().to(upload_form))
+        .route("/files/folders", web::post().to(new_folder))
+        .route("/files/{id}", web::get().to(detail))
+        .route("/files/{id}/rename", web::post().to(rename))
+        .route("/files/{id}/move", web::post().to(move_to))
+        .route("/files/{id}/delete", web::post().to(delete));
+}
+
+struct Crumb {
+    id: String,
+    name: String,
+}
+
+struct Row {
+    id: String,
+    name: String,
+    is_folder: bool,
+    size: String,
+    modified: String,
 }
 
 #[derive(Template)]
-#[template(path = "files.html")]
-struct FilesPage {
+#[template(path = "files/browse.html")]
+struct BrowsePage {
     nav: Nav,
+    folder_id: String,
+    folder_name: String,
+    crumbs: Vec<Crumb>,
+    rows: Vec<Row>,
+    sort: String,
+    order: String,
     storage_used: String,
     quota: String,
+    percent: u32,
+    max_upload: String,
+    notice: Option<&'static str>,
 }
 
-/// `GET /files`
-async fn files_page(state: web::Data<AppState>, me: PageUser) -> Result<HttpResponse, PageError> {
+#[derive(Deserialize)]
+struct BrowseQuery {
+    folder: Option<String>,
+    sort: Option<String>,
+    order: Option<String>,
+    notice: Option<String>,
+}
+
+fn notice_text(code: Option<&str>) -> Option<&'static str> {
+    Some(match code? {
+        "uploaded" => "Upload complete.",
+        "folder" => "Folder created.",
+        "deleted" => "Deleted.",
+        "renamed" => "Renamed.",
+        "moved" => "Moved.",
+        _ => return None,
+    })
+}
+
+fn folder_param(raw: Option<&str>) -> Option<FileId> {
+    raw.map(str::trim).filter(|f| !f.is_empty()).map(|f| FileId(f.to_owned()))
+}
+
+/// `/files?folder=ID` with `&notice=…` when given.
+fn folder_url(folder: Option<&FileId>, notice: &str) -> String {
+    match folder {
+        Some(f) => format!("/files?folder={f}&notice={notice}"),
+        None => format!("/files?notice={notice}"),
+    }
+}
+
+fn crumbs(path: &[FileRow]) -> Vec<Crumb> {
+    path.iter().map(|f| Crumb { id: f.id.to_string(), name: f.name.clone() }).collect()
+}
+
+/// `GET /files?folder=ID&sort=…&order=…`
+async fn browse(state: web::Data<AppState>, me: PageUser, q: web::Query<BrowseQuery>) -> Result<HttpResponse, PageError> {
     let me = me.0;
-    let page = FilesPage {
+    let (sort, descending) = files::parse_sort(q.sort.as_deref(), q.order.as_deref())?;
+    let (owner, folder) = (me.user.id.clone(), folder_param(q.folder.as_deref()));
+    let listing = db::run(&state.db, move |conn| files::list(conn, &owner, folder.as_ref(), sort, descending)).await?;
+    let (used, quota) = (me.user.storage_used, me.user.quota.max(1));
+    let page = BrowsePage {
         nav: Nav::user(&state, &me),
-        storage_used: human_bytes(me.user.storage_used),
-        quota: human_bytes(me.user.quota),
+        folder_id: listing.folder.as_ref().map(|f| f.id.to_string()).unwrap_or_default(),
+        folder_name: listing.folder.as_ref().map(|f| f.name.clone()).unwrap_or_else(|| "Your files".into()),
+        crumbs: crumbs(&listing.path),
+        rows: listing
+            .items
+            .iter()
+            .map(|f| Row {
+                id: f.id.to_string(),
+                name: f.name.clone(),
+                is_folder: f.is_folder(),
+                size: if f.is_folder() { String::new() } else { human_bytes(f.size) },
+                modified: rfc3339(f.modified_at),
+            })
+            .collect(),
+        sort: q.sort.clone().unwrap_or_else(|| "name".into()),
+        order: q.order.clone().unwrap_or_else(|| "asc".into()),
+        storage_used: human_bytes(used),
+        quota: human_bytes(quota),
+        percent: u32::try_from((used.max(0) * 100 / quota).min(100)).unwrap_or(100),
+        max_upload: human_bytes(i64::try_from(state.config.max_upload_bytes).unwrap_or(i64::MAX)),
+        notice: notice_text(q.notice.as_deref()),
     };
     html(HttpResponse::Ok(), &page)
+}
+
+#[derive(Deserialize)]
+struct FolderOnly {
+    folder: Option<String>,
+}
+
+/// `POST /files/upload?folder=ID`: the form upload (no JavaScript). The `csrf_token` field
+/// must come first, before the files, so the token is checked before any byte is stored.
+async fn upload_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: PageUser,
+    q: web::Query<FolderOnly>,
+    mut payload: Multipart,
+) -> Result<HttpResponse, PageError> {
+    let me = me.0;
+    let first = match payload.next().await {
+        Some(Ok(field)) => field,
+        _ => return Err(AppError::BadRequest("the upload form was empty or malformed".into()).into()),
+    };
+    let is_csrf = first.content_disposition().and_then(|cd| cd.get_name()) == Some(csrf::FORM_FIELD);
+    let token = if is_csrf { read_small(first).await? } else { String::new() };
+    check_csrf(&state, &me, Some(&token))?;
+
+    let length = req.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let limits = upload::precheck(&state, &me.user.id, length).await?;
+    let folder = folder_param(q.folder.as_deref());
+    upload::store_parts(state.into_inner(), &me.user.id, folder.clone(), limits, &mut payload).await?;
+    Ok(redirect(&folder_url(folder.as_ref(), "uploaded")).finish())
+}
+
+async fn read_small(mut field: actix_multipart::Field) -> Result<String, PageError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("malformed form: {e}")))?;
+        bytes.extend_from_slice(&chunk);
+        if bytes.len() > 256 {
+            return Err(AppError::BadRequest("a form field is too long".into()).into());
+        }
+    }
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+#[derive(Deserialize)]
+struct NewFolderForm {
+    name: Option<String>,
+    folder: Option<String>,
+    csrf_token: Option<String>,
+}
+
+/// `POST /files/folders`
+async fn new_folder(state: web::Data<AppState>, me: PageUser, form: web::Form<NewFolderForm>) -> Result<HttpResponse, PageError> {
+    let me = me.0;
+    check_csrf(&state, &me, form.csrf_token.as_deref())?;
+    let form = form.into_inner();
+    let parent = folder_param(form.folder.as_deref());
+    let (owner, p) = (me.user.id.clone(), parent.clone());
+    let name = form.name.unwrap_or_default().trim().to_owned();
+    db::run(&state.db, move |conn| files::create_folder(conn, &owner, p.as_ref(), &name, Utc::now().naive_utc())).await?;
+    Ok(redirect(&folder_url(parent.as_ref(), "folder")).finish())
+}
+
+struct FolderChoice {
+    id: String,
+    label: String,
+    current: bool,
+}
+
+#[derive(Template)]
+#[template(path = "files/detail.html")]
+struct DetailPage {
+    nav: Nav,
+    id: String,
+    name: String,
+    size: String,
+    bytes: i64,
+    mime: String,
+    created: String,
+    modified: String,
+    crumbs: Vec<Crumb>,
+    folders: Vec<FolderChoice>,
+    errors: FieldErrors,
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize)]
+struct NoticeQuery {
+    notice: Option<String>,
+}
+
+async fn find(state: &AppState, me: &CurrentUser, id: String) -> Result<FileRow, AppError> {
+    let owner = me.user.id.clone();
+    db::run(&state.db, move |conn| Ok(rows::find_owned(conn, &owner, &FileId(id))?)).await
+}
+
+async fn render_detail(
+    state: &AppState,
+    me: &CurrentUser,
+    row: FileRow,
+    status: StatusCode,
+    errors: FieldErrors,
+    notice: Option<&'static str>,
+) -> Result<HttpResponse, PageError> {
+    let (owner, r) = (me.user.id.clone(), row.clone());
+    let (path, all_folders) = db::run(&state.db, move |conn| {
+        let parent = files::folder(conn, &owner, r.parent_id.as_ref())?;
+        let path = files::path_to(conn, &owner, parent.as_ref())?;
+        Ok((path, rows::folders(conn, &owner)?))
+    })
+    .await?;
+    let parent_id = row.parent_id.as_ref().map(ToString::to_string).unwrap_or_default();
+    let mut folders = vec![FolderChoice { id: String::new(), label: "Your files (top level)".into(), current: parent_id.is_empty() }];
+    folders.extend(all_folders.iter().filter(|f| f.id != row.id).map(|f| FolderChoice {
+        id: f.id.to_string(),
+        label: f.name.clone(),
+        current: f.id.to_string() == parent_id,
+    }));
+    let page = DetailPage {
+        nav: Nav::user(state, me),
+        id: row.id.to_string(),
+        name: row.name.clone(),
+        size: human_bytes(row.size),
+        bytes: row.size,
+        mime: row.mime.clone().unwrap_or_default(),
+        created: rfc3339(row.created_at),
+        modified: rfc3339(row.modified_at),
+        crumbs: crumbs(&path),
+        folders,
+        errors,
+        notice,
+    };
+    html(HttpResponse::build(status), &page)
+}
+
+/// `GET /files/{id}`: a file's page (a folder's id opens the folder).
+async fn detail(state: web::Data<AppState>, me: PageUser, id: web::Path<String>, q: web::Query<NoticeQuery>) -> Result<HttpResponse, PageError> {
+    let me = me.0;
+    let row = find(&state, &me, id.into_inner()).await?;
+    if row.is_folder() {
+        return Ok(redirect(&format!("/files?folder={}", row.id)).finish());
+    }
+    render_detail(&state, &me, row, StatusCode::OK, FieldErrors::default(), notice_text(q.notice.as_deref())).await
+}
+
+#[derive(Deserialize)]
+struct RenameForm {
+    name: Option<String>,
+    csrf_token: Option<String>,
+}
+
+/// After a rename or move: a folder goes back to its listing, a file to its page.
+fn after_change(row: &FileRow, notice: &str) -> HttpResponse {
+    let to = if row.is_folder() { folder_url(Some(&row.id), notice) } else { format!("/files/{}?notice={notice}", row.id) };
+    redirect(&to).finish()
+}
+
+/// Re-renders the page of `id` with field errors, or passes other errors on.
+async fn field_errors(state: &AppState, me: &CurrentUser, id: String, e: AppError) -> Result<HttpResponse, PageError> {
+    match e {
+        AppError::Validation(errors) => {
+            let row = find(state, me, id).await?;
+            render_detail(state, me, row, StatusCode::BAD_REQUEST, errors, None).await
+        }
+        other => Err(other.into()),
+    }
+}
+
+/// `POST /files/{id}/rename`
+async fn rename(state: web::Data<AppState>, me: PageUser, id: web::Path<String>, form: web::Form<RenameForm>) -> Result<HttpResponse, PageError> {
+    let me = me.0;
+    check_csrf(&state, &me, form.csrf_token.as_deref())?;
+    let (owner, fid, name) = (me.user.id.clone(), FileId(id.clone()), form.name.clone().unwrap_or_default());
+    let result = db::run(&state.db, move |conn| {
+        files::rename_move(conn, &owner, &fid, Some(name.trim()), None, Utc::now().naive_utc())
+    })
+    .await;
+    match result {
+        Ok(row) => Ok(after_change(&row, "renamed")),
+        Err(e) => field_errors(&state, &me, id.into_inner(), e).await,
+    }
+}
+
+#[derive(Deserialize)]
+struct MoveForm {
+    folder: Option<String>,
+    csrf_token: Option<String>,
+}
+
+/// `POST /files/{id}/move` (`folder` empty: the top level)
+async fn move_to(state: web::Data<AppState>, me: PageUser, id: web::Path<String>, form: web::Form<MoveForm>) -> Result<HttpResponse, PageError> {
+    let me = me.0;
+    check_csrf(&state, &me, form.csrf_token.as_deref())?;
+    let (owner, fid, target) = (me.user.id.clone(), FileId(id.clone()), folder_param(form.folder.as_deref()));
+    let result = db::run(&state.db, move |conn| {
+        files::rename_move(conn, &owner, &fid, None, Some(target.as_ref()), Utc::now().naive_utc())
+    })
+    .await;
+    match result {
+        Ok(row) => Ok(after_change(&row, "moved")),
+        Err(e) => field_errors(&state, &me, id.into_inner(), e).await,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "files/confirm_delete.html")]
+struct ConfirmDelete {
+    nav: Nav,
+    id: String,
+    name: String,
+    is_folder: bool,
+}
+
+#[derive(Deserialize)]
+struct DeleteForm {
+    csrf_token: Option<String>,
+    confirmed: Option<String>,
+}
+
+/// `POST /files/{id}/delete`: asks first (unless `confirmed=yes`), then deletes.
+async fn delete(state: web::Data<AppState>, me: PageUser, id: web::Path<String>, form: web::Form<DeleteForm>) -> Result<HttpResponse, PageError> {
+    let me = me.0;
+    check_csrf(&state, &me, form.csrf_token.as_deref())?;
+    let row = find(&state, &me, id.into_inner()).await?;
+    if form.confirmed.as_deref() != Some("yes") {
+        let page = ConfirmDelete { nav: Nav::user(&state, &me), id: row.id.to_string(), name: row.name.clone(), is_folder: row.is_folder() };
+        return html(HttpResponse::Ok(), &page);
+    }
+    let (owner, st, fid) = (me.user.id.clone(), state.clone(), row.id.clone());
+    db::run(&state.db, move |conn| files::delete(conn, st.storage.as_ref(), &owner, &fid)).await?;
+    Ok(redirect(&folder_url(row.parent_id.as_ref(), "deleted")).finish())
 }
