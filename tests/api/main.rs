@@ -5,6 +5,7 @@
 mod helpers;
 
 mod binary;
+mod file_pages;
 mod files;
 mod health;
 mod logging;
