@@ -24,14 +24,34 @@ fn free_port() -> u16 {
 
 /// One HTTP/1.1 request over a plain socket: (status, body).
 fn http(port: u16, method: &str, path: &str, body: Option<&str>) -> std::io::Result<(u16, String)> {
+    http_with(
+        port,
+        method,
+        path,
+        &[("Content-Type", "application/json")],
+        body.unwrap_or("").as_bytes(),
+    )
+}
+
+fn http_with(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> std::io::Result<(u16, String)> {
     let mut s = TcpStream::connect(("127.0.0.1", port))?;
     s.set_read_timeout(Some(Duration::from_secs(10)))?;
-    let body = body.unwrap_or("");
     write!(
         s,
-        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
     )?;
+    for (name, value) in headers {
+        write!(s, "{name}: {value}\r\n")?;
+    }
+    s.write_all(b"\r\n")?;
+    s.write_all(body)?;
     let mut out = String::new();
     s.read_to_string(&mut out)?;
     let status = out.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
@@ -177,4 +197,109 @@ fn sqlite_is_linked_into_the_binary() {
     };
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("libsqlite3"), "the binary links the system SQLite:\n{text}");
+}
+
+fn files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() { out.extend(files_in(&path)) } else { out.push(path) }
+    }
+    out
+}
+
+#[test]
+fn a_kill_during_a_large_upload_leaves_no_partial_file_and_no_row() {
+    let dir = tempfile::TempDir::new().expect("tmp");
+    let data = dir.path().join("data");
+    let start = |port: u16| {
+        homedisk(dir.path())
+            .env("HOMEDISK_BIND", format!("127.0.0.1:{port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn")
+    };
+    let port = free_port();
+    let mut server = start(port);
+    wait_ready(port, &mut server);
+    let (_, body) = http(
+        port,
+        "POST",
+        "/api/v1/auth/register",
+        Some(r#"{"username":"owner","password":"correct horse battery"}"#),
+    )
+    .expect("register");
+    let token = serde_json::from_str::<serde_json::Value>(&body).expect("json")["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+
+    // Announce 100 MiB, send 8 MiB, and keep the connection open.
+    let mut upload = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let boundary = "crash-test-boundary";
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.bin\"\r\n\r\n"
+    );
+    write!(
+        upload,
+        "POST /api/v1/files HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n{head}",
+        100 << 20
+    )
+    .expect("headers");
+    let chunk = vec![0x5au8; 1 << 20];
+    for _ in 0..8 {
+        upload.write_all(&chunk).expect("body");
+    }
+    upload.flush().expect("flush");
+
+    // The upload is in progress: its bytes are in tmp/, nowhere else.
+    let t = Instant::now();
+    while files_in(&data.join("tmp"))
+        .iter()
+        .all(|p| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0) < (4 << 20))
+    {
+        assert!(t.elapsed() < Duration::from_secs(20), "the upload never reached tmp/");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Command::new("kill").args(["-KILL", &server.id().to_string()]).status().expect("kill");
+    server.wait().expect("wait");
+    drop(upload);
+    assert_eq!(files_in(&data.join("tmp")).len(), 1, "the crash left the partial upload in tmp/");
+
+    // Restart on the same data: the partial upload is swept, and nothing of it is visible.
+    let port = free_port();
+    let mut server = start(port);
+    wait_ready(port, &mut server);
+    assert!(files_in(&data.join("tmp")).is_empty(), "tmp/ was swept at start-up");
+    assert!(files_in(&data.join("blobs")).is_empty(), "no blob");
+    let auth = format!("Bearer {token}");
+    let (status, list) =
+        http_with(port, "GET", "/api/v1/files", &[("Authorization", &auth)], b"").expect("list");
+    assert_eq!(status, 200, "{list}");
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(&list).expect("json")["items"],
+        serde_json::json!([]),
+        "no row"
+    );
+    let (_, me) =
+        http_with(port, "GET", "/api/v1/me", &[("Authorization", &auth)], b"").expect("me");
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&me).expect("json")["storage_used"], 0);
+
+    // And the disk works: a whole upload now succeeds.
+    let body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"ok.txt\"\r\n\r\nfine\r\n--{boundary}--\r\n"
+    );
+    let ctype = format!("multipart/form-data; boundary={boundary}");
+    let (status, _) = http_with(
+        port,
+        "POST",
+        "/api/v1/files",
+        &[("Authorization", &auth), ("Content-Type", &ctype)],
+        body.as_bytes(),
+    )
+    .expect("upload");
+    assert_eq!(status, 201);
+    Command::new("kill").args(["-TERM", &server.id().to_string()]).status().expect("kill");
+    wait_exit(&mut server, Duration::from_secs(35));
 }
