@@ -7,7 +7,6 @@ use serde::Deserialize;
 
 use crate::auth::extractors::CurrentUser;
 use crate::auth::sessions::EndReason;
-use crate::auth::tokens::rfc3339;
 use crate::db;
 use crate::db::ids::SessionId;
 use crate::db::models::sessions;
@@ -16,7 +15,8 @@ use crate::state::AppState;
 use crate::users;
 use crate::web::auth::CsrfForm;
 use crate::web::{
-    Nav, PageError, PageUser, check_csrf, html, human_bytes, redirect, removed_session_cookie,
+    Nav, PageError, PageUser, check_csrf, display_time, html, human_bytes, redirect,
+    removed_session_cookie,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -69,7 +69,7 @@ async fn render_account(
         email: u.email.clone().unwrap_or_default(),
         phone: u.phone.clone().unwrap_or_default(),
         role: u.role().as_str(),
-        created_at: rfc3339(u.created_at),
+        created_at: display_time(u.created_at),
         storage_used: human_bytes(u.storage_used),
         quota: human_bytes(u.quota),
         sessions: rows
@@ -78,8 +78,8 @@ async fn render_account(
                 current: s.id == me.session.id,
                 id: s.id.to_string(),
                 client: s.client,
-                created_at: rfc3339(s.created_at),
-                last_used_at: rfc3339(s.last_used_at),
+                created_at: display_time(s.created_at),
+                last_used_at: display_time(s.last_used_at),
                 user_agent: s.user_agent.unwrap_or_default(),
                 ip: s.ip.unwrap_or_default(),
             })

@@ -6,7 +6,8 @@ const STYLE_CSS: &str = include_str!("../../static/style.css");
 const FILES_JS: &str = include_str!("../../static/files.js");
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/style.css", web::get().to(style)).route("/static/files.js", web::get().to(files_js));
+    cfg.route("/static/style.css", web::get().to(style))
+        .route("/static/files.js", web::get().to(files_js));
 }
 
 /// `GET /static/style.css`

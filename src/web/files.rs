@@ -19,7 +19,7 @@ use crate::db::models::files::{self as rows, FileRow};
 use crate::error::{AppError, FieldErrors};
 use crate::files::{self, human_bytes};
 use crate::state::AppState;
-use crate::web::{Nav, PageError, PageUser, check_csrf, html, redirect};
+use crate::web::{Nav, PageError, PageUser, check_csrf, display_time, html, redirect};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/files", web::get().to(browse))
@@ -42,6 +42,7 @@ struct Row {
     is_folder: bool,
     size: String,
     modified: String,
+    modified_iso: String,
 }
 
 #[derive(Template)]
@@ -97,16 +98,27 @@ fn crumbs(path: &[FileRow]) -> Vec<Crumb> {
 }
 
 /// `GET /files?folder=ID&sort=…&order=…`
-async fn browse(state: web::Data<AppState>, me: PageUser, q: web::Query<BrowseQuery>) -> Result<HttpResponse, PageError> {
+async fn browse(
+    state: web::Data<AppState>,
+    me: PageUser,
+    q: web::Query<BrowseQuery>,
+) -> Result<HttpResponse, PageError> {
     let me = me.0;
     let (sort, descending) = files::parse_sort(q.sort.as_deref(), q.order.as_deref())?;
     let (owner, folder) = (me.user.id.clone(), folder_param(q.folder.as_deref()));
-    let listing = db::run(&state.db, move |conn| files::list(conn, &owner, folder.as_ref(), sort, descending)).await?;
+    let listing = db::run(&state.db, move |conn| {
+        files::list(conn, &owner, folder.as_ref(), sort, descending)
+    })
+    .await?;
     let (used, quota) = (me.user.storage_used, me.user.quota.max(1));
     let page = BrowsePage {
         nav: Nav::user(&state, &me),
         folder_id: listing.folder.as_ref().map(|f| f.id.to_string()).unwrap_or_default(),
-        folder_name: listing.folder.as_ref().map(|f| f.name.clone()).unwrap_or_else(|| "Your files".into()),
+        folder_name: listing
+            .folder
+            .as_ref()
+            .map(|f| f.name.clone())
+            .unwrap_or_else(|| "Your files".into()),
         crumbs: crumbs(&listing.path),
         rows: listing
             .items
@@ -116,7 +128,8 @@ async fn browse(state: web::Data<AppState>, me: PageUser, q: web::Query<BrowseQu
                 name: f.name.clone(),
                 is_folder: f.is_folder(),
                 size: if f.is_folder() { String::new() } else { human_bytes(f.size) },
-                modified: rfc3339(f.modified_at),
+                modified: display_time(f.modified_at),
+                modified_iso: rfc3339(f.modified_at),
             })
             .collect(),
         sort: q.sort.clone().unwrap_or_else(|| "name".into()),
@@ -147,16 +160,26 @@ async fn upload_form(
     let me = me.0;
     let first = match payload.next().await {
         Some(Ok(field)) => field,
-        _ => return Err(AppError::BadRequest("the upload form was empty or malformed".into()).into()),
+        _ => {
+            return Err(
+                AppError::BadRequest("the upload form was empty or malformed".into()).into()
+            );
+        }
     };
-    let is_csrf = first.content_disposition().and_then(|cd| cd.get_name()) == Some(csrf::FORM_FIELD);
+    let is_csrf =
+        first.content_disposition().and_then(|cd| cd.get_name()) == Some(csrf::FORM_FIELD);
     let token = if is_csrf { read_small(first).await? } else { String::new() };
     check_csrf(&state, &me, Some(&token))?;
 
-    let length = req.headers().get("content-length").and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let length = req
+        .headers()
+        .get("content-length")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
     let limits = upload::precheck(&state, &me.user.id, length).await?;
     let folder = folder_param(q.folder.as_deref());
-    upload::store_parts(state.into_inner(), &me.user.id, folder.clone(), limits, &mut payload).await?;
+    upload::store_parts(state.into_inner(), &me.user.id, folder.clone(), limits, &mut payload)
+        .await?;
     Ok(redirect(&folder_url(folder.as_ref(), "uploaded")).finish())
 }
 
@@ -180,14 +203,21 @@ struct NewFolderForm {
 }
 
 /// `POST /files/folders`
-async fn new_folder(state: web::Data<AppState>, me: PageUser, form: web::Form<NewFolderForm>) -> Result<HttpResponse, PageError> {
+async fn new_folder(
+    state: web::Data<AppState>,
+    me: PageUser,
+    form: web::Form<NewFolderForm>,
+) -> Result<HttpResponse, PageError> {
     let me = me.0;
     check_csrf(&state, &me, form.csrf_token.as_deref())?;
     let form = form.into_inner();
     let parent = folder_param(form.folder.as_deref());
     let (owner, p) = (me.user.id.clone(), parent.clone());
     let name = form.name.unwrap_or_default().trim().to_owned();
-    db::run(&state.db, move |conn| files::create_folder(conn, &owner, p.as_ref(), &name, Utc::now().naive_utc())).await?;
+    db::run(&state.db, move |conn| {
+        files::create_folder(conn, &owner, p.as_ref(), &name, Utc::now().naive_utc())
+    })
+    .await?;
     Ok(redirect(&folder_url(parent.as_ref(), "folder")).finish())
 }
 
@@ -240,7 +270,11 @@ async fn render_detail(
     })
     .await?;
     let parent_id = row.parent_id.as_ref().map(ToString::to_string).unwrap_or_default();
-    let mut folders = vec![FolderChoice { id: String::new(), label: "Your files (top level)".into(), current: parent_id.is_empty() }];
+    let mut folders = vec![FolderChoice {
+        id: String::new(),
+        label: "Your files (top level)".into(),
+        current: parent_id.is_empty(),
+    }];
     folders.extend(all_folders.iter().filter(|f| f.id != row.id).map(|f| FolderChoice {
         id: f.id.to_string(),
         label: f.name.clone(),
@@ -253,8 +287,8 @@ async fn render_detail(
         size: human_bytes(row.size),
         bytes: row.size,
         mime: row.mime.clone().unwrap_or_default(),
-        created: rfc3339(row.created_at),
-        modified: rfc3339(row.modified_at),
+        created: display_time(row.created_at),
+        modified: display_time(row.modified_at),
         crumbs: crumbs(&path),
         folders,
         errors,
@@ -264,13 +298,26 @@ async fn render_detail(
 }
 
 /// `GET /files/{id}`: a file's page (a folder's id opens the folder).
-async fn detail(state: web::Data<AppState>, me: PageUser, id: web::Path<String>, q: web::Query<NoticeQuery>) -> Result<HttpResponse, PageError> {
+async fn detail(
+    state: web::Data<AppState>,
+    me: PageUser,
+    id: web::Path<String>,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, PageError> {
     let me = me.0;
     let row = find(&state, &me, id.into_inner()).await?;
     if row.is_folder() {
         return Ok(redirect(&format!("/files?folder={}", row.id)).finish());
     }
-    render_detail(&state, &me, row, StatusCode::OK, FieldErrors::default(), notice_text(q.notice.as_deref())).await
+    render_detail(
+        &state,
+        &me,
+        row,
+        StatusCode::OK,
+        FieldErrors::default(),
+        notice_text(q.notice.as_deref()),
+    )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -281,12 +328,21 @@ struct RenameForm {
 
 /// After a rename or move: a folder goes back to its listing, a file to its page.
 fn after_change(row: &FileRow, notice: &str) -> HttpResponse {
-    let to = if row.is_folder() { folder_url(Some(&row.id), notice) } else { format!("/files/{}?notice={notice}", row.id) };
+    let to = if row.is_folder() {
+        folder_url(Some(&row.id), notice)
+    } else {
+        format!("/files/{}?notice={notice}", row.id)
+    };
     redirect(&to).finish()
 }
 
 /// Re-renders the page of `id` with field errors, or passes other errors on.
-async fn field_errors(state: &AppState, me: &CurrentUser, id: String, e: AppError) -> Result<HttpResponse, PageError> {
+async fn field_errors(
+    state: &AppState,
+    me: &CurrentUser,
+    id: String,
+    e: AppError,
+) -> Result<HttpResponse, PageError> {
     match e {
         AppError::Validation(errors) => {
             let row = find(state, me, id).await?;
@@ -297,10 +353,16 @@ async fn field_errors(state: &AppState, me: &CurrentUser, id: String, e: AppErro
 }
 
 /// `POST /files/{id}/rename`
-async fn rename(state: web::Data<AppState>, me: PageUser, id: web::Path<String>, form: web::Form<RenameForm>) -> Result<HttpResponse, PageError> {
+async fn rename(
+    state: web::Data<AppState>,
+    me: PageUser,
+    id: web::Path<String>,
+    form: web::Form<RenameForm>,
+) -> Result<HttpResponse, PageError> {
     let me = me.0;
     check_csrf(&state, &me, form.csrf_token.as_deref())?;
-    let (owner, fid, name) = (me.user.id.clone(), FileId(id.clone()), form.name.clone().unwrap_or_default());
+    let (owner, fid, name) =
+        (me.user.id.clone(), FileId(id.clone()), form.name.clone().unwrap_or_default());
     let result = db::run(&state.db, move |conn| {
         files::rename_move(conn, &owner, &fid, Some(name.trim()), None, Utc::now().naive_utc())
     })
@@ -318,10 +380,16 @@ struct MoveForm {
 }
 
 /// `POST /files/{id}/move` (`folder` empty: the top level)
-async fn move_to(state: web::Data<AppState>, me: PageUser, id: web::Path<String>, form: web::Form<MoveForm>) -> Result<HttpResponse, PageError> {
+async fn move_to(
+    state: web::Data<AppState>,
+    me: PageUser,
+    id: web::Path<String>,
+    form: web::Form<MoveForm>,
+) -> Result<HttpResponse, PageError> {
     let me = me.0;
     check_csrf(&state, &me, form.csrf_token.as_deref())?;
-    let (owner, fid, target) = (me.user.id.clone(), FileId(id.clone()), folder_param(form.folder.as_deref()));
+    let (owner, fid, target) =
+        (me.user.id.clone(), FileId(id.clone()), folder_param(form.folder.as_deref()));
     let result = db::run(&state.db, move |conn| {
         files::rename_move(conn, &owner, &fid, None, Some(target.as_ref()), Utc::now().naive_utc())
     })
@@ -348,12 +416,22 @@ struct DeleteForm {
 }
 
 /// `POST /files/{id}/delete`: asks first (unless `confirmed=yes`), then deletes.
-async fn delete(state: web::Data<AppState>, me: PageUser, id: web::Path<String>, form: web::Form<DeleteForm>) -> Result<HttpResponse, PageError> {
+async fn delete(
+    state: web::Data<AppState>,
+    me: PageUser,
+    id: web::Path<String>,
+    form: web::Form<DeleteForm>,
+) -> Result<HttpResponse, PageError> {
     let me = me.0;
     check_csrf(&state, &me, form.csrf_token.as_deref())?;
     let row = find(&state, &me, id.into_inner()).await?;
     if form.confirmed.as_deref() != Some("yes") {
-        let page = ConfirmDelete { nav: Nav::user(&state, &me), id: row.id.to_string(), name: row.name.clone(), is_folder: row.is_folder() };
+        let page = ConfirmDelete {
+            nav: Nav::user(&state, &me),
+            id: row.id.to_string(),
+            name: row.name.clone(),
+            is_folder: row.is_folder(),
+        };
         return html(HttpResponse::Ok(), &page);
     }
     let (owner, st, fid) = (me.user.id.clone(), state.clone(), row.id.clone());

@@ -219,6 +219,11 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
+/// A time for people: `2026-11-23 09:27 UTC`.
+pub fn display_time(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
