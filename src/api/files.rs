@@ -40,16 +40,27 @@ pub struct ListQuery {
 
 impl ListQuery {
     pub fn folder_id(&self) -> Option<FileId> {
-        self.folder.as_deref().map(str::trim).filter(|f| !f.is_empty()).map(|f| FileId(f.to_owned()))
+        self.folder
+            .as_deref()
+            .map(str::trim)
+            .filter(|f| !f.is_empty())
+            .map(|f| FileId(f.to_owned()))
     }
 }
 
 /// `GET /api/v1/files?folder=ID&sort=name|date|size&order=asc|desc`
-async fn list(state: web::Data<AppState>, me: CurrentUser, query: web::Query<ListQuery>) -> Result<web::Json<Listing>, AppError> {
+async fn list(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    query: web::Query<ListQuery>,
+) -> Result<web::Json<Listing>, AppError> {
     me.require_scope("files:read")?;
     let (sort, descending) = domain::parse_sort(query.sort.as_deref(), query.order.as_deref())?;
     let (owner, folder) = (me.user.id.clone(), query.folder_id());
-    let listing = db::run(&state.db, move |conn| domain::list(conn, &owner, folder.as_ref(), sort, descending)).await?;
+    let listing = db::run(&state.db, move |conn| {
+        domain::list(conn, &owner, folder.as_ref(), sort, descending)
+    })
+    .await?;
     let as_ref = |f: &FileRow| FolderRef { id: f.id.to_string(), name: f.name.clone() };
     Ok(web::Json(Listing {
         items: listing.items.iter().map(FileItem::from).collect(),

@@ -112,12 +112,19 @@ pub fn parse_sort(sort: Option<&str>, order: Option<&str>) -> Result<(Sort, bool
         None | Some("") | Some("name") => Sort::Name,
         Some("date") => Sort::Date,
         Some("size") => Sort::Size,
-        Some(_) => return Err(AppError::Validation(FieldErrors::single("sort", "must be name, date or size"))),
+        Some(_) => {
+            return Err(AppError::Validation(FieldErrors::single(
+                "sort",
+                "must be name, date or size",
+            )));
+        }
     };
     let descending = match order {
         None | Some("") | Some("asc") => false,
         Some("desc") => true,
-        Some(_) => return Err(AppError::Validation(FieldErrors::single("order", "must be asc or desc"))),
+        Some(_) => {
+            return Err(AppError::Validation(FieldErrors::single("order", "must be asc or desc")));
+        }
     };
     Ok((sort, descending))
 }
@@ -268,6 +275,9 @@ pub fn delete(
             frontier = children.iter().filter(|f| f.is_folder()).map(|f| f.id.clone()).collect();
             all.extend(children);
         }
+        // Rows first: a blob row can only go once no file row points at it (foreign key).
+        let ids: Vec<FileId> = all.iter().map(|f| f.id.clone()).collect();
+        files::delete_many(conn, &ids)?;
         let mut unreferenced = Vec::new();
         let mut bytes = 0;
         for f in &all {
@@ -278,8 +288,6 @@ pub fn delete(
                 }
             }
         }
-        let ids: Vec<FileId> = all.iter().map(|f| f.id.clone()).collect();
-        files::delete_many(conn, &ids)?;
         users::release_storage(conn, owner, bytes)?;
         Ok::<_, AppError>((
             Deleted { entries: ids.len(), bytes, blobs_removed: unreferenced.len() },
