@@ -13,11 +13,18 @@ use crate::db::models::files::FileRow;
 use crate::db::models::users;
 use crate::error::AppError;
 use crate::files::upload::{self, Limits};
-use crate::files::upload_name;
+use crate::files::{self, upload_name};
 use crate::state::AppState;
 
 /// Room for multipart boundaries and headers when comparing Content-Length with the quota.
 const MULTIPART_OVERHEAD: u64 = 64 * 1024;
+
+/// The part's file name: `filename`, else the RFC 5987 `filename*`.
+fn file_name(cd: &actix_web::http::header::ContentDisposition) -> Option<String> {
+    cd.get_filename().map(str::to_owned).or_else(|| {
+        cd.get_filename_ext().map(|ext| String::from_utf8_lossy(&ext.value).into_owned())
+    })
+}
 
 fn malformed(e: impl std::fmt::Display) -> AppError {
     AppError::BadRequest(format!("the upload is not a valid multipart/form-data body: {e}"))
@@ -46,7 +53,9 @@ pub async fn precheck(
 }
 
 /// Stores every `file` part of `payload` in `folder` (a `folder` part, if any, must come
-/// before the files and overrides it). Other parts are skipped.
+/// before the files and overrides it). Other parts are skipped. Parts are stored one by one:
+/// when a later part is refused (quota, size, name), the files before it stay stored and the
+/// answer is the refusal; the client can list the folder to see what arrived.
 pub async fn store_parts(
     state: Arc<AppState>,
     owner: &UserId,
@@ -55,6 +64,7 @@ pub async fn store_parts(
     payload: &mut Multipart,
 ) -> Result<Vec<FileRow>, AppError> {
     let mut stored = Vec::new();
+    let mut checked_folder: Option<Option<FileId>> = None;
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(malformed)?;
         let cd = field.content_disposition().cloned();
@@ -77,13 +87,20 @@ pub async fn store_parts(
                 folder = (!text.is_empty()).then_some(FileId(text));
             }
             "file" => {
-                let name = cd
-                    .as_ref()
-                    .and_then(|cd| cd.get_filename())
-                    .map(upload_name)
-                    .unwrap_or_default();
+                let name =
+                    cd.as_ref().and_then(file_name).map(|n| upload_name(&n)).unwrap_or_default();
                 if name.is_empty() {
                     return Err(AppError::BadRequest("a `file` part needs a file name".into()));
+                }
+                // Refuse a bad name or folder before streaming, not after the whole body.
+                files::validate_name("file", &name)?;
+                if checked_folder.as_ref() != Some(&folder) {
+                    let (owner, f) = (owner.clone(), folder.clone());
+                    db::run(&state.db, move |conn| {
+                        files::folder(conn, &owner, f.as_ref()).map(drop)
+                    })
+                    .await?;
+                    checked_folder = Some(folder.clone());
                 }
                 let received = upload::receive(state.storage.clone(), &mut field, limits).await?;
                 limits.quota_left = limits.quota_left.saturating_sub(received.size);

@@ -1388,3 +1388,40 @@ async fn a_cookie_upload_needs_the_csrf_header() {
     let r = app.send(cookie_upload().insert_header(("X-CSRF-Token", csrf))).await;
     assert_eq!(r.status, 201, "{}", r.text());
 }
+
+#[actix_web::test]
+async fn a_part_named_only_with_filename_star_is_accepted() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let form = Form::new().part(
+        "name=\"file\"; filename*=UTF-8''r%C3%A9sum%C3%A9.txt",
+        Some("text/plain"),
+        b"cv",
+    );
+    let r = app.send(post_form("/api/v1/files", &alice.token, form)).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    assert_eq!(r.json()["items"][0]["name"], "résumé.txt");
+}
+
+#[actix_web::test]
+async fn a_bad_folder_or_name_is_refused_before_the_body_is_stored() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bob = app.register("bob").await;
+    let bobs = app.mkdir(&bob.token, "bob's", None).await;
+    let big = pseudo_random(2 << 20, 7);
+    let r = app
+        .send(post_form(
+            &format!("/api/v1/files?folder={bobs}"),
+            &alice.token,
+            Form::new().file("x.bin", &big),
+        ))
+        .await;
+    assert_eq!(r.status, 404);
+    let r = app
+        .send(post_form("/api/v1/files", &alice.token, Form::new().file("a\u{202E}gpj.exe", &big)))
+        .await;
+    assert_eq!(r.status, 400);
+    assert_eq!(app.stored(), Stored { file_rows: 1, blob_rows: 0, blob_files: 0, tmp_entries: 0 });
+    assert_eq!(app.storage_used(&alice.token).await, 0);
+}

@@ -92,7 +92,7 @@ async fn an_unknown_user_costs_a_bcrypt_verification_too() {
     // microseconds.
     let app = spawn_with(&[("HOMEDISK_BCRYPT_COST", "10")]).await;
     let hash = homedisk::auth::password::hash("whatever-password", 10).expect("hash");
-    let one_check = (0..3)
+    let one_check = (0..5)
         .map(|_| {
             let t = Instant::now();
             homedisk::auth::password::verify("another-password", &hash);
@@ -104,8 +104,10 @@ async fn an_unknown_user_costs_a_bcrypt_verification_too() {
     let r = app.login("nobody-at-all", "some password").await;
     let elapsed = t.elapsed();
     assert_eq!(r.status, 401);
+    // A quarter leaves room for a check measured while the machine was busy; skipping bcrypt
+    // would be hundreds of times faster than that.
     assert!(
-        elapsed >= one_check / 2,
+        elapsed >= one_check / 4,
         "unknown user took {elapsed:?}, one bcrypt check {one_check:?}"
     );
 }
