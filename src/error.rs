@@ -92,6 +92,9 @@ pub enum AppError {
     QuotaExceeded(String),
     #[error("{0}")]
     UnsupportedMedia(String),
+    /// An image that cannot be decoded (corrupt, truncated, or beyond the decoding limits).
+    #[error("{0}")]
+    ImageUnreadable(String),
     #[error("too many attempts; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("internal error")]
@@ -123,6 +126,7 @@ impl AppError {
             PayloadTooLarge(_) => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE),
             QuotaExceeded(_) => ("quota_exceeded", StatusCode::PAYLOAD_TOO_LARGE),
             UnsupportedMedia(_) => ("unsupported_media", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+            ImageUnreadable(_) => ("image_unreadable", StatusCode::UNPROCESSABLE_ENTITY),
             RateLimited { .. } => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
             Internal(_) => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
         }

@@ -4,7 +4,8 @@
 //!
 //! - `main.rs` → [`cli`] (arguments) → [`startup`] (state, app, server)
 //! - [`web`] (HTML pages) and [`api`] (JSON under `/api/v1`): thin adapters over…
-//! - [`users`] (accounts), [`files`] (folders, names, uploads, the blob [`files::Storage`])
+//! - [`users`] (accounts), [`files`] (folders, names, uploads, the blob [`files::Storage`]),
+//!   [`preview`] (thumbnails and their cache)
 //!   and [`auth`] (passwords, tokens, sessions, CSRF, rate limits, extractors), which use…
 //! - [`db`] (pool, migrations, one file of queries per table).
 //! - Cross-cutting: [`config`], [`error`] (the one error type), [`state`], [`telemetry`],
@@ -20,6 +21,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod files;
+pub mod preview;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

@@ -112,12 +112,15 @@ pub fn build_state(config: Config) -> Result<AppState, StartupError> {
     }
     let dummy_hash =
         password::dummy_hash(config.bcrypt_cost).map_err(|e| StartupError::Other(e.to_string()))?;
+    let thumbs = crate::preview::Thumbnailer::open(&config.data_dir)
+        .map_err(io("cannot create the thumbnail cache in", &config.data_dir))?;
     Ok(AppState {
         login_limiter: LoginLimiter::new(config.login_attempts_per_minute),
         config,
         db: pool,
         keys,
         storage: std::sync::Arc::new(storage),
+        thumbs: std::sync::Arc::new(thumbs),
         dummy_hash,
     })
 }
@@ -155,6 +158,7 @@ pub fn build_app(
         .wrap(middleware::from_fn(telemetry::access_log))
         .route("/healthz", web::get().to(healthz))
         .configure(api::configure)
+        .configure(api::preview::configure)
         .configure(pages::configure)
 }
 

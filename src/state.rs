@@ -11,6 +11,7 @@ pub struct AppState {
     pub db: DbPool,
     pub keys: Keys,
     pub storage: std::sync::Arc<dyn Storage>,
+    pub thumbs: std::sync::Arc<crate::preview::Thumbnailer>,
     pub login_limiter: LoginLimiter,
     /// A bcrypt hash of a random password, at the configured cost: verified against when a
     /// login names no account, so that case costs the same time as a wrong password.

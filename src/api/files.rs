@@ -13,12 +13,15 @@ use serde::{Deserialize, Deserializer};
 use crate::api::upload;
 use crate::api::views::{FileItem, FolderRef, Items, Listing};
 use crate::auth::extractors::CurrentUser;
+use crate::auth::preview::{self, Mint};
+use crate::auth::tokens::rfc3339;
 use crate::blocking;
 use crate::db;
 use crate::db::ids::FileId;
 use crate::db::models::files::{self, FileRow};
 use crate::error::AppError;
 use crate::files as domain;
+use crate::preview::{Size, is_previewable};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -28,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/files/{id}", web::patch().to(update))
         .route("/files/{id}", web::delete().to(delete))
         .route("/files/{id}/content", web::get().to(content))
+        .route("/files/{id}/preview-url", web::post().to(preview_url))
         .route("/folders", web::post().to(create_folder));
 }
 
@@ -63,7 +67,7 @@ async fn list(
     .await?;
     let as_ref = |f: &FileRow| FolderRef { id: f.id.to_string(), name: f.name.clone() };
     Ok(web::Json(Listing {
-        items: listing.items.iter().map(FileItem::from).collect(),
+        items: with_previews(&state, &me, &listing.items)?,
         folder: listing.folder.as_ref().map(as_ref),
         path: listing.path.iter().map(as_ref).collect(),
     }))
@@ -93,8 +97,9 @@ async fn upload(
     let limits = upload::precheck(&state, &me.user.id, content_length(&req)).await?;
     let folder = query.folder.as_deref().filter(|f| !f.is_empty()).map(|f| FileId(f.to_owned()));
     let rows =
-        upload::store_parts(state.into_inner(), &me.user.id, folder, limits, &mut payload).await?;
-    Ok(HttpResponse::Created().json(Items { items: rows.iter().map(FileItem::from).collect() }))
+        upload::store_parts(state.clone().into_inner(), &me.user.id, folder, limits, &mut payload)
+            .await?;
+    Ok(HttpResponse::Created().json(Items { items: with_previews(&state, &me, &rows)? }))
 }
 
 async fn find(state: &AppState, me: &CurrentUser, id: String) -> Result<FileRow, AppError> {
@@ -109,7 +114,8 @@ async fn metadata(
     id: web::Path<String>,
 ) -> Result<web::Json<FileItem>, AppError> {
     me.require_scope("files:read")?;
-    Ok(web::Json(FileItem::from(&find(&state, &me, id.into_inner()).await?)))
+    let row = find(&state, &me, id.into_inner()).await?;
+    Ok(web::Json(with_previews(&state, &me, std::slice::from_ref(&row))?.remove(0)))
 }
 
 /// `Some(None)` for an explicit `null`, `None` when the field is absent.
@@ -254,4 +260,85 @@ async fn content(
     me.require_scope("files:read")?;
     let row = find(&state, &me, id.into_inner()).await?;
     serve(&req, &state, &row).await
+}
+
+/// The API view of `rows`, images with a ready `sm` preview URL (stable for a while, so
+/// clients can cache the image by URL).
+fn with_previews(
+    state: &AppState,
+    me: &CurrentUser,
+    rows: &[FileRow],
+) -> Result<Vec<FileItem>, AppError> {
+    let now = Utc::now().naive_utc();
+    rows.iter()
+        .map(|row| {
+            let mut item = FileItem::from(row);
+            if row.mime.as_deref().is_some_and(is_previewable) {
+                let minted = preview::mint(
+                    &state.keys,
+                    state.config.preview_ttl_seconds,
+                    &me.session,
+                    &row.id,
+                    Size::Sm,
+                    Mint::Stable,
+                    now,
+                )?;
+                item.preview_url = Some(minted.url);
+            }
+            Ok(item)
+        })
+        .collect()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PreviewUrlRequest {
+    size: Option<String>,
+    ttl_seconds: Option<u64>,
+}
+
+#[derive(serde::Serialize)]
+struct PreviewUrlView {
+    url: String,
+    token: String,
+    expires_at: String,
+}
+
+/// `POST /api/v1/files/{id}/preview-url` `{size?, ttl_seconds?}` → `{url, token, expires_at}`.
+/// An empty body is fine: `sm`, the configured lifetime.
+async fn preview_url(
+    state: web::Data<AppState>,
+    me: CurrentUser,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<web::Json<PreviewUrlView>, AppError> {
+    me.require_scope("files:read")?;
+    let body: PreviewUrlRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        PreviewUrlRequest::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| {
+            AppError::BadRequest(format!("the body is not valid JSON for this request: {e}"))
+        })?
+    };
+    let size = Size::parse(body.size.as_deref())?;
+    let row = find(&state, &me, id.into_inner()).await?;
+    if !row.mime.as_deref().is_some_and(is_previewable) {
+        return Err(AppError::UnsupportedMedia(
+            "only images (JPEG, PNG, GIF, WebP) have previews".into(),
+        ));
+    }
+    let minted = preview::mint(
+        &state.keys,
+        state.config.preview_ttl_seconds,
+        &me.session,
+        &row.id,
+        size,
+        Mint::Exact(body.ttl_seconds),
+        Utc::now().naive_utc(),
+    )?;
+    Ok(web::Json(PreviewUrlView {
+        url: minted.url,
+        token: minted.token,
+        expires_at: rfc3339(minted.expires_at),
+    }))
 }

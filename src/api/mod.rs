@@ -5,6 +5,7 @@ mod admin;
 mod auth;
 pub(crate) mod files;
 mod me;
+pub(crate) mod preview;
 mod sessions;
 pub(crate) mod upload;
 mod views;

@@ -117,6 +117,7 @@ pub async fn store_parts(
                     )
                 })
                 .await?;
+                warm_thumbnail(&state, &row);
                 stored.push(row);
             }
             _ => {
@@ -131,4 +132,18 @@ pub async fn store_parts(
         return Err(AppError::BadRequest("the upload has no `file` part".into()));
     }
     Ok(stored)
+}
+
+/// Starts making the `sm` thumbnail of a freshly stored image in the background, so the grid
+/// shows it without waiting for a decode.
+fn warm_thumbnail(state: &AppState, row: &FileRow) {
+    let (Some(sha), Some(mime)) = (row.blob_sha256.as_deref(), row.mime.as_deref()) else {
+        return;
+    };
+    if !crate::preview::is_previewable(mime) {
+        return;
+    }
+    if let Ok(source) = state.storage.path(sha) {
+        state.thumbs.warm(source, sha.to_owned(), mime.to_owned(), crate::preview::Size::Sm);
+    }
 }

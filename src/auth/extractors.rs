@@ -51,7 +51,7 @@ impl CurrentUser {
 pub struct AdminUser(pub CurrentUser);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Source {
+pub(crate) enum Source {
     Header,
     Cookie,
 }
@@ -81,7 +81,7 @@ pub fn client_ip(req: &HttpRequest) -> Option<String> {
 }
 
 /// The token from the headers the API accepts, then the cookie.
-fn api_token(req: &HttpRequest) -> Result<Option<(String, Source)>, AppError> {
+pub(crate) fn api_token(req: &HttpRequest) -> Result<Option<(String, Source)>, AppError> {
     let headers = req.headers();
     if let Some(value) = headers.get(AUTHORIZATION) {
         let value = value.to_str().map_err(|_| AppError::TokenInvalid)?.trim();

@@ -4,6 +4,7 @@
 pub mod csrf;
 pub mod extractors;
 pub mod password;
+pub mod preview;
 pub mod rate_limit;
 pub mod sessions;
 pub mod tokens;

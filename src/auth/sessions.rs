@@ -8,7 +8,7 @@ use chrono::{Duration, NaiveDateTime};
 use crate::auth::tokens::{AccessClaims, ClientKind, Keys, access_claims};
 use crate::config::Config;
 use crate::db::DbConn;
-use crate::db::ids::SessionId;
+use crate::db::ids::{SessionId, UserId};
 use crate::db::models::sessions::{self, NewSession, Session};
 use crate::db::models::users::{self, Role, User, UserState};
 use crate::error::AppError;
@@ -168,20 +168,42 @@ pub fn start(
 const TOUCH_EVERY: Duration = Duration::seconds(60);
 
 /// Checks the session a verified token names: it must exist, belong to the token's subject,
-/// be neither revoked nor expired, and its user must be active.
+/// be neither revoked nor expired, and its user must be active. Notes the use at most once a
+/// minute.
 pub fn check(
     conn: &mut DbConn,
     claims: &AccessClaims,
     now: NaiveDateTime,
 ) -> Result<(Session, User), AppError> {
-    let (session, user) = match sessions::find_with_user(conn, &claims.sid) {
-        Ok(found) => found,
+    let (session, user) = find(conn, &claims.sid)?;
+    validate(&session, &user, &claims.sub, Some(claims.cli.as_str()), now)?;
+    if touch_due(&session, now) {
+        sessions::touch(conn, &session.id, now)?;
+    }
+    Ok((session, user))
+}
+
+/// The session `sid` and its user; a missing session reads as revoked.
+pub fn find(conn: &mut DbConn, sid: &SessionId) -> Result<(Session, User), AppError> {
+    match sessions::find_with_user(conn, sid) {
+        Ok(found) => Ok(found),
         Err(diesel::result::Error::NotFound) => {
-            return Err(AppError::TokenRevoked(EndReason::message(None).into()));
+            Err(AppError::TokenRevoked(EndReason::message(None).into()))
         }
-        Err(e) => return Err(e.into()),
-    };
-    if session.user_id != claims.sub || session.client != claims.cli.as_str() {
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Whether a token of `subject` (and of client type `client`, when the token says) may use
+/// `session` now.
+pub fn validate(
+    session: &Session,
+    user: &User,
+    subject: &UserId,
+    client: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    if session.user_id != *subject || client.is_some_and(|c| c != session.client) {
         return Err(AppError::TokenInvalid);
     }
     if session.revoked_at.is_some() {
@@ -195,10 +217,12 @@ pub fn check(
     if user.state() != UserState::Active {
         return Err(AppError::UserDisabled);
     }
-    if now - session.last_used_at >= TOUCH_EVERY {
-        sessions::touch(conn, &session.id, now)?;
-    }
-    Ok((session, user))
+    Ok(())
+}
+
+/// Whether the session's last use is old enough to be written again.
+pub fn touch_due(session: &Session, now: NaiveDateTime) -> bool {
+    now - session.last_used_at >= TOUCH_EVERY
 }
 
 fn truncate(s: &str, max: usize) -> &str {

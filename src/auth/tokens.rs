@@ -13,7 +13,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::db::ids::{SessionId, UserId};
+use crate::db::ids::{FileId, SessionId, UserId};
 use crate::error::AppError;
 
 pub const ISSUER: &str = "homedisk";
@@ -70,6 +70,32 @@ impl AccessClaims {
     pub fn has_scope(&self, scope: &str) -> bool {
         self.scope.split(' ').any(|s| s == scope)
     }
+}
+
+/// What a preview token may fetch (`sz` claim).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PreviewSizes {
+    /// `sm`, `md`, `lg` thumbnails only.
+    Thumbs,
+    /// The thumbnails and the original.
+    All,
+}
+
+/// The claims of a preview token: one file, some sizes, one session, a short life.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PreviewClaims {
+    pub iss: String,
+    pub aud: String,
+    pub sub: UserId,
+    pub sid: SessionId,
+    pub typ: String,
+    /// The one file this token opens.
+    pub fid: FileId,
+    pub sz: PreviewSizes,
+    pub iat: i64,
+    pub exp: i64,
+    pub jti: String,
 }
 
 struct Key {
@@ -165,6 +191,72 @@ impl Keys {
     }
 }
 
+impl Keys {
+    /// Decodes a preview token; any other `typ` is refused.
+    pub fn verify_preview(&self, token: &str) -> Result<PreviewClaims, AppError> {
+        let claims: PreviewClaims = self.decode(token)?;
+        if claims.typ != "preview" || claims.iss != ISSUER || claims.aud != AUDIENCE {
+            return Err(AppError::TokenInvalid);
+        }
+        Ok(claims)
+    }
+
+    /// Which verifier a token needs, read from its payload *without* verifying it. This only
+    /// chooses between [`Keys::verify_access`] and [`Keys::verify_preview`], each of which then
+    /// verifies everything; a forged `typ` gains nothing.
+    pub fn peek_type(token: &str) -> Result<TokenType, AppError> {
+        use base64::Engine;
+        #[derive(Deserialize)]
+        struct Typ {
+            typ: String,
+        }
+        if token.len() > MAX_TOKEN_LEN {
+            return Err(AppError::TokenInvalid);
+        }
+        let payload = token.split('.').nth(1).ok_or(AppError::TokenInvalid)?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .map_err(|_| AppError::TokenInvalid)?;
+        let typ: Typ = serde_json::from_slice(&bytes).map_err(|_| AppError::TokenInvalid)?;
+        match typ.typ.as_str() {
+            "access" => Ok(TokenType::Access),
+            "preview" => Ok(TokenType::Preview),
+            _ => Err(AppError::TokenInvalid),
+        }
+    }
+}
+
+/// The two kinds of token homedisk signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenType {
+    Access,
+    Preview,
+}
+
+/// Claims for a new preview token of file `fid`, minted by session `sid`.
+pub fn preview_claims(
+    user: &UserId,
+    sid: &SessionId,
+    fid: &FileId,
+    sizes: PreviewSizes,
+    issued: NaiveDateTime,
+    expires: NaiveDateTime,
+    jti: String,
+) -> PreviewClaims {
+    PreviewClaims {
+        iss: ISSUER.into(),
+        aud: AUDIENCE.into(),
+        sub: user.clone(),
+        sid: sid.clone(),
+        typ: "preview".into(),
+        fid: fid.clone(),
+        sz: sizes,
+        iat: issued.and_utc().timestamp(),
+        exp: expires.and_utc().timestamp(),
+        jti,
+    }
+}
+
 /// Claims for a new access token of session `sid`.
 pub fn access_claims(
     user: &UserId,
@@ -234,6 +326,29 @@ mod tests {
         assert!(matches!(b.verify_access(&token), Err(AppError::TokenInvalid)));
         let old = a.sign(&claims(Duration::hours(-2))).expect("sign");
         assert!(matches!(a.verify_access(&old), Err(AppError::TokenExpired)));
+    }
+
+    #[test]
+    fn preview_and_access_tokens_are_not_interchangeable() {
+        let k = keys("0123456789abcdef0123456789abcdef");
+        let now = Utc::now().naive_utc();
+        let preview = preview_claims(
+            &UserId("u1".into()),
+            &SessionId("s1".into()),
+            &FileId("f1".into()),
+            PreviewSizes::Thumbs,
+            now,
+            now + Duration::hours(1),
+            "j1".into(),
+        );
+        let p = k.sign(&preview).expect("sign");
+        assert_eq!(k.verify_preview(&p).expect("preview").fid.0, "f1");
+        assert!(matches!(k.verify_access(&p), Err(AppError::TokenInvalid)));
+        let a = k.sign(&claims(Duration::hours(1))).expect("sign");
+        assert!(matches!(k.verify_preview(&a), Err(AppError::TokenInvalid)));
+        assert_eq!(Keys::peek_type(&a).expect("typ"), TokenType::Access);
+        assert_eq!(Keys::peek_type(&p).expect("typ"), TokenType::Preview);
+        assert!(Keys::peek_type("not.a-token").is_err());
     }
 
     #[test]

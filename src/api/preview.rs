@@ -1,0 +1,100 @@
+//! `GET|HEAD /preview/{id}?token=…&size=sm|md|lg|orig`: an image preview that works in an
+//! `<img>` tag or an app's image loader. Authorization is in `auth::preview`; thumbnails come
+//! from `preview::Thumbnailer`; `orig` is the file itself, served as a download would be.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use crate::api::files::serve;
+use crate::auth::preview::{PreviewGrant, authorize};
+use crate::db::ids::FileId;
+use crate::error::AppError;
+use crate::preview::{Size, is_previewable};
+use crate::state::AppState;
+
+/// The generic picture of a file that is not an image.
+const FILE_ICON: &[u8] = include_bytes!("../../static/file-icon.png");
+/// No cache keeps a preview longer than this, whatever the token's life.
+const MAX_AGE_CAP: i64 = 3600;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        web::resource("/preview/{id}")
+            .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                AppError::BadRequest(format!("bad query string: {e}")).into()
+            }))
+            .route(web::get().to(preview))
+            .route(web::head().to(preview)),
+    );
+}
+
+#[derive(Deserialize)]
+struct PreviewQuery {
+    token: Option<String>,
+    size: Option<String>,
+}
+
+async fn preview(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    query: web::Query<PreviewQuery>,
+) -> Result<HttpResponse, AppError> {
+    let size = Size::parse(query.size.as_deref())?;
+    let id = FileId(id.into_inner());
+    let PreviewGrant { file, expires } =
+        authorize(&req, &state, id, query.token.as_deref(), size).await?;
+    let cache = cache_control(expires);
+    let Some(sha) = file.blob_sha256.as_deref().filter(|_| !file.is_folder()) else {
+        return Err(AppError::UnsupportedMedia("a folder has no preview".into()));
+    };
+    let mime = file.mime.as_deref().unwrap_or("application/octet-stream");
+    if size == Size::Orig {
+        if !is_previewable(mime) {
+            return Err(AppError::UnsupportedMedia(
+                "this file is not an image; download it from /api/v1/files/{id}/content".into(),
+            ));
+        }
+        let mut resp = serve(&req, &state, &file).await?;
+        resp.headers_mut().insert(header::CACHE_CONTROL, cache);
+        return Ok(resp);
+    }
+    let (bytes, content_type, etag) = if is_previewable(mime) {
+        let source = state.storage.path(sha).map_err(AppError::internal)?;
+        let thumb = state.thumbs.get(source, sha, mime, size).await?;
+        (thumb.bytes, thumb.content_type, thumb.etag)
+    } else {
+        (web::Bytes::from_static(FILE_ICON), "image/png", "\"file-icon-1\"".to_owned())
+    };
+    let mut resp = if none_match(&req, &etag) {
+        HttpResponse::NotModified().finish()
+    } else {
+        HttpResponse::Ok().content_type(content_type).body(bytes)
+    };
+    let headers = resp.headers_mut();
+    headers.insert(header::CACHE_CONTROL, cache);
+    headers.insert(header::ETAG, HeaderValue::from_str(&etag).map_err(AppError::internal)?);
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    Ok(resp)
+}
+
+/// `private, max-age=N`: never in a shared cache, and never kept past the credential's life.
+fn cache_control(expires: i64) -> HeaderValue {
+    let left = (expires - chrono::Utc::now().timestamp()).clamp(0, MAX_AGE_CAP);
+    HeaderValue::from_str(&format!("private, max-age={left}"))
+        .unwrap_or(HeaderValue::from_static("private, no-cache"))
+}
+
+/// Whether `If-None-Match` names `etag` (or `*`), so a 304 is the answer.
+fn none_match(req: &HttpRequest, etag: &str) -> bool {
+    let Some(value) = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let bare = etag.trim_start_matches("W/");
+    value.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == bare)
+}

@@ -1,0 +1,187 @@
+//! Who may fetch `/preview/{id}`, and for how long the answer may be cached.
+//!
+//! The token is read from `?token=` first (so `<img src>` and image loaders that cannot send
+//! headers work), then from the API's headers, then from the session cookie. It may be:
+//! - a preview token: opens only its own file (any other id is 404, as if missing), and the
+//!   original only when minted with `sz=all`;
+//! - an access token with `files:read`: opens every file of its user, in every size. From the
+//!   query only while `HOMEDISK_QUERY_ACCESS_TOKENS` is on; on every other route a query token
+//!   is never read.
+//!
+//! Either way the session behind the token must be alive and the user active, exactly as on
+//! the API. This is the hot path of the image grid, so the session and file lookups are
+//! primary-key reads done inline when a connection is free (`db::read_inline`).
+
+use actix_web::HttpRequest;
+use chrono::Utc;
+use sha2::Digest;
+
+use crate::auth::extractors::api_token;
+use crate::auth::sessions;
+use crate::auth::tokens::{Keys, PreviewSizes, TokenType};
+use crate::db;
+use crate::db::ids::{FileId, SessionId, UserId};
+use crate::db::models::files::{self, FileRow};
+use crate::error::AppError;
+use crate::preview::Size;
+use crate::state::AppState;
+
+/// A caller allowed to see `file` at the requested size.
+#[derive(Debug)]
+pub struct PreviewGrant {
+    pub file: FileRow,
+    /// When the credential stops working (Unix seconds): no cache may keep the answer longer.
+    pub expires: i64,
+}
+
+/// What a verified token says, before the database is asked.
+struct Claimed {
+    user: UserId,
+    session: SessionId,
+    client: Option<&'static str>,
+    sizes: PreviewSizes,
+    expires: i64,
+}
+
+/// Checks the caller's token for file `id` at `size`. `query_token` is the `token` query
+/// parameter, if any.
+pub async fn authorize(
+    req: &HttpRequest,
+    state: &AppState,
+    id: FileId,
+    query_token: Option<&str>,
+    size: Size,
+) -> Result<PreviewGrant, AppError> {
+    let (token, from_query) = match query_token.filter(|t| !t.is_empty()) {
+        Some(t) => (t.to_owned(), true),
+        None => (api_token(req)?.ok_or(AppError::TokenMissing)?.0, false),
+    };
+    let claimed = claims(state, &token, from_query, &id)?;
+    if size == Size::Orig && claimed.sizes == PreviewSizes::Thumbs {
+        return Err(AppError::ScopeInsufficient("preview:orig"));
+    }
+    let now = Utc::now().naive_utc();
+    let Claimed { user, session, client, expires, .. } = claimed;
+    let (file, touch) = db::read_inline(&state.db, move |conn| {
+        let (found, owner) = sessions::find(conn, &session)?;
+        sessions::validate(&found, &owner, &user, client, now)?;
+        let file = files::find_owned(conn, &user, &id)?;
+        Ok((file, sessions::touch_due(&found, now).then_some(found.id)))
+    })
+    .await?;
+    if let Some(session) = touch {
+        // Noting the use is a write: off the request, on the blocking pool.
+        let pool = state.db.clone();
+        actix_web::rt::spawn(async move {
+            let _ =
+                db::run(&pool, move |conn| Ok(db::models::sessions::touch(conn, &session, now)?))
+                    .await;
+        });
+    }
+    Ok(PreviewGrant { file, expires })
+}
+
+/// Verifies the token as whichever kind it is.
+fn claims(
+    state: &AppState,
+    token: &str,
+    from_query: bool,
+    id: &FileId,
+) -> Result<Claimed, AppError> {
+    match Keys::peek_type(token)? {
+        TokenType::Preview => {
+            let c = state.keys.verify_preview(token)?;
+            if c.fid != *id {
+                // Another file's token proves nothing about this id, and says nothing either.
+                return Err(AppError::NotFound);
+            }
+            Ok(Claimed { user: c.sub, session: c.sid, client: None, sizes: c.sz, expires: c.exp })
+        }
+        TokenType::Access => {
+            if from_query && !state.config.query_access_tokens {
+                return Err(AppError::TokenInvalid);
+            }
+            let c = state.keys.verify_access(token)?;
+            if !c.has_scope("files:read") {
+                return Err(AppError::ScopeInsufficient("files:read"));
+            }
+            Ok(Claimed {
+                user: c.sub,
+                session: c.sid,
+                client: Some(c.cli.as_str()),
+                sizes: PreviewSizes::All,
+                expires: c.exp,
+            })
+        }
+    }
+}
+
+/// A signed preview URL (relative to the site) and its token.
+#[derive(Debug, Clone)]
+pub struct Minted {
+    pub url: String,
+    pub token: String,
+    pub expires_at: chrono::NaiveDateTime,
+}
+
+/// How a preview token is minted: on request, for exactly the asked time, or for a listing,
+/// where the same file gets the same URL for a while so browsers and apps can cache the image.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mint {
+    /// Valid `ttl` seconds from now (at most `HOMEDISK_PREVIEW_TTL_SECONDS`).
+    Exact(Option<u64>),
+    /// Issued at the start of the current time slot (a sixth of the lifetime, at most ten
+    /// minutes), so every listing within the slot gives the same URL; it still lives at least
+    /// five sixths of the configured lifetime.
+    Stable,
+}
+
+/// Mints a preview token for `file` by the session `session`: it opens `size` (and, for
+/// `orig`, every size; otherwise the thumbnails only), and never outlives the session.
+pub fn mint(
+    keys: &Keys,
+    max_ttl: u64,
+    session: &crate::db::models::sessions::Session,
+    file: &FileId,
+    size: Size,
+    how: Mint,
+    now: chrono::NaiveDateTime,
+) -> Result<Minted, AppError> {
+    let secs = |n: u64| chrono::Duration::seconds(i64::try_from(n).unwrap_or(i64::MAX / 2));
+    let sizes = if size == Size::Orig { PreviewSizes::All } else { PreviewSizes::Thumbs };
+    let (issued, ttl, jti) = match how {
+        Mint::Exact(None) => (now, max_ttl, uuid::Uuid::new_v4().to_string()),
+        Mint::Exact(Some(t)) if (1..=max_ttl).contains(&t) => {
+            (now, t, uuid::Uuid::new_v4().to_string())
+        }
+        Mint::Exact(Some(_)) => {
+            return Err(AppError::Validation(crate::error::FieldErrors::single(
+                "ttl_seconds",
+                format!("must be between 1 and {max_ttl} seconds"),
+            )));
+        }
+        Mint::Stable => {
+            let slot = i64::try_from((max_ttl / 6).clamp(1, 600)).unwrap_or(600);
+            let start = now.and_utc().timestamp();
+            let start = start - start.rem_euclid(slot);
+            let issued = chrono::DateTime::from_timestamp(start, 0).map_or(now, |t| t.naive_utc());
+            // Same slot, session, file and sizes: the same token, byte for byte.
+            let jti = format!("{}:{}:{:?}:{start}", session.id, file, sizes);
+            let digest = sha2::Sha256::digest(jti.as_bytes());
+            (issued, max_ttl, digest[..16].iter().map(|b| format!("{b:02x}")).collect())
+        }
+    };
+    let expires_at = (issued + secs(ttl)).min(session.expires_at);
+    let claims = crate::auth::tokens::preview_claims(
+        &session.user_id,
+        &session.id,
+        file,
+        sizes,
+        issued,
+        expires_at,
+        jti,
+    );
+    let token = keys.sign(&claims)?;
+    let url = format!("/preview/{file}?size={}&token={token}", size.as_str());
+    Ok(Minted { url, token, expires_at })
+}

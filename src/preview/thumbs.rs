@@ -1,0 +1,180 @@
+//! The thumbnail cache: `{data}/thumbs/{sha256}-{size}.{jpg|png}`, one per blob and size, made
+//! once. Concurrent requests for the same missing thumbnail wait for one decode; decodes run
+//! on the blocking pool, at most one per core at a time, and background work (thumbnails made
+//! right after an upload) takes at most one of those, so a burst of uploads cannot starve
+//! requests.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use actix_web::web::Bytes;
+use tokio::sync::Semaphore;
+
+use crate::blocking;
+use crate::error::AppError;
+use crate::preview::Size;
+use crate::preview::render::render;
+
+/// A thumbnail ready to send.
+pub struct Thumb {
+    pub bytes: Bytes,
+    pub content_type: &'static str,
+    /// Strong: the blob's hash and the size name the bytes exactly.
+    pub etag: String,
+}
+
+pub struct Thumbnailer {
+    dir: PathBuf,
+    decoders: Semaphore,
+    background: Semaphore,
+    inflight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Images that could not be read, by key, with the reason: not decoded again until restart.
+    failed: Mutex<HashMap<String, String>>,
+    decodes: AtomicU64,
+}
+
+/// At most this many unreadable images are remembered (then the memory starts over).
+const MAX_FAILED: usize = 10_000;
+
+impl Thumbnailer {
+    /// Uses `{data_dir}/thumbs`, creating it.
+    pub fn open(data_dir: &Path) -> std::io::Result<Self> {
+        let dir = data_dir.join("thumbs");
+        std::fs::create_dir_all(&dir)?;
+        let cores = std::thread::available_parallelism().map_or(2, usize::from);
+        Ok(Thumbnailer {
+            dir,
+            decoders: Semaphore::new(cores),
+            background: Semaphore::new(1),
+            inflight: Mutex::new(HashMap::new()),
+            failed: Mutex::new(HashMap::new()),
+            decodes: AtomicU64::new(0),
+        })
+    }
+
+    /// How many images were decoded since start (the cache's misses).
+    pub fn decodes(&self) -> u64 {
+        self.decodes.load(Ordering::Relaxed)
+    }
+
+    fn key(sha256: &str, size: Size) -> String {
+        format!("{sha256}-{}", size.as_str())
+    }
+
+    /// The cached thumbnail, if made. Read inline: thumbnails are small and hot in the page
+    /// cache, and a hop to the blocking pool costs more than the read (see STACK-NOTES).
+    fn cached(&self, key: &str) -> Option<Thumb> {
+        for (ext, content_type) in [("jpg", "image/jpeg"), ("png", "image/png")] {
+            if let Ok(bytes) = std::fs::read(self.dir.join(format!("{key}.{ext}"))) {
+                return Some(Thumb {
+                    bytes: Bytes::from(bytes),
+                    content_type,
+                    etag: format!("\"{key}\""),
+                });
+            }
+        }
+        None
+    }
+
+    /// The thumbnail of blob `sha256` (bytes at `source`, type `mime`) at `size`, made and
+    /// cached on first use.
+    pub async fn get(
+        &self,
+        source: PathBuf,
+        sha256: &str,
+        mime: &str,
+        size: Size,
+    ) -> Result<Thumb, AppError> {
+        self.make(source, sha256, mime, size, false).await
+    }
+
+    /// Makes the thumbnail in the background if it is missing (after an upload).
+    pub fn warm(self: &Arc<Self>, source: PathBuf, sha256: String, mime: String, size: Size) {
+        let this = self.clone();
+        actix_web::rt::spawn(async move {
+            if let Err(e) = this.make(source, &sha256, &mime, size, true).await {
+                tracing::debug!(blob = %sha256, error = %e, "no thumbnail made after upload");
+            }
+        });
+    }
+
+    async fn make(
+        &self,
+        source: PathBuf,
+        sha256: &str,
+        mime: &str,
+        size: Size,
+        background: bool,
+    ) -> Result<Thumb, AppError> {
+        let max_side =
+            size.max_side().ok_or_else(|| AppError::internal("the original is not a thumbnail"))?;
+        let key = Self::key(sha256, size);
+        if let Some(thumb) = self.cached(&key) {
+            return Ok(thumb);
+        }
+        let gate = {
+            let mut inflight = self.inflight.lock().unwrap_or_else(|p| p.into_inner());
+            inflight.entry(key.clone()).or_default().clone()
+        };
+        let result = async {
+            let _one_at_a_time = gate.lock().await;
+            if let Some(thumb) = self.cached(&key) {
+                return Ok(thumb);
+            }
+            if let Some(reason) = self.failed.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
+                return Err(AppError::ImageUnreadable(reason.clone()));
+            }
+            let _background = if background {
+                Some(self.background.acquire().await.map_err(AppError::internal)?)
+            } else {
+                None
+            };
+            let _decoder = self.decoders.acquire().await.map_err(AppError::internal)?;
+            self.decodes.fetch_add(1, Ordering::Relaxed);
+            let mime = mime.to_owned();
+            // A decoder bug must not take a worker down: a panic reads as an unreadable image.
+            let guarded = move || {
+                std::panic::catch_unwind(|| render(&source, &mime, max_side)).unwrap_or_else(|_| {
+                    Err(AppError::ImageUnreadable("the image decoder failed on this file".into()))
+                })
+            };
+            let rendered = match blocking::run(guarded).await? {
+                Ok(rendered) => rendered,
+                Err(AppError::ImageUnreadable(reason)) => {
+                    let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
+                    if failed.len() >= MAX_FAILED {
+                        failed.clear();
+                    }
+                    failed.insert(key.clone(), reason.clone());
+                    return Err(AppError::ImageUnreadable(reason));
+                }
+                Err(other) => return Err(other),
+            };
+            let ext = if rendered.content_type == "image/png" { "png" } else { "jpg" };
+            let (dir, name, bytes) =
+                (self.dir.clone(), format!("{key}.{ext}"), rendered.bytes.clone());
+            blocking::run(move || write_atomically(&dir, &name, &bytes))
+                .await?
+                .map_err(AppError::internal)?;
+            Ok(Thumb {
+                bytes: Bytes::from(rendered.bytes),
+                content_type: rendered.content_type,
+                etag: format!("\"{key}\""),
+            })
+        }
+        .await;
+        self.inflight.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
+        result
+    }
+}
+
+/// Writes `name` in `dir` through a temp file and a rename, so a reader never sees half.
+fn write_atomically(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.persist(dir.join(name)).map_err(|e| e.error)?;
+    Ok(())
+}
