@@ -12,12 +12,14 @@ use serde::Deserialize;
 use crate::api::upload;
 use crate::auth::csrf;
 use crate::auth::extractors::CurrentUser;
+use crate::auth::preview::{self, Mint};
 use crate::auth::tokens::rfc3339;
 use crate::db;
 use crate::db::ids::FileId;
 use crate::db::models::files::{self as rows, FileRow};
 use crate::error::{AppError, FieldErrors};
 use crate::files::{self, human_bytes};
+use crate::preview::{Size, is_previewable};
 use crate::state::AppState;
 use crate::web::{Nav, PageError, PageUser, check_csrf, display_time, html, redirect};
 
@@ -43,6 +45,8 @@ struct Row {
     size: String,
     modified: String,
     modified_iso: String,
+    /// Images: an `sm` preview URL.
+    thumb: Option<String>,
 }
 
 #[derive(Template)]
@@ -60,6 +64,7 @@ struct BrowsePage {
     percent: u32,
     max_upload: String,
     notice: Option<&'static str>,
+    has_images: bool,
 }
 
 #[derive(Deserialize)]
@@ -111,7 +116,7 @@ async fn browse(
     })
     .await?;
     let (used, quota) = (me.user.storage_used, me.user.quota.max(1));
-    let page = BrowsePage {
+    let mut page = BrowsePage {
         nav: Nav::user(&state, &me),
         folder_id: listing.folder.as_ref().map(|f| f.id.to_string()).unwrap_or_default(),
         folder_name: listing
@@ -130,6 +135,7 @@ async fn browse(
                 size: if f.is_folder() { String::new() } else { human_bytes(f.size) },
                 modified: display_time(f.modified_at),
                 modified_iso: rfc3339(f.modified_at),
+                thumb: preview_url(&state, &me, f, Size::Sm),
             })
             .collect(),
         sort: q.sort.clone().unwrap_or_else(|| "name".into()),
@@ -139,8 +145,34 @@ async fn browse(
         percent: u32::try_from((used.max(0) * 100 / quota).min(100)).unwrap_or(100),
         max_upload: human_bytes(i64::try_from(state.config.max_upload_bytes).unwrap_or(i64::MAX)),
         notice: notice_text(q.notice.as_deref()),
+        has_images: false,
     };
+    page.has_images = page.rows.iter().any(|r| r.thumb.is_some());
     html(HttpResponse::Ok(), &page)
+}
+
+/// A preview URL of `row` at `size` for the page's `<img>` tags, when it is an image. The URL
+/// stays the same for a while (see `Mint::Stable`), so the browser's cache works across pages.
+fn preview_url(state: &AppState, me: &CurrentUser, row: &FileRow, size: Size) -> Option<String> {
+    if !row.mime.as_deref().is_some_and(is_previewable) {
+        return None;
+    }
+    let minted = preview::mint(
+        &state.keys,
+        state.config.preview_ttl_seconds,
+        &me.session,
+        &row.id,
+        size,
+        Mint::Stable,
+        Utc::now().naive_utc(),
+    );
+    match minted {
+        Ok(m) => Some(m.url),
+        Err(e) => {
+            e.log_if_internal();
+            None
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -242,6 +274,9 @@ struct DetailPage {
     folders: Vec<FolderChoice>,
     errors: FieldErrors,
     notice: Option<&'static str>,
+    /// Images: the `lg` preview and the original, through preview URLs.
+    large: Option<String>,
+    original: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -293,6 +328,8 @@ async fn render_detail(
         folders,
         errors,
         notice,
+        large: preview_url(state, me, &row, Size::Lg),
+        original: preview_url(state, me, &row, Size::Orig),
     };
     html(HttpResponse::build(status), &page)
 }
