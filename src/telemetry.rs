@@ -27,17 +27,20 @@ pub fn init() {
 
 const SECRET_PARAMS: &[&str] = &["token", "access_token", "z-token", "password"];
 
-/// The query string with secret parameter values replaced by `REDACTED`.
+/// The query string with secret parameter values replaced by `REDACTED`. Names are compared
+/// after decoding (`tok%65n` is `token` to the handlers too); a pair that does not decode is
+/// redacted whole.
 pub fn redact_query(query: &str) -> String {
     query
         .split('&')
         .map(|pair| {
             let (name, _) = pair.split_once('=').unwrap_or((pair, ""));
-            if SECRET_PARAMS.iter().any(|s| name.eq_ignore_ascii_case(s)) {
-                format!("{name}=REDACTED")
-            } else {
-                pair.to_owned()
-            }
+            let decoded = form_urlencoded::parse(name.as_bytes()).next().map(|(n, _)| n);
+            let secret = decoded.is_none_or(|n| {
+                let n = n.trim();
+                SECRET_PARAMS.iter().any(|s| n.eq_ignore_ascii_case(s))
+            });
+            if secret && !name.is_empty() { format!("{name}=REDACTED") } else { pair.to_owned() }
         })
         .collect::<Vec<_>>()
         .join("&")
@@ -79,5 +82,8 @@ mod tests {
         assert_eq!(redact_query("TOKEN=x&z-token=y"), "TOKEN=REDACTED&z-token=REDACTED");
         assert_eq!(redact_query("next=/files"), "next=/files");
         assert_eq!(redact_query("token"), "token=REDACTED");
+        assert_eq!(redact_query("tok%65n=abc&size=sm"), "tok%65n=REDACTED&size=sm");
+        assert_eq!(redact_query("%74oken=abc"), "%74oken=REDACTED");
+        assert_eq!(redact_query("+token+=abc"), "+token+=REDACTED");
     }
 }

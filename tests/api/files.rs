@@ -92,7 +92,7 @@ fn post_form(uri: &str, token: &str, form: Form) -> TestRequest {
 }
 
 /// `POST /api/v1/files` with one file.
-fn upload_req(token: &str, name: &str, bytes: &[u8]) -> TestRequest {
+pub(crate) fn upload_req(token: &str, name: &str, bytes: &[u8]) -> TestRequest {
     post_form("/api/v1/files", token, Form::new().file(name, bytes))
 }
 
@@ -130,11 +130,11 @@ fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
     out
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn crc32(bytes: &[u8]) -> u32 {
+pub(crate) fn crc32(bytes: &[u8]) -> u32 {
     let mut crc = 0xFFFF_FFFFu32;
     for &b in bytes {
         crc ^= u32::from(b);
@@ -194,7 +194,7 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 /// What the server keeps for files, counted on disk and in the database.
 #[derive(Debug, PartialEq, Eq)]
-struct Stored {
+pub(crate) struct Stored {
     file_rows: i64,
     blob_rows: i64,
     blob_files: usize,
@@ -210,7 +210,7 @@ fn names(listing: &Value) -> Vec<&str> {
         .collect()
 }
 
-fn id_of(item: &Value) -> String {
+pub(crate) fn id_of(item: &Value) -> String {
     item["id"].as_str().expect("id").to_owned()
 }
 
@@ -219,7 +219,7 @@ fn detail(r: &Resp) -> String {
 }
 
 /// Requests and checks the files tests share.
-trait FilesApi {
+pub(crate) trait FilesApi {
     fn data(&self) -> PathBuf;
     fn stored(&self) -> Stored;
     fn blob_path(&self, bytes: &[u8]) -> PathBuf;

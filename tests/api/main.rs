@@ -11,6 +11,7 @@ mod health;
 mod logging;
 mod login;
 mod pages;
+mod preview;
 mod rate_limit;
 mod register;
 mod revocation;
