@@ -164,7 +164,10 @@ async fn delete(
 ) -> Result<HttpResponse, AppError> {
     me.require_scope("files:write")?;
     let (owner, id, st) = (me.user.id.clone(), FileId(id.into_inner()), state.clone());
-    db::run(&state.db, move |conn| domain::delete(conn, st.storage.as_ref(), &owner, &id)).await?;
+    db::run(&state.db, move |conn| {
+        domain::delete(conn, st.storage.as_ref(), &st.thumbs, &owner, &id)
+    })
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

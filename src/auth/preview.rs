@@ -21,7 +21,7 @@ use crate::auth::sessions;
 use crate::auth::tokens::{Keys, PreviewSizes, TokenType};
 use crate::db;
 use crate::db::ids::{FileId, SessionId, UserId};
-use crate::db::models::files::{self, FileRow};
+use crate::db::models::files::FileRow;
 use crate::error::AppError;
 use crate::preview::Size;
 use crate::state::AppState;
@@ -63,9 +63,9 @@ pub async fn authorize(
     let now = Utc::now().naive_utc();
     let Claimed { user, session, client, expires, .. } = claimed;
     let (file, touch) = db::read_inline(&state.db, move |conn| {
-        let (found, owner) = sessions::find(conn, &session)?;
+        let (found, owner, file) = sessions::find_with_file(conn, &session, &id)?;
         sessions::validate(&found, &owner, &user, client, now)?;
-        let file = files::find_owned(conn, &user, &id)?;
+        let file = file.ok_or(AppError::NotFound)?;
         Ok((file, sessions::touch_due(&found, now).then_some(found.id)))
     })
     .await?;

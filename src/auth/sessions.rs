@@ -8,7 +8,8 @@ use chrono::{Duration, NaiveDateTime};
 use crate::auth::tokens::{AccessClaims, ClientKind, Keys, access_claims};
 use crate::config::Config;
 use crate::db::DbConn;
-use crate::db::ids::{SessionId, UserId};
+use crate::db::ids::{FileId, SessionId, UserId};
+use crate::db::models::files::FileRow;
 use crate::db::models::sessions::{self, NewSession, Session};
 use crate::db::models::users::{self, Role, User, UserState};
 use crate::error::AppError;
@@ -185,12 +186,23 @@ pub fn check(
 
 /// The session `sid` and its user; a missing session reads as revoked.
 pub fn find(conn: &mut DbConn, sid: &SessionId) -> Result<(Session, User), AppError> {
-    match sessions::find_with_user(conn, sid) {
-        Ok(found) => Ok(found),
-        Err(diesel::result::Error::NotFound) => {
-            Err(AppError::TokenRevoked(EndReason::message(None).into()))
-        }
-        Err(e) => Err(e.into()),
+    sessions::find_with_user(conn, sid).map_err(missing_is_revoked)
+}
+
+/// The session `sid`, its user, and that user's file `file` (`None` when they have no such
+/// file), in one query; a missing session reads as revoked.
+pub fn find_with_file(
+    conn: &mut DbConn,
+    sid: &SessionId,
+    file: &FileId,
+) -> Result<(Session, User, Option<FileRow>), AppError> {
+    sessions::find_with_user_and_file(conn, sid, file).map_err(missing_is_revoked)
+}
+
+fn missing_is_revoked(e: diesel::result::Error) -> AppError {
+    match e {
+        diesel::result::Error::NotFound => AppError::TokenRevoked(EndReason::message(None).into()),
+        e => e.into(),
     }
 }
 

@@ -160,25 +160,27 @@ impl Keys {
     }
 
     /// Verifies signature, algorithm, `iss`, `aud`, `exp` and claim types, and returns the claims.
+    /// The current key is tried first, then the previous one (during a rotation); a `kid`
+    /// header, when present, must name the key that verified the token.
     pub fn decode<C: serde::de::DeserializeOwned>(&self, token: &str) -> Result<C, AppError> {
         if token.is_empty() || token.len() > MAX_TOKEN_LEN {
             return Err(AppError::TokenInvalid);
         }
-        let header = jsonwebtoken::decode_header(token).map_err(|_| AppError::TokenInvalid)?;
-        let key = match header.kid.as_deref() {
-            None => &self.current,
-            Some(kid) if kid == self.current.id => &self.current,
-            Some(kid) => match &self.previous {
-                Some(p) if kid == p.id => p,
-                _ => return Err(AppError::TokenInvalid),
-            },
+        let with = |key: &Key| -> Result<C, jsonwebtoken::errors::Error> {
+            let data = jsonwebtoken::decode::<C>(token, &key.decoding, &self.validation)?;
+            match data.header.kid.as_deref() {
+                Some(kid) if kid != key.id => Err(ErrorKind::InvalidToken.into()),
+                _ => Ok(data.claims),
+            }
         };
-        jsonwebtoken::decode::<C>(token, &key.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|e| match e.kind() {
-                ErrorKind::ExpiredSignature => AppError::TokenExpired,
-                _ => AppError::TokenInvalid,
-            })
+        let result = match (with(&self.current), &self.previous) {
+            (Err(e), Some(previous)) if *e.kind() == ErrorKind::InvalidSignature => with(previous),
+            (result, _) => result,
+        };
+        result.map_err(|e: jsonwebtoken::errors::Error| match e.kind() {
+            ErrorKind::ExpiredSignature => AppError::TokenExpired,
+            _ => AppError::TokenInvalid,
+        })
     }
 
     /// Decodes an access token; any other `typ` is refused.

@@ -257,10 +257,12 @@ pub struct Deleted {
 }
 
 /// Deletes a file, or a folder with everything in it. Storage used goes down by the files'
-/// sizes; a blob whose last reference went is removed from disk after the commit.
+/// sizes; a blob whose last reference went is removed from disk after the commit, with its
+/// thumbnails.
 pub fn delete(
     conn: &mut DbConn,
     storage: &dyn Storage,
+    thumbs: &crate::preview::Thumbnailer,
     owner: &UserId,
     id: &FileId,
 ) -> Result<Deleted, AppError> {
@@ -295,6 +297,7 @@ pub fn delete(
         ))
     })?;
     for sha in unreferenced {
+        thumbs.forget(&sha);
         if let Err(e) = storage.delete(&sha) {
             // The row is gone, so the bytes are unreachable; log and carry on.
             tracing::warn!(blob = %sha, error = %e, "could not remove an unreferenced blob");

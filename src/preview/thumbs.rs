@@ -4,7 +4,7 @@
 //! right after an upload) takes at most one of those, so a burst of uploads cannot starve
 //! requests.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,7 +18,8 @@ use crate::error::AppError;
 use crate::preview::Size;
 use crate::preview::render::render;
 
-/// A thumbnail ready to send.
+/// A thumbnail ready to send (cheap to clone: the bytes are shared).
+#[derive(Clone)]
 pub struct Thumb {
     pub bytes: Bytes,
     pub content_type: &'static str,
@@ -33,7 +34,53 @@ pub struct Thumbnailer {
     inflight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// Images that could not be read, by key, with the reason: not decoded again until restart.
     failed: Mutex<HashMap<String, String>>,
+    /// Recently served thumbnails, so the image grid's requests cost no file system calls.
+    memory: Mutex<MemoryCache>,
     decodes: AtomicU64,
+}
+
+/// Thumbnails kept in memory, at most `MEMORY_BYTES` in all; the oldest entry goes first.
+/// Thumbnails never change (the key names the exact bytes), so nothing is ever stale.
+#[derive(Default)]
+struct MemoryCache {
+    entries: HashMap<String, Thumb>,
+    order: VecDeque<String>,
+    bytes: usize,
+}
+
+/// The memory cache's budget: about 1500 `sm` thumbnails of 20 KB.
+const MEMORY_BYTES: usize = 32 << 20;
+
+impl MemoryCache {
+    fn get(&self, key: &str) -> Option<Thumb> {
+        self.entries.get(key).cloned()
+    }
+
+    fn insert(&mut self, key: String, thumb: Thumb) {
+        if thumb.bytes.len() > MEMORY_BYTES / 8 || self.entries.contains_key(&key) {
+            return;
+        }
+        self.bytes += thumb.bytes.len();
+        self.entries.insert(key.clone(), thumb);
+        self.order.push_back(key);
+        while self.bytes > MEMORY_BYTES {
+            let Some(old) = self.order.pop_front() else { break };
+            if let Some(t) = self.entries.remove(&old) {
+                self.bytes -= t.bytes.len();
+            }
+        }
+    }
+
+    fn forget(&mut self, prefix: &str) {
+        let gone: Vec<String> =
+            self.entries.keys().filter(|k| k.starts_with(prefix)).cloned().collect();
+        for key in gone {
+            if let Some(t) = self.entries.remove(&key) {
+                self.bytes -= t.bytes.len();
+            }
+        }
+        self.order.retain(|k| !k.starts_with(prefix));
+    }
 }
 
 /// At most this many unreadable images are remembered (then the memory starts over).
@@ -51,6 +98,7 @@ impl Thumbnailer {
             background: Semaphore::new(1),
             inflight: Mutex::new(HashMap::new()),
             failed: Mutex::new(HashMap::new()),
+            memory: Mutex::new(MemoryCache::default()),
             decodes: AtomicU64::new(0),
         })
     }
@@ -64,19 +112,44 @@ impl Thumbnailer {
         format!("{sha256}-{}", size.as_str())
     }
 
-    /// The cached thumbnail, if made. Read inline: thumbnails are small and hot in the page
-    /// cache, and a hop to the blocking pool costs more than the read (see STACK-NOTES).
+    /// The cached thumbnail, if made: from memory, else from `thumbs/` (read inline:
+    /// thumbnails are small and hot in the page cache, and a hop to the blocking pool costs
+    /// more than the read; see STACK-NOTES).
     fn cached(&self, key: &str) -> Option<Thumb> {
+        if let Some(thumb) = self.memory.lock().unwrap_or_else(|p| p.into_inner()).get(key) {
+            return Some(thumb);
+        }
         for (ext, content_type) in [("jpg", "image/jpeg"), ("png", "image/png")] {
             if let Ok(bytes) = std::fs::read(self.dir.join(format!("{key}.{ext}"))) {
-                return Some(Thumb {
-                    bytes: Bytes::from(bytes),
-                    content_type,
-                    etag: format!("\"{key}\""),
-                });
+                let thumb =
+                    Thumb { bytes: Bytes::from(bytes), content_type, etag: format!("\"{key}\"") };
+                self.remember(key, &thumb);
+                return Some(thumb);
             }
         }
         None
+    }
+
+    fn remember(&self, key: &str, thumb: &Thumb) {
+        self.memory.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_owned(), thumb.clone());
+    }
+
+    /// Removes every thumbnail of blob `sha256` (its last file was deleted).
+    pub fn forget(&self, sha256: &str) {
+        let prefix = format!("{sha256}-");
+        self.memory.lock().unwrap_or_else(|p| p.into_inner()).forget(&prefix);
+        for size in [Size::Sm, Size::Md, Size::Lg] {
+            for ext in ["jpg", "png"] {
+                let path = self.dir.join(format!("{prefix}{}.{ext}", size.as_str()));
+                match std::fs::remove_file(&path) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => {
+                        tracing::warn!(path = %path.display(), error = %e, "could not remove a thumbnail")
+                    }
+                }
+            }
+        }
     }
 
     /// The thumbnail of blob `sha256` (bytes at `source`, type `mime`) at `size`, made and
@@ -154,16 +227,18 @@ impl Thumbnailer {
                 Err(other) => return Err(other),
             };
             let ext = if rendered.content_type == "image/png" { "png" } else { "jpg" };
-            let (dir, name, bytes) =
-                (self.dir.clone(), format!("{key}.{ext}"), rendered.bytes.clone());
-            blocking::run(move || write_atomically(&dir, &name, &bytes))
-                .await?
-                .map_err(AppError::internal)?;
-            Ok(Thumb {
+            let thumb = Thumb {
                 bytes: Bytes::from(rendered.bytes),
                 content_type: rendered.content_type,
                 etag: format!("\"{key}\""),
-            })
+            };
+            let (dir, name, bytes) =
+                (self.dir.clone(), format!("{key}.{ext}"), thumb.bytes.clone());
+            blocking::run(move || write_atomically(&dir, &name, &bytes))
+                .await?
+                .map_err(AppError::internal)?;
+            self.remember(&key, &thumb);
+            Ok(thumb)
         }
         .await;
         self.inflight.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);

@@ -472,6 +472,9 @@ async fn delete(
         return html(HttpResponse::Ok(), &page);
     }
     let (owner, st, fid) = (me.user.id.clone(), state.clone(), row.id.clone());
-    db::run(&state.db, move |conn| files::delete(conn, st.storage.as_ref(), &owner, &fid)).await?;
+    db::run(&state.db, move |conn| {
+        files::delete(conn, st.storage.as_ref(), &st.thumbs, &owner, &fid)
+    })
+    .await?;
     Ok(redirect(&folder_url(row.parent_id.as_ref(), "deleted")).finish())
 }

@@ -4,9 +4,10 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
 use crate::db::DbConn;
-use crate::db::ids::{SessionId, UserId};
+use crate::db::ids::{FileId, SessionId, UserId};
+use crate::db::models::files::FileRow;
 use crate::db::models::users::User;
-use crate::db::schema::{sessions, users};
+use crate::db::schema::{files, sessions, users};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = sessions, check_for_backend(diesel::sqlite::Sqlite))]
@@ -49,6 +50,21 @@ pub fn find_with_user(conn: &mut DbConn, id: &SessionId) -> QueryResult<(Session
         .inner_join(users::table)
         .filter(sessions::id.eq(id))
         .select((Session::as_select(), User::as_select()))
+        .get_result(conn)
+}
+
+/// The session, its user, and the user's file `file` if there is one: the whole check of a
+/// `/preview` request in one statement (one read transaction).
+pub fn find_with_user_and_file(
+    conn: &mut DbConn,
+    id: &SessionId,
+    file: &FileId,
+) -> QueryResult<(Session, User, Option<FileRow>)> {
+    sessions::table
+        .inner_join(users::table)
+        .left_join(files::table.on(files::id.eq(file).and(files::owner_id.eq(sessions::user_id))))
+        .filter(sessions::id.eq(id))
+        .select((Session::as_select(), User::as_select(), Option::<FileRow>::as_select()))
         .get_result(conn)
 }
 

@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# Preview speed on loopback: cached `sm` previews through `?token=` against nginx serving the
+# same bytes, and cold thumbnails of a 4000×3000 JPEG against libvips' `vipsthumbnail`.
+#
+#   bash bench/preview.sh            (DURATION=10s CONNECTIONS=64 REPS=15 to change)
+#
+# Builds the release binary, starts it on a fresh data dir in /tmp, registers a user, makes a
+# 4000×3000 photo-like JPEG with libvips (smooth colour waves plus noise, 4.6 MB at Q90) and
+# uploads it. Then:
+#   1. load: wrk on `/preview/{id}?size=sm&token=<preview token>` (token verify, session and
+#      owner check in SQLite, cached thumbnail) and on nginx serving the same thumbnail file as
+#      a static file, one after the other in the same run, same connections and duration;
+#      both servers log every request to a file;
+#   2. thumbnails: the time of a request for `sm` (256 px) and `md` (1024 px) with the cached
+#      thumbnail deleted before each one (so each request decodes), against `vipsthumbnail`
+#      making the same sizes, with its default threads and with VIPS_CONCURRENCY=1 (homedisk
+#      decodes one image on one core).
+# Needs (Debian): nginx-light wrk libvips-tools curl python3. It installs them when missing
+# and apt-get is usable.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+duration=${DURATION:-10s}
+connections=${CONNECTIONS:-64}
+reps=${REPS:-15}
+port=${PORT:-18124}
+nginx_port=${NGINX_PORT:-18125}
+
+need=()
+command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || need+=(nginx-light)
+command -v wrk >/dev/null || need+=(wrk)
+command -v vipsthumbnail >/dev/null || need+=(libvips-tools)
+if ((${#need[@]})); then
+  echo "installing ${need[*]}"
+  apt-get install -y -qq "${need[@]}" >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null; }
+fi
+nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+
+work=$(mktemp -d /tmp/homedisk-bench.XXXXXX)
+cleanup() {
+  kill "${server:-0}" 2>/dev/null || true
+  [[ -f $work/nginx.pid ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+cargo build --release --quiet
+bin=target/release/homedisk
+
+echo "machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+echo "tools:   $(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2), $("$nginx_bin" -v 2>&1), $(vips --version)"
+
+# A photo-like 4000×3000 JPEG: three colour waves, fine grain, and coarse 16 px detail that
+# survives the shrink, so the thumbnail is a realistic size (tens of KB), not a flat blur.
+(
+  cd "$work"
+  vips gaussnoise n.v 4000 3000 --sigma 18 --mean 0
+  vips gaussnoise cn.v 250 188 --sigma 40 --mean 0
+  vips resize cn.v c16.v 16 --kernel linear
+  vips extract_area c16.v coarse.v 0 0 4000 3000
+  i=0
+  for f in "0.003 0.002" "0.0011 0.004" "0.005 0.0007"; do
+    read -r h v <<<"$f"
+    vips sines s.v 4000 3000 --hfreq "$h" --vfreq "$v" --uchar
+    vips linear s.v l.v 0.6 30
+    vips add l.v n.v t1.v
+    vips add t1.v coarse.v t2.v
+    vips cast t2.v "band$i.v" uchar
+    i=$((i + 1))
+  done
+  vips bandjoin "band0.v band1.v band2.v" rgb.v
+  vips copy rgb.v 'photo.jpg[Q=90]' --interpretation srgb
+  rm -f ./*.v
+)
+echo "image:   4000×3000 JPEG, $(stat -c %s "$work/photo.jpg") bytes"
+
+HOMEDISK_DATA_DIR="$work/data" HOMEDISK_BIND="127.0.0.1:$port" HOMEDISK_BCRYPT_COST=4 \
+  "$bin" >"$work/homedisk.log" 2>&1 & server=$!
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
+
+token=$(curl -fs -H 'Content-Type: application/json' \
+  -d '{"username":"bench","password":"benchmark password"}' \
+  "http://127.0.0.1:$port/api/v1/auth/register" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+item=$(curl -fs -H "Authorization: Bearer $token" -F "file=@$work/photo.jpg;filename=photo.jpg" \
+  "http://127.0.0.1:$port/api/v1/files")
+id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["items"][0]["id"])' "$item")
+preview_url=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["items"][0]["preview_url"])' "$item")
+
+# The sm thumbnail is made in the background after the upload; wait for it.
+for _ in $(seq 100); do compgen -G "$work/data/thumbs/*-sm.*" >/dev/null && break; sleep 0.1; done
+thumb=$(compgen -G "$work/data/thumbs/*-sm.*" | head -n 1)
+[[ -n $thumb ]] || { echo "no sm thumbnail was made"; exit 1; }
+echo "thumb:   $(basename "$thumb"), $(stat -c %s "$thumb") bytes"
+
+# nginx: the same thumbnail bytes as a static file, logging every request like homedisk does.
+mkdir -p "$work/www"
+cp "$thumb" "$work/www/thumb.jpg"
+chmod 755 "$work" "$work/www"; chmod 644 "$work/www/thumb.jpg"   # nginx workers are not root
+cat >"$work/nginx.conf" <<EOF
+worker_processes auto;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log $work/nginx-access.log;
+  sendfile on; tcp_nopush on; tcp_nodelay on; keepalive_requests 100000;
+  client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
+  uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
+  types { image/jpeg jpg; }
+  server { listen 127.0.0.1:$nginx_port; root $work/www; }
+}
+EOF
+mkdir -p "$work/tmp"
+"$nginx_bin" -c "$work/nginx.conf"
+for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$nginx_port/thumb.jpg" && break; sleep 0.1; done
+
+home="http://127.0.0.1:$port$preview_url"
+cmp <(curl -fs "$home") <(curl -fs "http://127.0.0.1:$nginx_port/thumb.jpg") \
+  || { echo "homedisk and nginx do not serve the same bytes"; exit 1; }
+
+load() { # name url
+  wrk -t2 -c"$connections" -d"$duration" --latency "$2" >"$work/wrk-$1.txt"
+  python3 - "$1" "$work/wrk-$1.txt" <<'PY'
+import re, sys
+name, text = sys.argv[1], open(sys.argv[2]).read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+def pct(p):
+    m = re.search(rf"^\s+{p}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
+    v, unit = float(m.group(1)), m.group(2)
+    return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+errors = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
+if errors:
+    sys.exit(f"{name}: {errors.group(1)} answers were not 2xx/3xx")
+print(f"{name:9} {rps:9.0f} req/s   p50 {pct(50):6.2f} ms   p99 {pct(99):6.2f} ms")
+open(sys.argv[2] + ".rps", "w").write(str(rps))
+PY
+}
+
+echo
+echo "load: wrk -t2 -c$connections -d$duration, cached sm preview (token in the query) vs nginx"
+load nginx "http://127.0.0.1:$nginx_port/thumb.jpg"
+load homedisk "$home"
+load nginx2 "http://127.0.0.1:$nginx_port/thumb.jpg"
+python3 - "$work" <<'PY'
+import sys
+w = sys.argv[1]
+n = (float(open(f"{w}/wrk-nginx.txt.rps").read()) + float(open(f"{w}/wrk-nginx2.txt.rps").read())) / 2
+h = float(open(f"{w}/wrk-homedisk.txt.rps").read())
+print(f"homedisk / nginx (mean of the nginx runs before and after): {100 * h / n:.0f} %")
+PY
+
+echo
+echo "thumbnails of the 4000×3000 JPEG (median and best of $reps)"
+python3 - "$port" "$id" "$token" "$work" "$reps" <<'PY'
+import glob, http.client, os, statistics, subprocess, sys, time
+port, fid, token, work, reps = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+def homedisk(size):
+    times = []
+    for _ in range(reps):
+        for f in glob.glob(f"{work}/data/thumbs/*-{size}.*"):
+            os.remove(f)
+        c = http.client.HTTPConnection("127.0.0.1", int(port))
+        t = time.perf_counter()
+        c.request("GET", f"/preview/{fid}?size={size}", headers={"Authorization": f"Bearer {token}"})
+        r = c.getresponse(); r.read()
+        times.append(time.perf_counter() - t)
+        assert r.status == 200, r.status
+        c.close()
+    return times
+def vips(side, env):
+    # One process for all the copies, so libvips' start-up (~50 ms here) is paid once and
+    # left out: (time for REPS copies - time for one) / (REPS - 1), three times.
+    def run(n):
+        names = []
+        for i in range(n):
+            name = f"{work}/copy{i}.jpg"
+            if not os.path.exists(name):
+                os.link(f"{work}/photo.jpg", name)
+            names.append(name)
+        t = time.perf_counter()
+        subprocess.run(["vipsthumbnail", *names, "--size", str(side), "-o", f"{work}/v-%s.jpg[Q=82]"],
+                       check=True, env={**os.environ, **env})
+        return time.perf_counter() - t
+    return [(run(reps) - run(1)) / (reps - 1) for _ in range(3)]
+fmt = lambda ts: f"{1000 * statistics.median(ts):6.1f} ms (best {1000 * min(ts):6.1f})"
+print("  homedisk: one HTTP request each, cached thumbnail deleted first (median of REPS)")
+print("  vipsthumbnail: per image, in one process over REPS copies, start-up left out (median of 3)")
+for size, side in (("sm", 256), ("md", 1024)):
+    print(f"  {side:4} px  homedisk                  {fmt(homedisk(size))}")
+    print(f"  {side:4} px  vipsthumbnail             {fmt(vips(side, {}))}")
+    print(f"  {side:4} px  vipsthumbnail, 1 thread   {fmt(vips(side, {'VIPS_CONCURRENCY': '1'}))}")
+PY
+echo
+echo "server: peak RSS $(awk '$1 == "VmHWM:" {printf "%.1f MiB", $2/1024}' "/proc/$server/status")"
+if grep -q "${token##*.}" "$work/homedisk.log"; then echo "TOKEN FOUND IN THE LOG"; exit 1; fi
