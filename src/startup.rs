@@ -121,6 +121,7 @@ pub fn build_state(config: Config) -> Result<AppState, StartupError> {
         keys,
         storage: std::sync::Arc::new(storage),
         thumbs: std::sync::Arc::new(thumbs),
+        verified_tokens: Default::default(),
         dummy_hash,
     })
 }

@@ -12,6 +12,8 @@ pub struct AppState {
     pub keys: Keys,
     pub storage: std::sync::Arc<dyn Storage>,
     pub thumbs: std::sync::Arc<crate::preview::Thumbnailer>,
+    /// Tokens already verified on `/preview` (see `auth::preview::VerifiedTokens`).
+    pub verified_tokens: crate::auth::preview::VerifiedTokens,
     pub login_limiter: LoginLimiter,
     /// A bcrypt hash of a random password, at the configured cost: verified against when a
     /// login names no account, so that case costs the same time as a wrong password.

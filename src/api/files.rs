@@ -231,17 +231,28 @@ pub async fn serve(
     state: &AppState,
     row: &FileRow,
 ) -> Result<HttpResponse, AppError> {
-    let Some(sha) = row.blob_sha256.clone() else {
+    let Some(sha) = row.blob_sha256.as_deref() else {
         return Err(AppError::BadRequest("a folder has no content to download".into()));
     };
-    let path = state.storage.path(&sha).map_err(AppError::internal)?;
+    serve_blob(req, state, sha, row.mime.as_deref(), &row.name).await
+}
+
+/// Sends blob `sha` as the file `name` of type `mime` (see [`serve`]).
+pub async fn serve_blob(
+    req: &HttpRequest,
+    state: &AppState,
+    sha: &str,
+    mime: Option<&str>,
+    name: &str,
+) -> Result<HttpResponse, AppError> {
+    let path = state.storage.path(sha).map_err(AppError::internal)?;
     let file = blocking::run(move || NamedFile::open(path)).await?.map_err(AppError::internal)?;
-    let mime = row.mime.as_deref().unwrap_or("application/octet-stream");
+    let mime = mime.unwrap_or("application/octet-stream");
     let inline = is_inline_safe(mime);
     let content_type = if inline { mime } else { "application/octet-stream" };
     let mut resp = file
         .set_content_type(content_type.parse().unwrap_or(actix_web::mime::APPLICATION_OCTET_STREAM))
-        .set_content_disposition(disposition(&row.name, inline))
+        .set_content_disposition(disposition(name, inline))
         .into_response(req);
     let headers = resp.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));

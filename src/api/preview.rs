@@ -6,7 +6,7 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use crate::api::files::serve;
+use crate::api::files::serve_blob;
 use crate::auth::preview::{PreviewGrant, authorize};
 use crate::db::ids::FileId;
 use crate::error::AppError;
@@ -46,7 +46,7 @@ async fn preview(
     let PreviewGrant { file, expires } =
         authorize(&req, &state, id, query.token.as_deref(), size).await?;
     let cache = cache_control(expires);
-    let Some(sha) = file.blob_sha256.as_deref().filter(|_| !file.is_folder()) else {
+    let Some(sha) = file.sha256.as_deref().filter(|_| !file.is_folder) else {
         return Err(AppError::UnsupportedMedia("a folder has no preview".into()));
     };
     let mime = file.mime.as_deref().unwrap_or("application/octet-stream");
@@ -56,7 +56,7 @@ async fn preview(
                 "this file is not an image; download it from /api/v1/files/{id}/content".into(),
             ));
         }
-        let mut resp = serve(&req, &state, &file).await?;
+        let mut resp = serve_blob(&req, &state, sha, Some(mime), &file.name).await?;
         resp.headers_mut().insert(header::CACHE_CONTROL, cache);
         return Ok(resp);
     }

@@ -13,15 +13,20 @@
 //! primary-key reads done inline when a connection is free (`db::read_inline`).
 
 use actix_web::HttpRequest;
+use std::collections::HashMap;
+use std::sync::Mutex;
+
 use chrono::Utc;
 use sha2::Digest;
 
 use crate::auth::extractors::api_token;
 use crate::auth::sessions;
 use crate::auth::tokens::{Keys, PreviewSizes, TokenType};
+
+/// The clock-skew allowance on `exp`, as in `Keys`.
+const LEEWAY: i64 = crate::auth::tokens::LEEWAY_SECONDS as i64;
 use crate::db;
 use crate::db::ids::{FileId, SessionId, UserId};
-use crate::db::models::files::FileRow;
 use crate::error::AppError;
 use crate::preview::Size;
 use crate::state::AppState;
@@ -29,9 +34,18 @@ use crate::state::AppState;
 /// A caller allowed to see `file` at the requested size.
 #[derive(Debug)]
 pub struct PreviewGrant {
-    pub file: FileRow,
+    pub file: PreviewFile,
     /// When the credential stops working (Unix seconds): no cache may keep the answer longer.
     pub expires: i64,
+}
+
+/// What `/preview` needs of the file.
+#[derive(Debug)]
+pub struct PreviewFile {
+    pub name: String,
+    pub is_folder: bool,
+    pub mime: Option<String>,
+    pub sha256: Option<String>,
 }
 
 /// What a verified token says, before the database is asked.
@@ -62,14 +76,35 @@ pub async fn authorize(
     }
     let now = Utc::now().naive_utc();
     let Claimed { user, session, client, expires, .. } = claimed;
+    let sid = session.clone();
     let (file, touch) = db::read_inline(&state.db, move |conn| {
-        let (found, owner, file) = sessions::find_with_file(conn, &session, &id)?;
-        sessions::validate(&found, &owner, &user, client, now)?;
-        let file = file.ok_or(AppError::NotFound)?;
-        Ok((file, sessions::touch_due(&found, now).then_some(found.id)))
+        let touch_before = now - sessions::touch_every();
+        let Some(c) = db::models::sessions::preview_check(conn, &sid, &id, now, touch_before)?
+        else {
+            return Err(sessions::missing_is_revoked(diesel::result::Error::NotFound));
+        };
+        let facts = sessions::SessionFacts {
+            user_id: &c.user_id,
+            client: &c.client,
+            revoked: c.revoked,
+            revoked_reason: c.revoked_reason.as_deref(),
+            expired: c.expired,
+            user_active: c.user_active,
+        };
+        sessions::judge(&facts, &user, client)?;
+        let (Some(kind), Some(name)) = (c.file_kind, c.file_name) else {
+            return Err(AppError::NotFound);
+        };
+        let file = PreviewFile {
+            name,
+            is_folder: kind == "folder",
+            mime: c.file_mime,
+            sha256: c.file_sha256,
+        };
+        Ok((file, c.touch_due))
     })
     .await?;
-    if let Some(session) = touch {
+    if touch {
         // Noting the use is a write: off the request, on the blocking pool.
         let pool = state.db.clone();
         actix_web::rt::spawn(async move {
@@ -81,39 +116,118 @@ pub async fn authorize(
     Ok(PreviewGrant { file, expires })
 }
 
-/// Verifies the token as whichever kind it is.
+/// What a verified token allows, as far as previews are concerned.
+#[derive(Debug, Clone)]
+struct Verified {
+    kind: TokenType,
+    user: UserId,
+    session: SessionId,
+    /// Access tokens: the client type the session must have.
+    client: Option<&'static str>,
+    sizes: PreviewSizes,
+    /// Preview tokens: the one file they open.
+    file: Option<FileId>,
+    /// Access tokens: whether they carry `files:read`.
+    reads_files: bool,
+    expires: i64,
+}
+
+/// Tokens whose signature and claims were verified, by their exact text, so an image grid
+/// reloading the same URLs does not verify each one again. Only the signature work is saved:
+/// expiry is checked on every use (with the same leeway), and the session, the user and the
+/// file are still read from the database on every request, so revocation stays immediate.
+#[derive(Default)]
+pub struct VerifiedTokens {
+    map: Mutex<HashMap<String, Verified>>,
+}
+
+/// At most this many verified tokens are remembered (then the memory starts over).
+const MAX_VERIFIED: usize = 4096;
+
+impl VerifiedTokens {
+    fn get_or_verify(&self, keys: &Keys, token: &str) -> Result<Verified, AppError> {
+        let now = Utc::now().timestamp();
+        let alive = |v: &Verified| now <= v.expires.saturating_add(LEEWAY);
+        if let Some(v) = self.lock().get(token).filter(|v| alive(v)) {
+            return Ok(v.clone());
+        }
+        let verified = verify(keys, token)?;
+        let mut map = self.lock();
+        if map.len() >= MAX_VERIFIED {
+            map.retain(|_, v| alive(v));
+            if map.len() >= MAX_VERIFIED {
+                map.clear();
+            }
+        }
+        map.insert(token.to_owned(), verified.clone());
+        Ok(verified)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Verified>> {
+        self.map.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// Verifies the token as whichever kind it is (every check of `Keys`).
+fn verify(keys: &Keys, token: &str) -> Result<Verified, AppError> {
+    Ok(match Keys::peek_type(token)? {
+        TokenType::Preview => {
+            let c = keys.verify_preview(token)?;
+            Verified {
+                kind: TokenType::Preview,
+                user: c.sub,
+                session: c.sid,
+                client: None,
+                sizes: c.sz,
+                file: Some(c.fid),
+                reads_files: false,
+                expires: c.exp,
+            }
+        }
+        TokenType::Access => {
+            let c = keys.verify_access(token)?;
+            Verified {
+                kind: TokenType::Access,
+                reads_files: c.has_scope("files:read"),
+                user: c.sub,
+                session: c.sid,
+                client: Some(c.cli.as_str()),
+                sizes: PreviewSizes::All,
+                file: None,
+                expires: c.exp,
+            }
+        }
+    })
+}
+
+/// What the token allows on file `id`.
 fn claims(
     state: &AppState,
     token: &str,
     from_query: bool,
     id: &FileId,
 ) -> Result<Claimed, AppError> {
-    match Keys::peek_type(token)? {
-        TokenType::Preview => {
-            let c = state.keys.verify_preview(token)?;
-            if c.fid != *id {
-                // Another file's token proves nothing about this id, and says nothing either.
-                return Err(AppError::NotFound);
-            }
-            Ok(Claimed { user: c.sub, session: c.sid, client: None, sizes: c.sz, expires: c.exp })
+    let v = state.verified_tokens.get_or_verify(&state.keys, token)?;
+    match v.kind {
+        TokenType::Preview if v.file.as_ref() != Some(id) => {
+            // Another file's token proves nothing about this id, and says nothing either.
+            return Err(AppError::NotFound);
         }
-        TokenType::Access => {
-            if from_query && !state.config.query_access_tokens {
-                return Err(AppError::TokenInvalid);
-            }
-            let c = state.keys.verify_access(token)?;
-            if !c.has_scope("files:read") {
-                return Err(AppError::ScopeInsufficient("files:read"));
-            }
-            Ok(Claimed {
-                user: c.sub,
-                session: c.sid,
-                client: Some(c.cli.as_str()),
-                sizes: PreviewSizes::All,
-                expires: c.exp,
-            })
+        TokenType::Access if from_query && !state.config.query_access_tokens => {
+            return Err(AppError::TokenInvalid);
         }
+        TokenType::Access if !v.reads_files => {
+            return Err(AppError::ScopeInsufficient("files:read"));
+        }
+        _ => {}
     }
+    Ok(Claimed {
+        user: v.user,
+        session: v.session,
+        client: v.client,
+        sizes: v.sizes,
+        expires: v.expires,
+    })
 }
 
 /// A signed preview URL (relative to the site) and its token.

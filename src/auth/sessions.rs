@@ -8,8 +8,7 @@ use chrono::{Duration, NaiveDateTime};
 use crate::auth::tokens::{AccessClaims, ClientKind, Keys, access_claims};
 use crate::config::Config;
 use crate::db::DbConn;
-use crate::db::ids::{FileId, SessionId, UserId};
-use crate::db::models::files::FileRow;
+use crate::db::ids::{SessionId, UserId};
 use crate::db::models::sessions::{self, NewSession, Session};
 use crate::db::models::users::{self, Role, User, UserState};
 use crate::error::AppError;
@@ -189,17 +188,8 @@ pub fn find(conn: &mut DbConn, sid: &SessionId) -> Result<(Session, User), AppEr
     sessions::find_with_user(conn, sid).map_err(missing_is_revoked)
 }
 
-/// The session `sid`, its user, and that user's file `file` (`None` when they have no such
-/// file), in one query; a missing session reads as revoked.
-pub fn find_with_file(
-    conn: &mut DbConn,
-    sid: &SessionId,
-    file: &FileId,
-) -> Result<(Session, User, Option<FileRow>), AppError> {
-    sessions::find_with_user_and_file(conn, sid, file).map_err(missing_is_revoked)
-}
-
-fn missing_is_revoked(e: diesel::result::Error) -> AppError {
+/// A session that is not there reads as revoked.
+pub fn missing_is_revoked(e: diesel::result::Error) -> AppError {
     match e {
         diesel::result::Error::NotFound => AppError::TokenRevoked(EndReason::message(None).into()),
         e => e.into(),
@@ -215,21 +205,55 @@ pub fn validate(
     client: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    if session.user_id != *subject || client.is_some_and(|c| c != session.client) {
+    judge(
+        &SessionFacts {
+            user_id: &session.user_id,
+            client: &session.client,
+            revoked: session.revoked_at.is_some(),
+            revoked_reason: session.revoked_reason.as_deref(),
+            expired: session.expires_at <= now,
+            user_active: user.state() == UserState::Active,
+        },
+        subject,
+        client,
+    )
+}
+
+/// What decides whether a session may be used, however it was read (whole rows, or the
+/// `/preview` check that compares times in SQL).
+pub struct SessionFacts<'a> {
+    pub user_id: &'a UserId,
+    pub client: &'a str,
+    pub revoked: bool,
+    pub revoked_reason: Option<&'a str>,
+    pub expired: bool,
+    pub user_active: bool,
+}
+
+/// The rules, in the order their errors take precedence.
+pub fn judge(
+    facts: &SessionFacts<'_>,
+    subject: &UserId,
+    client: Option<&str>,
+) -> Result<(), AppError> {
+    if facts.user_id != subject || client.is_some_and(|c| c != facts.client) {
         return Err(AppError::TokenInvalid);
     }
-    if session.revoked_at.is_some() {
-        return Err(AppError::TokenRevoked(
-            EndReason::message(session.revoked_reason.as_deref()).into(),
-        ));
+    if facts.revoked {
+        return Err(AppError::TokenRevoked(EndReason::message(facts.revoked_reason).into()));
     }
-    if session.expires_at <= now {
+    if facts.expired {
         return Err(AppError::TokenExpired);
     }
-    if user.state() != UserState::Active {
+    if !facts.user_active {
         return Err(AppError::UserDisabled);
     }
     Ok(())
+}
+
+/// How long after its last noted use a session's use is noted again.
+pub fn touch_every() -> Duration {
+    TOUCH_EVERY
 }
 
 /// Whether the session's last use is old enough to be written again.

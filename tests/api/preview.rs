@@ -985,6 +985,74 @@ async fn disabling_a_user_ends_their_preview_tokens() {
     }
 }
 
+/// Sets a session's time column with raw SQL, in the format diesel writes.
+fn set_session_time(app_conn: &mut homedisk::db::PooledConn, sid: &str, column: &str, secs: i64) {
+    use diesel::RunQueryDsl;
+    let t = chrono::Utc::now().naive_utc() + chrono::Duration::seconds(secs);
+    diesel::sql_query(format!("UPDATE sessions SET {column} = ? WHERE id = ?"))
+        .bind::<diesel::sql_types::Timestamp, _>(t)
+        .bind::<diesel::sql_types::Text, _>(sid)
+        .execute(app_conn)
+        .expect("update session");
+}
+
+#[actix_web::test]
+async fn a_session_past_its_end_in_the_database_ends_its_preview_tokens() {
+    // The token's own `exp` is still ahead: only the session row says it is over.
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let id = app.upload_id(&alice.token, "photo.jpg", &jpeg_of(&quadrants())).await;
+    let token = app.preview_token(&alice.token, &id, None).await;
+    let sid = claims_of(&token)["sid"].as_str().expect("sid").to_owned();
+    assert_eq!(app.preview(&id, "sm", &token).await.status, 200);
+    set_session_time(&mut app.conn(), &sid, "expires_at", -1);
+    for t in [&token, &alice.token] {
+        let r = app.preview(&id, "sm", t).await;
+        assert_eq!(r.status, 401, "{}", r.text());
+        assert_eq!(r.code(), "token_expired");
+    }
+    set_session_time(&mut app.conn(), &sid, "expires_at", 30);
+    assert_eq!(app.preview(&id, "sm", &token).await.status, 200);
+}
+
+#[actix_web::test]
+async fn using_a_preview_notes_the_session_as_used_at_most_once_a_minute() {
+    use diesel::prelude::*;
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let id = app.upload_id(&alice.token, "photo.jpg", &jpeg_of(&quadrants())).await;
+    let token = app.preview_token(&alice.token, &id, None).await;
+    let sid = claims_of(&token)["sid"].as_str().expect("sid").to_owned();
+    let last_used = |app: &dyn Fn() -> homedisk::db::PooledConn| {
+        use homedisk::db::schema::sessions::dsl;
+        dsl::sessions
+            .filter(dsl::id.eq(homedisk::db::ids::SessionId(sid.clone())))
+            .select(dsl::last_used_at)
+            .get_result::<chrono::NaiveDateTime>(&mut app())
+            .expect("last_used_at")
+    };
+    let conn = || app.conn();
+    // Used 10 s ago: not noted again.
+    set_session_time(&mut app.conn(), &sid, "last_used_at", -10);
+    let before = last_used(&conn);
+    assert_eq!(app.preview(&id, "sm", &token).await.status, 200);
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(last_used(&conn), before);
+    // Used two minutes ago: noted (in the background, after the answer).
+    set_session_time(&mut app.conn(), &sid, "last_used_at", -120);
+    let stale = last_used(&conn);
+    assert_eq!(app.preview(&id, "sm", &token).await.status, 200);
+    let mut noted = false;
+    for _ in 0..50 {
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        if last_used(&conn) > stale + chrono::Duration::seconds(100) {
+            noted = true;
+            break;
+        }
+    }
+    assert!(noted, "the session's use was not noted");
+}
+
 #[actix_web::test]
 async fn expired_and_forged_preview_tokens_are_refused() {
     let app = spawn_app().await;

@@ -5,7 +5,6 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::ids::{FileId, SessionId, UserId};
-use crate::db::models::files::FileRow;
 use crate::db::models::users::User;
 use crate::db::schema::{files, sessions, users};
 
@@ -53,19 +52,54 @@ pub fn find_with_user(conn: &mut DbConn, id: &SessionId) -> QueryResult<(Session
         .get_result(conn)
 }
 
-/// The session, its user, and the user's file `file` if there is one: the whole check of a
-/// `/preview` request in one statement (one read transaction).
-pub fn find_with_user_and_file(
+/// Everything a `/preview` request checks, in one statement (one read transaction): the
+/// session's owner, client and state, its user's state, and that user's file `file`. Times are
+/// compared in SQL (the TIMESTAMP text sorts as time), so no row is parsed whole on the
+/// hot path. `None` when there is no such session.
+pub fn preview_check(
     conn: &mut DbConn,
     id: &SessionId,
     file: &FileId,
-) -> QueryResult<(Session, User, Option<FileRow>)> {
+    now: NaiveDateTime,
+    touch_before: NaiveDateTime,
+) -> QueryResult<Option<PreviewCheck>> {
+    // The query builder, not `sql_query`: diesel never caches a `sql_query`'s prepared
+    // statement, and preparing it again costs more than the whole lookup.
     sessions::table
         .inner_join(users::table)
         .left_join(files::table.on(files::id.eq(file).and(files::owner_id.eq(sessions::user_id))))
         .filter(sessions::id.eq(id))
-        .select((Session::as_select(), User::as_select(), Option::<FileRow>::as_select()))
+        .select((
+            sessions::user_id,
+            sessions::client,
+            sessions::revoked_at.is_not_null(),
+            sessions::revoked_reason,
+            sessions::expires_at.le(now),
+            sessions::last_used_at.le(touch_before),
+            users::state.eq("active"),
+            files::kind.nullable(),
+            files::name.nullable(),
+            files::mime.nullable(),
+            files::blob_sha256.nullable(),
+        ))
         .get_result(conn)
+        .optional()
+}
+
+/// The answer of [`preview_check`].
+#[derive(Debug, Queryable)]
+pub struct PreviewCheck {
+    pub user_id: UserId,
+    pub client: String,
+    pub revoked: bool,
+    pub revoked_reason: Option<String>,
+    pub expired: bool,
+    pub touch_due: bool,
+    pub user_active: bool,
+    pub file_kind: Option<String>,
+    pub file_name: Option<String>,
+    pub file_mime: Option<String>,
+    pub file_sha256: Option<String>,
 }
 
 /// Sessions of a user that still work, newest first.
