@@ -15,6 +15,7 @@ use tokio::sync::Semaphore;
 
 use crate::blocking;
 use crate::error::AppError;
+use crate::files::Storage;
 use crate::preview::Size;
 use crate::preview::render::render;
 
@@ -152,15 +153,16 @@ impl Thumbnailer {
         }
     }
 
-    /// The thumbnail of blob `sha256` (bytes at `source`, type `mime`) at `size`, made and
+    /// The thumbnail of blob `sha256` (kept in `storage`, type `mime`) at `size`, made and
     /// cached on first use.
     pub async fn get(
         &self,
-        source: PathBuf,
+        storage: &dyn Storage,
         sha256: &str,
         mime: &str,
         size: Size,
     ) -> Result<Thumb, AppError> {
+        let source = || storage.path(sha256).map_err(AppError::internal);
         self.make(source, sha256, mime, size, false).await
     }
 
@@ -168,7 +170,7 @@ impl Thumbnailer {
     pub fn warm(self: &Arc<Self>, source: PathBuf, sha256: String, mime: String, size: Size) {
         let this = self.clone();
         actix_web::rt::spawn(async move {
-            if let Err(e) = this.make(source, &sha256, &mime, size, true).await {
+            if let Err(e) = this.make(move || Ok(source), &sha256, &mime, size, true).await {
                 tracing::debug!(blob = %sha256, error = %e, "no thumbnail made after upload");
             }
         });
@@ -176,7 +178,7 @@ impl Thumbnailer {
 
     async fn make(
         &self,
-        source: PathBuf,
+        source: impl FnOnce() -> Result<PathBuf, AppError>,
         sha256: &str,
         mime: &str,
         size: Size,
@@ -209,6 +211,7 @@ impl Thumbnailer {
             self.decodes.fetch_add(1, Ordering::Relaxed);
             let mime = mime.to_owned();
             // A decoder bug must not take a worker down: a panic reads as an unreadable image.
+            let source = source()?;
             let guarded = move || {
                 std::panic::catch_unwind(|| render(&source, &mime, max_side)).unwrap_or_else(|_| {
                     Err(AppError::ImageUnreadable("the image decoder failed on this file".into()))

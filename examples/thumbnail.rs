@@ -1,0 +1,45 @@
+//! Times homedisk's thumbnail rendering (decode, shrink, orient, encode) in-process, the same
+//! code `/preview` runs on a cache miss. Used by `bench/preview.sh`.
+//!
+//!   cargo run --release --example thumbnail -- IMAGE [REPS] [SIDE…]
+//!
+//! Prints, per side, the median and best of REPS runs, and the output's size.
+
+use std::path::Path;
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some(path) = args.first() else {
+        eprintln!("usage: thumbnail IMAGE [REPS] [SIDE…]");
+        std::process::exit(2);
+    };
+    let reps: usize = args.get(1).and_then(|r| r.parse().ok()).unwrap_or(15);
+    let sides: Vec<u32> = match args.get(2..).filter(|s| !s.is_empty()) {
+        Some(s) => s.iter().filter_map(|x| x.parse().ok()).collect(),
+        None => vec![256, 1024],
+    };
+    let head = std::fs::read(path).unwrap_or_default();
+    let mime = homedisk::files::upload::sniff(&head[..head.len().min(512)]);
+    for side in sides {
+        let mut times = Vec::with_capacity(reps);
+        let mut bytes = 0;
+        for _ in 0..reps {
+            let t = Instant::now();
+            match homedisk::preview::render::render(Path::new(path), &mime, side) {
+                Ok(r) => bytes = r.bytes.len(),
+                Err(e) => {
+                    eprintln!("{path}: {e}");
+                    std::process::exit(1);
+                }
+            }
+            times.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        times.sort_by(f64::total_cmp);
+        println!(
+            "{side} px: median {:.1} ms, best {:.1} ms ({reps} runs, {bytes} bytes out)",
+            times[reps / 2],
+            times[0]
+        );
+    }
+}
