@@ -189,4 +189,4 @@ print(f"    1024 px: {1000 * (time.perf_counter() - t):.1f} ms, {len(body)} byte
 PY
 echo
 echo "server: peak RSS $(awk '$1 == "VmHWM:" {printf "%.1f MiB", $2/1024}' "/proc/$server/status")"
-if grep -q "${token##*.}" "$work/homedisk.log"; then echo "TOKEN FOUND IN THE LOG"; exit 1; fi
+if grep -qF -- "${token##*.}" "$work/homedisk.log" || grep -qF -- "${preview_url##*.}" "$work/homedisk.log"; then echo "TOKEN FOUND IN THE LOG"; exit 1; fi

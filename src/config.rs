@@ -38,6 +38,7 @@ pub const VARIABLES: &[Variable] = &[
     Variable { name: "HOMEDISK_APP_TOKEN_TTL_SECONDS", default: "604800", meaning: "lifetime of an `app` session" },
     Variable { name: "HOMEDISK_API_TOKEN_TTL_SECONDS", default: "604800", meaning: "lifetime of an `api` session" },
     Variable { name: "HOMEDISK_LOGIN_ATTEMPTS_PER_MINUTE", default: "10", meaning: "login attempts allowed per account per minute (per IP: three times that)" },
+    Variable { name: "HOMEDISK_AUDIT_RETENTION_DAYS", default: "365", meaning: "audit log entries older than this are removed" },
     Variable { name: "RUST_LOG", default: "info", meaning: "log filter (tracing EnvFilter syntax)" },
 ];
 
@@ -57,6 +58,22 @@ fn bad(variable: &'static str, message: impl Into<String>) -> ConfigError {
 pub enum Registration {
     Open,
     Closed,
+}
+
+impl Registration {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Registration::Open => "open",
+            Registration::Closed => "closed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "open" => Some(Registration::Open),
+            "closed" => Some(Registration::Closed),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +104,7 @@ pub struct Config {
     pub app_token_ttl_seconds: u64,
     pub api_token_ttl_seconds: u64,
     pub login_attempts_per_minute: u32,
+    pub audit_retention_days: u32,
 }
 
 /// The shortest signing key accepted, in bytes (HS256 wants at least its output size).
@@ -196,6 +214,7 @@ impl Config {
                 10,
                 1..=10_000,
             )?,
+            audit_retention_days: number(&get, "HOMEDISK_AUDIT_RETENTION_DAYS", 365, 1..=36_500)?,
         })
     }
 

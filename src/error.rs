@@ -95,6 +95,10 @@ pub enum AppError {
     /// An image that cannot be decoded (corrupt, truncated, or beyond the decoding limits).
     #[error("{0}")]
     ImageUnreadable(String),
+    /// The request is valid but would break a rule of the current state (say, leave the
+    /// instance without an administrator).
+    #[error("{0}")]
+    Conflict(String),
     #[error("too many attempts; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error("internal error")]
@@ -127,6 +131,7 @@ impl AppError {
             QuotaExceeded(_) => ("quota_exceeded", StatusCode::PAYLOAD_TOO_LARGE),
             UnsupportedMedia(_) => ("unsupported_media", StatusCode::UNSUPPORTED_MEDIA_TYPE),
             ImageUnreadable(_) => ("image_unreadable", StatusCode::UNPROCESSABLE_ENTITY),
+            Conflict(_) => ("conflict", StatusCode::CONFLICT),
             RateLimited { .. } => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
             Internal(_) => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
         }

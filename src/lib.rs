@@ -13,7 +13,9 @@
 //!
 //! See `docs/ARCHITECTURE.md` for a request's path through these.
 
+pub mod admin_stats;
 pub mod api;
+pub mod audit;
 pub mod auth;
 pub mod blocking;
 pub mod cli;
@@ -22,6 +24,7 @@ pub mod db;
 pub mod error;
 pub mod files;
 pub mod preview;
+pub mod settings;
 pub mod startup;
 pub mod state;
 pub mod telemetry;

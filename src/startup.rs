@@ -180,10 +180,29 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
+/// Removes audit entries past `HOMEDISK_AUDIT_RETENTION_DAYS`, now and then every hour.
+async fn prune_audit_log(state: web::Data<AppState>) {
+    let mut every = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        every.tick().await;
+        let days = state.config.audit_retention_days;
+        let pruned = db::run(&state.db, move |conn| {
+            Ok(crate::audit::prune(conn, days, chrono::Utc::now().naive_utc())?)
+        })
+        .await;
+        match pruned {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(entries = n, days, "pruned old audit log entries"),
+            Err(e) => e.log_if_internal(),
+        }
+    }
+}
+
 /// Builds the state and serves until SIGTERM/SIGINT (graceful: in-flight requests finish).
 pub async fn run(config: Config) -> Result<(), StartupError> {
     let bind = config.bind;
     let state = web::Data::new(build_state(config)?);
+    actix_web::rt::spawn(prune_audit_log(state.clone()));
     tracing::info!(address = %bind, data_dir = %state.config.data_dir.display(), "homedisk listening");
     HttpServer::new(move || build_app(state.clone()))
         .bind(bind)

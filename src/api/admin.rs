@@ -1,24 +1,421 @@
-//! `/api/v1/admin/*`: account management for admins (the rest arrives with the admin issue).
+//! `/api/v1/admin/*`: accounts, the audit log and instance settings, for administrators.
 //! Every handler takes `AdminUser`: for anyone else these routes answer 404.
 
-use actix_web::web;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
 
-use crate::api::views::{Items, UserView};
-use crate::auth::extractors::AdminUser;
+use crate::api::views::UserView;
+use crate::audit::Event;
+use crate::auth::extractors::{AdminUser, origin};
+use crate::auth::tokens::rfc3339;
 use crate::db;
-use crate::db::models::users;
-use crate::error::AppError;
+use crate::db::ids::UserId;
+use crate::db::models::audit::{self, AuditFilter, AuditRow};
+use crate::db::models::users::{self, Role, UserQuery, UserSort, UserState};
+use crate::error::{AppError, FieldErrors};
+use crate::settings::{self, Change, Settings};
 use crate::state::AppState;
+use crate::users::RegisterInput;
+use crate::users::admin::{self, UserChanges};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/users", web::get().to(list_users));
+    cfg.route("/admin/users", web::get().to(list_users))
+        .route("/admin/users", web::post().to(create_user))
+        .route("/admin/users/{id}", web::get().to(get_user))
+        .route("/admin/users/{id}", web::patch().to(update_user))
+        .route("/admin/users/{id}", web::delete().to(delete_user))
+        .route("/admin/users/{id}/logout", web::post().to(logout_user))
+        .route("/admin/users/{id}/password", web::put().to(reset_password))
+        .route("/admin/audit", web::get().to(list_audit))
+        .route("/admin/settings", web::get().to(get_settings))
+        .route("/admin/settings", web::patch().to(update_settings));
 }
 
-/// `GET /api/v1/admin/users`: every account.
+/// The largest page of users or audit entries.
+pub const MAX_PAGE: i64 = 200;
+
+#[derive(Deserialize)]
+pub struct UserListQuery {
+    pub q: Option<String>,
+    pub sort: Option<String>,
+    pub order: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+impl UserListQuery {
+    /// The database query for this page; unknown sorts are field errors.
+    pub fn to_query(&self) -> Result<(UserQuery, i64, i64), AppError> {
+        let sort = match self.sort.as_deref().unwrap_or("username") {
+            "username" | "name" => UserSort::Username,
+            "created" | "created_at" => UserSort::Created,
+            "last_login" | "last_login_at" => UserSort::LastLogin,
+            "storage" | "storage_used" => UserSort::StorageUsed,
+            _ => {
+                return Err(AppError::Validation(FieldErrors::single(
+                    "sort",
+                    "must be username, created, last_login or storage",
+                )));
+            }
+        };
+        let descending = match self.order.as_deref().unwrap_or("asc") {
+            "asc" => false,
+            "desc" => true,
+            _ => {
+                return Err(AppError::Validation(FieldErrors::single(
+                    "order",
+                    "must be asc or desc",
+                )));
+            }
+        };
+        let page = self.page.unwrap_or(1).max(1);
+        let per_page = self.per_page.unwrap_or(50).clamp(1, MAX_PAGE);
+        let query = UserQuery {
+            search: self.q.clone(),
+            sort,
+            descending,
+            offset: (page - 1).saturating_mul(per_page),
+            limit: per_page,
+        };
+        Ok((query, page, per_page))
+    }
+}
+
+#[derive(Serialize)]
+struct UserPage {
+    items: Vec<UserView>,
+    total: i64,
+    page: i64,
+    per_page: i64,
+}
+
+/// `GET /api/v1/admin/users?q=&sort=username|created|last_login|storage&order=&page=&per_page=`
 async fn list_users(
     state: web::Data<AppState>,
     _admin: AdminUser,
-) -> Result<web::Json<Items<UserView>>, AppError> {
-    let rows = db::run(&state.db, |conn| Ok(users::list_all(conn)?)).await?;
-    Ok(web::Json(Items { items: rows.iter().map(UserView::from).collect() }))
+    query: web::Query<UserListQuery>,
+) -> Result<web::Json<UserPage>, AppError> {
+    let (query, page, per_page) = query.to_query()?;
+    let (rows, total) = db::run(&state.db, move |conn| Ok(users::search(conn, &query)?)).await?;
+    Ok(web::Json(UserPage {
+        items: rows.iter().map(UserView::from).collect(),
+        total,
+        page,
+        per_page,
+    }))
+}
+
+/// `GET /api/v1/admin/users/{id}`
+async fn get_user(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    id: web::Path<String>,
+) -> Result<web::Json<UserView>, AppError> {
+    let id = UserId(id.into_inner());
+    let user = db::run(&state.db, move |conn| Ok(users::find(conn, &id)?)).await?;
+    Ok(web::Json(UserView::from(&user)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CreateBody {
+    username: Option<String>,
+    password: Option<String>,
+    email: Option<String>,
+    phone: Option<String>,
+    role: Option<String>,
+    quota: Option<i64>,
+}
+
+pub fn parse_role(raw: &str) -> Result<Role, AppError> {
+    match raw {
+        "user" => Ok(Role::User),
+        "admin" => Ok(Role::Admin),
+        _ => Err(AppError::Validation(FieldErrors::single("role", "must be user or admin"))),
+    }
+}
+
+pub fn parse_state(raw: &str) -> Result<UserState, AppError> {
+    match raw {
+        "active" => Ok(UserState::Active),
+        "disabled" => Ok(UserState::Disabled),
+        _ => Err(AppError::Validation(FieldErrors::single("state", "must be active or disabled"))),
+    }
+}
+
+fn quota_bytes(quota: Option<i64>) -> Result<Option<u64>, AppError> {
+    quota
+        .map(|q| {
+            u64::try_from(q).map_err(|_| {
+                AppError::Validation(FieldErrors::single("quota", "must be 0 or more bytes"))
+            })
+        })
+        .transpose()
+}
+
+/// `POST /api/v1/admin/users` `{username, password, email?, phone?, role?, quota?}` (201)
+async fn create_user(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    body: web::Json<CreateBody>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let role = parse_role(body.role.as_deref().unwrap_or("user"))?;
+    let quota = quota_bytes(body.quota)?;
+    let input = RegisterInput {
+        username: body.username.unwrap_or_default(),
+        password: body.password.unwrap_or_default(),
+        email: body.email,
+        phone: body.phone,
+    };
+    let user =
+        admin::create_user(state.into_inner(), admin.0.user, input, role, quota, origin(&req))
+            .await?;
+    Ok(HttpResponse::Created().json(UserView::from(&user)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpdateBody {
+    state: Option<String>,
+    role: Option<String>,
+    quota: Option<i64>,
+}
+
+/// `PATCH /api/v1/admin/users/{id}` `{state?, role?, quota?}`
+async fn update_user(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<String>,
+    body: web::Json<UpdateBody>,
+) -> Result<web::Json<UserView>, AppError> {
+    let body = body.into_inner();
+    let changes = UserChanges {
+        state: body.state.as_deref().map(parse_state).transpose()?,
+        role: body.role.as_deref().map(parse_role).transpose()?,
+        quota: body.quota,
+    };
+    let (id, from) = (UserId(id.into_inner()), origin(&req));
+    let user = db::run(&state.db, move |conn| {
+        admin::update_user(conn, &admin.0.user, &id, &changes, &from, Utc::now().naive_utc())
+    })
+    .await?;
+    Ok(web::Json(UserView::from(&user)))
+}
+
+/// `DELETE /api/v1/admin/users/{id}`: the account, its files and sessions (204).
+async fn delete_user(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (id, from, st) = (UserId(id.into_inner()), origin(&req), state.clone());
+    db::run(&state.db, move |conn| {
+        let now = Utc::now().naive_utc();
+        admin::delete_user(conn, st.storage.as_ref(), &st.thumbs, &admin.0.user, &id, &from, now)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Serialize)]
+struct Ended {
+    sessions_ended: usize,
+}
+
+/// `POST /api/v1/admin/users/{id}/logout`: ends every session of that account.
+async fn logout_user(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<String>,
+) -> Result<web::Json<Ended>, AppError> {
+    let (id, from) = (UserId(id.into_inner()), origin(&req));
+    let n = db::run(&state.db, move |conn| {
+        admin::end_sessions(conn, &admin.0.user, &id, &from, Utc::now().naive_utc())
+    })
+    .await?;
+    Ok(web::Json(Ended { sessions_ended: n }))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PasswordBody {
+    new_password: Option<String>,
+}
+
+/// `PUT /api/v1/admin/users/{id}/password` `{new_password}`: sets it and ends their sessions.
+async fn reset_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<String>,
+    body: web::Json<PasswordBody>,
+) -> Result<HttpResponse, AppError> {
+    let password = body.into_inner().new_password.unwrap_or_default();
+    let (id, from) = (UserId(id.into_inner()), origin(&req));
+    admin::reset_password(state.into_inner(), admin.0.user, id, password, from).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    pub event: Option<String>,
+    pub user: Option<String>,
+    pub q: Option<String>,
+    pub before: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+impl AuditQuery {
+    pub fn to_filter(&self) -> Result<(AuditFilter, i64), AppError> {
+        let event = match self.event.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+            None => None,
+            Some(e) => Some(
+                Event::parse(e)
+                    .ok_or_else(|| {
+                        AppError::Validation(FieldErrors::single("event", "is not a known event"))
+                    })?
+                    .as_str()
+                    .to_owned(),
+            ),
+        };
+        let nonempty = |v: &Option<String>| {
+            v.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned)
+        };
+        let filter = AuditFilter {
+            event,
+            user_id: nonempty(&self.user),
+            text: nonempty(&self.q),
+            before: self.before,
+        };
+        Ok((filter, self.limit.unwrap_or(50).clamp(1, MAX_PAGE)))
+    }
+}
+
+#[derive(Serialize)]
+pub struct AuditView {
+    pub id: i64,
+    pub at: String,
+    pub event: String,
+    pub actor_id: Option<String>,
+    pub actor: Option<String>,
+    pub target_id: Option<String>,
+    pub target: Option<String>,
+    pub login: Option<String>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl From<AuditRow> for AuditView {
+    fn from(r: AuditRow) -> Self {
+        AuditView {
+            id: r.id,
+            at: rfc3339(r.at),
+            event: r.event,
+            actor_id: r.actor_id,
+            actor: r.actor_name,
+            target_id: r.target_id,
+            target: r.target_name,
+            login: r.login,
+            ip: r.ip,
+            user_agent: r.user_agent,
+            detail: r.detail,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct AuditPage {
+    items: Vec<AuditView>,
+    /// Pass as `before` for the next (older) page; `null` on the last page.
+    next_before: Option<i64>,
+}
+
+/// `GET /api/v1/admin/audit?event=&user=&q=&before=&limit=`: newest first.
+async fn list_audit(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    query: web::Query<AuditQuery>,
+) -> Result<web::Json<AuditPage>, AppError> {
+    let (filter, limit) = query.to_filter()?;
+    let rows = db::run(&state.db, move |conn| Ok(audit::list(conn, &filter, limit + 1)?)).await?;
+    let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
+    let items: Vec<AuditView> =
+        rows.into_iter().take(usize::try_from(limit).unwrap_or(0)).map(AuditView::from).collect();
+    let next_before = if more { items.last().map(|i| i.id) } else { None };
+    Ok(web::Json(AuditPage { items, next_before }))
+}
+
+#[derive(Serialize)]
+struct SettingsView {
+    registration: &'static str,
+    default_quota: u64,
+    /// Where each value comes from: `admin` (changed at runtime) or `environment`.
+    registration_source: &'static str,
+    default_quota_source: &'static str,
+}
+
+impl From<Settings> for SettingsView {
+    fn from(s: Settings) -> Self {
+        let source = |stored| if stored { "admin" } else { "environment" };
+        SettingsView {
+            registration: s.registration.as_str(),
+            default_quota: s.default_quota,
+            registration_source: source(s.registration_stored),
+            default_quota_source: source(s.default_quota_stored),
+        }
+    }
+}
+
+/// `GET /api/v1/admin/settings`
+async fn get_settings(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+) -> Result<web::Json<SettingsView>, AppError> {
+    let st = state.clone();
+    let s = db::run(&state.db, move |conn| settings::current(conn, &st.config)).await?;
+    Ok(web::Json(s.into()))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsBody {
+    registration: Option<String>,
+    default_quota: Option<i64>,
+}
+
+/// `PATCH /api/v1/admin/settings` `{registration?, default_quota?}`: takes effect at once.
+async fn update_settings(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    body: web::Json<SettingsBody>,
+) -> Result<web::Json<SettingsView>, AppError> {
+    let body = body.into_inner();
+    let change = Change {
+        registration: body.registration,
+        default_quota: body
+            .default_quota
+            .map(|q| {
+                u64::try_from(q).map_err(|_| {
+                    AppError::Validation(FieldErrors::single(
+                        "default_quota",
+                        "must be 0 or more bytes",
+                    ))
+                })
+            })
+            .transpose()?,
+    };
+    let (st, from) = (state.clone(), origin(&req));
+    let s = db::run(&state.db, move |conn| {
+        settings::update(conn, &st.config, &admin.0.user, &change, &from, Utc::now().naive_utc())
+    })
+    .await?;
+    Ok(web::Json(s.into()))
 }

@@ -6,10 +6,9 @@ use serde::Deserialize;
 
 use crate::api::views::TokenView;
 use crate::auth::extractors::{CurrentUser, origin};
-use crate::auth::sessions::EndReason;
+use crate::auth::sessions::{self as auth_sessions, EndReason};
 use crate::auth::tokens::ClientKind;
 use crate::db;
-use crate::db::models::sessions;
 use crate::error::{AppError, FieldErrors};
 use crate::state::AppState;
 use crate::users::{self, LoginInput, RegisterInput};
@@ -106,10 +105,14 @@ async fn login(
 }
 
 /// `POST /api/v1/auth/logout`: end this session (204).
-async fn logout(state: web::Data<AppState>, me: CurrentUser) -> Result<HttpResponse, AppError> {
-    let now = Utc::now().naive_utc();
+async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let (now, from) = (Utc::now().naive_utc(), origin(&req));
     db::run(&state.db, move |conn| {
-        sessions::revoke(conn, &me.user.id, &me.session.id, EndReason::Logout.as_str(), now)?;
+        auth_sessions::end(conn, &me.user, &me.session.id, EndReason::Logout, &from, now)?;
         Ok(())
     })
     .await?;
@@ -117,10 +120,14 @@ async fn logout(state: web::Data<AppState>, me: CurrentUser) -> Result<HttpRespo
 }
 
 /// `POST /api/v1/auth/logout-all`: end every session of this user, this one included (204).
-async fn logout_all(state: web::Data<AppState>, me: CurrentUser) -> Result<HttpResponse, AppError> {
-    let now = Utc::now().naive_utc();
+async fn logout_all(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let (now, from) = (Utc::now().naive_utc(), origin(&req));
     db::run(&state.db, move |conn| {
-        sessions::revoke_all(conn, &me.user.id, None, None, EndReason::LogoutAll.as_str(), now)?;
+        auth_sessions::end_all(conn, &me.user, &from, now)?;
         Ok(())
     })
     .await?;

@@ -1,10 +1,10 @@
 //! `/api/v1/me`: the caller's profile and password.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::api::views::UserView;
-use crate::auth::extractors::CurrentUser;
+use crate::auth::extractors::{CurrentUser, origin};
 use crate::error::{AppError, FieldErrors};
 use crate::state::AppState;
 use crate::users;
@@ -26,6 +26,7 @@ struct PasswordBody {
 
 /// `PUT /api/v1/me/password`: change the password; the user's other sessions end (204).
 async fn change_password(
+    req: HttpRequest,
     state: web::Data<AppState>,
     me: CurrentUser,
     body: web::Json<PasswordBody>,
@@ -45,6 +46,7 @@ async fn change_password(
         &me.session.id,
         body.current_password.unwrap_or_default(),
         body.new_password.unwrap_or_default(),
+        origin(&req),
     )
     .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -1,10 +1,10 @@
 //! `/api/v1/sessions`: the caller's live sessions, and revoking one.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 
 use crate::api::views::{Items, SessionView};
-use crate::auth::extractors::CurrentUser;
+use crate::auth::extractors::{CurrentUser, origin};
 use crate::auth::sessions::EndReason;
 use crate::db;
 use crate::db::ids::SessionId;
@@ -30,14 +30,15 @@ async fn list(
 
 /// `DELETE /api/v1/sessions/{id}`: revoke one of the caller's sessions (204; 404 if not theirs).
 async fn revoke(
+    req: HttpRequest,
     state: web::Data<AppState>,
     me: CurrentUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = SessionId(path.into_inner());
-    let now = Utc::now().naive_utc();
+    let (now, from) = (Utc::now().naive_utc(), origin(&req));
     let revoked = db::run(&state.db, move |conn| {
-        Ok(sessions::revoke(conn, &me.user.id, &id, EndReason::Revoked.as_str(), now)?)
+        crate::auth::sessions::end(conn, &me.user, &id, EndReason::Revoked, &from, now)
     })
     .await?;
     if revoked { Ok(HttpResponse::NoContent().finish()) } else { Err(AppError::NotFound) }

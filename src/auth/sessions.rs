@@ -5,6 +5,7 @@
 
 use chrono::{Duration, NaiveDateTime};
 
+use crate::audit::{self, Entry, Event};
 use crate::auth::tokens::{AccessClaims, ClientKind, Keys, access_claims};
 use crate::config::Config;
 use crate::db::DbConn;
@@ -162,6 +163,38 @@ pub fn start(
     let mut user = user.clone();
     user.last_login_at = Some(now);
     Ok(Started { user, session, token, claims })
+}
+
+/// Ends session `id` of `user` (`Logout` for the caller's own, `Revoked` for another of
+/// their devices) and audits it. `false`: not one of the user's live sessions.
+pub fn end(
+    conn: &mut DbConn,
+    user: &User,
+    id: &SessionId,
+    reason: EndReason,
+    origin: &Origin,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let ended = sessions::revoke(conn, &user.id, id, reason.as_str(), now)?;
+    if ended {
+        let event = if reason == EndReason::Logout { Event::Logout } else { Event::SessionRevoked };
+        audit::record_quietly(conn, &Entry::new(event).by(user).from(origin), now);
+    }
+    Ok(ended)
+}
+
+/// Ends every session of `user` ("log out everywhere") and audits it.
+pub fn end_all(
+    conn: &mut DbConn,
+    user: &User,
+    origin: &Origin,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let n = sessions::revoke_all(conn, &user.id, None, None, EndReason::LogoutAll.as_str(), now)?;
+    let entry =
+        Entry::new(Event::LogoutAll).by(user).from(origin).detail(format!("{n} session(s)"));
+    audit::record_quietly(conn, &entry, now);
+    Ok(n)
 }
 
 /// Used time is written at most this often, so a busy client does not write on every request.

@@ -62,3 +62,28 @@ diesel::joinable!(files -> users (owner_id));
 diesel::allow_tables_to_appear_in_same_query!(users, files);
 diesel::allow_tables_to_appear_in_same_query!(sessions, files);
 diesel::allow_tables_to_appear_in_same_query!(blobs, files);
+
+diesel::table! {
+    audit_log (id) {
+        id -> BigInt,
+        at -> Timestamp,
+        event -> Text,
+        actor_id -> Nullable<Text>,
+        actor_name -> Nullable<Text>,
+        target_id -> Nullable<Text>,
+        target_name -> Nullable<Text>,
+        login -> Nullable<Text>,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        detail -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    settings (key) {
+        key -> Text,
+        value -> Text,
+        updated_at -> Timestamp,
+        updated_by -> Nullable<Text>,
+    }
+}

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use chrono::{NaiveDateTime, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use crate::audit::{self, Entry, Event};
 use crate::auth::password;
 use crate::auth::sessions::{self, EndReason, Origin, SessionRequest, Started};
 use crate::auth::tokens::ClientKind;
@@ -18,6 +19,7 @@ use crate::db::models::sessions as session_rows;
 use crate::db::models::users::{self, NewUser, Role, User};
 use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldErrors};
+use crate::settings;
 use crate::state::AppState;
 use crate::users::validate;
 
@@ -54,7 +56,7 @@ pub fn validate_registration(input: &RegisterInput) -> Result<ValidAccount, AppE
 }
 
 /// Field errors for a username, email or phone that another account already has.
-fn duplicates(conn: &mut DbConn, account: &ValidAccount) -> Result<FieldErrors, AppError> {
+pub fn duplicates(conn: &mut DbConn, account: &ValidAccount) -> Result<FieldErrors, AppError> {
     let mut errors = FieldErrors::default();
     if users::find_by_username(conn, &account.username)?.is_some() {
         errors.add("username", "is already taken");
@@ -131,7 +133,9 @@ pub async fn register(
     client: ClientKind,
     origin: Origin,
 ) -> Result<Started, AppError> {
-    if state.config.registration == Registration::Closed {
+    let st = state.clone();
+    let settings = db::run(&state.db, move |conn| settings::current(conn, &st.config)).await?;
+    if settings.registration == Registration::Closed {
         return Err(AppError::RegistrationClosed);
     }
     // bcrypt makes registration expensive: the same per-IP limit as login guards it.
@@ -144,8 +148,8 @@ pub async fn register(
     let st = state.clone();
     db::run(&state.db, move |conn| {
         let now = Utc::now().naive_utc();
-        let user =
-            insert_account(conn, &account, &hash, st.config.default_quota_bytes, false, now)?;
+        let user = insert_account(conn, &account, &hash, settings.default_quota, false, now)?;
+        audit::record_quietly(conn, &Entry::new(Event::Registered).by(&user).from(&origin), now);
         let request = SessionRequest { client, scope: None, origin };
         sessions::start(conn, &st.keys, &st.config, &user, &request, now)
     })
@@ -195,17 +199,40 @@ pub async fn login(
     let hash = user.as_ref().map_or_else(|| state.dummy_hash.clone(), |u| u.password_hash.clone());
     let password = input.password;
     let matches = blocking::run(move || password::verify(&password, &hash)).await?;
-    let user = match user {
-        Some(user) if matches => user,
-        _ => return Err(AppError::InvalidCredentials),
+    let failure = match &user {
+        Some(_) if !matches => Some("wrong password"),
+        None => Some("unknown account"),
+        Some(u) if u.state() != users::UserState::Active => Some("account disabled"),
+        Some(_) => None,
     };
-    if user.state() != users::UserState::Active {
-        return Err(AppError::UserDisabled);
+    if let Some(reason) = failure {
+        let mut entry = Entry::new(Event::LoginFailed).login(&input.login).from(&origin);
+        if let Some(u) = &user {
+            entry = entry.on(u);
+        }
+        let entry = entry.detail(reason);
+        db::run(&state.db, move |conn| {
+            audit::record_quietly(conn, &entry, Utc::now().naive_utc());
+            Ok(())
+        })
+        .await?;
+        return Err(match user {
+            Some(_) if matches => AppError::UserDisabled,
+            _ => AppError::InvalidCredentials,
+        });
     }
+    let user = user.ok_or(AppError::InvalidCredentials)?;
     let st = state.clone();
     db::run(&state.db, move |conn| {
+        let now = Utc::now().naive_utc();
         let request = SessionRequest { client: input.client, scope: input.scope, origin };
-        sessions::start(conn, &st.keys, &st.config, &user, &request, Utc::now().naive_utc())
+        let started = sessions::start(conn, &st.keys, &st.config, &user, &request, now)?;
+        let entry = Entry::new(Event::LoginSucceeded)
+            .by(&user)
+            .from(&request.origin)
+            .detail(format!("client {}", request.client.as_str()));
+        audit::record_quietly(conn, &entry, now);
+        Ok(started)
     })
     .await
 }
@@ -217,6 +244,7 @@ pub async fn change_password(
     keep: &SessionId,
     current_password: String,
     new_password: String,
+    origin: Origin,
 ) -> Result<(), AppError> {
     let mut errors = FieldErrors::default();
     validate::password("new_password", &new_password, &mut errors);
@@ -239,7 +267,7 @@ pub async fn change_password(
         let now = Utc::now().naive_utc();
         conn.immediate_transaction(|conn| {
             users::set_password_hash(conn, &user, &hash)?;
-            session_rows::revoke_all(
+            let ended = session_rows::revoke_all(
                 conn,
                 &user,
                 Some(&keep),
@@ -247,6 +275,12 @@ pub async fn change_password(
                 EndReason::PasswordChanged.as_str(),
                 now,
             )?;
+            let me = users::find(conn, &user)?;
+            let entry = Entry::new(Event::PasswordChanged)
+                .by(&me)
+                .from(&origin)
+                .detail(format!("{ended} other session(s) ended"));
+            audit::record(conn, &entry, now)?;
             Ok(())
         })
     })

@@ -1,11 +1,11 @@
 //! `/account`: profile, password change, the session list, logging out everywhere.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use crate::auth::extractors::CurrentUser;
+use crate::auth::extractors::{CurrentUser, origin};
 use crate::auth::sessions::EndReason;
 use crate::db;
 use crate::db::ids::SessionId;
@@ -106,6 +106,7 @@ struct PasswordForm {
 
 /// `POST /account/password`: change the password; other sessions end, this one stays.
 async fn change_password(
+    req: HttpRequest,
     state: web::Data<AppState>,
     me: PageUser,
     form: web::Form<PasswordForm>,
@@ -126,6 +127,7 @@ async fn change_password(
             &me.session.id,
             form.current_password.unwrap_or_default(),
             new,
+            origin(&req),
         )
         .await
     };
@@ -150,6 +152,7 @@ async fn change_password(
 
 /// `POST /account/sessions/{id}/revoke`
 async fn revoke_session(
+    req: HttpRequest,
     state: web::Data<AppState>,
     me: PageUser,
     path: web::Path<String>,
@@ -159,10 +162,11 @@ async fn revoke_session(
     check_csrf(&state, &me, form.csrf_token.as_deref())?;
     let id = SessionId(path.into_inner());
     let current = id == me.session.id;
-    let now = Utc::now().naive_utc();
-    let user = me.user.id.clone();
+    let (now, from) = (Utc::now().naive_utc(), origin(&req));
+    let user = me.user.clone();
     let revoked = db::run(&state.db, move |conn| {
-        Ok(sessions::revoke(conn, &user, &id, EndReason::Revoked.as_str(), now)?)
+        let reason = if current { EndReason::Logout } else { EndReason::Revoked };
+        crate::auth::sessions::end(conn, &user, &id, reason, &from, now)
     })
     .await?;
     if !revoked {
@@ -176,15 +180,16 @@ async fn revoke_session(
 
 /// `POST /account/logout-all`: end every session of this user, this one included.
 async fn logout_all(
+    req: HttpRequest,
     state: web::Data<AppState>,
     me: PageUser,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     let me = me.0;
     check_csrf(&state, &me, form.csrf_token.as_deref())?;
-    let now = Utc::now().naive_utc();
+    let (now, from) = (Utc::now().naive_utc(), origin(&req));
     db::run(&state.db, move |conn| {
-        sessions::revoke_all(conn, &me.user.id, None, None, EndReason::LogoutAll.as_str(), now)?;
+        crate::auth::sessions::end_all(conn, &me.user, &from, now)?;
         Ok(())
     })
     .await?;

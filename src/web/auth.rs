@@ -11,7 +11,6 @@ use crate::auth::sessions::{EndReason, Started};
 use crate::auth::tokens::ClientKind;
 use crate::config::Registration;
 use crate::db;
-use crate::db::models::sessions;
 use crate::error::{AppError, FieldErrors};
 use crate::state::AppState;
 use crate::users::{self, LoginInput, RegisterInput};
@@ -293,15 +292,16 @@ pub struct CsrfForm {
 
 /// `POST /logout`: end this browser's session.
 async fn logout_submit(
+    req: HttpRequest,
     state: web::Data<AppState>,
     me: PageUser,
     form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
     check_csrf(&state, &me.0, form.csrf_token.as_deref())?;
-    let now = Utc::now().naive_utc();
+    let (now, from) = (Utc::now().naive_utc(), crate::auth::extractors::origin(&req));
     let me = me.0;
     db::run(&state.db, move |conn| {
-        sessions::revoke(conn, &me.user.id, &me.session.id, EndReason::Logout.as_str(), now)?;
+        crate::auth::sessions::end(conn, &me.user, &me.session.id, EndReason::Logout, &from, now)?;
         Ok(())
     })
     .await?;

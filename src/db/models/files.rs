@@ -157,3 +157,17 @@ pub fn rename_move(
 pub fn delete_many(conn: &mut DbConn, ids: &[FileId]) -> QueryResult<usize> {
     diesel::delete(files::table.filter(files::id.eq_any(ids))).execute(conn)
 }
+
+/// The blobs of every file an owner has, as (sha256, size), one entry per file row.
+pub fn blobs_of(conn: &mut DbConn, owner: &UserId) -> QueryResult<Vec<(String, i64)>> {
+    files::table
+        .filter(files::owner_id.eq(owner))
+        .filter(files::blob_sha256.is_not_null())
+        .select((files::blob_sha256.assume_not_null(), files::size))
+        .load(conn)
+}
+
+/// Removes every file and folder of `owner` (one statement: the folder tree is gone at once).
+pub fn delete_all_of(conn: &mut DbConn, owner: &UserId) -> QueryResult<usize> {
+    diesel::delete(files::table.filter(files::owner_id.eq(owner))).execute(conn)
+}

@@ -163,3 +163,12 @@ pub fn touch(conn: &mut DbConn, id: &SessionId, now: NaiveDateTime) -> QueryResu
     diesel::update(sessions::table.find(id)).set(sessions::last_used_at.eq(now)).execute(conn)?;
     Ok(())
 }
+
+/// Sessions that still work right now, across all users (the admin dashboard).
+pub fn count_live(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<i64> {
+    sessions::table
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .count()
+        .get_result(conn)
+}

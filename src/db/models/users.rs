@@ -164,3 +164,87 @@ pub fn release_storage(conn: &mut DbConn, id: &UserId, bytes: i64) -> QueryResul
         .execute(conn)?;
     Ok(())
 }
+
+/// How the admin list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserSort {
+    Username,
+    Created,
+    LastLogin,
+    StorageUsed,
+}
+
+/// A page of the admin list: `search` matches user name, email or phone (substring, any case).
+#[derive(Debug, Clone)]
+pub struct UserQuery {
+    pub search: Option<String>,
+    pub sort: UserSort,
+    pub descending: bool,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// One page of accounts for `query`, and how many match in all.
+pub fn search(conn: &mut DbConn, query: &UserQuery) -> QueryResult<(Vec<User>, i64)> {
+    let filtered = || {
+        let mut q = users::table.into_boxed();
+        if let Some(text) = query.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+            let pattern = format!("%{}%", crate::db::models::audit::escape_like(text));
+            q = q.filter(
+                users::username
+                    .like(pattern.clone())
+                    .escape('\\')
+                    .or(users::email.like(pattern.clone()).escape('\\'))
+                    .or(users::phone.like(pattern).escape('\\')),
+            );
+        }
+        q
+    };
+    let total = filtered().count().get_result(conn)?;
+    let q = filtered().select(User::as_select());
+    let q = match (query.sort, query.descending) {
+        (UserSort::Username, false) => q.order(users::username.asc()),
+        (UserSort::Username, true) => q.order(users::username.desc()),
+        (UserSort::Created, false) => q.order((users::created_at.asc(), users::username.asc())),
+        (UserSort::Created, true) => q.order((users::created_at.desc(), users::username.asc())),
+        (UserSort::LastLogin, false) => {
+            q.order((users::last_login_at.asc(), users::username.asc()))
+        }
+        (UserSort::LastLogin, true) => {
+            q.order((users::last_login_at.desc(), users::username.asc()))
+        }
+        (UserSort::StorageUsed, false) => {
+            q.order((users::storage_used.asc(), users::username.asc()))
+        }
+        (UserSort::StorageUsed, true) => {
+            q.order((users::storage_used.desc(), users::username.asc()))
+        }
+    };
+    let page = q.offset(query.offset).limit(query.limit).load(conn)?;
+    Ok((page, total))
+}
+
+pub fn set_quota(conn: &mut DbConn, id: &UserId, quota: i64) -> QueryResult<()> {
+    diesel::update(users::table.find(id)).set(users::quota.eq(quota)).execute(conn)?;
+    Ok(())
+}
+
+/// Administrators whose account is active.
+pub fn count_active_admins(conn: &mut DbConn) -> QueryResult<i64> {
+    users::table
+        .filter(users::role.eq(Role::Admin.as_str()))
+        .filter(users::state.eq(UserState::Active.as_str()))
+        .count()
+        .get_result(conn)
+}
+
+/// Sums over all accounts: (accounts, storage used).
+pub fn totals(conn: &mut DbConn) -> QueryResult<(i64, i64)> {
+    let rows: Vec<i64> = users::table.select(users::storage_used).load(conn)?;
+    Ok((i64::try_from(rows.len()).unwrap_or(i64::MAX), rows.iter().sum()))
+}
+
+/// Removes the account row (its sessions go with it; its files must be gone first).
+pub fn delete(conn: &mut DbConn, id: &UserId) -> QueryResult<usize> {
+    diesel::delete(users::table.find(id)).execute(conn)
+}

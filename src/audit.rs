@@ -1,0 +1,195 @@
+//! The audit log: logins (and failed ones), logouts, password changes, session revocations,
+//! registrations, and every admin action, with who did it, to whom, and from where. Entries
+//! never hold a password or a token; old ones are pruned after
+//! `HOMEDISK_AUDIT_RETENTION_DAYS`.
+
+use chrono::{Duration, NaiveDateTime};
+
+use crate::auth::sessions::Origin;
+use crate::db::DbConn;
+use crate::db::models::audit::{self, NewAudit};
+use crate::db::models::users::User;
+
+/// What happened. The stored names are stable (filters and the API use them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Event {
+    Registered,
+    LoginSucceeded,
+    LoginFailed,
+    Logout,
+    LogoutAll,
+    SessionRevoked,
+    PasswordChanged,
+    UserCreated,
+    UserDisabled,
+    UserEnabled,
+    RoleChanged,
+    QuotaChanged,
+    SessionsEndedByAdmin,
+    PasswordReset,
+    UserDeleted,
+    SettingChanged,
+}
+
+impl Event {
+    pub const ALL: [Event; 16] = [
+        Event::Registered,
+        Event::LoginSucceeded,
+        Event::LoginFailed,
+        Event::Logout,
+        Event::LogoutAll,
+        Event::SessionRevoked,
+        Event::PasswordChanged,
+        Event::UserCreated,
+        Event::UserDisabled,
+        Event::UserEnabled,
+        Event::RoleChanged,
+        Event::QuotaChanged,
+        Event::SessionsEndedByAdmin,
+        Event::PasswordReset,
+        Event::UserDeleted,
+        Event::SettingChanged,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::Registered => "registered",
+            Event::LoginSucceeded => "login",
+            Event::LoginFailed => "login_failed",
+            Event::Logout => "logout",
+            Event::LogoutAll => "logout_all",
+            Event::SessionRevoked => "session_revoked",
+            Event::PasswordChanged => "password_changed",
+            Event::UserCreated => "admin_user_created",
+            Event::UserDisabled => "admin_user_disabled",
+            Event::UserEnabled => "admin_user_enabled",
+            Event::RoleChanged => "admin_role_changed",
+            Event::QuotaChanged => "admin_quota_changed",
+            Event::SessionsEndedByAdmin => "admin_logout",
+            Event::PasswordReset => "admin_password_reset",
+            Event::UserDeleted => "admin_user_deleted",
+            Event::SettingChanged => "admin_setting_changed",
+        }
+    }
+
+    /// How the audit page names it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Event::Registered => "Registered",
+            Event::LoginSucceeded => "Logged in",
+            Event::LoginFailed => "Failed login",
+            Event::Logout => "Logged out",
+            Event::LogoutAll => "Logged out everywhere",
+            Event::SessionRevoked => "Revoked a session",
+            Event::PasswordChanged => "Changed password",
+            Event::UserCreated => "Admin: created user",
+            Event::UserDisabled => "Admin: disabled user",
+            Event::UserEnabled => "Admin: enabled user",
+            Event::RoleChanged => "Admin: changed role",
+            Event::QuotaChanged => "Admin: changed quota",
+            Event::SessionsEndedByAdmin => "Admin: logged user out",
+            Event::PasswordReset => "Admin: reset password",
+            Event::UserDeleted => "Admin: deleted user",
+            Event::SettingChanged => "Admin: changed a setting",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Event> {
+        Event::ALL.into_iter().find(|e| e.as_str() == s)
+    }
+}
+
+/// One entry to record. Build with [`Entry::new`] and the `by`/`on`/… setters.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    event: Event,
+    actor: Option<(String, String)>,
+    target: Option<(String, String)>,
+    login: Option<String>,
+    origin: Origin,
+    detail: Option<String>,
+}
+
+impl Entry {
+    pub fn new(event: Event) -> Self {
+        Entry {
+            event,
+            actor: None,
+            target: None,
+            login: None,
+            origin: Origin::default(),
+            detail: None,
+        }
+    }
+    /// Who acted.
+    pub fn by(mut self, user: &User) -> Self {
+        self.actor = Some((user.id.to_string(), user.username.clone()));
+        self
+    }
+    /// Whom it was done to.
+    pub fn on(mut self, user: &User) -> Self {
+        self.target = Some((user.id.to_string(), user.username.clone()));
+        self
+    }
+    /// The login name tried (failed logins), cut to a sane length.
+    pub fn login(mut self, login: &str) -> Self {
+        self.login = Some(cut(login.trim(), 128).to_owned());
+        self
+    }
+    pub fn from(mut self, origin: &Origin) -> Self {
+        self.origin = origin.clone();
+        self
+    }
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+/// Writes `entry`. Callers that must not fail because of the audit log use [`record_quietly`].
+pub fn record(conn: &mut DbConn, entry: &Entry, now: NaiveDateTime) -> diesel::QueryResult<()> {
+    let (actor_id, actor_name) = split(entry.actor.as_ref());
+    let (target_id, target_name) = split(entry.target.as_ref());
+    audit::insert(
+        conn,
+        &NewAudit {
+            at: now,
+            event: entry.event.as_str(),
+            actor_id,
+            actor_name,
+            target_id,
+            target_name,
+            login: entry.login.as_deref(),
+            ip: entry.origin.ip.as_deref(),
+            user_agent: entry.origin.user_agent.as_deref().map(|ua| cut(ua, 256)),
+            detail: entry.detail.as_deref(),
+        },
+    )
+}
+
+/// Writes `entry`, logging (not returning) a failure: the action it describes already happened.
+pub fn record_quietly(conn: &mut DbConn, entry: &Entry, now: NaiveDateTime) {
+    if let Err(e) = record(conn, entry, now) {
+        tracing::error!(event = entry.event.as_str(), error = %e, "could not write the audit log");
+    }
+}
+
+/// Removes entries older than `days` days.
+pub fn prune(conn: &mut DbConn, days: u32, now: NaiveDateTime) -> diesel::QueryResult<usize> {
+    audit::prune(conn, now - Duration::days(i64::from(days)))
+}
+
+fn split(pair: Option<&(String, String)>) -> (Option<&str>, Option<&str>) {
+    pair.map_or((None, None), |(id, name)| (Some(id.as_str()), Some(name.as_str())))
+}
+
+fn cut(s: &str, max: usize) -> &str {
+    if s.len() <= max {
+        return s;
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    &s[..end]
+}

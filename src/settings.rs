@@ -1,0 +1,106 @@
+//! Instance settings an administrator can change at runtime: whether anyone may register, and
+//! the quota new accounts get. The environment gives the defaults; a value stored in the
+//! `settings` table (set on `/admin`) wins, takes effect at once, and is audited.
+
+use chrono::NaiveDateTime;
+
+use crate::audit::{self, Entry, Event};
+use crate::auth::sessions::Origin;
+use crate::config::{Config, Registration};
+use crate::db::DbConn;
+use crate::db::models::settings as rows;
+use crate::db::models::users::User;
+use crate::error::{AppError, FieldErrors};
+use crate::files::human_bytes;
+
+const REGISTRATION: &str = "registration";
+const DEFAULT_QUOTA: &str = "default_quota_bytes";
+
+/// The settings in effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    pub registration: Registration,
+    pub default_quota: u64,
+    /// Whether each one comes from the database (changed by an admin) rather than the
+    /// environment.
+    pub registration_stored: bool,
+    pub default_quota_stored: bool,
+}
+
+/// The settings in effect now: stored values over the environment's.
+pub fn current(conn: &mut DbConn, config: &Config) -> Result<Settings, AppError> {
+    let mut settings = Settings {
+        registration: config.registration,
+        default_quota: config.default_quota_bytes,
+        registration_stored: false,
+        default_quota_stored: false,
+    };
+    for (key, value) in rows::all(conn)? {
+        match key.as_str() {
+            REGISTRATION => {
+                if let Some(r) = Registration::parse(&value) {
+                    settings.registration = r;
+                    settings.registration_stored = true;
+                }
+            }
+            DEFAULT_QUOTA => {
+                if let Ok(q) = value.parse() {
+                    settings.default_quota = q;
+                    settings.default_quota_stored = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(settings)
+}
+
+/// A change an admin asks for; absent fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct Change {
+    pub registration: Option<String>,
+    pub default_quota: Option<u64>,
+}
+
+/// Validates and stores `change`, auditing each setting that actually changed.
+pub fn update(
+    conn: &mut DbConn,
+    config: &Config,
+    admin: &User,
+    change: &Change,
+    origin: &Origin,
+    now: NaiveDateTime,
+) -> Result<Settings, AppError> {
+    let registration = match change.registration.as_deref().map(str::trim) {
+        None => None,
+        Some(raw) => Some(Registration::parse(raw).ok_or_else(|| {
+            AppError::Validation(FieldErrors::single("registration", "must be open or closed"))
+        })?),
+    };
+    conn.immediate_transaction(|conn| {
+        let before = current(conn, config)?;
+        if let Some(r) = registration.filter(|r| *r != before.registration) {
+            rows::set(conn, REGISTRATION, r.as_str(), Some(admin.id.as_str()), now)?;
+            let detail = format!("registration {} → {}", before.registration.as_str(), r.as_str());
+            audit::record(
+                conn,
+                &Entry::new(Event::SettingChanged).by(admin).from(origin).detail(detail),
+                now,
+            )?;
+        }
+        if let Some(q) = change.default_quota.filter(|q| *q != before.default_quota) {
+            rows::set(conn, DEFAULT_QUOTA, &q.to_string(), Some(admin.id.as_str()), now)?;
+            let detail = format!(
+                "default quota {} → {}",
+                human_bytes(i64::try_from(before.default_quota).unwrap_or(i64::MAX)),
+                human_bytes(i64::try_from(q).unwrap_or(i64::MAX))
+            );
+            audit::record(
+                conn,
+                &Entry::new(Event::SettingChanged).by(admin).from(origin).detail(detail),
+                now,
+            )?;
+        }
+        current(conn, config)
+    })
+}

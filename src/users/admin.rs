@@ -1,0 +1,225 @@
+//! What an administrator does to accounts: create, disable/enable, promote/demote, set the
+//! quota, end every session, reset the password, delete with all files. Every action is
+//! audited (who did what to whom) and takes effect on the target's next request. The instance
+//! always keeps at least one active administrator.
+//!
+//! Plain functions over a connection (bcrypt work aside), shared by the API and the pages.
+
+use std::sync::Arc;
+
+use chrono::{NaiveDateTime, Utc};
+
+use crate::audit::{self, Entry, Event};
+use crate::auth::password;
+use crate::auth::sessions::{EndReason, Origin};
+use crate::blocking;
+use crate::db::ids::UserId;
+use crate::db::models::sessions as session_rows;
+use crate::db::models::users::{self, Role, User, UserState};
+use crate::db::models::{blobs, files as file_rows};
+use crate::db::{self, DbConn};
+use crate::error::{AppError, FieldErrors};
+use crate::files::{Storage, human_bytes};
+use crate::preview::Thumbnailer;
+use crate::settings;
+use crate::state::AppState;
+use crate::users::accounts::{self, RegisterInput};
+use crate::users::validate;
+
+const LAST_ADMIN: &str = "this would leave the instance without an active administrator; \
+                          promote another account first";
+
+/// Changes to an account; absent fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct UserChanges {
+    pub state: Option<UserState>,
+    pub role: Option<Role>,
+    /// Bytes.
+    pub quota: Option<i64>,
+}
+
+/// Whether `user` counts as an active administrator.
+fn active_admin(user: &User) -> bool {
+    user.role() == Role::Admin && user.state() == UserState::Active
+}
+
+/// Refuses a change that takes `target` out of the active administrators when it is the last.
+fn keep_an_admin(conn: &mut DbConn, target: &User, after: &UserChanges) -> Result<(), AppError> {
+    let stays_admin = after.role.unwrap_or(target.role()) == Role::Admin
+        && after.state.unwrap_or(target.state()) == UserState::Active;
+    if active_admin(target) && !stays_admin && users::count_active_admins(conn)? <= 1 {
+        return Err(AppError::Conflict(LAST_ADMIN.into()));
+    }
+    Ok(())
+}
+
+/// Applies `changes` to account `target` and audits each one. Returns the account as it is now.
+pub fn update_user(
+    conn: &mut DbConn,
+    admin: &User,
+    target: &UserId,
+    changes: &UserChanges,
+    origin: &Origin,
+    now: NaiveDateTime,
+) -> Result<User, AppError> {
+    if changes.quota.is_some_and(|q| q < 0) {
+        return Err(AppError::Validation(FieldErrors::single("quota", "must be 0 or more bytes")));
+    }
+    conn.immediate_transaction(|conn| {
+        let user = users::find(conn, target)?;
+        keep_an_admin(conn, &user, changes)?;
+        let entry = |event| Entry::new(event).by(admin).on(&user).from(origin);
+        if let Some(state) = changes.state.filter(|s| *s != user.state()) {
+            users::set_state(conn, &user.id, state)?;
+            let event =
+                if state == UserState::Disabled { Event::UserDisabled } else { Event::UserEnabled };
+            audit::record(conn, &entry(event), now)?;
+        }
+        if let Some(role) = changes.role.filter(|r| *r != user.role()) {
+            users::set_role(conn, &user.id, role)?;
+            let detail = format!("{} → {}", user.role().as_str(), role.as_str());
+            audit::record(conn, &entry(Event::RoleChanged).detail(detail), now)?;
+        }
+        if let Some(quota) = changes.quota.filter(|q| *q != user.quota) {
+            users::set_quota(conn, &user.id, quota)?;
+            let detail = format!("{} → {}", human_bytes(user.quota), human_bytes(quota));
+            audit::record(conn, &entry(Event::QuotaChanged).detail(detail), now)?;
+        }
+        Ok(users::find(conn, target)?)
+    })
+}
+
+/// Ends every session of `target` (all its tokens and preview URLs stop working). Returns how
+/// many were live.
+pub fn end_sessions(
+    conn: &mut DbConn,
+    admin: &User,
+    target: &UserId,
+    origin: &Origin,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    conn.immediate_transaction(|conn| {
+        let user = users::find(conn, target)?;
+        let n =
+            session_rows::revoke_all(conn, &user.id, None, None, EndReason::Admin.as_str(), now)?;
+        let entry = Entry::new(Event::SessionsEndedByAdmin).by(admin).on(&user).from(origin);
+        audit::record(conn, &entry.detail(format!("{n} session(s) ended")), now)?;
+        Ok(n)
+    })
+}
+
+/// Sets a new password for `target` (validated like any password; bcrypt off the executor)
+/// and ends all of its sessions.
+pub async fn reset_password(
+    state: Arc<AppState>,
+    admin: User,
+    target: UserId,
+    new_password: String,
+    origin: Origin,
+) -> Result<(), AppError> {
+    let mut errors = FieldErrors::default();
+    validate::password("new_password", &new_password, &mut errors);
+    errors.into_result()?;
+    let id = target.clone();
+    db::run(&state.db, move |conn| Ok(users::find(conn, &id)?)).await?;
+    let cost = state.config.bcrypt_cost;
+    let hash = blocking::run(move || password::hash(&new_password, cost)).await??;
+    db::run(&state.db, move |conn| {
+        let now = Utc::now().naive_utc();
+        conn.immediate_transaction(|conn| {
+            let user = users::find(conn, &target)?;
+            users::set_password_hash(conn, &user.id, &hash)?;
+            session_rows::revoke_all(conn, &user.id, None, None, EndReason::Admin.as_str(), now)?;
+            let entry = Entry::new(Event::PasswordReset).by(&admin).on(&user).from(&origin);
+            audit::record(conn, &entry, now)?;
+            Ok(())
+        })
+    })
+    .await
+}
+
+/// Creates an account (registration rules, any registration setting) with `role`, and the
+/// quota given or the instance default.
+pub async fn create_user(
+    state: Arc<AppState>,
+    admin: User,
+    input: RegisterInput,
+    role: Role,
+    quota: Option<u64>,
+    origin: Origin,
+) -> Result<User, AppError> {
+    let account = accounts::validate_registration(&input)?;
+    let checked = account.clone();
+    db::run(&state.db, move |conn| accounts::duplicates(conn, &checked)?.into_result()).await?;
+    let (password, cost) = (account.password.clone(), state.config.bcrypt_cost);
+    let hash = blocking::run(move || password::hash(&password, cost)).await??;
+    let st = state.clone();
+    db::run(&state.db, move |conn| {
+        let now = Utc::now().naive_utc();
+        let quota = match quota {
+            Some(q) => q,
+            None => settings::current(conn, &st.config)?.default_quota,
+        };
+        let user =
+            accounts::insert_account(conn, &account, &hash, quota, role == Role::Admin, now)?;
+        let entry = Entry::new(Event::UserCreated).by(&admin).on(&user).from(&origin);
+        audit::record_quietly(conn, &entry.detail(format!("role {}", user.role().as_str())), now);
+        Ok(user)
+    })
+    .await
+}
+
+/// What deleting an account removed.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DeletedUser {
+    pub files: usize,
+    pub bytes: i64,
+}
+
+/// What deleting `target` would remove: its files and their size (for the confirmation).
+pub fn deletion_preview(conn: &mut DbConn, target: &UserId) -> Result<DeletedUser, AppError> {
+    let blobs = file_rows::blobs_of(conn, target)?;
+    Ok(DeletedUser { files: blobs.len(), bytes: blobs.iter().map(|(_, size)| size).sum() })
+}
+
+/// Deletes account `target` with all its files, folders and sessions; bytes no other file
+/// uses leave the disk (with their thumbnails) after the commit.
+pub fn delete_user(
+    conn: &mut DbConn,
+    storage: &dyn Storage,
+    thumbs: &Thumbnailer,
+    admin: &User,
+    target: &UserId,
+    origin: &Origin,
+    now: NaiveDateTime,
+) -> Result<DeletedUser, AppError> {
+    let _guard = storage.lock();
+    let (deleted, unreferenced) = conn.immediate_transaction(|conn| {
+        let user = users::find(conn, target)?;
+        let gone = UserChanges { state: Some(UserState::Disabled), ..UserChanges::default() };
+        keep_an_admin(conn, &user, &gone)?;
+        let owned = file_rows::blobs_of(conn, &user.id)?;
+        // Rows first: a blob row can only go once no file row points at it.
+        file_rows::delete_all_of(conn, &user.id)?;
+        let mut unreferenced = Vec::new();
+        for (sha, _) in &owned {
+            if blobs::release(conn, sha)? {
+                unreferenced.push(sha.clone());
+            }
+        }
+        users::delete(conn, &user.id)?;
+        let deleted =
+            DeletedUser { files: owned.len(), bytes: owned.iter().map(|(_, size)| size).sum() };
+        let detail = format!("{} file(s), {}", deleted.files, human_bytes(deleted.bytes));
+        let entry = Entry::new(Event::UserDeleted).by(admin).on(&user).from(origin).detail(detail);
+        audit::record(conn, &entry, now)?;
+        Ok::<_, AppError>((deleted, unreferenced))
+    })?;
+    for sha in unreferenced {
+        thumbs.forget(&sha);
+        if let Err(e) = storage.delete(&sha) {
+            tracing::warn!(blob = %sha, error = %e, "could not remove an unreferenced blob");
+        }
+    }
+    Ok(deleted)
+}
