@@ -567,6 +567,46 @@ async fn a_thumbnail_is_decoded_once_and_then_served_from_disk() {
 }
 
 #[actix_web::test]
+async fn concurrent_requests_for_a_missing_thumbnail_decode_it_once() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bytes = jpeg_of(&noise(1600, 1200));
+    let id = app.upload_id(&alice.token, "big.jpg", &bytes).await;
+    assert_eq!(app.preview(&id, "sm", &alice.token).await.status, 200); // the warm-up, done
+    let before = app.state.thumbs.decodes();
+    let answers =
+        futures_util::future::join_all((0..8).map(|_| app.preview(&id, "lg", &alice.token))).await;
+    for r in &answers {
+        assert_eq!(r.status, 200, "{}", r.text());
+        assert!(r.body == answers[0].body, "every request got the same thumbnail");
+    }
+    assert_eq!(app.state.thumbs.decodes(), before + 1, "eight requests, one decode");
+}
+
+#[actix_web::test]
+async fn deleting_the_last_copy_of_an_image_removes_its_thumbnails() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let bytes = jpeg_of(&noise(600, 400));
+    let sha = sha256_hex(&bytes);
+    let first = app.upload_id(&alice.token, "a.jpg", &bytes).await;
+    let second = app.upload_id(&alice.token, "b.jpg", &bytes).await;
+    for size in ["sm", "md"] {
+        assert_eq!(app.preview(&first, size, &alice.token).await.status, 200);
+    }
+    let thumb = |size: &str| app.thumbs_dir().join(format!("{sha}-{size}.jpg"));
+    let delete = |id: &str| {
+        TestRequest::delete()
+            .uri(&format!("/api/v1/files/{id}"))
+            .insert_header(("Authorization", format!("Bearer {}", alice.token)))
+    };
+    assert_eq!(app.send(delete(&first)).await.status, 204);
+    assert!(thumb("sm").is_file() && thumb("md").is_file(), "another file still shows them");
+    assert_eq!(app.send(delete(&second)).await.status, 204);
+    assert!(!thumb("sm").exists() && !thumb("md").exists(), "the last copy took them along");
+}
+
+#[actix_web::test]
 async fn previews_carry_validators_safe_headers_and_answer_304_and_head() {
     let app = spawn_app().await;
     let alice = app.register("alice").await;
