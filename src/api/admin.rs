@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::views::UserView;
 use crate::audit::Event;
-use crate::auth::extractors::{AdminUser, origin};
+use crate::auth::extractors::{AdminUser, admin_gate, origin};
 use crate::auth::tokens::rfc3339;
 use crate::db;
 use crate::db::ids::UserId;
@@ -20,16 +20,20 @@ use crate::users::RegisterInput;
 use crate::users::admin::{self, UserChanges};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/users", web::get().to(list_users))
-        .route("/admin/users", web::post().to(create_user))
-        .route("/admin/users/{id}", web::get().to(get_user))
-        .route("/admin/users/{id}", web::patch().to(update_user))
-        .route("/admin/users/{id}", web::delete().to(delete_user))
-        .route("/admin/users/{id}/logout", web::post().to(logout_user))
-        .route("/admin/users/{id}/password", web::put().to(reset_password))
-        .route("/admin/audit", web::get().to(list_audit))
-        .route("/admin/settings", web::get().to(get_settings))
-        .route("/admin/settings", web::patch().to(update_settings));
+    cfg.service(
+        web::scope("/admin")
+            .wrap(actix_web::middleware::from_fn(admin_gate))
+            .route("/users", web::get().to(list_users))
+            .route("/users", web::post().to(create_user))
+            .route("/users/{id}", web::get().to(get_user))
+            .route("/users/{id}", web::patch().to(update_user))
+            .route("/users/{id}", web::delete().to(delete_user))
+            .route("/users/{id}/logout", web::post().to(logout_user))
+            .route("/users/{id}/password", web::put().to(reset_password))
+            .route("/audit", web::get().to(list_audit))
+            .route("/settings", web::get().to(get_settings))
+            .route("/settings", web::patch().to(update_settings)),
+    );
 }
 
 /// The largest page of users or audit entries.

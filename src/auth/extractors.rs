@@ -14,7 +14,7 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload;
 use actix_web::http::header::AUTHORIZATION;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::Utc;
@@ -149,6 +149,10 @@ impl FromRequest for AdminUser {
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        // Already checked by `admin_gate` for this request: no second database lookup.
+        if let Some(admin) = req.extensions().get::<AdminUser>().cloned() {
+            return Box::pin(async move { Ok(admin) });
+        }
         let current = CurrentUser::from_request(req, payload);
         Box::pin(async move {
             let current = current.await?;
@@ -158,5 +162,23 @@ impl FromRequest for AdminUser {
             current.require_scope("admin")?;
             Ok(AdminUser(current))
         })
+    }
+}
+
+/// Middleware for a whole admin area: the caller is checked before anything else of the
+/// request is read, so a non-admin gets the same 404 whatever the path, query or body (a
+/// malformed body must not reveal that the route exists). The checked `AdminUser` is kept
+/// for the handler's own extractor.
+pub async fn admin_gate<B: actix_web::body::MessageBody>(
+    mut req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<B>,
+) -> Result<actix_web::dev::ServiceResponse<actix_web::body::EitherBody<B>>, actix_web::Error> {
+    match req.extract::<AdminUser>().await {
+        Ok(admin) => {
+            req.extensions_mut().insert(admin);
+            next.call(req).await.map(actix_web::dev::ServiceResponse::map_into_left_body)
+        }
+        // Answered here, as a response (not an error), like any handler's refusal.
+        Err(e) => Ok(req.error_response(e).map_into_right_body()),
     }
 }

@@ -107,7 +107,7 @@ async fn login_page(
         next,
         error: None,
         notice: notice_text(q.notice.as_deref()),
-        registration_open: state.config.registration == Registration::Open,
+        registration_open: registration_open(&state).await,
     };
     let mut b = HttpResponse::Ok();
     if let Some(c) = cookie {
@@ -164,7 +164,7 @@ async fn login_submit(
         next,
         error: Some(error.to_string()),
         notice: None,
-        registration_open: state.config.registration == Registration::Open,
+        registration_open: registration_open(&state).await,
     };
     let mut b = HttpResponse::build(error.code_and_status().1);
     for h in error.extra_headers() {
@@ -192,7 +192,7 @@ async fn register_page(
         phone: String::new(),
         errors: FieldErrors::default(),
         error: None,
-        open: state.config.registration == Registration::Open,
+        open: registration_open(&state).await,
     };
     let mut b = HttpResponse::Ok();
     if let Some(c) = cookie {
@@ -262,7 +262,7 @@ async fn register_submit(
         phone: input.phone.unwrap_or_default(),
         errors,
         error: message,
-        open: state.config.registration == Registration::Open,
+        open: registration_open(&state).await,
     };
     let mut b = HttpResponse::build(error.code_and_status().1);
     for h in error.extra_headers() {
@@ -306,4 +306,12 @@ async fn logout_submit(
     })
     .await?;
     Ok(redirect("/login?notice=logged_out").cookie(removed_session_cookie()).finish())
+}
+
+/// Whether self-service registration is open now (the admin setting, else the environment).
+/// An unreadable setting reads as closed: the form then says so rather than failing the page.
+async fn registration_open(state: &web::Data<AppState>) -> bool {
+    let st = state.clone();
+    let current = db::run(&state.db, move |conn| crate::settings::current(conn, &st.config)).await;
+    matches!(current, Ok(s) if s.registration == Registration::Open)
 }
