@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1`: thin handlers over the domain modules. Errors are problem
 //! details (see `error.rs`); bodies are capped and malformed ones answer 400/413/415.
 
-mod admin;
+pub(crate) mod admin;
 mod auth;
 pub(crate) mod files;
 mod me;

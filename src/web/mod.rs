@@ -1,10 +1,13 @@
 //! The HTML pages: thin adapters over the same domain functions as the API.
 //!
 //! Pages authenticate with the session cookie only ([`PageUser`]); a missing or dead session
-//! redirects to `/login?next=…`. Every form carries a CSRF token (see `auth::csrf`), and
-//! errors render the error page ([`PageError`]) with the status of the underlying `AppError`.
+//! redirects to `/login?next=…`. The admin pages take [`PageAdmin`] instead, which never
+//! redirects: for anyone but an administrator they answer 404. Every form carries a CSRF token
+//! (see `auth::csrf`), and errors render the error page ([`PageError`]) with the status of the
+//! underlying `AppError`.
 
 mod account;
+mod admin;
 mod assets;
 mod auth;
 mod files;
@@ -12,11 +15,15 @@ mod files;
 use std::future::Future;
 use std::pin::Pin;
 
+use actix_web::body::{EitherBody, MessageBody};
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
-use actix_web::dev::Payload;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
-use actix_web::{FromRequest, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web};
+use actix_web::middleware::Next;
+use actix_web::{
+    FromRequest, HttpMessage, HttpRequest, HttpResponse, HttpResponseBuilder, ResponseError, web,
+};
 use askama::Template;
 
 use crate::auth::csrf;
@@ -48,6 +55,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(auth::configure)
     .configure(account::configure)
     .configure(files::configure)
+    .configure(admin::configure)
     .configure(assets::configure)
     .default_service(web::to(not_found));
 }
@@ -73,7 +81,7 @@ impl Nav {
     pub fn user(state: &AppState, me: &CurrentUser) -> Self {
         Nav {
             username: Some(me.user.username.clone()),
-            is_admin: me.user.role() == Role::Admin,
+            is_admin: is_admin(me),
             csrf: csrf::token(&state.keys, me.session.id.as_str()),
         }
     }
@@ -180,6 +188,72 @@ impl FromRequest for PageUser {
                 }
             }
         })
+    }
+}
+
+/// Whether `me` may use the admin pages: the admin role, and a token carrying the `admin`
+/// scope (the rule of the API's `AdminUser`). An account promoted while logged in gets the
+/// scope, and so the admin pages, at its next login.
+fn is_admin(me: &CurrentUser) -> bool {
+    me.user.role() == Role::Admin && me.claims.has_scope("admin")
+}
+
+/// An administrator on a page, from the session cookie. For anyone else (no cookie, a dead
+/// session, a disabled account, not an admin) it is the not-found page, never a redirect to
+/// the login page: the admin area cannot be probed.
+#[derive(Clone)]
+pub struct PageAdmin(pub CurrentUser);
+
+impl PageAdmin {
+    async fn check(req: &HttpRequest) -> Result<Self, PageError> {
+        let state = app_state(req)?;
+        let token = cookie_token(req).ok_or(AppError::NotFound)?;
+        let me = match authenticate(&state, &token).await {
+            Ok(me) => me,
+            Err(e) if e.is_authentication() || matches!(e, AppError::UserDisabled) => {
+                return Err(AppError::NotFound.into());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        if !is_admin(&me) {
+            return Err(AppError::NotFound.into());
+        }
+        Ok(PageAdmin(me))
+    }
+}
+
+impl FromRequest for PageAdmin {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, PageError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        // Already checked by `admins_only` for this request.
+        let checked = req.extensions().get::<PageAdmin>().cloned();
+        let req = req.clone();
+        Box::pin(async move {
+            match checked {
+                Some(admin) => Ok(admin),
+                None => PageAdmin::check(&req).await,
+            }
+        })
+    }
+}
+
+/// Middleware for a scope of admin pages: checks the caller before any extractor reads the
+/// query or the body, so for anyone else every route in it answers 404, even with a malformed
+/// request that would otherwise be a 400 and give the area away. Handlers still take
+/// [`PageAdmin`] (which then reuses this check).
+pub async fn admins_only<B: MessageBody>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    match PageAdmin::check(req.request()).await {
+        Ok(admin) => {
+            req.extensions_mut().insert(admin);
+            next.call(req).await.map(ServiceResponse::map_into_left_body)
+        }
+        // A response, not an `Err`, so the outer middleware (security headers) still applies.
+        Err(e) => Ok(req.error_response(e).map_into_right_body()),
     }
 }
 

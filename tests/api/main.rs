@@ -4,6 +4,8 @@
 
 mod helpers;
 
+mod admin;
+mod admin_pages;
 mod binary;
 mod file_pages;
 mod files;
