@@ -135,7 +135,7 @@ pub fn touch_last_login(conn: &mut DbConn, id: &UserId, at: NaiveDateTime) -> Qu
     Ok(())
 }
 
-/// Every account, by user name (the admin list; paging comes with the admin pages).
+/// Every account, by user name (the admin list pages with [`search`]).
 pub fn list_all(conn: &mut DbConn) -> QueryResult<Vec<User>> {
     users::table.order(users::username.asc()).select(User::as_select()).load(conn)
 }
