@@ -1,0 +1,141 @@
+//! The dashboard (`GET /admin`): figures on accounts, sessions and storage, the settings in
+//! effect and where each comes from, and the form that changes them (`POST /admin/settings`,
+//! through `settings::update`, which audits each change).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::{NoticeQuery, human_u64, notice_text, parse_size, size_input};
+use crate::admin_stats;
+use crate::auth::extractors::{CurrentUser, origin};
+use crate::db;
+use crate::error::{AppError, FieldErrors};
+use crate::settings::{self, Change};
+use crate::state::AppState;
+use crate::web::{Nav, PageAdmin, PageError, check_csrf, html, human_bytes, redirect};
+
+/// What the settings form shows: the values in effect, or what was typed.
+struct SettingsInput {
+    registration: String,
+    default_quota: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/dashboard.html")]
+struct DashboardPage {
+    nav: Nav,
+    section: &'static str,
+    notice: Option<&'static str>,
+    users: i64,
+    live_sessions: i64,
+    storage_used: String,
+    disk_free: String,
+    disk_total: String,
+    registration: &'static str,
+    registration_source: &'static str,
+    default_quota: String,
+    default_quota_source: &'static str,
+    input: SettingsInput,
+    errors: FieldErrors,
+}
+
+fn source(stored: bool) -> &'static str {
+    if stored { "set by an administrator" } else { "from the environment" }
+}
+
+async fn render_dashboard(
+    state: &web::Data<AppState>,
+    me: &CurrentUser,
+    status: StatusCode,
+    typed: Option<SettingsInput>,
+    errors: FieldErrors,
+    notice: Option<&'static str>,
+) -> Result<HttpResponse, PageError> {
+    let st = state.clone();
+    let (stats, s) = db::run(&state.db, move |conn| {
+        let stats = admin_stats::collect(conn, &st.config.data_dir, Utc::now().naive_utc())?;
+        Ok((stats, settings::current(conn, &st.config)?))
+    })
+    .await?;
+    let unknown = || "unknown".to_owned();
+    let page = DashboardPage {
+        nav: Nav::user(state, me),
+        section: "dashboard",
+        notice,
+        users: stats.users,
+        live_sessions: stats.live_sessions,
+        storage_used: human_bytes(stats.storage_used),
+        disk_free: stats.disk_free.map_or_else(unknown, human_u64),
+        disk_total: stats.disk_total.map_or_else(unknown, human_u64),
+        registration: s.registration.as_str(),
+        registration_source: source(s.registration_stored),
+        default_quota: human_u64(s.default_quota),
+        default_quota_source: source(s.default_quota_stored),
+        input: typed.unwrap_or_else(|| SettingsInput {
+            registration: s.registration.as_str().to_owned(),
+            default_quota: size_input(s.default_quota),
+        }),
+        errors,
+    };
+    html(HttpResponse::build(status), &page)
+}
+
+/// `GET /admin`: figures, the settings in effect and the form to change them.
+pub(super) async fn dashboard(
+    state: web::Data<AppState>,
+    admin: PageAdmin,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, PageError> {
+    let notice = notice_text(q.notice.as_deref());
+    render_dashboard(&state, &admin.0, StatusCode::OK, None, FieldErrors::default(), notice).await
+}
+
+#[derive(Deserialize)]
+pub(super) struct SettingsForm {
+    registration: Option<String>,
+    default_quota: Option<String>,
+    csrf_token: Option<String>,
+}
+
+/// `POST /admin/settings` (`registration=open|closed`, `default_quota=10GiB`): at once.
+pub(super) async fn save_settings(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: PageAdmin,
+    form: web::Form<SettingsForm>,
+) -> Result<HttpResponse, PageError> {
+    let me = admin.0;
+    check_csrf(&state, &me, form.csrf_token.as_deref())?;
+    let form = form.into_inner();
+    let input = SettingsInput {
+        registration: form.registration.unwrap_or_default(),
+        default_quota: form.default_quota.unwrap_or_default(),
+    };
+    let quota = match input.default_quota.trim() {
+        "" => Ok(None),
+        raw => parse_size("default_quota", raw).map(Some),
+    };
+    let result = match quota {
+        Err(e) => Err(e),
+        Ok(default_quota) => {
+            let registration = Some(input.registration.clone()).filter(|r| !r.trim().is_empty());
+            let change = Change { registration, default_quota };
+            let (st, from, who) = (state.clone(), origin(&req), me.user.clone());
+            db::run(&state.db, move |conn| {
+                let now = Utc::now().naive_utc();
+                settings::update(conn, &st.config, &who, &change, &from, now)
+            })
+            .await
+        }
+    };
+    match result {
+        Ok(_) => Ok(redirect("/admin?notice=settings").finish()),
+        Err(AppError::Validation(errors)) => {
+            render_dashboard(&state, &me, StatusCode::BAD_REQUEST, Some(input), errors, None).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}

@@ -1,0 +1,134 @@
+//! One account's page (`GET /admin/users/{id}`): its details and live sessions, the forms of
+//! every action, the notice after one, or why one was refused ([`refused`]).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::Utc;
+
+use super::{NoticeQuery, notice_text, size_input};
+use crate::auth::extractors::CurrentUser;
+use crate::db;
+use crate::db::ids::UserId;
+use crate::db::models::sessions;
+use crate::db::models::users::{self, Role, UserState};
+use crate::error::{AppError, FieldErrors};
+use crate::state::AppState;
+use crate::web::{Nav, PageAdmin, PageError, display_time, html, human_bytes};
+
+#[derive(Template)]
+#[template(path = "admin/user.html")]
+struct UserPage {
+    nav: Nav,
+    section: &'static str,
+    shown: Shown,
+    id: String,
+    username: String,
+    email: String,
+    phone: String,
+    role: &'static str,
+    is_admin: bool,
+    state: &'static str,
+    active: bool,
+    storage_used: String,
+    quota: String,
+    quota_input: String,
+    created: String,
+    last_login: String,
+    sessions: usize,
+    is_me: bool,
+}
+
+/// What a user's page reports besides the account: a notice, or why an action was refused.
+#[derive(Default)]
+struct Shown {
+    notice: Option<&'static str>,
+    /// A refusal that is no one field's fault (the last administrator), as a sentence.
+    error: Option<String>,
+    errors: FieldErrors,
+    /// The quota as typed, when it was refused.
+    quota: Option<String>,
+}
+
+async fn render_user(
+    state: &web::Data<AppState>,
+    me: &CurrentUser,
+    id: &str,
+    status: StatusCode,
+    shown: Shown,
+) -> Result<HttpResponse, PageError> {
+    let id = UserId(id.to_owned());
+    let (u, live) = db::run(&state.db, move |conn| {
+        let u = users::find(conn, &id)?;
+        let live = sessions::list_live(conn, &u.id, Utc::now().naive_utc())?.len();
+        Ok((u, live))
+    })
+    .await?;
+    let page = UserPage {
+        nav: Nav::user(state, me),
+        section: "user",
+        quota_input: shown
+            .quota
+            .clone()
+            .unwrap_or_else(|| size_input(u64::try_from(u.quota).unwrap_or_default())),
+        shown,
+        id: u.id.to_string(),
+        username: u.username.clone(),
+        email: u.email.clone().unwrap_or_default(),
+        phone: u.phone.clone().unwrap_or_default(),
+        role: u.role().as_str(),
+        is_admin: u.role() == Role::Admin,
+        state: u.state().as_str(),
+        active: u.state() == UserState::Active,
+        storage_used: human_bytes(u.storage_used),
+        quota: human_bytes(u.quota),
+        created: display_time(u.created_at),
+        last_login: u.last_login_at.map_or_else(|| "never".to_owned(), display_time),
+        sessions: live,
+        is_me: u.id == me.user.id,
+    };
+    html(HttpResponse::build(status), &page)
+}
+
+/// `GET /admin/users/{id}`
+pub(super) async fn user_page(
+    state: web::Data<AppState>,
+    admin: PageAdmin,
+    id: web::Path<String>,
+    q: web::Query<NoticeQuery>,
+) -> Result<HttpResponse, PageError> {
+    let shown = Shown { notice: notice_text(q.notice.as_deref()), ..Shown::default() };
+    render_user(&state, &admin.0, &id, StatusCode::OK, shown).await
+}
+
+/// `message` as a sentence: capital first letter, final full stop.
+fn sentence(message: &str) -> String {
+    let mut chars = message.trim().chars();
+    let mut s: String =
+        chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+    if !s.ends_with('.') {
+        s.push('.');
+    }
+    s
+}
+
+/// A refused action, shown on the account's page: field errors (400) next to their field, a
+/// conflict such as removing the last administrator (409) at the top; anything else is the
+/// error page.
+pub(super) async fn refused(
+    state: &web::Data<AppState>,
+    me: &CurrentUser,
+    id: &str,
+    e: AppError,
+    typed_quota: Option<String>,
+) -> Result<HttpResponse, PageError> {
+    let status = e.code_and_status().1;
+    let shown = match e {
+        AppError::Validation(errors) => Shown { errors, quota: typed_quota, ..Shown::default() },
+        AppError::Conflict(message) => {
+            Shown { error: Some(sentence(&message)), ..Shown::default() }
+        }
+        other => return Err(other.into()),
+    };
+    render_user(state, me, id, status, shown).await
+}
