@@ -155,6 +155,7 @@ pub fn build_app(
 > {
     App::new()
         .app_data(state)
+        .wrap(middleware::from_fn(pages::localize_errors))
         .wrap(security_headers())
         .wrap(middleware::from_fn(telemetry::access_log))
         .route("/healthz", web::get().to(healthz))

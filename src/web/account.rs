@@ -15,7 +15,7 @@ use crate::state::AppState;
 use crate::users;
 use crate::web::auth::CsrfForm;
 use crate::web::{
-    Nav, PageError, PageUser, check_csrf, display_time, html, human_bytes, redirect,
+    Locale, Nav, PageError, PageUser, check_csrf, display_time, html, human_bytes, redirect,
     removed_session_cookie,
 };
 
@@ -43,7 +43,7 @@ struct AccountPage {
     username: String,
     email: String,
     phone: String,
-    role: &'static str,
+    is_admin_role: bool,
     created_at: String,
     storage_used: String,
     quota: String,
@@ -55,6 +55,7 @@ struct AccountPage {
 async fn render_account(
     state: &web::Data<AppState>,
     me: &CurrentUser,
+    loc: &Locale,
     status: actix_web::http::StatusCode,
     errors: FieldErrors,
     notice: Option<&'static str>,
@@ -64,11 +65,11 @@ async fn render_account(
     let rows = db::run(&state.db, move |conn| Ok(sessions::list_live(conn, &user, now)?)).await?;
     let u = &me.user;
     let page = AccountPage {
-        nav: Nav::user(state, me),
+        nav: Nav::user(state, me, loc),
         username: u.username.clone(),
         email: u.email.clone().unwrap_or_default(),
         phone: u.phone.clone().unwrap_or_default(),
-        role: u.role().as_str(),
+        is_admin_role: u.role() == crate::db::models::users::Role::Admin,
         created_at: display_time(u.created_at),
         storage_used: human_bytes(u.storage_used),
         quota: human_bytes(u.quota),
@@ -91,9 +92,13 @@ async fn render_account(
 }
 
 /// `GET /account`
-async fn account_page(state: web::Data<AppState>, me: PageUser) -> Result<HttpResponse, PageError> {
-    render_account(&state, &me.0, actix_web::http::StatusCode::OK, FieldErrors::default(), None)
-        .await
+async fn account_page(
+    state: web::Data<AppState>,
+    me: PageUser,
+    loc: Locale,
+) -> Result<HttpResponse, PageError> {
+    let ok = actix_web::http::StatusCode::OK;
+    render_account(&state, &me.0, &loc, ok, FieldErrors::default(), None).await
 }
 
 #[derive(Deserialize)]
@@ -109,6 +114,7 @@ async fn change_password(
     req: HttpRequest,
     state: web::Data<AppState>,
     me: PageUser,
+    loc: Locale,
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, PageError> {
     let me = me.0;
@@ -136,15 +142,16 @@ async fn change_password(
             render_account(
                 &state,
                 &me,
+                &loc,
                 actix_web::http::StatusCode::OK,
                 FieldErrors::default(),
-                Some("Password changed. Your other sessions were logged out."),
+                Some(loc.lang.ui().notice_password_changed_here),
             )
             .await
         }
         Err(AppError::Validation(errors)) => {
-            render_account(&state, &me, actix_web::http::StatusCode::BAD_REQUEST, errors, None)
-                .await
+            let status = actix_web::http::StatusCode::BAD_REQUEST;
+            render_account(&state, &me, &loc, status, errors, None).await
         }
         Err(other) => Err(other.into()),
     }

@@ -14,8 +14,9 @@ use crate::db;
 use crate::error::{AppError, FieldErrors};
 use crate::state::AppState;
 use crate::users::{self, LoginInput, RegisterInput};
+use crate::web::i18n::Ui;
 use crate::web::{
-    Nav, PageError, PageUser, anon_binding, check_csrf, html, redirect, removed_session_cookie,
+    Locale, Nav, PageError, PageUser, anon_binding, check_csrf, html, redirect, removed_session_cookie,
     safe_next, session_cookie,
 };
 
@@ -58,15 +59,15 @@ struct LoginQuery {
 }
 
 /// The message a `?notice=` code stands for (codes, not text, so the URL cannot inject words).
-fn notice_text(code: Option<&str>) -> Option<&'static str> {
+fn notice_text(t: &'static Ui, code: Option<&str>) -> Option<&'static str> {
     Some(match code? {
-        "login" => "Please log in to continue.",
-        "expired" => "Your session expired. Please log in again.",
-        "ended" => "Your session has ended. Please log in again.",
-        "elsewhere" => "You were signed out because you signed in elsewhere.",
-        "disabled" => "This account is disabled. Ask the administrator.",
-        "logged_out" => "You are logged out.",
-        "password_changed" => "Your password was changed. Please log in again.",
+        "login" => t.notice_login,
+        "expired" => t.notice_expired,
+        "ended" => t.notice_ended,
+        "elsewhere" => t.notice_elsewhere,
+        "disabled" => t.notice_disabled,
+        "logged_out" => t.notice_logged_out,
+        "password_changed" => t.notice_password_changed,
         _ => return None,
     })
 }
@@ -101,12 +102,13 @@ async fn login_page(
         return Ok(redirect(&next).finish());
     }
     let (binding, cookie) = anon_binding(&req, &state.config);
+    let loc = Locale::of(&req);
     let page = LoginPage {
-        nav: Nav::anonymous(&state, &binding),
+        notice: notice_text(loc.lang.ui(), q.notice.as_deref()),
+        nav: Nav::anonymous(&state, &binding, &loc),
         login: String::new(),
         next,
         error: None,
-        notice: notice_text(q.notice.as_deref()),
         registration_open: registration_open(&state).await,
     };
     let mut b = HttpResponse::Ok();
@@ -159,7 +161,7 @@ async fn login_submit(
         }
     };
     let page = LoginPage {
-        nav: Nav::anonymous(&state, &binding),
+        nav: Nav::anonymous(&state, &binding, &Locale::of(&req)),
         login,
         next,
         error: Some(error.to_string()),
@@ -186,7 +188,7 @@ async fn register_page(
     }
     let (binding, cookie) = anon_binding(&req, &state.config);
     let page = RegisterPage {
-        nav: Nav::anonymous(&state, &binding),
+        nav: Nav::anonymous(&state, &binding, &Locale::of(&req)),
         username: String::new(),
         email: String::new(),
         phone: String::new(),
@@ -256,7 +258,7 @@ async fn register_submit(
         other => (FieldErrors::default(), Some(other.to_string())),
     };
     let page = RegisterPage {
-        nav: Nav::anonymous(&state, &binding),
+        nav: Nav::anonymous(&state, &binding, &Locale::of(&req)),
         username: input.username,
         email: input.email.unwrap_or_default(),
         phone: input.phone.unwrap_or_default(),
@@ -281,8 +283,12 @@ struct LogoutPage {
 }
 
 /// `GET /logout`: a confirmation button (logging out by GET would let any site log you out).
-async fn logout_page(state: web::Data<AppState>, me: PageUser) -> Result<HttpResponse, PageError> {
-    html(HttpResponse::Ok(), &LogoutPage { nav: Nav::user(&state, &me.0) })
+async fn logout_page(
+    state: web::Data<AppState>,
+    me: PageUser,
+    loc: Locale,
+) -> Result<HttpResponse, PageError> {
+    html(HttpResponse::Ok(), &LogoutPage { nav: Nav::user(&state, &me.0, &loc) })
 }
 
 #[derive(Deserialize)]

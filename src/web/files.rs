@@ -21,7 +21,8 @@ use crate::error::{AppError, FieldErrors};
 use crate::files::{self, human_bytes};
 use crate::preview::{Size, is_previewable};
 use crate::state::AppState;
-use crate::web::{Nav, PageError, PageUser, check_csrf, display_time, html, redirect};
+use crate::web::i18n::Ui;
+use crate::web::{Locale, Nav, PageError, PageUser, check_csrf, display_time, html, redirect};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/files", web::get().to(browse))
@@ -45,8 +46,18 @@ struct Row {
     size: String,
     modified: String,
     modified_iso: String,
-    /// Images: an `sm` preview URL.
+    /// Images: an `sm` preview URL, and the `lg` one for the lightbox.
     thumb: Option<String>,
+    large: Option<String>,
+    /// What stands in for a thumbnail: the extension (`PDF`).
+    ext: String,
+}
+
+/// A "sort by" link of the listing.
+struct SortLink {
+    label: &'static str,
+    href: String,
+    active: bool,
 }
 
 #[derive(Template)]
@@ -56,15 +67,13 @@ struct BrowsePage {
     folder_id: String,
     folder_name: String,
     crumbs: Vec<Crumb>,
+    /// Whether the breadcrumbs end at a file (its page) rather than at a folder.
+    on_file: bool,
     rows: Vec<Row>,
-    sort: String,
+    sorts: Vec<SortLink>,
     order: String,
-    storage_used: String,
-    quota: String,
-    percent: u32,
     max_upload: String,
     notice: Option<&'static str>,
-    has_images: bool,
 }
 
 #[derive(Deserialize)]
@@ -75,15 +84,38 @@ struct BrowseQuery {
     notice: Option<String>,
 }
 
-fn notice_text(code: Option<&str>) -> Option<&'static str> {
+fn notice_text(t: &'static Ui, code: Option<&str>) -> Option<&'static str> {
     Some(match code? {
-        "uploaded" => "Upload complete.",
-        "folder" => "Folder created.",
-        "deleted" => "Deleted.",
-        "renamed" => "Renamed.",
-        "moved" => "Moved.",
+        "uploaded" => t.notice_uploaded,
+        "folder" => t.notice_folder,
+        "deleted" => t.notice_deleted,
+        "renamed" => t.notice_renamed,
+        "moved" => t.notice_moved,
         _ => return None,
     })
+}
+
+/// The "sort by" links: each sorts ascending, or flips the order when it is the current one.
+fn sort_links(t: &'static Ui, folder: &str, sort: &str, order: &str) -> Vec<SortLink> {
+    [("name", t.sort_name), ("size", t.sort_size), ("date", t.sort_date)]
+        .into_iter()
+        .map(|(key, label)| {
+            let active = sort == key;
+            let next_order = if active && order == "asc" { "desc" } else { "asc" };
+            let folder = if folder.is_empty() { String::new() } else { format!("folder={folder}&") };
+            SortLink { label, href: format!("/files?{folder}sort={key}&order={next_order}"), active }
+        })
+        .collect()
+}
+
+/// The extension of `name`, upper-cased, for a file without a thumbnail (`FILE` if none).
+fn extension(name: &str) -> String {
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() && (1..=5).contains(&ext.chars().count()) => {
+            ext.to_uppercase()
+        }
+        _ => "FILE".into(),
+    }
 }
 
 fn folder_param(raw: Option<&str>) -> Option<FileId> {
@@ -106,6 +138,7 @@ fn crumbs(path: &[FileRow]) -> Vec<Crumb> {
 async fn browse(
     state: web::Data<AppState>,
     me: PageUser,
+    loc: Locale,
     q: web::Query<BrowseQuery>,
 ) -> Result<HttpResponse, PageError> {
     let me = me.0;
@@ -115,16 +148,26 @@ async fn browse(
         files::list(conn, &owner, folder.as_ref(), sort, descending)
     })
     .await?;
-    let (used, quota) = (me.user.storage_used, me.user.quota.max(1));
-    let mut page = BrowsePage {
-        nav: Nav::user(&state, &me),
-        folder_id: listing.folder.as_ref().map(|f| f.id.to_string()).unwrap_or_default(),
+    let t = loc.lang.ui();
+    let folder_id = listing.folder.as_ref().map(|f| f.id.to_string()).unwrap_or_default();
+    let sort = match sort {
+        rows::Sort::Name => "name",
+        rows::Sort::Size => "size",
+        rows::Sort::Date => "date",
+    };
+    let order = if descending { "desc" } else { "asc" };
+    let page = BrowsePage {
+        nav: Nav::user(&state, &me, &loc),
+        sorts: sort_links(t, &folder_id, sort, order),
+        order: order.into(),
+        folder_id,
         folder_name: listing
             .folder
             .as_ref()
             .map(|f| f.name.clone())
-            .unwrap_or_else(|| "Your files".into()),
+            .unwrap_or_else(|| t.your_files.into()),
         crumbs: crumbs(&listing.path),
+        on_file: false,
         rows: listing
             .items
             .iter()
@@ -136,18 +179,13 @@ async fn browse(
                 modified: display_time(f.modified_at),
                 modified_iso: rfc3339(f.modified_at),
                 thumb: preview_url(&state, &me, f, Size::Sm),
+                large: preview_url(&state, &me, f, Size::Lg),
+                ext: extension(&f.name),
             })
             .collect(),
-        sort: q.sort.clone().unwrap_or_else(|| "name".into()),
-        order: q.order.clone().unwrap_or_else(|| "asc".into()),
-        storage_used: human_bytes(used),
-        quota: human_bytes(quota),
-        percent: u32::try_from((used.max(0) * 100 / quota).min(100)).unwrap_or(100),
         max_upload: human_bytes(i64::try_from(state.config.max_upload_bytes).unwrap_or(i64::MAX)),
-        notice: notice_text(q.notice.as_deref()),
-        has_images: false,
+        notice: notice_text(t, q.notice.as_deref()),
     };
-    page.has_images = page.rows.iter().any(|r| r.thumb.is_some());
     html(HttpResponse::Ok(), &page)
 }
 
@@ -271,6 +309,7 @@ struct DetailPage {
     created: String,
     modified: String,
     crumbs: Vec<Crumb>,
+    on_file: bool,
     folders: Vec<FolderChoice>,
     errors: FieldErrors,
     notice: Option<&'static str>,
@@ -292,6 +331,7 @@ async fn find(state: &AppState, me: &CurrentUser, id: String) -> Result<FileRow,
 async fn render_detail(
     state: &AppState,
     me: &CurrentUser,
+    loc: &Locale,
     row: FileRow,
     status: StatusCode,
     errors: FieldErrors,
@@ -307,7 +347,7 @@ async fn render_detail(
     let parent_id = row.parent_id.as_ref().map(ToString::to_string).unwrap_or_default();
     let mut folders = vec![FolderChoice {
         id: String::new(),
-        label: "Your files (top level)".into(),
+        label: String::new(),
         current: parent_id.is_empty(),
     }];
     folders.extend(all_folders.iter().filter(|f| f.id != row.id).map(|f| FolderChoice {
@@ -316,7 +356,7 @@ async fn render_detail(
         current: f.id.to_string() == parent_id,
     }));
     let page = DetailPage {
-        nav: Nav::user(state, me),
+        nav: Nav::user(state, me, loc),
         id: row.id.to_string(),
         name: row.name.clone(),
         size: human_bytes(row.size),
@@ -325,6 +365,7 @@ async fn render_detail(
         created: display_time(row.created_at),
         modified: display_time(row.modified_at),
         crumbs: crumbs(&path),
+        on_file: true,
         folders,
         errors,
         notice,
@@ -339,6 +380,7 @@ async fn detail(
     state: web::Data<AppState>,
     me: PageUser,
     id: web::Path<String>,
+    loc: Locale,
     q: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, PageError> {
     let me = me.0;
@@ -346,15 +388,8 @@ async fn detail(
     if row.is_folder() {
         return Ok(redirect(&format!("/files?folder={}", row.id)).finish());
     }
-    render_detail(
-        &state,
-        &me,
-        row,
-        StatusCode::OK,
-        FieldErrors::default(),
-        notice_text(q.notice.as_deref()),
-    )
-    .await
+    let notice = notice_text(loc.lang.ui(), q.notice.as_deref());
+    render_detail(&state, &me, &loc, row, StatusCode::OK, FieldErrors::default(), notice).await
 }
 
 #[derive(Deserialize)]
@@ -377,13 +412,14 @@ fn after_change(row: &FileRow, notice: &str) -> HttpResponse {
 async fn field_errors(
     state: &AppState,
     me: &CurrentUser,
+    loc: &Locale,
     id: String,
     e: AppError,
 ) -> Result<HttpResponse, PageError> {
     match e {
         AppError::Validation(errors) => {
             let row = find(state, me, id).await?;
-            render_detail(state, me, row, StatusCode::BAD_REQUEST, errors, None).await
+            render_detail(state, me, loc, row, StatusCode::BAD_REQUEST, errors, None).await
         }
         other => Err(other.into()),
     }
@@ -394,6 +430,7 @@ async fn rename(
     state: web::Data<AppState>,
     me: PageUser,
     id: web::Path<String>,
+    loc: Locale,
     form: web::Form<RenameForm>,
 ) -> Result<HttpResponse, PageError> {
     let me = me.0;
@@ -406,7 +443,7 @@ async fn rename(
     .await;
     match result {
         Ok(row) => Ok(after_change(&row, "renamed")),
-        Err(e) => field_errors(&state, &me, id.into_inner(), e).await,
+        Err(e) => field_errors(&state, &me, &loc, id.into_inner(), e).await,
     }
 }
 
@@ -421,6 +458,7 @@ async fn move_to(
     state: web::Data<AppState>,
     me: PageUser,
     id: web::Path<String>,
+    loc: Locale,
     form: web::Form<MoveForm>,
 ) -> Result<HttpResponse, PageError> {
     let me = me.0;
@@ -433,7 +471,7 @@ async fn move_to(
     .await;
     match result {
         Ok(row) => Ok(after_change(&row, "moved")),
-        Err(e) => field_errors(&state, &me, id.into_inner(), e).await,
+        Err(e) => field_errors(&state, &me, &loc, id.into_inner(), e).await,
     }
 }
 
@@ -457,6 +495,7 @@ async fn delete(
     state: web::Data<AppState>,
     me: PageUser,
     id: web::Path<String>,
+    loc: Locale,
     form: web::Form<DeleteForm>,
 ) -> Result<HttpResponse, PageError> {
     let me = me.0;
@@ -464,7 +503,7 @@ async fn delete(
     let row = find(&state, &me, id.into_inner()).await?;
     if form.confirmed.as_deref() != Some("yes") {
         let page = ConfirmDelete {
-            nav: Nav::user(&state, &me),
+            nav: Nav::user(&state, &me, &loc),
             id: row.id.to_string(),
             name: row.name.clone(),
             is_folder: row.is_folder(),

@@ -11,6 +11,7 @@ mod admin;
 mod assets;
 mod auth;
 mod files;
+pub mod i18n;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -34,6 +35,8 @@ use crate::db::models::users::Role;
 use crate::error::AppError;
 pub use crate::files::human_bytes;
 use crate::state::AppState;
+pub use i18n::Locale;
+use i18n::{AdminUi, Lang, Ui};
 
 /// Largest form body accepted.
 const MAX_FORM_BYTES: usize = 16 * 1024;
@@ -57,6 +60,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(files::configure)
     .configure(admin::configure)
     .configure(assets::configure)
+    .configure(i18n::configure)
     .default_service(web::to(not_found));
 }
 
@@ -70,23 +74,99 @@ async fn not_found() -> Result<HttpResponse, PageError> {
     Err(PageError::App(AppError::NotFound))
 }
 
-/// The header every page shows: who is logged in, and the CSRF token for its forms.
+/// The header every page shows (who is logged in, their storage, the language switcher), the
+/// CSRF token for its forms, and the translation table for its strings (`nav.t.key`).
 pub struct Nav {
     pub username: Option<String>,
     pub is_admin: bool,
     pub csrf: String,
+    pub lang: Lang,
+    /// Where the language switcher comes back to.
+    pub here: String,
+    pub t: &'static Ui,
+    pub ta: &'static AdminUi,
+    pub storage: Option<StorageMeter>,
+}
+
+/// The storage bar in the header.
+pub struct StorageMeter {
+    pub used: String,
+    pub quota: String,
+    pub percent: u32,
 }
 
 impl Nav {
-    pub fn user(state: &AppState, me: &CurrentUser) -> Self {
+    pub fn user(state: &AppState, me: &CurrentUser, loc: &Locale) -> Self {
+        let (used, quota) = (me.user.storage_used.max(0), me.user.quota.max(0));
+        let percent = match (used, quota) {
+            (0, _) => 0,
+            (_, 0) => 100,
+            // At least 1 % once anything is stored, so the bar is never empty for a full disk.
+            (u, q) => u32::try_from((u.saturating_mul(100) / q).clamp(1, 100)).unwrap_or(100),
+        };
         Nav {
             username: Some(me.user.username.clone()),
             is_admin: is_admin(me),
             csrf: csrf::token(&state.keys, me.session.id.as_str()),
+            storage: Some(StorageMeter { used: human_bytes(used), quota: human_bytes(quota), percent }),
+            ..Nav::bare(loc)
         }
     }
-    pub fn anonymous(state: &AppState, binding: &str) -> Self {
-        Nav { username: None, is_admin: false, csrf: csrf::token(&state.keys, binding) }
+    pub fn anonymous(state: &AppState, binding: &str, loc: &Locale) -> Self {
+        Nav { csrf: csrf::token(&state.keys, binding), ..Nav::bare(loc) }
+    }
+    /// No one logged in and no forms: the error pages.
+    pub fn bare(loc: &Locale) -> Self {
+        Nav {
+            username: None,
+            is_admin: false,
+            csrf: String::new(),
+            lang: loc.lang,
+            here: loc.here.clone(),
+            t: loc.lang.ui(),
+            ta: loc.lang.admin(),
+            storage: None,
+        }
+    }
+
+    /// Whether this page is under `prefix` (for `aria-current` in the header).
+    pub fn at(&self, prefix: &str) -> bool {
+        let path = self.here.split('?').next().unwrap_or_default();
+        path == prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/'))
+    }
+    /// The user's initial, for the avatar in the menu.
+    pub fn initial(&self) -> String {
+        let first = self.username.as_deref().and_then(|n| n.chars().next()).unwrap_or('?');
+        first.to_uppercase().collect()
+    }
+    pub fn langs(&self) -> &'static [Lang] {
+        &Lang::ALL
+    }
+    pub fn fill1(&self, text: &str, a: impl std::fmt::Display) -> String {
+        i18n::fill(text, &[&a])
+    }
+    pub fn fill2(
+        &self,
+        text: &str,
+        a: impl std::fmt::Display,
+        b: impl std::fmt::Display,
+    ) -> String {
+        i18n::fill(text, &[&a, &b])
+    }
+    /// A message of the domain (a form field's problem, an error) in this page's language.
+    pub fn msg<'a>(&self, message: &'a str) -> &'a str {
+        i18n::translate(self.lang, message)
+    }
+    /// The scripts' strings, as JSON (escaped by the template as an attribute value).
+    pub fn js_json(&self) -> String {
+        let map: serde_json::Map<String, serde_json::Value> = self
+            .lang
+            .js()
+            .entries()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), serde_json::Value::from(v)))
+            .collect();
+        serde_json::Value::Object(map).to_string()
     }
 }
 
@@ -96,7 +176,71 @@ struct ErrorPage {
     nav: Nav,
     status: u16,
     title: &'static str,
-    message: String,
+    explanation: &'static str,
+    detail: String,
+}
+
+impl ErrorPage {
+    fn new(e: &AppError, loc: &Locale) -> Self {
+        let status = e.code_and_status().1;
+        let t = loc.lang.ui();
+        let (title, explanation) = match status.as_u16() {
+            400 => (t.error_400, t.error_400_text),
+            401 => (t.error_401, t.error_401_text),
+            403 => (t.error_403, t.error_403_text),
+            404 => (t.error_404, t.error_404_text),
+            409 => (t.error_409, t.error_409_text),
+            413 => (t.error_413, t.error_413_text),
+            415 => (t.error_415, t.error_415_text),
+            422 => (t.error_422, t.error_422_text),
+            429 => (t.error_429, t.error_429_text),
+            500..=599 => (t.error_500, t.error_500_text),
+            _ => (t.error_other, ""),
+        };
+        // Internal errors show no detail, and "not found" says nothing the title does not;
+        // everything else is written for people.
+        let detail = match e {
+            AppError::NotFound | AppError::Internal(_) => String::new(),
+            e => capitalize(i18n::translate(loc.lang, &e.to_string())),
+        };
+        ErrorPage { nav: Nav::bare(loc), status: status.as_u16(), title, explanation, detail }
+    }
+
+    /// The page as a response with the error's status and extra headers (`Retry-After`).
+    fn respond(&self, e: &AppError) -> HttpResponse {
+        let mut resp = HttpResponse::build(e.code_and_status().1);
+        for h in e.extra_headers() {
+            resp.insert_header(h);
+        }
+        match self.render() {
+            Ok(body) => resp.content_type("text/html; charset=utf-8").body(body),
+            Err(_) => resp.content_type("text/plain; charset=utf-8").body(self.detail.clone()),
+        }
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// Middleware around the whole app: an error page answered by a page handler is rendered in
+/// the language of the request (`ResponseError` does not see the request). API errors pass
+/// through untouched.
+pub async fn localize_errors<B: MessageBody + 'static>(
+    req: ServiceRequest,
+    next: Next<B>,
+) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
+    let loc = Locale::of(req.request());
+    let res = next.call(req).await?;
+    let page = match res.response().error().and_then(|e| e.as_error::<PageError>()) {
+        Some(PageError::App(e)) => ErrorPage::new(e, &loc).respond(e),
+        _ => return Ok(res.map_into_left_body()),
+    };
+    Ok(res.into_response(page).map_into_right_body())
 }
 
 /// An error on a page: the error page, or a redirect to the login page.
@@ -131,22 +275,9 @@ impl ResponseError for PageError {
             }
             PageError::App(e) => {
                 e.log_if_internal();
-                let status = e.code_and_status().1;
-                let page = ErrorPage {
-                    nav: Nav { username: None, is_admin: false, csrf: String::new() },
-                    status: status.as_u16(),
-                    title: status.canonical_reason().unwrap_or("Error"),
-                    // Internal errors show no detail; everything else is written for people.
-                    message: e.to_string(),
-                };
-                let mut resp = HttpResponse::build(status);
-                for h in e.extra_headers() {
-                    resp.insert_header(h);
-                }
-                match page.render() {
-                    Ok(body) => resp.content_type("text/html; charset=utf-8").body(body),
-                    Err(_) => resp.content_type("text/plain; charset=utf-8").body(page.message),
-                }
+                // English here; `localize_errors` renders it again in the request's language.
+                let loc = Locale { lang: Lang::En, here: "/".into() };
+                ErrorPage::new(e, &loc).respond(e)
             }
         }
     }

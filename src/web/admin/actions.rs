@@ -18,7 +18,7 @@ use crate::db::models::users::{self, Role, UserState};
 use crate::error::{AppError, FieldErrors};
 use crate::state::AppState;
 use crate::users::admin::{self as accounts, UserChanges};
-use crate::web::{
+use crate::web::{Locale, 
     Nav, PageAdmin, PageError, check_csrf, html, human_bytes, redirect, removed_session_cookie,
 };
 
@@ -259,7 +259,7 @@ pub(super) async fn delete_user(
         })
         .await?;
         let page = ConfirmDeletePage {
-            nav: Nav::user(&state, &me),
+            nav: Nav::user(&state, &me, &Locale::english()),
             section: "user",
             id: u.id.to_string(),
             is_me: u.id == me.user.id,

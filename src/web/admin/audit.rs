@@ -12,7 +12,7 @@ use crate::db::models::users;
 use crate::db::{self, DbConn};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::{Nav, PageAdmin, PageError, display_time, html};
+use crate::web::{Locale, Nav, PageAdmin, PageError, display_time, html};
 
 struct EventChoice {
     value: &'static str,
@@ -153,7 +153,7 @@ pub(super) async fn audit_log(
         None => None,
     };
     let page = AuditPage {
-        nav: Nav::user(&state, &admin.0),
+        nav: Nav::user(&state, &admin.0, &Locale::english()),
         section: "audit",
         events: Event::ALL
             .iter()

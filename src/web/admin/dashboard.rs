@@ -15,7 +15,7 @@ use crate::db;
 use crate::error::{AppError, FieldErrors};
 use crate::settings::{self, Change};
 use crate::state::AppState;
-use crate::web::{Nav, PageAdmin, PageError, check_csrf, html, human_bytes, redirect};
+use crate::web::{Locale, Nav, PageAdmin, PageError, check_csrf, html, human_bytes, redirect};
 
 /// What the settings form shows: the values in effect, or what was typed.
 struct SettingsInput {
@@ -62,7 +62,7 @@ async fn render_dashboard(
     .await?;
     let unknown = || "unknown".to_owned();
     let page = DashboardPage {
-        nav: Nav::user(state, me),
+        nav: Nav::user(state, me, &Locale::english()),
         section: "dashboard",
         notice,
         users: stats.users,

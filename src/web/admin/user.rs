@@ -14,7 +14,7 @@ use crate::db::models::sessions;
 use crate::db::models::users::{self, Role, UserState};
 use crate::error::{AppError, FieldErrors};
 use crate::state::AppState;
-use crate::web::{Nav, PageAdmin, PageError, display_time, html, human_bytes};
+use crate::web::{Locale, Nav, PageAdmin, PageError, display_time, html, human_bytes};
 
 #[derive(Template)]
 #[template(path = "admin/user.html")]
@@ -65,7 +65,7 @@ async fn render_user(
     })
     .await?;
     let page = UserPage {
-        nav: Nav::user(state, me),
+        nav: Nav::user(state, me, &Locale::english()),
         section: "user",
         quota_input: shown
             .quota

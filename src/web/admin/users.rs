@@ -16,7 +16,7 @@ use crate::settings;
 use crate::state::AppState;
 use crate::users::RegisterInput;
 use crate::users::admin as accounts;
-use crate::web::{
+use crate::web::{Locale, 
     Nav, PageAdmin, PageError, check_csrf, display_time, html, human_bytes, redirect,
 };
 
@@ -166,7 +166,7 @@ pub(super) async fn user_list(
     })
     .collect();
     let page_view = UsersPage {
-        nav: Nav::user(&state, &me),
+        nav: Nav::user(&state, &me, &Locale::english()),
         section: "users",
         notice: notice_text(notice.notice.as_deref()),
         columns,
@@ -215,7 +215,7 @@ async fn render_new_user(
     let st = state.clone();
     let s = db::run(&state.db, move |conn| settings::current(conn, &st.config)).await?;
     let page = NewUserPage {
-        nav: Nav::user(state, me),
+        nav: Nav::user(state, me, &Locale::english()),
         section: "user",
         input,
         errors,

@@ -1,0 +1,100 @@
+//! The domain's messages (validation fragments, error details) in Chinese, keyed by their
+//! English text, as gettext does: the domain code stays free of languages, and a message not
+//! listed here is shown in English rather than lost. A unit test keeps the English keys equal
+//! to what the domain code says.
+
+use super::Lang;
+
+/// `(English, Simplified Chinese)`.
+const MESSAGES: &[(&str, &str)] = &[
+    // Form fields (shown after the field's name).
+    ("is required", "为必填项"),
+    ("is already taken", "已被占用"),
+    ("is already registered to another account", "已被另一个账户使用"),
+    ("is not a valid email address", "不是有效的电子邮件地址"),
+    ("does not match the password", "与密码不一致"),
+    ("does not match the new password", "与新密码不一致"),
+    ("may contain only letters, digits, `_`, `.` and `-`", "只能包含字母、数字、`_`、`.` 和 `-`"),
+    ("must be 3 to 32 characters", "须为 3 到 32 个字符"),
+    ("must contain at least one letter", "须至少包含一个字母"),
+    ("must be 8 to 128 characters", "须为 8 到 128 个字符"),
+    ("is not your current password", "不是您当前的密码"),
+    ("is a file, not a folder", "是文件，不是文件夹"),
+    ("must be 0 or more bytes", "须为 0 或更多字节"),
+    ("must be active or disabled", "须为 active 或 disabled"),
+    ("must be user or admin", "须为 user 或 admin"),
+    ("must not be empty", "不能为空"),
+    ("must be at most 255 bytes", "最多 255 个字节"),
+    ("cannot be `.` or `..`", "不能是 `.` 或 `..`"),
+    ("must not contain `/` or `\\`", "不能包含 `/` 或 `\\`"),
+    ("must not contain control characters (such as line breaks)", "不能包含控制字符（如换行）"),
+    ("must not contain text-direction override characters", "不能包含文字方向控制字符"),
+    // Errors.
+    ("the login or the password is wrong", "用户名或密码错误"),
+    ("Enter your user name (or email or phone) and your password.", "请输入用户名（或邮箱、手机号）和密码。"),
+    ("the token has expired; log in again", "登录已过期，请重新登录"),
+    ("the token is not valid; log in again to get a new one", "凭据无效，请重新登录"),
+    ("this account is disabled; ask the administrator", "此账户已被停用，请联系管理员"),
+    (
+        "the form expired or did not come from this site; reload the page and try again",
+        "表单已过期或并非来自本站，请刷新页面后重试",
+    ),
+    (
+        "registration is closed on this instance; ask the administrator for an account",
+        "本站已关闭注册，请向管理员申请账户",
+    ),
+    ("not found", "找不到该页面或文件"),
+    ("internal error", "服务器内部错误"),
+    ("the form is too large", "表单内容过大"),
+    ("the upload form was empty or malformed", "上传表单为空或格式错误"),
+    ("a folder has no content to download", "文件夹没有可下载的内容"),
+];
+
+/// `message` in `lang`: itself in English, the listed translation in Chinese, or itself when
+/// none is listed.
+pub fn translate(lang: Lang, message: &str) -> &str {
+    match lang {
+        Lang::En => message,
+        Lang::ZhCn => MESSAGES
+            .iter()
+            .find(|(en, _)| *en == message)
+            .map_or(message, |(_, zh)| zh),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Lang, MESSAGES, translate};
+
+    #[test]
+    fn messages_translate_and_unknown_ones_stay_english() {
+        assert_eq!(translate(Lang::ZhCn, "is already taken"), "已被占用");
+        assert_eq!(translate(Lang::En, "is already taken"), "is already taken");
+        assert_eq!(translate(Lang::ZhCn, "something new"), "something new");
+    }
+
+    #[test]
+    fn every_message_key_is_said_by_the_code() {
+        // A key the code no longer says is a translation that silently stopped working.
+        let sources = [
+            include_str!("../../users/mod.rs"),
+            include_str!("../../users/validate.rs"),
+            include_str!("../../users/admin.rs"),
+            include_str!("../../users/accounts.rs"),
+            include_str!("../../error.rs"),
+            include_str!("../../files/mod.rs"),
+            include_str!("../../web/files.rs"),
+            include_str!("../../web/auth.rs"),
+            include_str!("../../web/mod.rs"),
+            include_str!("../../web/account.rs"),
+        ];
+        for (en, _) in MESSAGES {
+            // The sources spell a backslash as `\\`.
+            let spelled = en.replace('\\', "\\\\");
+            assert!(
+                sources.iter().any(|s| s.contains(&spelled)),
+                "no source says {en:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! The translation table of the pages (the admin area's part is in `admin.rs`): each key with
+//! its English and Simplified Chinese text. `{}` marks a value filled in by `fill`.
+
+/// Declares a table: a struct with one `&'static str` per key, and its `EN` and `ZH_CN`
+/// values. Keys and both texts sit on one line so a translation is read next to its source.
+macro_rules! table {
+    ($(#[$doc:meta])* $name:ident { $($key:ident: $en:literal, $zh:literal;)* }) => {
+        $(#[$doc])*
+        #[derive(Debug)]
+        pub struct $name {
+            $(pub $key: &'static str,)*
+        }
+
+        impl $name {
+            pub const EN: $name = $name { $($key: $en,)* };
+            pub const ZH_CN: $name = $name { $($key: $zh,)* };
+
+            /// Every key with its text, in table order.
+            #[allow(dead_code)]
+            pub fn entries(&self) -> Vec<(&'static str, &'static str)> {
+                vec![$((stringify!($key), self.$key),)*]
+            }
+        }
+    };
+}
+pub(crate) use table;
+
+table! {
+    /// The strings of the pages outside the admin area.
+    Ui {
+        // Layout.
+        skip_to_content: "Skip to content", "跳到正文";
+        nav_main: "Main", "主导航";
+        nav_files: "Files", "文件";
+        nav_admin: "Admin", "管理";
+        nav_account: "Account", "账户";
+        user_menu: "Account menu", "账户菜单";
+        signed_in_as: "Signed in as {}", "当前用户：{}";
+        language: "Language", "语言";
+        storage: "Storage", "存储空间";
+        storage_used_of: "{} of {} used", "已用 {} / 共 {}";
+        log_in: "Log in", "登录";
+        log_out: "Log out", "退出登录";
+        register: "Register", "注册";
+        cancel: "Cancel", "取消";
+        delete: "Delete", "删除";
+        close: "Close", "关闭";
+        none: "none", "无";
+        optional: "(optional)", "（选填）";
+        // Log in, register, log out.
+        login_title: "Log in to homedisk", "登录 homedisk";
+        login_lead: "Your files, on your own server.", "你的文件，存在你自己的服务器上。";
+        login_name: "User name, email or phone", "用户名、邮箱或手机号";
+        password: "Password", "密码";
+        password_again: "Password again", "再次输入密码";
+        password_help: "At least 8 characters and at most 71 bytes (accented letters and emoji take 2 to 4 bytes each).", "至少 8 个字符，最多 71 个字节（一个汉字占 3 个字节，表情符号占 4 个）。";
+        username: "User name", "用户名";
+        username_help: "3 to 32 letters, digits, _, . or -.", "3 到 32 个字母、数字、_、. 或 -。";
+        email: "Email", "电子邮箱";
+        phone: "Phone", "手机号";
+        no_account_yet: "No account yet?", "还没有账户？";
+        have_account: "Already have an account?", "已有账户？";
+        register_title: "Create your account", "创建账户";
+        create_account: "Create account", "创建账户";
+        registration_closed: "Registration is closed on this instance. Ask the administrator for an account.", "本站已关闭注册，请向管理员申请账户。";
+        logout_title: "Log out?", "退出登录？";
+        logout_this_browser: "Log out of this browser", "在此浏览器上退出";
+        logout_everywhere_hint: "To end your sessions on every device, use your account page:", "要在所有设备上退出，请前往账户页面：";
+        notice_login: "Please log in to continue.", "请先登录。";
+        notice_expired: "Your session expired. Please log in again.", "登录已过期，请重新登录。";
+        notice_ended: "Your session has ended. Please log in again.", "会话已结束，请重新登录。";
+        notice_elsewhere: "You were signed out because you signed in elsewhere.", "你已在其他地方登录，此处已退出。";
+        notice_disabled: "This account is disabled. Ask the administrator.", "此账户已被停用，请联系管理员。";
+        notice_logged_out: "You are logged out.", "你已退出登录。";
+        notice_password_changed: "Your password was changed. Please log in again.", "密码已修改，请重新登录。";
+        // Files.
+        your_files: "Your files", "我的文件";
+        breadcrumbs: "Folders", "文件夹路径";
+        upload: "Upload", "上传";
+        upload_send: "Send", "开始上传";
+        upload_hint: "Up to {} per file. You can also drop files anywhere on this page.", "单个文件最大 {}。也可以把文件拖放到页面任意位置。";
+        uploads: "Uploads", "上传";
+        new_folder: "New folder", "新建文件夹";
+        folder_name: "Folder name", "文件夹名称";
+        folder_name_placeholder: "Holiday photos", "假期照片";
+        create: "Create", "创建";
+        view: "View", "视图";
+        view_list: "List", "列表";
+        view_grid: "Grid", "网格";
+        sort_by: "Sort by", "排序";
+        sort_name: "Name", "名称";
+        sort_size: "Size", "大小";
+        sort_date: "Modified", "修改时间";
+        empty_title: "This folder is empty", "这个文件夹是空的";
+        empty_text: "Upload files or create a folder. You can also drop files here.", "上传文件或新建文件夹，也可以把文件拖放到这里。";
+        download: "Download", "下载";
+        download_named: "Download {}", "下载 {}";
+        delete_named: "Delete {}", "删除 {}";
+        drop_here: "Drop files to upload them here", "松开鼠标即可上传到这里";
+        image_viewer: "Image viewer", "图片查看器";
+        details: "Details", "详情";
+        previous: "Previous image", "上一张";
+        next: "Next image", "下一张";
+        notice_uploaded: "Upload complete.", "上传完成。";
+        notice_folder: "Folder created.", "文件夹已创建。";
+        notice_deleted: "Deleted.", "已删除。";
+        notice_renamed: "Renamed.", "已重命名。";
+        notice_moved: "Moved.", "已移动。";
+        // A file's page.
+        open_original: "Open the original", "查看原图";
+        size: "Size", "大小";
+        n_bytes: "{} bytes", "{} 字节";
+        type_: "Type", "类型";
+        uploaded: "Uploaded", "上传时间";
+        modified: "Modified", "修改时间";
+        rename: "Rename", "重命名";
+        name: "Name", "名称";
+        move_: "Move", "移动";
+        to_folder: "To folder", "目标文件夹";
+        folder: "Folder", "文件夹";
+        top_level: "Your files (top level)", "我的文件（顶层）";
+        delete_file_hint: "The file is removed from your disk for good.", "文件将被永久删除。";
+        delete_this_file: "Delete this file", "删除此文件";
+        delete_named_q: "Delete “{}”?", "删除“{}”？";
+        delete_folder_text: "The folder “{}” and everything in it will be deleted. This cannot be undone.", "文件夹“{}”及其中的所有内容都将被删除，且无法恢复。";
+        delete_file_text: "The file “{}” will be deleted. This cannot be undone.", "文件“{}”将被删除，且无法恢复。";
+        // Account.
+        role: "Role", "角色";
+        role_admin: "administrator", "管理员";
+        role_user: "user", "普通用户";
+        member_since: "Member since", "注册时间";
+        change_password: "Change password", "修改密码";
+        current_password: "Current password", "当前密码";
+        new_password: "New password", "新密码";
+        new_password_again: "New password again", "再次输入新密码";
+        change_password_hint: "Changing your password logs out your other sessions.", "修改密码后，你在其他设备上的登录都会退出。";
+        notice_password_changed_here: "Password changed. Your other sessions were logged out.", "密码已修改，其他设备上的登录已退出。";
+        sessions_title: "Where you are logged in", "登录设备";
+        this_device: "this device", "本设备";
+        since: "since", "登录于";
+        last_used: "last used", "最近使用";
+        revoke: "Revoke", "撤销";
+        logout_everywhere: "Log out everywhere", "在所有设备上退出";
+        logout_everywhere_q: "Log out everywhere?", "在所有设备上退出？";
+        logout_everywhere_text: "Every session ends, this one too, and every image link you shared stops working.", "所有会话都会结束（包括当前这个），你分享过的图片链接也将失效。";
+        // Error pages.
+        error_home: "Go to your files", "返回我的文件";
+        error_back: "Go back", "返回上一页";
+        error_400: "That request did not work", "请求无法处理";
+        error_400_text: "Something in the request was not right.", "请求的内容有误。";
+        error_401: "Please log in", "请先登录";
+        error_401_text: "This page needs you to be logged in.", "此页面需要登录后访问。";
+        error_403: "Not allowed", "没有权限";
+        error_403_text: "You are not allowed to do that.", "你无权执行此操作。";
+        error_404: "Page not found", "找不到页面";
+        error_404_text: "There is nothing here. The link may be old, or the file was deleted.", "这里什么都没有。链接可能已过期，或者文件已被删除。";
+        error_409: "That is not possible right now", "暂时无法完成";
+        error_409_text: "The request conflicts with the current state.", "请求与当前状态冲突。";
+        error_413: "Too large", "内容过大";
+        error_413_text: "What you sent is larger than this server accepts.", "发送的内容超过了服务器允许的大小。";
+        error_415: "Unsupported file", "不支持的文件";
+        error_415_text: "This kind of file cannot be shown here.", "此类文件无法在这里显示。";
+        error_422: "Cannot read this file", "无法读取此文件";
+        error_422_text: "The file could not be read.", "无法读取该文件。";
+        error_429: "Slow down", "请求过于频繁";
+        error_429_text: "Too many attempts. Wait a moment and try again.", "尝试次数过多，请稍后再试。";
+        error_500: "Something went wrong", "出错了";
+        error_500_text: "The server hit an error. It has been logged; try again in a moment.", "服务器出现错误，已记录日志，请稍后再试。";
+        error_other: "Error", "错误";
+    }
+}
+
+table! {
+    /// The strings the pages' scripts show, handed to them as JSON in `<body data-i18n>`.
+    Js {
+        waiting: "waiting", "等待中";
+        done: "done", "完成";
+        failed: "failed", "失败";
+        connection_lost: "connection lost", "连接中断";
+        uploading_n: "Uploading {} of {}", "正在上传第 {} 个，共 {} 个";
+        uploaded_n: "{} uploaded", "已上传 {} 个";
+        failed_n: "{} failed", "{} 个失败";
+        upload_done: "Upload complete.", "上传完成。";
+        upload_some_failed: "Some files were not uploaded.", "部分文件未能上传。";
+        delete_q: "Delete “{}”?", "删除“{}”？";
+        delete_folder_q: "Delete the folder “{}”?", "删除文件夹“{}”？";
+        delete_file_text: "The file is deleted for good.", "文件将被永久删除。";
+        delete_folder_text: "The folder and everything in it are deleted for good.", "文件夹及其中的所有内容都将被永久删除。";
+        delete: "Delete", "删除";
+        session_expired: "Your session expired. Log in again to continue.", "登录已过期，请重新登录后继续。";
+        image_n_of: "{} of {}", "第 {} 张，共 {} 张";
+        image_failed: "This image could not be loaded.", "图片加载失败。";
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Js, Ui};
+
+    #[test]
+    fn both_languages_fill_every_key_with_the_same_placeholders() {
+        fn check(en: Vec<(&str, &str)>, zh: Vec<(&str, &str)>) {
+            for ((key, en), (_, zh)) in en.into_iter().zip(zh) {
+                assert!(!en.is_empty() && !zh.is_empty(), "{key} is empty");
+                assert_eq!(en.matches("{}").count(), zh.matches("{}").count(), "{key}");
+            }
+        }
+        check(Ui::EN.entries(), Ui::ZH_CN.entries());
+        check(Js::EN.entries(), Js::ZH_CN.entries());
+    }
+}
