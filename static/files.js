@@ -1,81 +1,177 @@
-// homedisk file pages: confirmation before delete, and uploads with progress (through the
-// JSON API, authenticated by the session cookie plus the page's CSRF token).
+// homedisk file pages: list/grid toggle, the image lightbox, and uploads with progress (files
+// chosen or dropped anywhere on the page go through the JSON API, authenticated by the session
+// cookie plus the page's CSRF token). Uses `window.homedisk` from app.js.
 (function () {
   "use strict";
+  var hd = window.homedisk || { t: function (k) { return k; }, toast: function () {} };
+  var t = hd.t;
   var meta = document.querySelector('meta[name="csrf-token"]');
   var csrf = meta ? meta.content : "";
 
-  document.querySelectorAll("form.confirm-delete").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      var name = form.dataset.name || "this item";
-      var question = form.dataset.folder === "true"
-        ? 'Delete the folder "' + name + '" and everything in it?'
-        : 'Delete "' + name + '"?';
-      if (!window.confirm(question)) { event.preventDefault(); return; }
-      var confirmed = document.createElement("input");
-      confirmed.type = "hidden"; confirmed.name = "confirmed"; confirmed.value = "yes";
-      form.appendChild(confirmed);
+  // --- List or grid, remembered in this browser. ---------------------------------------------
+  var items = document.getElementById("items");
+  var toggles = document.querySelectorAll(".view-toggle [data-view]");
+  function setView(view, remember) {
+    if (view !== "grid") { view = "list"; }
+    if (items) {
+      items.classList.toggle("view-grid", view === "grid");
+      items.classList.toggle("view-list", view === "list");
+    }
+    toggles.forEach(function (b) { b.setAttribute("aria-pressed", String(b.dataset.view === view)); });
+    if (remember) { try { localStorage.setItem("homedisk.view", view); } catch (_) { /* private mode */ } }
+  }
+  var saved = null;
+  try { saved = localStorage.getItem("homedisk.view"); } catch (_) { saved = null; }
+  setView(saved || "list", false);
+  toggles.forEach(function (b) { b.addEventListener("click", function () { setView(b.dataset.view, true); }); });
+
+  // --- Lightbox: the images of this folder, ← → to move, Esc to close. -------------------------
+  var box = document.getElementById("lightbox");
+  var links = Array.prototype.slice.call(document.querySelectorAll("a[data-lightbox]"));
+  var current = -1;
+  function show(i) {
+    if (!box || !links.length) { return; }
+    current = (i + links.length) % links.length;
+    var a = links[current];
+    var img = document.getElementById("lightbox-img");
+    img.removeAttribute("src");
+    img.alt = a.dataset.name || "";
+    img.src = a.dataset.lightbox;
+    document.getElementById("lightbox-name").textContent = a.dataset.name || "";
+    document.getElementById("lightbox-count").textContent =
+      links.length > 1 ? t("image_n_of", current + 1, links.length) : "";
+    document.getElementById("lightbox-page").href = a.getAttribute("href");
+    document.getElementById("lightbox-download").href = a.dataset.download || a.getAttribute("href");
+    box.querySelectorAll(".lb-prev, .lb-next").forEach(function (b) { b.hidden = links.length < 2; });
+    if (!box.open) { box.showModal(); }
+  }
+  if (box && typeof box.showModal === "function") {
+    links.forEach(function (a, i) {
+      a.addEventListener("click", function (e) {
+        if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) { return; }
+        e.preventDefault();
+        show(i);
+      });
     });
-  });
-
-  var form = document.getElementById("upload-form");
-  if (!form) { return; }
-  var input = form.querySelector('input[type="file"]');
-  var status = document.getElementById("upload-status");
-  var list = document.getElementById("uploads");
-  var total = document.getElementById("upload-total");
-  var folder = form.dataset.folder;
-
-  function uploadAll(files) {
-    if (!files || !files.length) { return; }
-    status.hidden = false;
-    var sizes = [], loaded = [], pending = files.length, succeeded = 0;
-    var totalBytes = 0;
-    Array.prototype.forEach.call(files, function (file, i) {
-      sizes[i] = file.size; loaded[i] = 0; totalBytes += file.size;
-      var item = document.createElement("li");
-      var label = document.createElement("span");
-      label.textContent = file.name;
-      var bar = document.createElement("progress");
-      bar.max = 100; bar.value = 0;
-      var state = document.createElement("span");
-      state.className = "muted"; state.textContent = "waiting";
-      item.append(label, bar, state);
-      list.appendChild(item);
-
-      var body = new FormData();
-      body.append("file", file, file.name);
-      var xhr = new XMLHttpRequest();
-      xhr.open("POST", "/api/v1/files" + (folder ? "?folder=" + encodeURIComponent(folder) : ""));
-      xhr.setRequestHeader("X-CSRF-Token", csrf);
-      xhr.upload.addEventListener("progress", function (e) {
-        if (!e.lengthComputable) { return; }
-        bar.value = Math.round((e.loaded / e.total) * 100);
-        state.textContent = bar.value + "%";
-        loaded[i] = Math.min(e.loaded, sizes[i]);
-        var sum = loaded.reduce(function (a, b) { return a + b; }, 0);
-        total.value = totalBytes ? Math.round((sum / totalBytes) * 100) : 100;
-      });
-      xhr.addEventListener("loadend", function () {
-        if (xhr.status === 201) {
-          bar.value = 100; state.textContent = "done"; succeeded += 1;
-        } else {
-          var message = "failed";
-          try { message = JSON.parse(xhr.responseText).detail || message; } catch (_) { /* not JSON */ }
-          if (xhr.status === 0) { message = "connection lost"; }
-          item.classList.add("failed"); state.textContent = message;
-        }
-        pending -= 1;
-        if (pending === 0 && succeeded > 0) {
-          var next = new URL(window.location.href);
-          next.searchParams.set("notice", "uploaded");
-          window.setTimeout(function () { window.location.assign(next.toString()); }, 800);
-        }
-      });
-      xhr.send(body);
+    box.addEventListener("click", function (e) {
+      var action = e.target.dataset ? e.target.dataset.lb : null;
+      if (action === "prev") { show(current - 1); }
+      else if (action === "next") { show(current + 1); }
+      else if (action === "close" || e.target === box || e.target.tagName === "FIGURE") { box.close(); }
+    });
+    box.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowLeft") { e.preventDefault(); show(current - 1); }
+      else if (e.key === "ArrowRight") { e.preventDefault(); show(current + 1); }
+    });
+    document.getElementById("lightbox-img").addEventListener("error", function () {
+      if (box.open && this.getAttribute("src")) { hd.toast(t("image_failed"), "err"); }
+    });
+    box.addEventListener("close", function () {
+      document.getElementById("lightbox-img").removeAttribute("src");
+      if (links[current]) { links[current].focus(); }
     });
   }
 
+  // --- Uploads. ---------------------------------------------------------------------------------
+  var form = document.getElementById("upload-form");
+  if (!form) { return; }
+  var input = form.querySelector('input[type="file"]');
+  var panel = document.getElementById("upload-panel");
+  var list = document.getElementById("uploads");
+  var total = document.getElementById("upload-total");
+  var summary = document.getElementById("upload-summary");
+  var folder = form.dataset.folder;
+  var MAX_PARALLEL = 3;
+
+  function loginAgain() {
+    var here = window.location.pathname + window.location.search;
+    window.location.assign("/login?notice=expired&next=" + encodeURIComponent(here));
+  }
+
+  function uploadAll(files) {
+    if (!files || !files.length) { return; }
+    panel.hidden = false;
+    list.textContent = "";
+    var jobs = [], totalBytes = 0, finished = 0, succeeded = 0, failed = 0, expired = false;
+    Array.prototype.forEach.call(files, function (file) {
+      var li = document.createElement("li");
+      var name = document.createElement("span");
+      name.className = "up-name"; name.textContent = file.name; name.title = file.name;
+      var bar = document.createElement("progress");
+      bar.max = 100; bar.value = 0;
+      bar.setAttribute("aria-label", file.name);
+      var state = document.createElement("span");
+      state.className = "up-state"; state.textContent = t("waiting");
+      li.append(name, bar, state);
+      list.appendChild(li);
+      jobs.push({ file: file, li: li, bar: bar, state: state, loaded: 0 });
+      totalBytes += file.size;
+    });
+    function progress() {
+      var sum = jobs.reduce(function (a, j) { return a + j.loaded; }, 0);
+      total.value = totalBytes ? Math.round((sum / totalBytes) * 100) : (finished === jobs.length ? 100 : 0);
+      var parts = [t("uploaded_n", succeeded) + " / " + jobs.length];
+      if (failed) { parts.push(t("failed_n", failed)); }
+      summary.textContent = parts.join(" · ");
+    }
+    progress();
+    var next = 0;
+    function start() {
+      if (next >= jobs.length) { return; }
+      var job = jobs[next++];
+      var body = new FormData();
+      body.append("file", job.file, job.file.name);
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", "/api/v1/files" + (folder ? "?folder=" + encodeURIComponent(folder) : ""));
+      xhr.setRequestHeader("X-CSRF-Token", csrf);
+      job.state.textContent = "0%";
+      xhr.upload.addEventListener("progress", function (e) {
+        if (!e.lengthComputable) { return; }
+        job.bar.value = Math.round((e.loaded / e.total) * 100);
+        job.state.textContent = job.bar.value + "%";
+        job.loaded = Math.min(e.loaded, job.file.size);
+        progress();
+      });
+      xhr.addEventListener("loadend", function () {
+        finished += 1;
+        if (xhr.status === 201) {
+          succeeded += 1; job.loaded = job.file.size; job.bar.value = 100;
+          job.li.classList.add("done"); job.state.textContent = t("done");
+        } else {
+          failed += 1; job.loaded = job.file.size;
+          var message = t("failed");
+          try { message = JSON.parse(xhr.responseText).detail || message; } catch (_) { /* not JSON */ }
+          if (xhr.status === 0) { message = t("connection_lost"); }
+          if (xhr.status === 401) { expired = true; message = t("session_expired"); }
+          job.li.classList.add("failed"); job.state.textContent = message;
+        }
+        progress();
+        if (finished === jobs.length) { done(); } else { start(); }
+      });
+      xhr.send(body);
+    }
+    function done() {
+      if (expired) {
+        hd.toast(t("session_expired"), "err");
+        window.setTimeout(loginAgain, 1500);
+        return;
+      }
+      if (failed) { hd.toast(t("upload_some_failed"), "err"); }
+      if (succeeded > 0) {
+        // Show the new files: the listing is rendered by the server.
+        var url = new URL(window.location.href);
+        url.searchParams.set("notice", "uploaded");
+        window.setTimeout(function () { window.location.assign(url.toString()); }, failed ? 2500 : 600);
+      }
+    }
+    for (var i = 0; i < Math.min(MAX_PARALLEL, jobs.length); i++) { start(); }
+  }
+
+  // Choosing files starts the upload; the form's own submit stays for browsers without JS.
+  input.addEventListener("change", function () {
+    if (input.files.length) { uploadAll(input.files); }
+    input.value = "";
+  });
   form.addEventListener("submit", function (event) {
     if (!input.files.length) { return; }
     event.preventDefault();
@@ -83,12 +179,24 @@
     input.value = "";
   });
 
+  // Drop files anywhere on the page.
+  var overlay = document.getElementById("drop-overlay");
   var depth = 0;
-  document.addEventListener("dragenter", function (e) { e.preventDefault(); depth += 1; document.body.classList.add("dropping"); });
-  document.addEventListener("dragleave", function () { depth -= 1; if (depth <= 0) { depth = 0; document.body.classList.remove("dropping"); } });
-  document.addEventListener("dragover", function (e) { e.preventDefault(); });
+  function hasFiles(e) {
+    return e.dataTransfer && Array.prototype.indexOf.call(e.dataTransfer.types || [], "Files") !== -1;
+  }
+  document.addEventListener("dragenter", function (e) {
+    if (!hasFiles(e)) { return; }
+    e.preventDefault(); depth += 1; if (overlay) { overlay.hidden = false; }
+  });
+  document.addEventListener("dragleave", function (e) {
+    if (!hasFiles(e)) { return; }
+    depth -= 1; if (depth <= 0) { depth = 0; if (overlay) { overlay.hidden = true; } }
+  });
+  document.addEventListener("dragover", function (e) { if (hasFiles(e)) { e.preventDefault(); } });
   document.addEventListener("drop", function (e) {
-    e.preventDefault(); depth = 0; document.body.classList.remove("dropping");
-    if (e.dataTransfer && e.dataTransfer.files.length) { uploadAll(e.dataTransfer.files); }
+    if (!hasFiles(e)) { return; }
+    e.preventDefault(); depth = 0; if (overlay) { overlay.hidden = true; }
+    if (e.dataTransfer.files.length) { uploadAll(e.dataTransfer.files); }
   });
 })();

@@ -1,27 +1,28 @@
-//! `/static/*`: the stylesheet and script, embedded in the binary so one file runs anywhere.
+//! `/static/*`: the stylesheet, scripts and icons, embedded in the binary so one file runs
+//! anywhere.
 
 use actix_web::{HttpResponse, web};
 
-const STYLE_CSS: &str = include_str!("../../static/style.css");
-const FILES_JS: &str = include_str!("../../static/files.js");
+/// `(name, content type, bytes)` of every static file.
+const ASSETS: &[(&str, &str, &[u8])] = &[
+    ("style.css", "text/css; charset=utf-8", include_bytes!("../../static/style.css")),
+    ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../static/app.js")),
+    ("files.js", "text/javascript; charset=utf-8", include_bytes!("../../static/files.js")),
+    ("icon.svg", "image/svg+xml", include_bytes!("../../static/icon.svg")),
+    ("folder.svg", "image/svg+xml", include_bytes!("../../static/folder.svg")),
+    ("empty.svg", "image/svg+xml", include_bytes!("../../static/empty.svg")),
+];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/static/style.css", web::get().to(style))
-        .route("/static/files.js", web::get().to(files_js));
-}
-
-/// `GET /static/style.css`
-async fn style() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/css; charset=utf-8")
-        .insert_header(("Cache-Control", "public, max-age=3600"))
-        .body(STYLE_CSS)
-}
-
-/// `GET /static/files.js`
-async fn files_js() -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("text/javascript; charset=utf-8")
-        .insert_header(("Cache-Control", "public, max-age=3600"))
-        .body(FILES_JS)
+    for &(name, content_type, body) in ASSETS {
+        cfg.route(
+            &format!("/static/{name}"),
+            web::get().to(move || async move {
+                HttpResponse::Ok()
+                    .content_type(content_type)
+                    .insert_header(("Cache-Control", "public, max-age=3600"))
+                    .body(body)
+            }),
+        );
+    }
 }

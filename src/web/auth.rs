@@ -16,8 +16,8 @@ use crate::state::AppState;
 use crate::users::{self, LoginInput, RegisterInput};
 use crate::web::i18n::Ui;
 use crate::web::{
-    Locale, Nav, PageError, PageUser, anon_binding, check_csrf, html, redirect, removed_session_cookie,
-    safe_next, session_cookie,
+    Locale, Nav, PageError, PageUser, anon_binding, check_csrf, html, redirect,
+    removed_session_cookie, safe_next, session_cookie,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -102,8 +102,13 @@ fn sort_links(t: &'static Ui, folder: &str, sort: &str, order: &str) -> Vec<Sort
         .map(|(key, label)| {
             let active = sort == key;
             let next_order = if active && order == "asc" { "desc" } else { "asc" };
-            let folder = if folder.is_empty() { String::new() } else { format!("folder={folder}&") };
-            SortLink { label, href: format!("/files?{folder}sort={key}&order={next_order}"), active }
+            let folder =
+                if folder.is_empty() { String::new() } else { format!("folder={folder}&") };
+            SortLink {
+                label,
+                href: format!("/files?{folder}sort={key}&order={next_order}"),
+                active,
+            }
         })
         .collect()
 }

@@ -108,7 +108,11 @@ impl Nav {
             username: Some(me.user.username.clone()),
             is_admin: is_admin(me),
             csrf: csrf::token(&state.keys, me.session.id.as_str()),
-            storage: Some(StorageMeter { used: human_bytes(used), quota: human_bytes(quota), percent }),
+            storage: Some(StorageMeter {
+                used: human_bytes(used),
+                quota: human_bytes(quota),
+                percent,
+            }),
             ..Nav::bare(loc)
         }
     }
@@ -236,10 +240,18 @@ pub async fn localize_errors<B: MessageBody + 'static>(
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
     let loc = Locale::of(req.request());
     let res = next.call(req).await?;
-    let page = match res.response().error().and_then(|e| e.as_error::<PageError>()) {
-        Some(PageError::App(e)) => ErrorPage::new(e, &loc).respond(e),
-        _ => return Ok(res.map_into_left_body()),
+    let Some(PageError::App(e)) = res.response().error().and_then(|e| e.as_error::<PageError>())
+    else {
+        return Ok(res.map_into_left_body());
     };
+    let mut page = ErrorPage::new(e, &loc);
+    // Someone logged in keeps their header (their menu, their way back to their files).
+    if let (Some(token), Ok(state)) = (cookie_token(res.request()), app_state(res.request()))
+        && let Ok(me) = authenticate(&state, &token).await
+    {
+        page.nav = Nav::user(&state, &me, &loc);
+    }
+    let page = page.respond(e);
     Ok(res.into_response(page).map_into_right_body())
 }
 

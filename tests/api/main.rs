@@ -19,3 +19,4 @@ mod register;
 mod revocation;
 mod token_sources;
 mod token_validation;
+mod ui;

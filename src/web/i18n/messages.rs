@@ -31,7 +31,10 @@ const MESSAGES: &[(&str, &str)] = &[
     ("must not contain text-direction override characters", "不能包含文字方向控制字符"),
     // Errors.
     ("the login or the password is wrong", "用户名或密码错误"),
-    ("Enter your user name (or email or phone) and your password.", "请输入用户名（或邮箱、手机号）和密码。"),
+    (
+        "Enter your user name (or email or phone) and your password.",
+        "请输入用户名（或邮箱、手机号）和密码。",
+    ),
     ("the token has expired; log in again", "登录已过期，请重新登录"),
     ("the token is not valid; log in again to get a new one", "凭据无效，请重新登录"),
     ("this account is disabled; ask the administrator", "此账户已被停用，请联系管理员"),
@@ -55,10 +58,7 @@ const MESSAGES: &[(&str, &str)] = &[
 pub fn translate(lang: Lang, message: &str) -> &str {
     match lang {
         Lang::En => message,
-        Lang::ZhCn => MESSAGES
-            .iter()
-            .find(|(en, _)| *en == message)
-            .map_or(message, |(_, zh)| zh),
+        Lang::ZhCn => MESSAGES.iter().find(|(en, _)| *en == message).map_or(message, |(_, zh)| zh),
     }
 }
 
@@ -87,14 +87,14 @@ mod tests {
             include_str!("../../web/auth.rs"),
             include_str!("../../web/mod.rs"),
             include_str!("../../web/account.rs"),
+            include_str!("../../api/me.rs"),
+            include_str!("../../api/admin.rs"),
+            include_str!("../../api/files.rs"),
         ];
         for (en, _) in MESSAGES {
             // The sources spell a backslash as `\\`.
             let spelled = en.replace('\\', "\\\\");
-            assert!(
-                sources.iter().any(|s| s.contains(&spelled)),
-                "no source says {en:?}"
-            );
+            assert!(sources.iter().any(|s| s.contains(&spelled)), "no source says {en:?}");
         }
     }
 }
