@@ -1,6 +1,6 @@
 //! The `/admin` pages: closed to everyone but administrators (404, never a redirect), the
 //! dashboard and settings form, the account list, every per-account action through its form,
-//! the last-administrator rule on the page, CSRF, and the audit log page.
+//! the last-administrator rule on the page, CSRF, the audit log page, and the pages in Chinese.
 
 use actix_http::Request;
 use actix_web::body::MessageBody;
@@ -139,7 +139,7 @@ async fn the_admin_area_is_not_found_for_anonymous_and_regular_users() {
             let r = app.send(req).await;
             assert_eq!(r.status, 404, "{who}: {what}: {}", r.text());
             assert_eq!(r.header("location"), None, "{who}: {what} must not redirect");
-            assert!(r.text().contains("Not Found"), "{who}: {what}: the not-found page");
+            assert!(r.text().contains("Page not found"), "{who}: {what}: the not-found page");
         }
     }
     // Nothing happened: the administrator is intact, registration is still open.
@@ -560,4 +560,98 @@ async fn the_audit_page_pages_older_and_newer() {
     assert_eq!(logins(&back), ["try-3", "try-2"]);
     let top = app.page(&link(&back, "prev").expect("newer"), &admin.session).await.text();
     assert_eq!(logins(&top), ["try-5", "try-4"]);
+}
+
+/// A page as an administrator, with extra headers and cookies (the language).
+async fn page_with<S, B>(
+    app: &TestApp<S>,
+    path: &str,
+    admin: &Admin,
+    accept_language: &str,
+    lang_cookie: Option<&str>,
+) -> Resp
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let mut req = TestRequest::get()
+        .uri(path)
+        .cookie(session_cookie(&admin.session))
+        .insert_header(("Accept-Language", accept_language));
+    if let Some(lang) = lang_cookie {
+        req = req.cookie(actix_web::cookie::Cookie::new("homedisk_lang", lang.to_owned()));
+    }
+    app.send(req).await
+}
+
+#[actix_web::test]
+async fn the_admin_pages_speak_chinese_when_the_browser_asks_for_it() {
+    let app = spawn_with(LIMITS).await;
+    let admin = app.first_admin().await;
+    app.register("bob").await;
+    let zh = "zh-CN,zh;q=0.9,en;q=0.8";
+
+    let r = page_with(&app, "/admin?notice=settings", &admin, zh, None).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let html = r.text();
+    assert!(html.contains("<html lang=\"zh-CN\">"), "{html}");
+    assert!(html.contains("<h1>管理后台</h1>"), "{html}");
+    assert!(
+        html.contains(">概览</a>") && html.contains(">审计日志</a>"),
+        "the sub-navigation: {html}"
+    );
+    assert!(html.contains("<dt>账户</dt><dd>2</dd>"), "{html}");
+    assert!(
+        html.contains("<dt>注册</dt><dd>开放 <span class=\"muted\">（来自环境变量）"),
+        "{html}"
+    );
+    assert!(html.contains("设置已保存"), "the notice: {html}");
+    assert!(!html.contains("Instance settings") && !html.contains("Save settings"), "{html}");
+
+    let html = page_with(&app, "/admin/users", &admin, zh, None).await.text();
+    assert!(html.contains("<html lang=\"zh-CN\">"), "{html}");
+    assert!(html.contains("账户 <span class=\"muted\">（2）</span>"), "{html}");
+    assert!(html.contains(">新建账户</a>"), "{html}");
+    assert!(html.contains("<td data-label=\"角色\">管理员</td>"), "{html}");
+    assert!(html.contains("<td data-label=\"角色\">普通用户</td>"), "{html}");
+    assert!(html.contains("<td data-label=\"状态\">正常</td>"), "{html}");
+    assert!(html.contains("<span class=\"badge\">我</span>"), "{html}");
+    assert!(!html.contains("data-label=\"User name\"") && !html.contains(">Last login<"), "{html}");
+
+    // A refused form answers in Chinese too, the domain's message included.
+    let bad =
+        [("csrf_token", admin.csrf.as_str()), ("registration", "open"), ("default_quota", "lots")];
+    let r = app
+        .send(
+            TestRequest::post()
+                .uri("/admin/settings")
+                .cookie(session_cookie(&admin.session))
+                .insert_header(("Accept-Language", zh))
+                .set_form(bad),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text());
+    assert!(r.text().contains("默认配额 须为 2GiB"), "{}", r.text());
+
+    let html = page_with(&app, "/admin/audit", &admin, zh, None).await.text();
+    assert!(html.contains("<td data-label=\"事件\">注册</td>"), "{html}");
+}
+
+#[actix_web::test]
+async fn the_language_cookie_wins_over_accept_language_on_admin_pages() {
+    let app = spawn_with(LIMITS).await;
+    let admin = app.first_admin().await;
+    for path in ["/admin", "/admin/users"] {
+        let html = page_with(&app, path, &admin, "en", Some("zh-CN")).await.text();
+        assert!(html.contains("<html lang=\"zh-CN\">"), "{path}: {html}");
+        assert!(html.contains("aria-label=\"管理后台\""), "{path}: {html}");
+        assert!(!html.contains(">Dashboard</a>"), "{path}: {html}");
+        // And English, when that is the choice.
+        let html = page_with(&app, path, &admin, "zh-CN", Some("en")).await.text();
+        assert!(html.contains("<html lang=\"en\">"), "{path}: {html}");
+        assert!(
+            html.contains(">Dashboard</a>") && html.contains(">Audit log</a>"),
+            "{path}: {html}"
+        );
+    }
 }

@@ -8,8 +8,8 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::parse_size;
 use super::user::refused;
+use super::{human_size, parse_size};
 use crate::api::admin::{parse_role, parse_state};
 use crate::auth::extractors::{CurrentUser, origin};
 use crate::db;
@@ -18,8 +18,9 @@ use crate::db::models::users::{self, Role, UserState};
 use crate::error::{AppError, FieldErrors};
 use crate::state::AppState;
 use crate::users::admin::{self as accounts, UserChanges};
-use crate::web::{Locale, 
-    Nav, PageAdmin, PageError, check_csrf, html, human_bytes, redirect, removed_session_cookie,
+use crate::web::i18n;
+use crate::web::{
+    Locale, Nav, PageAdmin, PageError, check_csrf, html, redirect, removed_session_cookie,
 };
 
 /// What an action did, for the redirect after it.
@@ -73,10 +74,12 @@ fn after(me: &CurrentUser, target: &UserId, done: Done) -> HttpResponse {
 }
 
 /// Applies `changes` to account `id`, then [`after`]; or shows why not on its page.
+#[allow(clippy::too_many_arguments)]
 async fn change(
     req: &HttpRequest,
     state: &web::Data<AppState>,
     me: &CurrentUser,
+    loc: &Locale,
     id: &str,
     changes: Result<UserChanges, AppError>,
     done: Done,
@@ -84,7 +87,7 @@ async fn change(
 ) -> Result<HttpResponse, PageError> {
     let changes = match changes {
         Ok(c) => c,
-        Err(e) => return refused(state, me, id, e, typed_quota).await,
+        Err(e) => return refused(state, me, loc, id, e, typed_quota).await,
     };
     let (admin, target, from) = (me.user.clone(), UserId(id.to_owned()), origin(req));
     let result = db::run(&state.db, move |conn| {
@@ -93,7 +96,7 @@ async fn change(
     .await;
     match result {
         Ok(user) => Ok(after(me, &user.id, done)),
-        Err(e) => refused(state, me, id, e, typed_quota).await,
+        Err(e) => refused(state, me, loc, id, e, typed_quota).await,
     }
 }
 
@@ -108,6 +111,7 @@ pub(super) async fn set_state(
     req: HttpRequest,
     state: web::Data<AppState>,
     admin: PageAdmin,
+    loc: Locale,
     id: web::Path<String>,
     form: web::Form<StateForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -115,7 +119,7 @@ pub(super) async fn set_state(
     let new = parse_state(form.state.as_deref().unwrap_or_default().trim());
     let done = if matches!(new, Ok(UserState::Disabled)) { Done::Disabled } else { Done::Enabled };
     let changes = new.map(|s| UserChanges { state: Some(s), ..UserChanges::default() });
-    change(&req, &state, &admin.0, &id, changes, done, None).await
+    change(&req, &state, &admin.0, &loc, &id, changes, done, None).await
 }
 
 #[derive(Deserialize)]
@@ -129,6 +133,7 @@ pub(super) async fn set_role(
     req: HttpRequest,
     state: web::Data<AppState>,
     admin: PageAdmin,
+    loc: Locale,
     id: web::Path<String>,
     form: web::Form<RoleForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -136,7 +141,7 @@ pub(super) async fn set_role(
     let new = parse_role(form.role.as_deref().unwrap_or_default().trim());
     let done = if matches!(new, Ok(Role::Admin)) { Done::Promoted } else { Done::Demoted };
     let changes = new.map(|r| UserChanges { role: Some(r), ..UserChanges::default() });
-    change(&req, &state, &admin.0, &id, changes, done, None).await
+    change(&req, &state, &admin.0, &loc, &id, changes, done, None).await
 }
 
 #[derive(Deserialize)]
@@ -150,14 +155,15 @@ pub(super) async fn set_quota(
     req: HttpRequest,
     state: web::Data<AppState>,
     admin: PageAdmin,
+    loc: Locale,
     id: web::Path<String>,
     form: web::Form<QuotaForm>,
 ) -> Result<HttpResponse, PageError> {
     check_csrf(&state, &admin.0, form.csrf_token.as_deref())?;
     let typed = form.into_inner().quota.unwrap_or_default();
-    let changes = parse_size("quota", &typed)
+    let changes = parse_size(loc.lang.admin(), "quota", &typed)
         .map(|q| UserChanges { quota: i64::try_from(q).ok(), ..UserChanges::default() });
-    change(&req, &state, &admin.0, &id, changes, Done::Quota, Some(typed)).await
+    change(&req, &state, &admin.0, &loc, &id, changes, Done::Quota, Some(typed)).await
 }
 
 #[derive(Deserialize)]
@@ -196,6 +202,7 @@ pub(super) async fn reset_password(
     req: HttpRequest,
     state: web::Data<AppState>,
     admin: PageAdmin,
+    loc: Locale,
     id: web::Path<String>,
     form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -215,7 +222,7 @@ pub(super) async fn reset_password(
     };
     match result {
         Ok(()) => Ok(after(&me, &target, Done::Password)),
-        Err(e) => refused(&state, &me, target.as_str(), e, None).await,
+        Err(e) => refused(&state, &me, &loc, target.as_str(), e, None).await,
     }
 }
 
@@ -226,7 +233,8 @@ struct ConfirmDeletePage {
     section: &'static str,
     id: String,
     username: String,
-    files: usize,
+    /// “2 files”.
+    files: String,
     size: String,
     bytes: i64,
     is_me: bool,
@@ -244,6 +252,7 @@ pub(super) async fn delete_user(
     req: HttpRequest,
     state: web::Data<AppState>,
     admin: PageAdmin,
+    loc: Locale,
     id: web::Path<String>,
     form: web::Form<DeleteForm>,
 ) -> Result<HttpResponse, PageError> {
@@ -258,14 +267,16 @@ pub(super) async fn delete_user(
             Ok((u, lost))
         })
         .await?;
+        let ta = loc.lang.admin();
+        let n_files = if lost.files == 1 { ta.n_files_one } else { ta.n_files };
         let page = ConfirmDeletePage {
-            nav: Nav::user(&state, &me, &Locale::english()),
+            nav: Nav::user(&state, &me, &loc),
             section: "user",
             id: u.id.to_string(),
             is_me: u.id == me.user.id,
             username: u.username,
-            files: lost.files,
-            size: human_bytes(lost.bytes),
+            files: i18n::fill(n_files, &[&lost.files]),
+            size: human_size(ta, lost.bytes),
             bytes: lost.bytes,
         };
         return html(HttpResponse::Ok(), &page);
@@ -278,6 +289,6 @@ pub(super) async fn delete_user(
     .await;
     match result {
         Ok(_) => Ok(after(&me, &target, Done::Deleted)),
-        Err(e) => refused(&state, &me, target.as_str(), e, None).await,
+        Err(e) => refused(&state, &me, &loc, target.as_str(), e, None).await,
     }
 }

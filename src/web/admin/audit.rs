@@ -12,6 +12,7 @@ use crate::db::models::users;
 use crate::db::{self, DbConn};
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::web::i18n::AdminUi;
 use crate::web::{Locale, Nav, PageAdmin, PageError, display_time, html};
 
 struct EventChoice {
@@ -73,11 +74,35 @@ fn who(id: Option<String>, name: Option<String>) -> Option<Who> {
     Some(Who { name, url: id.map(|id| audit_url("", &id, "", None, None)) })
 }
 
-fn audit_line(r: AuditRow) -> AuditLine {
+/// How the audit page names an event.
+fn event_label(ta: &'static AdminUi, e: Event) -> &'static str {
+    match e {
+        Event::Registered => ta.ev_registered,
+        Event::LoginSucceeded => ta.ev_login,
+        Event::LoginFailed => ta.ev_login_failed,
+        Event::Logout => ta.ev_logout,
+        Event::LogoutAll => ta.ev_logout_all,
+        Event::SessionRevoked => ta.ev_session_revoked,
+        Event::PasswordChanged => ta.ev_password_changed,
+        Event::UserCreated => ta.ev_user_created,
+        Event::UserDisabled => ta.ev_user_disabled,
+        Event::UserEnabled => ta.ev_user_enabled,
+        Event::RoleChanged => ta.ev_role_changed,
+        Event::QuotaChanged => ta.ev_quota_changed,
+        Event::SessionsEndedByAdmin => ta.ev_sessions_ended,
+        Event::PasswordReset => ta.ev_password_reset,
+        Event::UserDeleted => ta.ev_user_deleted,
+        Event::SettingChanged => ta.ev_setting_changed,
+    }
+}
+
+/// One entry as a row. The detail is shown as recorded (in English): it is written when the
+/// event happens, not in the reader's language.
+fn audit_line(ta: &'static AdminUi, r: AuditRow) -> AuditLine {
     AuditLine {
         at: display_time(r.at),
         at_iso: rfc3339(r.at),
-        event: Event::parse(&r.event).map_or(r.event.clone(), |e| e.label().to_owned()),
+        event: Event::parse(&r.event).map_or(r.event.clone(), |e| event_label(ta, e).to_owned()),
         actor: who(r.actor_id, r.actor_name),
         target: who(r.target_id, r.target_name),
         login: r.login.unwrap_or_default(),
@@ -126,8 +151,10 @@ fn newer_page(
 pub(super) async fn audit_log(
     state: web::Data<AppState>,
     admin: PageAdmin,
+    loc: Locale,
     query: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, PageError> {
+    let ta = loc.lang.admin();
     let (mut filter, limit) = query.to_filter()?;
     let (rows, newer) = db::run(&state.db, move |conn| {
         if let Some(name) = filter.user_id.clone()
@@ -153,19 +180,19 @@ pub(super) async fn audit_log(
         None => None,
     };
     let page = AuditPage {
-        nav: Nav::user(&state, &admin.0, &Locale::english()),
+        nav: Nav::user(&state, &admin.0, &loc),
         section: "audit",
         events: Event::ALL
             .iter()
             .map(|e| EventChoice {
                 value: e.as_str(),
-                label: e.label(),
+                label: event_label(ta, *e),
                 selected: e.as_str() == event,
             })
             .collect(),
         newer: newer.map(|b| audit_url(event, &user, &q, b, keep)),
         older,
-        rows: rows.into_iter().take(page_size).map(audit_line).collect(),
+        rows: rows.into_iter().take(page_size).map(|r| audit_line(ta, r)).collect(),
         user,
         q,
     };

@@ -8,14 +8,16 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use super::{NoticeQuery, human_u64, notice_text, parse_size, size_input};
+use super::{NoticeQuery, human_size, human_u64, notice_text, parse_size, size_input};
 use crate::admin_stats;
 use crate::auth::extractors::{CurrentUser, origin};
+use crate::config::Registration;
 use crate::db;
 use crate::error::{AppError, FieldErrors};
 use crate::settings::{self, Change};
 use crate::state::AppState;
-use crate::web::{Locale, Nav, PageAdmin, PageError, check_csrf, html, human_bytes, redirect};
+use crate::web::i18n::AdminUi;
+use crate::web::{Locale, Nav, PageAdmin, PageError, check_csrf, html, redirect};
 
 /// What the settings form shows: the values in effect, or what was typed.
 struct SettingsInput {
@@ -42,13 +44,22 @@ struct DashboardPage {
     errors: FieldErrors,
 }
 
-fn source(stored: bool) -> &'static str {
-    if stored { "set by an administrator" } else { "from the environment" }
+/// Where a setting in effect comes from.
+fn source(ta: &'static AdminUi, stored: bool) -> &'static str {
+    if stored { ta.set_by_admin } else { ta.from_environment }
+}
+
+fn registration_name(ta: &'static AdminUi, r: Registration) -> &'static str {
+    match r {
+        Registration::Open => ta.registration_open,
+        Registration::Closed => ta.registration_closed,
+    }
 }
 
 async fn render_dashboard(
     state: &web::Data<AppState>,
     me: &CurrentUser,
+    loc: &Locale,
     status: StatusCode,
     typed: Option<SettingsInput>,
     errors: FieldErrors,
@@ -60,20 +71,21 @@ async fn render_dashboard(
         Ok((stats, settings::current(conn, &st.config)?))
     })
     .await?;
-    let unknown = || "unknown".to_owned();
+    let ta = loc.lang.admin();
+    let unknown = || ta.unknown.to_owned();
     let page = DashboardPage {
-        nav: Nav::user(state, me, &Locale::english()),
+        nav: Nav::user(state, me, loc),
         section: "dashboard",
         notice,
         users: stats.users,
         live_sessions: stats.live_sessions,
-        storage_used: human_bytes(stats.storage_used),
-        disk_free: stats.disk_free.map_or_else(unknown, human_u64),
-        disk_total: stats.disk_total.map_or_else(unknown, human_u64),
-        registration: s.registration.as_str(),
-        registration_source: source(s.registration_stored),
-        default_quota: human_u64(s.default_quota),
-        default_quota_source: source(s.default_quota_stored),
+        storage_used: human_size(ta, stats.storage_used),
+        disk_free: stats.disk_free.map_or_else(unknown, |b| human_u64(ta, b)),
+        disk_total: stats.disk_total.map_or_else(unknown, |b| human_u64(ta, b)),
+        registration: registration_name(ta, s.registration),
+        registration_source: source(ta, s.registration_stored),
+        default_quota: human_u64(ta, s.default_quota),
+        default_quota_source: source(ta, s.default_quota_stored),
         input: typed.unwrap_or_else(|| SettingsInput {
             registration: s.registration.as_str().to_owned(),
             default_quota: size_input(s.default_quota),
@@ -87,10 +99,12 @@ async fn render_dashboard(
 pub(super) async fn dashboard(
     state: web::Data<AppState>,
     admin: PageAdmin,
+    loc: Locale,
     q: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let notice = notice_text(q.notice.as_deref());
-    render_dashboard(&state, &admin.0, StatusCode::OK, None, FieldErrors::default(), notice).await
+    let notice = notice_text(loc.lang.admin(), q.notice.as_deref());
+    let errors = FieldErrors::default();
+    render_dashboard(&state, &admin.0, &loc, StatusCode::OK, None, errors, notice).await
 }
 
 #[derive(Deserialize)]
@@ -105,6 +119,7 @@ pub(super) async fn save_settings(
     req: HttpRequest,
     state: web::Data<AppState>,
     admin: PageAdmin,
+    loc: Locale,
     form: web::Form<SettingsForm>,
 ) -> Result<HttpResponse, PageError> {
     let me = admin.0;
@@ -116,7 +131,7 @@ pub(super) async fn save_settings(
     };
     let quota = match input.default_quota.trim() {
         "" => Ok(None),
-        raw => parse_size("default_quota", raw).map(Some),
+        raw => parse_size(loc.lang.admin(), "default_quota", raw).map(Some),
     };
     let result = match quota {
         Err(e) => Err(e),
@@ -134,7 +149,8 @@ pub(super) async fn save_settings(
     match result {
         Ok(_) => Ok(redirect("/admin?notice=settings").finish()),
         Err(AppError::Validation(errors)) => {
-            render_dashboard(&state, &me, StatusCode::BAD_REQUEST, Some(input), errors, None).await
+            let status = StatusCode::BAD_REQUEST;
+            render_dashboard(&state, &me, &loc, status, Some(input), errors, None).await
         }
         Err(other) => Err(other.into()),
     }

@@ -16,6 +16,10 @@
 //! `settings::update`), which changes the rows and records who did what to whom, in the same
 //! transaction (a new account's entry right after its insert), exactly as for the JSON API.
 //! After an action the pages redirect with a `?notice=` code ([`notice_text`]).
+//!
+//! Every handler takes the request's [`Locale`](crate::web::Locale): the pages' strings come
+//! from the `AdminUi` table (`nav.ta`), and what the handlers word themselves (notices, column
+//! headings, role and state names, audit events) from the same table.
 
 mod actions;
 mod audit;
@@ -28,7 +32,9 @@ use actix_web::web;
 use serde::Deserialize;
 
 use crate::config::parse_bytes;
+use crate::db::models::users::{Role, UserState};
 use crate::error::{AppError, FieldErrors};
+use crate::web::i18n::{AdminUi, fill};
 use crate::web::{admins_only, human_bytes};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -52,20 +58,36 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// The message a `?notice=` code stands for (codes, not text, so the URL cannot inject words).
-fn notice_text(code: Option<&str>) -> Option<&'static str> {
+fn notice_text(ta: &'static AdminUi, code: Option<&str>) -> Option<&'static str> {
     Some(match code? {
-        "settings" => "Settings saved. They apply from now on.",
-        "created" => "Account created.",
-        "disabled" => "Account disabled. Its sessions stopped working.",
-        "enabled" => "Account enabled.",
-        "promoted" => "Now an administrator. The admin pages open at their next login.",
-        "demoted" => "No longer an administrator.",
-        "quota" => "Quota saved.",
-        "logged_out" => "Every session of this account was ended.",
-        "password" => "Password reset. Every session of this account was ended.",
-        "deleted" => "Account deleted, with all its files.",
+        "settings" => ta.notice_settings,
+        "created" => ta.notice_created,
+        "disabled" => ta.notice_disabled,
+        "enabled" => ta.notice_enabled,
+        "promoted" => ta.notice_promoted,
+        "demoted" => ta.notice_demoted,
+        "quota" => ta.notice_quota,
+        "logged_out" => ta.notice_logged_out,
+        "password" => ta.notice_password,
+        "deleted" => ta.notice_deleted,
         _ => return None,
     })
+}
+
+/// A role as the pages name it.
+fn role_name(ta: &'static AdminUi, role: Role) -> &'static str {
+    match role {
+        Role::Admin => ta.role_admin,
+        Role::User => ta.role_user,
+    }
+}
+
+/// An account state as the pages name it.
+fn state_name(ta: &'static AdminUi, state: UserState) -> &'static str {
+    match state {
+        UserState::Active => ta.state_active,
+        UserState::Disabled => ta.state_disabled,
+    }
 }
 
 #[derive(Deserialize)]
@@ -73,13 +95,12 @@ struct NoticeQuery {
     notice: Option<String>,
 }
 
-const SIZE_HINT: &str = "must be a size such as 2GiB, 500MiB or a number of bytes";
-
-/// `2GiB`, `500MiB` or bytes, as bytes.
-fn parse_size(field: &'static str, raw: &str) -> Result<u64, AppError> {
+/// `2GiB`, `500MiB` or bytes, as bytes; else a field error in the page's language (the hint
+/// is the admin pages' own, so it comes from their table rather than from `messages.rs`).
+fn parse_size(ta: &'static AdminUi, field: &'static str, raw: &str) -> Result<u64, AppError> {
     parse_bytes(raw)
         .filter(|b| i64::try_from(*b).is_ok())
-        .ok_or_else(|| AppError::Validation(FieldErrors::single(field, SIZE_HINT)))
+        .ok_or_else(|| AppError::Validation(FieldErrors::single(field, ta.size_hint)))
 }
 
 /// A size as a form value [`parse_size`] reads back exactly: `2GiB`, `1536KiB`, `1000`.
@@ -92,8 +113,14 @@ fn size_input(bytes: u64) -> String {
     bytes.to_string()
 }
 
-fn human_u64(bytes: u64) -> String {
-    human_bytes(i64::try_from(bytes).unwrap_or(i64::MAX))
+/// A size for people (`2.0 KiB`), in the page's language: [`human_bytes`] says `bytes`
+/// below 1 KiB, which the table words.
+fn human_size(ta: &'static AdminUi, bytes: i64) -> String {
+    if bytes < 1024 { fill(ta.bytes, &[&bytes.max(0)]) } else { human_bytes(bytes) }
+}
+
+fn human_u64(ta: &'static AdminUi, bytes: u64) -> String {
+    human_size(ta, i64::try_from(bytes).unwrap_or(i64::MAX))
 }
 
 /// Adds the field errors of `e` to `errors`; any other error is returned.

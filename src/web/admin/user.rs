@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 
-use super::{NoticeQuery, notice_text, size_input};
+use super::{NoticeQuery, human_size, notice_text, role_name, size_input, state_name};
 use crate::auth::extractors::CurrentUser;
 use crate::db;
 use crate::db::ids::UserId;
@@ -14,7 +14,8 @@ use crate::db::models::sessions;
 use crate::db::models::users::{self, Role, UserState};
 use crate::error::{AppError, FieldErrors};
 use crate::state::AppState;
-use crate::web::{Locale, Nav, PageAdmin, PageError, display_time, html, human_bytes};
+use crate::web::i18n::{self, Lang};
+use crate::web::{Locale, Nav, PageAdmin, PageError, display_time, html};
 
 #[derive(Template)]
 #[template(path = "admin/user.html")]
@@ -53,6 +54,7 @@ struct Shown {
 async fn render_user(
     state: &web::Data<AppState>,
     me: &CurrentUser,
+    loc: &Locale,
     id: &str,
     status: StatusCode,
     shown: Shown,
@@ -64,8 +66,9 @@ async fn render_user(
         Ok((u, live))
     })
     .await?;
+    let ta = loc.lang.admin();
     let page = UserPage {
-        nav: Nav::user(state, me, &Locale::english()),
+        nav: Nav::user(state, me, loc),
         section: "user",
         quota_input: shown
             .quota
@@ -76,14 +79,14 @@ async fn render_user(
         username: u.username.clone(),
         email: u.email.clone().unwrap_or_default(),
         phone: u.phone.clone().unwrap_or_default(),
-        role: u.role().as_str(),
+        role: role_name(ta, u.role()),
         is_admin: u.role() == Role::Admin,
-        state: u.state().as_str(),
+        state: state_name(ta, u.state()),
         active: u.state() == UserState::Active,
-        storage_used: human_bytes(u.storage_used),
-        quota: human_bytes(u.quota),
+        storage_used: human_size(ta, u.storage_used),
+        quota: human_size(ta, u.quota),
         created: display_time(u.created_at),
-        last_login: u.last_login_at.map_or_else(|| "never".to_owned(), display_time),
+        last_login: u.last_login_at.map_or_else(|| ta.never.to_owned(), display_time),
         sessions: live,
         is_me: u.id == me.user.id,
     };
@@ -94,20 +97,26 @@ async fn render_user(
 pub(super) async fn user_page(
     state: web::Data<AppState>,
     admin: PageAdmin,
+    loc: Locale,
     id: web::Path<String>,
     q: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, PageError> {
-    let shown = Shown { notice: notice_text(q.notice.as_deref()), ..Shown::default() };
-    render_user(&state, &admin.0, &id, StatusCode::OK, shown).await
+    let notice = notice_text(loc.lang.admin(), q.notice.as_deref());
+    let shown = Shown { notice, ..Shown::default() };
+    render_user(&state, &admin.0, &loc, &id, StatusCode::OK, shown).await
 }
 
-/// `message` as a sentence: capital first letter, final full stop.
-fn sentence(message: &str) -> String {
-    let mut chars = message.trim().chars();
+/// A domain message as a sentence in `lang`: translated (see `i18n::translate`), capital
+/// first letter, final full stop (`。` after Chinese).
+fn sentence(lang: Lang, message: &str) -> String {
+    let message = i18n::translate(lang, message.trim());
+    let mut chars = message.chars();
     let mut s: String =
         chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
-    if !s.ends_with('.') {
-        s.push('.');
+    match s.chars().last() {
+        Some('.' | '。') | None => {}
+        Some(c) if c.is_ascii() => s.push('.'),
+        Some(_) => s.push('。'),
     }
     s
 }
@@ -118,6 +127,7 @@ fn sentence(message: &str) -> String {
 pub(super) async fn refused(
     state: &web::Data<AppState>,
     me: &CurrentUser,
+    loc: &Locale,
     id: &str,
     e: AppError,
     typed_quota: Option<String>,
@@ -126,9 +136,9 @@ pub(super) async fn refused(
     let shown = match e {
         AppError::Validation(errors) => Shown { errors, quota: typed_quota, ..Shown::default() },
         AppError::Conflict(message) => {
-            Shown { error: Some(sentence(&message)), ..Shown::default() }
+            Shown { error: Some(sentence(loc.lang, &message)), ..Shown::default() }
         }
         other => return Err(other.into()),
     };
-    render_user(state, me, id, status, shown).await
+    render_user(state, me, loc, id, status, shown).await
 }

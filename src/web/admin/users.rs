@@ -6,7 +6,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use serde::Deserialize;
 
-use super::{NoticeQuery, gather, notice_text, parse_size, size_input};
+use super::{
+    NoticeQuery, gather, human_size, notice_text, parse_size, role_name, size_input, state_name,
+};
 use crate::api::admin::{UserListQuery, parse_role};
 use crate::auth::extractors::{CurrentUser, origin};
 use crate::db;
@@ -16,9 +18,8 @@ use crate::settings;
 use crate::state::AppState;
 use crate::users::RegisterInput;
 use crate::users::admin as accounts;
-use crate::web::{Locale, 
-    Nav, PageAdmin, PageError, check_csrf, display_time, html, human_bytes, redirect,
-};
+use crate::web::i18n::AdminUi;
+use crate::web::{Locale, Nav, PageAdmin, PageError, check_csrf, display_time, html, redirect};
 
 struct UserRow {
     id: String,
@@ -108,18 +109,18 @@ fn page_links(page: i64, pages: i64, url: impl Fn(i64) -> String) -> Vec<PageLin
     links
 }
 
-fn user_row(me: &CurrentUser, u: &User) -> UserRow {
+fn user_row(ta: &'static AdminUi, me: &CurrentUser, u: &User) -> UserRow {
     UserRow {
         id: u.id.to_string(),
         username: u.username.clone(),
         email: u.email.clone().unwrap_or_default(),
         phone: u.phone.clone().unwrap_or_default(),
-        role: u.role().as_str(),
-        state: u.state().as_str(),
+        role: role_name(ta, u.role()),
+        state: state_name(ta, u.state()),
         disabled: u.state() == UserState::Disabled,
-        storage: format!("{} / {}", human_bytes(u.storage_used), human_bytes(u.quota)),
+        storage: format!("{} / {}", human_size(ta, u.storage_used), human_size(ta, u.quota)),
         created: display_time(u.created_at),
-        last_login: u.last_login_at.map_or_else(|| "never".to_owned(), display_time),
+        last_login: u.last_login_at.map_or_else(|| ta.never.to_owned(), display_time),
         is_me: u.id == me.user.id,
     }
 }
@@ -128,10 +129,12 @@ fn user_row(me: &CurrentUser, u: &User) -> UserRow {
 pub(super) async fn user_list(
     state: web::Data<AppState>,
     admin: PageAdmin,
+    loc: Locale,
     query: web::Query<UserListQuery>,
     notice: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, PageError> {
     let me = admin.0;
+    let ta = loc.lang.admin();
     let (db_query, page, per_page) = query.to_query()?;
     let (sort, order) =
         (sort_name(db_query.sort), if db_query.descending { "desc" } else { "asc" });
@@ -141,14 +144,14 @@ pub(super) async fn user_list(
     let keep = query.per_page.map(|_| per_page);
     let url = |p: i64| list_url(&q, sort, order, p, keep);
     let columns = [
-        ("User name", Some(UserSort::Username)),
-        ("Email", None),
-        ("Phone", None),
-        ("Role", None),
-        ("State", None),
-        ("Storage used / quota", Some(UserSort::StorageUsed)),
-        ("Created", Some(UserSort::Created)),
-        ("Last login", Some(UserSort::LastLogin)),
+        (ta.user_name, Some(UserSort::Username)),
+        (ta.email, None),
+        (ta.phone, None),
+        (ta.role, None),
+        (ta.state, None),
+        (ta.storage_of_quota, Some(UserSort::StorageUsed)),
+        (ta.created, Some(UserSort::Created)),
+        (ta.last_login, Some(UserSort::LastLogin)),
     ]
     .into_iter()
     .map(|(label, by)| {
@@ -166,11 +169,11 @@ pub(super) async fn user_list(
     })
     .collect();
     let page_view = UsersPage {
-        nav: Nav::user(&state, &me, &Locale::english()),
+        nav: Nav::user(&state, &me, &loc),
         section: "users",
-        notice: notice_text(notice.notice.as_deref()),
+        notice: notice_text(ta, notice.notice.as_deref()),
         columns,
-        rows: rows.iter().map(|u| user_row(&me, u)).collect(),
+        rows: rows.iter().map(|u| user_row(ta, &me, u)).collect(),
         total,
         page,
         pages,
@@ -208,6 +211,7 @@ struct NewUserPage {
 async fn render_new_user(
     state: &web::Data<AppState>,
     me: &CurrentUser,
+    loc: &Locale,
     status: StatusCode,
     input: NewUserInput,
     errors: FieldErrors,
@@ -215,7 +219,7 @@ async fn render_new_user(
     let st = state.clone();
     let s = db::run(&state.db, move |conn| settings::current(conn, &st.config)).await?;
     let page = NewUserPage {
-        nav: Nav::user(state, me, &Locale::english()),
+        nav: Nav::user(state, me, loc),
         section: "user",
         input,
         errors,
@@ -228,9 +232,10 @@ async fn render_new_user(
 pub(super) async fn new_user_page(
     state: web::Data<AppState>,
     admin: PageAdmin,
+    loc: Locale,
 ) -> Result<HttpResponse, PageError> {
     let input = NewUserInput { role: "user".into(), ..NewUserInput::default() };
-    render_new_user(&state, &admin.0, StatusCode::OK, input, FieldErrors::default()).await
+    render_new_user(&state, &admin.0, &loc, StatusCode::OK, input, FieldErrors::default()).await
 }
 
 #[derive(Deserialize)]
@@ -251,6 +256,7 @@ pub(super) async fn create_user(
     req: HttpRequest,
     state: web::Data<AppState>,
     admin: PageAdmin,
+    loc: Locale,
     form: web::Form<NewUserForm>,
 ) -> Result<HttpResponse, PageError> {
     let me = admin.0;
@@ -272,9 +278,9 @@ pub(super) async fn create_user(
         parse_role(input.role.trim()).or_else(|e| gather(&mut errors, e).map(|()| Role::User))?;
     let quota = match input.quota.trim() {
         "" => None,
-        raw => {
-            parse_size("quota", raw).map(Some).or_else(|e| gather(&mut errors, e).map(|()| None))?
-        }
+        raw => parse_size(loc.lang.admin(), "quota", raw)
+            .map(Some)
+            .or_else(|e| gather(&mut errors, e).map(|()| None))?,
     };
     let account = RegisterInput {
         username: input.username.clone(),
@@ -287,13 +293,13 @@ pub(super) async fn create_user(
         if let Err(e) = crate::users::validate_registration(&account) {
             gather(&mut errors, e)?;
         }
-        return render_new_user(&state, &me, StatusCode::BAD_REQUEST, input, errors).await;
+        return render_new_user(&state, &me, &loc, StatusCode::BAD_REQUEST, input, errors).await;
     }
     let st = state.clone().into_inner();
     match accounts::create_user(st, me.user.clone(), account, role, quota, origin(&req)).await {
         Ok(user) => Ok(redirect(&format!("/admin/users/{}?notice=created", user.id)).finish()),
         Err(AppError::Validation(errors)) => {
-            render_new_user(&state, &me, StatusCode::BAD_REQUEST, input, errors).await
+            render_new_user(&state, &me, &loc, StatusCode::BAD_REQUEST, input, errors).await
         }
         Err(other) => Err(other.into()),
     }
