@@ -72,28 +72,6 @@ impl Event {
         }
     }
 
-    /// How the audit page names it.
-    pub fn label(self) -> &'static str {
-        match self {
-            Event::Registered => "Registered",
-            Event::LoginSucceeded => "Logged in",
-            Event::LoginFailed => "Failed login",
-            Event::Logout => "Logged out",
-            Event::LogoutAll => "Logged out everywhere",
-            Event::SessionRevoked => "Revoked a session",
-            Event::PasswordChanged => "Changed password",
-            Event::UserCreated => "Admin: created user",
-            Event::UserDisabled => "Admin: disabled user",
-            Event::UserEnabled => "Admin: enabled user",
-            Event::RoleChanged => "Admin: changed role",
-            Event::QuotaChanged => "Admin: changed quota",
-            Event::SessionsEndedByAdmin => "Admin: logged user out",
-            Event::PasswordReset => "Admin: reset password",
-            Event::UserDeleted => "Admin: deleted user",
-            Event::SettingChanged => "Admin: changed a setting",
-        }
-    }
-
     pub fn parse(s: &str) -> Option<Event> {
         Event::ALL.into_iter().find(|e| e.as_str() == s)
     }

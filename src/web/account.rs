@@ -14,8 +14,9 @@ use crate::error::{AppError, FieldErrors};
 use crate::state::AppState;
 use crate::users;
 use crate::web::auth::CsrfForm;
+use crate::web::i18n::human_size;
 use crate::web::{
-    Locale, Nav, PageError, PageUser, check_csrf, display_time, html, human_bytes, redirect,
+    Locale, Nav, PageError, PageUser, check_csrf, display_time, html, redirect,
     removed_session_cookie,
 };
 
@@ -71,8 +72,8 @@ async fn render_account(
         phone: u.phone.clone().unwrap_or_default(),
         is_admin_role: u.role() == crate::db::models::users::Role::Admin,
         created_at: display_time(u.created_at),
-        storage_used: human_bytes(u.storage_used),
-        quota: human_bytes(u.quota),
+        storage_used: human_size(loc.lang, u.storage_used),
+        quota: human_size(loc.lang, u.quota),
         sessions: rows
             .into_iter()
             .map(|s| SessionRow {

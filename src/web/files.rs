@@ -21,7 +21,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::files::{self, human_bytes};
 use crate::preview::{Size, is_previewable};
 use crate::state::AppState;
-use crate::web::i18n::Ui;
+use crate::web::i18n::{Ui, human_size};
 use crate::web::{Locale, Nav, PageError, PageUser, check_csrf, display_time, html, redirect};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -180,7 +180,7 @@ async fn browse(
                 id: f.id.to_string(),
                 name: f.name.clone(),
                 is_folder: f.is_folder(),
-                size: if f.is_folder() { String::new() } else { human_bytes(f.size) },
+                size: if f.is_folder() { String::new() } else { human_size(loc.lang, f.size) },
                 modified: display_time(f.modified_at),
                 modified_iso: rfc3339(f.modified_at),
                 thumb: preview_url(&state, &me, f, Size::Sm),
@@ -364,7 +364,7 @@ async fn render_detail(
         nav: Nav::user(state, me, loc),
         id: row.id.to_string(),
         name: row.name.clone(),
-        size: human_bytes(row.size),
+        size: human_size(loc.lang, row.size),
         bytes: row.size,
         mime: row.mime.clone().unwrap_or_default(),
         created: display_time(row.created_at),

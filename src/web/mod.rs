@@ -109,8 +109,8 @@ impl Nav {
             is_admin: is_admin(me),
             csrf: csrf::token(&state.keys, me.session.id.as_str()),
             storage: Some(StorageMeter {
-                used: human_bytes(used),
-                quota: human_bytes(quota),
+                used: i18n::human_size(loc.lang, used),
+                quota: i18n::human_size(loc.lang, quota),
                 percent,
             }),
             ..Nav::bare(loc)

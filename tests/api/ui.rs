@@ -167,7 +167,11 @@ async fn every_page_hands_its_scripts_their_strings_in_its_language() {
         .send(TestRequest::get().uri("/login").insert_header(("Accept-Language", "zh-CN")))
         .await;
     let html = r.text();
-    let attr = html.split("data-i18n=\"").nth(1).and_then(|r| r.split('"').next()).unwrap();
+    let attr = html
+        .split("data-i18n=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("a data-i18n attribute");
     // The attribute is HTML-escaped JSON.
     let json = attr.replace("&#34;", "\"").replace("&quot;", "\"").replace("&#38;", "&");
     let strings: serde_json::Value = serde_json::from_str(&json).expect("JSON");

@@ -29,7 +29,16 @@ const MESSAGES: &[(&str, &str)] = &[
     ("must not contain `/` or `\\`", "不能包含 `/` 或 `\\`"),
     ("must not contain control characters (such as line breaks)", "不能包含控制字符（如换行）"),
     ("must not contain text-direction override characters", "不能包含文字方向控制字符"),
+    ("must be open or closed", "须为 open 或 closed"),
+    (
+        "is not a valid phone number (6 to 20 digits, optionally starting with +)",
+        "不是有效的手机号（6 到 20 位数字，可以 + 开头）",
+    ),
     // Errors.
+    (
+        "this would leave the instance without an active administrator; promote another account first",
+        "这样会使本站没有可用的管理员，请先将另一个账户设为管理员",
+    ),
     ("the login or the password is wrong", "用户名或密码错误"),
     (
         "Enter your user name (or email or phone) and your password.",
@@ -88,9 +97,23 @@ mod tests {
             include_str!("../../web/mod.rs"),
             include_str!("../../web/account.rs"),
             include_str!("../../api/me.rs"),
+            include_str!("../../settings.rs"),
             include_str!("../../api/admin.rs"),
             include_str!("../../api/files.rs"),
         ];
+        // A string continued with `\` at the end of a line reads as one.
+        let sources: Vec<String> = sources
+            .iter()
+            .map(|s| {
+                let mut flat = String::with_capacity(s.len());
+                let mut parts = s.split("\\\n");
+                flat.push_str(parts.next().unwrap_or_default());
+                for part in parts {
+                    flat.push_str(part.trim_start());
+                }
+                flat
+            })
+            .collect();
         for (en, _) in MESSAGES {
             // The sources spell a backslash as `\\`.
             let spelled = en.replace('\\', "\\\\");

@@ -129,11 +129,6 @@ pub struct Locale {
 }
 
 impl Locale {
-    /// English, coming back to `/` (pages not yet translated).
-    pub fn english() -> Locale {
-        Locale { lang: Lang::En, here: "/".into() }
-    }
-
     pub fn of(req: &HttpRequest) -> Locale {
         let here = if req.method() == Method::GET {
             req.uri().path_and_query().map_or("/", |p| p.as_str()).to_owned()
@@ -168,6 +163,15 @@ pub fn fill(text: &str, args: &[&dyn Display]) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// A size for people in `lang`: `5 bytes` / `5 字节` below 1 KiB, else `1.5 MiB`.
+pub fn human_size(lang: Lang, bytes: i64) -> String {
+    if bytes < 1024 {
+        fill(lang.ui().n_bytes, &[&bytes.max(0)])
+    } else {
+        crate::files::human_bytes(bytes)
+    }
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
