@@ -1,8 +1,9 @@
 //! Integration tests: the real app (`startup::build_app`) on a fresh temp data directory and
 //! SQLite file per test, driven in-process through `actix_web::test`; `binary.rs` starts the
-//! real executable.
+//! real executable (`server.rs` runs it for the tests that need a real server).
 
 mod helpers;
+mod server;
 
 mod admin;
 mod admin_pages;
