@@ -65,6 +65,11 @@ impl Server {
         panic!("homedisk did not become ready within 20 s");
     }
 
+    /// `http://127.0.0.1:PORT` followed by `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
     /// What the server has logged so far.
     pub fn log_text(&self) -> String {
         std::fs::read(&self.log)
