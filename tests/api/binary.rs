@@ -2,9 +2,11 @@
 //! that SQLite is linked in (no libsqlite3.so).
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::server::free_port;
 
 const BIN: &str = env!("CARGO_BIN_EXE_homedisk");
 
@@ -16,10 +18,6 @@ fn homedisk(dir: &std::path::Path) -> Command {
         .env("HOMEDISK_BCRYPT_COST", "4")
         .current_dir(dir);
     c
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
 }
 
 /// One HTTP/1.1 request over a plain socket: (status, body).

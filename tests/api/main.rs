@@ -1,12 +1,14 @@
 //! Integration tests: the real app (`startup::build_app`) on a fresh temp data directory and
 //! SQLite file per test, driven in-process through `actix_web::test`; `binary.rs` starts the
-//! real executable.
+//! real executable (`server.rs`), and `browser/` drives it from headless Chromium.
 
 mod helpers;
+mod server;
 
 mod admin;
 mod admin_pages;
 mod binary;
+mod browser;
 mod file_pages;
 mod files;
 mod health;

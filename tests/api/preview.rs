@@ -26,6 +26,7 @@ use serde_json::{Value, json};
 
 use crate::files::{FilesApi, crc32, id_of, sha256_hex, upload_req};
 use crate::helpers::{PASSWORD, Resp, TestApp, claims_for, session_cookie, spawn_app, spawn_with};
+use crate::server::Server;
 
 // ---------------------------------------------------------------------------------------------
 // Test images, made here
@@ -1382,84 +1383,6 @@ async fn a_percent_encoded_token_parameter_is_redacted_too() {
 
 // ---------------------------------------------------------------------------------------------
 // The real server
-
-/// The homedisk executable, killed when dropped.
-struct Server {
-    child: std::process::Child,
-    port: u16,
-    _dir: tempfile::TempDir,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn start() -> Server {
-        let dir = tempfile::TempDir::new().expect("tmp");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("bind")
-            .local_addr()
-            .expect("addr")
-            .port();
-        let child = std::process::Command::new(env!("CARGO_BIN_EXE_homedisk"))
-            .env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOMEDISK_DATA_DIR", dir.path().join("data"))
-            .env("HOMEDISK_BCRYPT_COST", "4")
-            .env("HOMEDISK_BIND", format!("127.0.0.1:{port}"))
-            .current_dir(dir.path())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn homedisk");
-        let mut server = Server { child, port, _dir: dir };
-        for _ in 0..400 {
-            if server.http("GET", "/healthz", &[], b"").is_ok_and(|(status, ..)| status == 200) {
-                return server;
-            }
-            if let Ok(Some(status)) = server.child.try_wait() {
-                panic!("homedisk exited early: {status}");
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        panic!("homedisk did not become ready");
-    }
-
-    /// One HTTP/1.1 request on its own connection: (status, head, body as sent on the wire).
-    fn http(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> std::io::Result<(u16, String, Vec<u8>)> {
-        use std::io::{Read, Write};
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", self.port))?;
-        s.set_read_timeout(Some(std::time::Duration::from_secs(30)))?;
-        let mut req = format!(
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
-             Content-Length: {}\r\n",
-            body.len()
-        );
-        for (name, value) in headers {
-            req.push_str(&format!("{name}: {value}\r\n"));
-        }
-        req.push_str("\r\n");
-        s.write_all(req.as_bytes())?;
-        s.write_all(body)?;
-        let mut out = Vec::new();
-        s.read_to_end(&mut out)?;
-        let split = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(out.len());
-        let head = String::from_utf8_lossy(&out[..split]).into_owned();
-        let body = out.get(split + 4..).unwrap_or_default().to_vec();
-        let status = head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
-        Ok((status, head, body))
-    }
-}
 
 fn header_in<'a>(head: &'a str, name: &str) -> Option<&'a str> {
     head.lines().find_map(|line| {

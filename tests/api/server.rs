@@ -1,0 +1,109 @@
+//! The real homedisk executable on a random loopback port, on a fresh temp data directory,
+//! killed when dropped. Its output goes to `server.log` in that directory; a test that panics
+//! while a `Server` is alive gets the log printed, so a failure shows what the server said.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A port that was free a moment ago (the kernel's pick for port 0).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+}
+
+/// The homedisk executable, killed when dropped.
+pub struct Server {
+    child: Child,
+    pub port: u16,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("---- homedisk log ({}) ----\n{}", self.log.display(), self.log_text());
+        }
+    }
+}
+
+impl Server {
+    /// Starts the server (bcrypt cost 4) and waits until `GET /healthz` answers 200.
+    pub fn start() -> Server {
+        let dir = tempfile::TempDir::new().expect("tmp");
+        let port = free_port();
+        let log = dir.path().join("server.log");
+        let out = std::fs::File::create(&log).expect("server.log");
+        let err = out.try_clone().expect("server.log");
+        let child = Command::new(env!("CARGO_BIN_EXE_homedisk"))
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOMEDISK_DATA_DIR", dir.path().join("data"))
+            .env("HOMEDISK_BCRYPT_COST", "4")
+            .env("HOMEDISK_BIND", format!("127.0.0.1:{port}"))
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(out)
+            .stderr(err)
+            .spawn()
+            .expect("spawn homedisk");
+        let mut server = Server { child, port, log, _dir: dir };
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(20) {
+            if server.http("GET", "/healthz", &[], b"").is_ok_and(|(status, ..)| status == 200) {
+                return server;
+            }
+            if let Ok(Some(status)) = server.child.try_wait() {
+                panic!("homedisk exited early: {status}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("homedisk did not become ready within 20 s");
+    }
+
+    /// `http://127.0.0.1:PORT` followed by `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// What the server has logged so far.
+    pub fn log_text(&self) -> String {
+        std::fs::read(&self.log)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default()
+    }
+
+    /// One HTTP/1.1 request on its own connection: (status, head, body as sent on the wire).
+    pub fn http(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> std::io::Result<(u16, String, Vec<u8>)> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port))?;
+        s.set_read_timeout(Some(Duration::from_secs(30)))?;
+        let mut req = format!(
+            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\
+             Content-Length: {}\r\n",
+            body.len()
+        );
+        for (name, value) in headers {
+            req.push_str(&format!("{name}: {value}\r\n"));
+        }
+        req.push_str("\r\n");
+        s.write_all(req.as_bytes())?;
+        s.write_all(body)?;
+        let mut out = Vec::new();
+        s.read_to_end(&mut out)?;
+        let split = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(out.len());
+        let head = String::from_utf8_lossy(&out[..split]).into_owned();
+        let body = out.get(split + 4..).unwrap_or_default().to_vec();
+        let status = head.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+        Ok((status, head, body))
+    }
+}
