@@ -186,6 +186,21 @@ impl Browser {
         self.wait_for(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// The text of the first element matching `css`, shown or not (`textContent`, trimmed).
+    pub async fn text_content(&self, css: &str) -> String {
+        self.wait_for(css).await;
+        let css = Value::String(css.to_owned());
+        let got =
+            self.eval(&format!("return document.querySelector({css}).textContent.trim();")).await;
+        got.as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Presses `key` (a WebDriver key code such as `"\u{E014}"` for →) in the focused element.
+    pub async fn press(&self, key: &str) {
+        let focused = self.client.active_element().await.expect("the focused element");
+        focused.send_keys(key).await.unwrap_or_else(|e| panic!("press {key:?}: {e}"));
+    }
+
     /// Waits for the input `css` and types `value` into it, key by key (for a file input:
     /// paths, one a line).
     pub async fn fill(&self, css: &str, value: &str) {

@@ -50,6 +50,10 @@ async fn visit(b: &Browser, logged_in: bool, file: &str, out: Option<&Path>) {
                 ))
                 .await;
             }
+            if let Some((target, after)) = page.click {
+                b.click(target).await;
+                b.wait_for(after).await;
+            }
             b.wait_until(&format!("images in view on {}", page.name), IMAGES_IN_VIEW_LOADED).await;
             if let Some(dir) = out {
                 b.screenshot(&dir.join(format!("{}-{label}.png", page.name))).await;

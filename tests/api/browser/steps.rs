@@ -19,7 +19,7 @@ pub async fn register(b: &Browser, username: &str) {
     b.fill(&ui::field(form, "password_confirm"), PASSWORD).await;
     b.click(&ui::submit(form)).await;
     b.wait_for_path(ui::FILES).await;
-    assert_eq!(b.text(ui::NAV_ACCOUNT).await, username, "registered and logged in");
+    assert_eq!(b.text_content(ui::USER_NAME).await, username, "registered and logged in");
 }
 
 /// Logs in through `/login` with `login` (user name, email or phone).
@@ -29,15 +29,16 @@ pub async fn log_in(b: &Browser, login: &str, username: &str) {
     b.fill(&ui::field(ui::LOGIN_FORM, "password"), PASSWORD).await;
     b.click(&ui::submit(ui::LOGIN_FORM)).await;
     b.wait_for_path(ui::FILES).await;
-    assert_eq!(b.text(ui::NAV_ACCOUNT).await, username, "logged in");
+    assert_eq!(b.text_content(ui::USER_NAME).await, username, "logged in");
 }
 
-/// Logs out with the header's button and checks the browser is logged out.
+/// Logs out with the button in the user menu and checks the browser is logged out.
 pub async fn log_out(b: &Browser) {
+    b.click(ui::USER_MENU).await;
     b.click(ui::NAV_LOG_OUT).await;
     b.wait_for_path(ui::LOGIN).await;
     b.wait_for(ui::NAV_LOG_IN).await;
-    assert!(b.find_all(ui::NAV_ACCOUNT).await.is_empty(), "no user in the header");
+    assert!(b.find_all(ui::USER_NAME).await.is_empty(), "no user in the header");
 }
 
 /// Writes real images into `dir`: a JPEG (landscape), a PNG with transparency (square) and a
@@ -61,16 +62,16 @@ pub fn sample_images(dir: &Path) -> Vec<PathBuf> {
     paths.to_vec()
 }
 
-/// Uploads `files` through the files page's file input and form, waits for the page to show
-/// them in the image grid, and gives the file ids in grid order.
+/// Uploads `files` (images) through the files page's file input, waits for the page to show
+/// them in the listing, and gives the file ids in listing order.
 pub async fn upload(b: &Browser, files: &[PathBuf]) -> Vec<String> {
     b.goto(ui::FILES).await;
     let paths: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
-    // WebDriver takes several files for a `multiple` input as one path a line.
+    // WebDriver takes several files for a `multiple` input as one path a line. Choosing the
+    // files starts the upload (the form's own button is for browsers without JavaScript).
     b.fill(ui::FILE_INPUT, &paths.join("\n")).await;
-    b.click(&ui::submit(ui::UPLOAD_FORM)).await;
-    // The page's script uploads, then reloads with a notice.
-    b.wait_for_path(&format!("{}?notice=uploaded", ui::FILES)).await;
+    b.wait_for("#upload-panel:not([hidden])").await;
+    // The page's script uploads, then reloads the listing, which then shows the files.
     let links = serde_json::Value::String(ui::GALLERY_LINKS.into());
     b.wait_until(
         &format!("{} images in the grid", files.len()),

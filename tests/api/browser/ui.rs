@@ -17,15 +17,29 @@ pub fn submit(form: &str) -> String {
 }
 
 // Header, on every page.
-/// The link to the account page; its text is the logged-in user's name.
+/// The user menu (a `<details>`): opening it shows the account link, languages and log out.
+pub const USER_MENU: &str = "header details.user-menu > summary";
+/// The logged-in user's name, in the user menu's button.
+pub const USER_NAME: &str = "header details.user-menu .menu-name";
+/// The language menu of the header when nobody is logged in.
+pub const LANG_MENU: &str = "header details.lang-menu > summary";
+/// The link to the account page, in the user menu.
 pub const NAV_ACCOUNT: &str = "header a[href='/account']";
 /// Shown to administrators only.
 pub const NAV_ADMIN: &str = "header a[href='/admin']";
 /// Shown when logged out.
 pub const NAV_LOG_IN: &str = "header a[href='/login']";
 pub const NAV_LOG_OUT: &str = "header form[action='/logout'] button";
+/// The language buttons, in the user menu (or the language menu when logged out).
+pub fn language_button(tag: &str) -> String {
+    format!("header form[action='/lang'] button[value='{tag}']")
+}
 /// The page's main heading.
 pub const HEADING: &str = "main h1";
+/// The status code on an error page.
+pub const ERROR_CODE: &str = "main .error-code";
+/// The OK button of the confirmation dialog (delete, log out everywhere).
+pub const CONFIRM_OK: &str = "dialog#confirm[open] #confirm-ok";
 
 // Log in and register.
 pub const LOGIN: &str = "/login";
@@ -37,14 +51,23 @@ pub const REGISTER_FORM: &str = "form[action='/register']";
 pub const FILES: &str = "/files";
 pub const UPLOAD_FORM: &str = "#upload-form";
 pub const FILE_INPUT: &str = "#file-input";
-/// Links from the image grid to each file page (`/files/{id}`).
-pub const GALLERY_LINKS: &str = ".gallery a[href^='/files/']";
-/// The grid's thumbnails.
-pub const GALLERY_IMAGES: &str = ".gallery img";
-/// Every thumbnail on the files page: the grid's and the list's.
-pub const THUMBNAILS: &str = ".gallery img, table.files img.thumb";
-/// The list of files (rows).
-pub const FILE_LIST: &str = "table.files";
+/// The listing's links to each image's page (`/files/{id}`); a click opens the lightbox.
+pub const GALLERY_LINKS: &str = "#items a[data-lightbox][href^='/files/']";
+/// The images' thumbnails in the listing (list or grid).
+pub const GALLERY_IMAGES: &str = "#items img.thumb";
+/// Every thumbnail on the files page.
+pub const THUMBNAILS: &str = GALLERY_IMAGES;
+/// The listing, and the same listing shown as a grid or as a list.
+pub const FILE_LIST: &str = "#items";
+pub const GRID: &str = "#items.view-grid";
+pub const LIST: &str = "#items.view-list";
+/// The list/grid toggle's buttons.
+pub const VIEW_GRID: &str = ".view-toggle [data-view='grid']";
+pub const VIEW_LIST: &str = ".view-toggle [data-view='list']";
+/// The lightbox, open, its image and its "n of m" counter.
+pub const LIGHTBOX: &str = "dialog#lightbox[open]";
+pub const LIGHTBOX_IMAGE: &str = "dialog#lightbox[open] #lightbox-img";
+pub const LIGHTBOX_COUNT: &str = "#lightbox-count";
 /// The large preview on a file page.
 pub const FILE_PREVIEW: &str = "figure.preview img";
 
@@ -62,9 +85,6 @@ pub const ADMIN_USER_LINKS: &str = "table.admin tbody a[href^='/admin/users/']";
 pub const ADMIN_NEW_USER_LINK: &str = "a[href='/admin/users/new']";
 pub const ADMIN_NEW_USER_FORM: &str = "form[action='/admin/users/new']";
 
-// Not built yet: language switching and a lightbox. Their selectors go here, their tests in
-// flows.rs (see the note at its end).
-
 /// A page to photograph for `HOMEDISK_SCREENSHOTS`: `<name>-desktop.png` / `<name>-phone.png`.
 pub struct Page {
     pub name: &'static str,
@@ -74,34 +94,74 @@ pub struct Page {
     pub ready: &'static str,
     /// Scrolled into view before the picture, when the part to show is not at the top.
     pub show: Option<&'static str>,
+    /// Clicked once the page is ready, then `after` is waited for (a view, a dialog).
+    pub click: Option<(&'static str, &'static str)>,
     pub logged_in: bool,
 }
 
 pub const PAGES: &[Page] = &[
-    Page { name: "login", path: LOGIN, ready: LOGIN_FORM, show: None, logged_in: false },
-    Page { name: "register", path: REGISTER, ready: REGISTER_FORM, show: None, logged_in: false },
-    // Today one page shows the grid above the list; the two pictures differ by what is in view.
+    Page {
+        name: "login",
+        path: LOGIN,
+        ready: LOGIN_FORM,
+        show: None,
+        click: None,
+        logged_in: false,
+    },
+    Page {
+        name: "register",
+        path: REGISTER,
+        ready: REGISTER_FORM,
+        show: None,
+        click: None,
+        logged_in: false,
+    },
     Page {
         name: "files-grid",
         path: FILES,
         ready: GALLERY_IMAGES,
-        show: Some(".gallery"),
+        show: None,
+        click: Some((VIEW_GRID, GRID)),
         logged_in: true,
     },
     Page {
         name: "files-list",
         path: FILES,
-        ready: FILE_LIST,
-        show: Some(FILE_LIST),
+        ready: GALLERY_IMAGES,
+        show: None,
+        click: Some((VIEW_LIST, LIST)),
         logged_in: true,
     },
-    Page { name: "file", path: "/files/{file}", ready: FILE_PREVIEW, show: None, logged_in: true },
-    Page { name: "account", path: ACCOUNT, ready: LOGOUT_EVERYWHERE, show: None, logged_in: true },
+    Page {
+        name: "lightbox",
+        path: FILES,
+        ready: GALLERY_LINKS,
+        show: None,
+        click: Some((GALLERY_LINKS, LIGHTBOX_IMAGE)),
+        logged_in: true,
+    },
+    Page {
+        name: "file",
+        path: "/files/{file}",
+        ready: FILE_PREVIEW,
+        show: None,
+        click: None,
+        logged_in: true,
+    },
+    Page {
+        name: "account",
+        path: ACCOUNT,
+        ready: LOGOUT_EVERYWHERE,
+        show: None,
+        click: None,
+        logged_in: true,
+    },
     Page {
         name: "admin-dashboard",
         path: ADMIN,
         ready: ADMIN_FIGURES,
         show: None,
+        click: None,
         logged_in: true,
     },
     Page {
@@ -109,7 +169,15 @@ pub const PAGES: &[Page] = &[
         path: ADMIN_USERS,
         ready: ADMIN_USER_LINKS,
         show: None,
+        click: None,
         logged_in: true,
     },
-    Page { name: "error-404", path: "/no-such-page", ready: HEADING, show: None, logged_in: true },
+    Page {
+        name: "error-404",
+        path: "/no-such-page",
+        ready: HEADING,
+        show: None,
+        click: None,
+        logged_in: true,
+    },
 ];
