@@ -93,6 +93,10 @@ table! {
         access: "Access", "访问";
         disable_help: "A disabled account cannot log in, and its sessions stop working at once. Its files stay.", "停用后账户无法登录，其会话立即失效，文件仍会保留。";
         disable: "Disable account", "停用账户";
+        disable_q: "Disable “{}”?", "停用“{}”？";
+        disable_text: "They cannot log in, and their open pages, apps and image links stop working until the account is enabled again.", "该用户将无法登录，已打开的页面、应用和图片链接都会失效，直到账户重新启用。";
+        log_out_q: "Log “{}” out everywhere?", "让“{}”在所有设备上退出？";
+        log_out_text: "Every session of this account ends, and every image link it shared stops working.", "该账户的所有会话都会结束，分享过的图片链接也将失效。";
         disabled_help: "This account is disabled: it cannot log in.", "此账户已停用，无法登录。";
         enable: "Enable account", "启用账户";
         admin_help: "An administrator manages accounts and settings.", "管理员可以管理账户和站点设置。";

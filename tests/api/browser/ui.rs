@@ -23,8 +23,6 @@ pub const USER_MENU: &str = "header details.user-menu > summary";
 pub const USER_NAME: &str = "header details.user-menu .menu-name";
 /// The language menu of the header when nobody is logged in.
 pub const LANG_MENU: &str = "header details.lang-menu > summary";
-/// The link to the account page, in the user menu.
-pub const NAV_ACCOUNT: &str = "header a[href='/account']";
 /// Shown to administrators only.
 pub const NAV_ADMIN: &str = "header a[href='/admin']";
 /// Shown when logged out.
@@ -49,7 +47,6 @@ pub const REGISTER_FORM: &str = "form[action='/register']";
 
 // Files.
 pub const FILES: &str = "/files";
-pub const UPLOAD_FORM: &str = "#upload-form";
 pub const FILE_INPUT: &str = "#file-input";
 /// The listing's links to each image's page (`/files/{id}`); a click opens the lightbox.
 pub const GALLERY_LINKS: &str = "#items a[data-lightbox][href^='/files/']";
@@ -57,15 +54,13 @@ pub const GALLERY_LINKS: &str = "#items a[data-lightbox][href^='/files/']";
 pub const GALLERY_IMAGES: &str = "#items img.thumb";
 /// Every thumbnail on the files page.
 pub const THUMBNAILS: &str = GALLERY_IMAGES;
-/// The listing, and the same listing shown as a grid or as a list.
-pub const FILE_LIST: &str = "#items";
+/// The listing shown as a grid or as a list.
 pub const GRID: &str = "#items.view-grid";
 pub const LIST: &str = "#items.view-list";
 /// The list/grid toggle's buttons.
 pub const VIEW_GRID: &str = ".view-toggle [data-view='grid']";
 pub const VIEW_LIST: &str = ".view-toggle [data-view='list']";
-/// The lightbox, open, its image and its "n of m" counter.
-pub const LIGHTBOX: &str = "dialog#lightbox[open]";
+/// The open lightbox's image, and its "n of m" counter.
 pub const LIGHTBOX_IMAGE: &str = "dialog#lightbox[open] #lightbox-img";
 pub const LIGHTBOX_COUNT: &str = "#lightbox-count";
 /// The large preview on a file page.
