@@ -25,7 +25,7 @@ fn main() -> ExitCode {
                 eprintln!("homedisk: cannot read .env: {e}");
                 return ExitCode::FAILURE;
             }
-            homedisk::telemetry::init();
+            let _log = homedisk::telemetry::init();
             let result = Config::from_env()
                 .map_err(Into::into)
                 .and_then(|config| cli::execute(command, config));

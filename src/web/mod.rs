@@ -238,12 +238,13 @@ pub async fn localize_errors<B: MessageBody + 'static>(
     req: ServiceRequest,
     next: Next<B>,
 ) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
-    let loc = Locale::of(req.request());
     let res = next.call(req).await?;
     let Some(PageError::App(e)) = res.response().error().and_then(|e| e.as_error::<PageError>())
     else {
         return Ok(res.map_into_left_body());
     };
+    // Only now: this middleware sits on every route, the image previews' hot path included.
+    let loc = Locale::of(res.request());
     let mut page = ErrorPage::new(e, &loc);
     // Someone logged in keeps their header (their menu, their way back to their files).
     if let (Some(token), Ok(state)) = (cookie_token(res.request()), app_state(res.request()))
