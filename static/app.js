@@ -111,6 +111,18 @@
     });
   });
 
+  // Times the server wrote in UTC, shown in this browser's time zone (the UTC text stays as
+  // the tooltip).
+  var lang = document.documentElement.lang || undefined;
+  document.querySelectorAll("time[datetime]").forEach(function (el) {
+    var when = new Date(el.getAttribute("datetime"));
+    if (isNaN(when.getTime())) { return; }
+    try {
+      el.title = el.textContent;
+      el.textContent = when.toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" });
+    } catch (_) { /* an old browser keeps the UTC text */ }
+  });
+
   // "Go back" on error pages, when there is somewhere to go back to.
   document.querySelectorAll("[data-back]").forEach(function (b) {
     if (window.history.length > 1) { b.hidden = false; }

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::auth::extractors::{CurrentUser, origin};
 use crate::auth::sessions::EndReason;
+use crate::auth::tokens::rfc3339;
 use crate::db;
 use crate::db::ids::SessionId;
 use crate::db::models::sessions;
@@ -32,6 +33,9 @@ struct SessionRow {
     client: String,
     created_at: String,
     last_used_at: String,
+    /// RFC 3339, for `<time datetime>`.
+    created_iso: String,
+    last_used_iso: String,
     user_agent: String,
     ip: String,
     current: bool,
@@ -46,6 +50,7 @@ struct AccountPage {
     phone: String,
     is_admin_role: bool,
     created_at: String,
+    created_iso: String,
     storage_used: String,
     quota: String,
     sessions: Vec<SessionRow>,
@@ -72,6 +77,7 @@ async fn render_account(
         phone: u.phone.clone().unwrap_or_default(),
         is_admin_role: u.role() == crate::db::models::users::Role::Admin,
         created_at: display_time(u.created_at),
+        created_iso: rfc3339(u.created_at),
         storage_used: human_size(loc.lang, u.storage_used),
         quota: human_size(loc.lang, u.quota),
         sessions: rows
@@ -82,6 +88,8 @@ async fn render_account(
                 client: s.client,
                 created_at: display_time(s.created_at),
                 last_used_at: display_time(s.last_used_at),
+                created_iso: rfc3339(s.created_at),
+                last_used_iso: rfc3339(s.last_used_at),
                 user_agent: s.user_agent.unwrap_or_default(),
                 ip: s.ip.unwrap_or_default(),
             })

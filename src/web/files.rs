@@ -313,6 +313,9 @@ struct DetailPage {
     mime: String,
     created: String,
     modified: String,
+    /// The same times in RFC 3339, for `<time datetime>` (the page shows them in local time).
+    created_iso: String,
+    modified_iso: String,
     crumbs: Vec<Crumb>,
     on_file: bool,
     folders: Vec<FolderChoice>,
@@ -369,6 +372,8 @@ async fn render_detail(
         mime: row.mime.clone().unwrap_or_default(),
         created: display_time(row.created_at),
         modified: display_time(row.modified_at),
+        created_iso: rfc3339(row.created_at),
+        modified_iso: rfc3339(row.modified_at),
         crumbs: crumbs(&path),
         on_file: true,
         folders,
