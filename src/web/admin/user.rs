@@ -8,6 +8,7 @@ use chrono::Utc;
 
 use super::{NoticeQuery, human_size, notice_text, role_name, size_input, state_name};
 use crate::auth::extractors::CurrentUser;
+use crate::auth::tokens::rfc3339;
 use crate::db;
 use crate::db::ids::UserId;
 use crate::db::models::sessions;
@@ -36,6 +37,9 @@ struct UserPage {
     quota_input: String,
     created: String,
     last_login: String,
+    /// RFC 3339 for `<time datetime>` (empty when never logged in).
+    created_iso: String,
+    last_login_iso: String,
     sessions: usize,
     is_me: bool,
 }
@@ -87,6 +91,8 @@ async fn render_user(
         quota: human_size(ta, u.quota),
         created: display_time(u.created_at),
         last_login: u.last_login_at.map_or_else(|| ta.never.to_owned(), display_time),
+        created_iso: rfc3339(u.created_at),
+        last_login_iso: u.last_login_at.map(rfc3339).unwrap_or_default(),
         sessions: live,
         is_me: u.id == me.user.id,
     };

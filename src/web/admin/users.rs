@@ -11,6 +11,7 @@ use super::{
 };
 use crate::api::admin::{UserListQuery, parse_role};
 use crate::auth::extractors::{CurrentUser, origin};
+use crate::auth::tokens::rfc3339;
 use crate::db;
 use crate::db::models::users::{self, Role, User, UserSort, UserState};
 use crate::error::{AppError, FieldErrors};
@@ -32,6 +33,9 @@ struct UserRow {
     storage: String,
     created: String,
     last_login: String,
+    /// RFC 3339 for `<time datetime>` (empty when never logged in).
+    created_iso: String,
+    last_login_iso: String,
     is_me: bool,
 }
 
@@ -121,6 +125,8 @@ fn user_row(ta: &'static AdminUi, me: &CurrentUser, u: &User) -> UserRow {
         storage: format!("{} / {}", human_size(ta, u.storage_used), human_size(ta, u.quota)),
         created: display_time(u.created_at),
         last_login: u.last_login_at.map_or_else(|| ta.never.to_owned(), display_time),
+        created_iso: rfc3339(u.created_at),
+        last_login_iso: u.last_login_at.map(rfc3339).unwrap_or_default(),
         is_me: u.id == me.user.id,
     }
 }
