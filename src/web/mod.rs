@@ -101,7 +101,7 @@ impl Nav {
         let percent = match (used, quota) {
             (0, _) => 0,
             (_, 0) => 100,
-            // At least 1 % once anything is stored, so the bar is never empty for a full disk.
+            // At least 1 % once anything is stored: the bar never looks empty when it is not.
             (u, q) => u32::try_from((u.saturating_mul(100) / q).clamp(1, 100)).unwrap_or(100),
         };
         Nav {
