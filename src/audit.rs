@@ -161,13 +161,7 @@ fn split(pair: Option<&(String, String)>) -> (Option<&str>, Option<&str>) {
     pair.map_or((None, None), |(id, name)| (Some(id.as_str()), Some(name.as_str())))
 }
 
+/// At most `max` bytes of `s`, cut at a character boundary.
 fn cut(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
+    &s[..s.floor_char_boundary(max)]
 }

@@ -294,13 +294,7 @@ pub fn touch_due(session: &Session, now: NaiveDateTime) -> bool {
     now - session.last_used_at >= TOUCH_EVERY
 }
 
+/// At most `max` bytes of `s`, cut at a character boundary.
 fn truncate(s: &str, max: usize) -> &str {
-    if s.len() <= max {
-        return s;
-    }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
+    &s[..s.floor_char_boundary(max)]
 }

@@ -223,7 +223,8 @@ impl ErrorPage {
     }
 }
 
-fn capitalize(s: &str) -> String {
+/// `s` with its first letter in upper case.
+pub(crate) fn capitalize(s: &str) -> String {
     let mut chars = s.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

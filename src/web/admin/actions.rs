@@ -276,7 +276,7 @@ pub(super) async fn delete_user(
             is_me: u.id == me.user.id,
             username: u.username,
             files: i18n::fill(n_files, &[&lost.files]),
-            size: human_size(ta, lost.bytes),
+            size: human_size(loc.lang, lost.bytes),
             bytes: lost.bytes,
         };
         return html(HttpResponse::Ok(), &page);

@@ -34,8 +34,8 @@ use serde::Deserialize;
 use crate::config::parse_bytes;
 use crate::db::models::users::{Role, UserState};
 use crate::error::{AppError, FieldErrors};
-use crate::web::i18n::{AdminUi, fill};
-use crate::web::{admins_only, human_bytes};
+use crate::web::admins_only;
+use crate::web::i18n::{AdminUi, Lang, human_size};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -113,14 +113,9 @@ fn size_input(bytes: u64) -> String {
     bytes.to_string()
 }
 
-/// A size for people (`2.0 KiB`), in the page's language: [`human_bytes`] says `bytes`
-/// below 1 KiB, which the table words.
-fn human_size(ta: &'static AdminUi, bytes: i64) -> String {
-    if bytes < 1024 { fill(ta.bytes, &[&bytes.max(0)]) } else { human_bytes(bytes) }
-}
-
-fn human_u64(ta: &'static AdminUi, bytes: u64) -> String {
-    human_size(ta, i64::try_from(bytes).unwrap_or(i64::MAX))
+/// [`human_size`] of a `u64` (disk sizes, settings).
+fn human_u64(lang: Lang, bytes: u64) -> String {
+    human_size(lang, i64::try_from(bytes).unwrap_or(i64::MAX))
 }
 
 /// Adds the field errors of `e` to `errors`; any other error is returned.

@@ -16,7 +16,7 @@ use crate::db::models::users::{self, Role, UserState};
 use crate::error::{AppError, FieldErrors};
 use crate::state::AppState;
 use crate::web::i18n::{self, Lang};
-use crate::web::{Locale, Nav, PageAdmin, PageError, display_time, html};
+use crate::web::{Locale, Nav, PageAdmin, PageError, capitalize, display_time, html};
 
 #[derive(Template)]
 #[template(path = "admin/user.html")]
@@ -87,8 +87,8 @@ async fn render_user(
         is_admin: u.role() == Role::Admin,
         state: state_name(ta, u.state()),
         active: u.state() == UserState::Active,
-        storage_used: human_size(ta, u.storage_used),
-        quota: human_size(ta, u.quota),
+        storage_used: human_size(loc.lang, u.storage_used),
+        quota: human_size(loc.lang, u.quota),
         created: display_time(u.created_at),
         last_login: u.last_login_at.map_or_else(|| ta.never.to_owned(), display_time),
         created_iso: rfc3339(u.created_at),
@@ -115,10 +115,7 @@ pub(super) async fn user_page(
 /// A domain message as a sentence in `lang`: translated (see `i18n::translate`), capital
 /// first letter, final full stop (`。` after Chinese).
 fn sentence(lang: Lang, message: &str) -> String {
-    let message = i18n::translate(lang, message.trim());
-    let mut chars = message.chars();
-    let mut s: String =
-        chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default();
+    let mut s = capitalize(i18n::translate(lang, message.trim()));
     match s.chars().last() {
         Some('.' | '。') | None => {}
         Some(c) if c.is_ascii() => s.push('.'),

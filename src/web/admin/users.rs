@@ -19,7 +19,6 @@ use crate::settings;
 use crate::state::AppState;
 use crate::users::RegisterInput;
 use crate::users::admin as accounts;
-use crate::web::i18n::AdminUi;
 use crate::web::{Locale, Nav, PageAdmin, PageError, check_csrf, display_time, html, redirect};
 
 struct UserRow {
@@ -113,7 +112,8 @@ fn page_links(page: i64, pages: i64, url: impl Fn(i64) -> String) -> Vec<PageLin
     links
 }
 
-fn user_row(ta: &'static AdminUi, me: &CurrentUser, u: &User) -> UserRow {
+fn user_row(loc: &Locale, me: &CurrentUser, u: &User) -> UserRow {
+    let ta = loc.lang.admin();
     UserRow {
         id: u.id.to_string(),
         username: u.username.clone(),
@@ -122,7 +122,11 @@ fn user_row(ta: &'static AdminUi, me: &CurrentUser, u: &User) -> UserRow {
         role: role_name(ta, u.role()),
         state: state_name(ta, u.state()),
         disabled: u.state() == UserState::Disabled,
-        storage: format!("{} / {}", human_size(ta, u.storage_used), human_size(ta, u.quota)),
+        storage: format!(
+            "{} / {}",
+            human_size(loc.lang, u.storage_used),
+            human_size(loc.lang, u.quota)
+        ),
         created: display_time(u.created_at),
         last_login: u.last_login_at.map_or_else(|| ta.never.to_owned(), display_time),
         created_iso: rfc3339(u.created_at),
@@ -179,7 +183,7 @@ pub(super) async fn user_list(
         section: "users",
         notice: notice_text(ta, notice.notice.as_deref()),
         columns,
-        rows: rows.iter().map(|u| user_row(ta, &me, u)).collect(),
+        rows: rows.iter().map(|u| user_row(&loc, &me, u)).collect(),
         total,
         page,
         pages,

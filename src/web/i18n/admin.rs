@@ -32,7 +32,6 @@ table! {
         role_user: "user", "普通用户";
         state_active: "active", "正常";
         state_disabled: "disabled", "已停用";
-        bytes: "{} bytes", "{} 字节";
         size_hint: "must be a size such as 2GiB, 500MiB or a number of bytes", "须为 2GiB、500MiB 这样的大小，或一个字节数";
         // Dashboard.
         active_sessions: "Active sessions", "活跃会话";
