@@ -5,8 +5,10 @@
 //!
 //! Prints, per side, the median and best of REPS runs, and the output's size.
 
-use std::path::Path;
+use std::io::BufReader;
 use std::time::Instant;
+
+use homedisk::preview::budget::Budget;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -21,12 +23,18 @@ fn main() {
     };
     let head = std::fs::read(path).unwrap_or_default();
     let mime = homedisk::files::upload::sniff(&head[..head.len().min(512)]);
+    // The server's default memory budget for decodes.
+    let budget = Budget::new(256 << 20);
     for side in sides {
         let mut times = Vec::with_capacity(reps);
         let mut bytes = 0;
         for _ in 0..reps {
             let t = Instant::now();
-            match homedisk::preview::render::render(Path::new(path), &mime, side) {
+            let file = std::fs::File::open(path).unwrap_or_else(|e| {
+                eprintln!("{path}: {e}");
+                std::process::exit(1);
+            });
+            match homedisk::preview::render::render(BufReader::new(file), &mime, side, &budget) {
                 Ok(r) => bytes = r.bytes.len(),
                 Err(e) => {
                     eprintln!("{path}: {e}");

@@ -38,6 +38,8 @@ pub const VARIABLES: &[Variable] = &[
     Variable { name: "HOMEDISK_APP_TOKEN_TTL_SECONDS", default: "604800", meaning: "lifetime of an `app` session" },
     Variable { name: "HOMEDISK_API_TOKEN_TTL_SECONDS", default: "604800", meaning: "lifetime of an `api` session" },
     Variable { name: "HOMEDISK_LOGIN_ATTEMPTS_PER_MINUTE", default: "10", meaning: "login attempts allowed per account per minute (per IP: three times that)" },
+    Variable { name: "HOMEDISK_IMAGE_MEMORY_BYTES", default: "256MiB", meaning: "memory all image decodes together may use; an image needing more gets no thumbnail (422)" },
+    Variable { name: "HOMEDISK_PASSWORD_HASHERS", default: "cores - 1 (at least 1)", meaning: "bcrypt hashes computed at once; more logins queue (503 `busy` after 10 s)" },
     Variable { name: "HOMEDISK_AUDIT_RETENTION_DAYS", default: "365", meaning: "audit log entries older than this are removed" },
     Variable { name: "RUST_LOG", default: "info", meaning: "log filter (tracing EnvFilter syntax)" },
 ];
@@ -105,6 +107,9 @@ pub struct Config {
     pub api_token_ttl_seconds: u64,
     pub login_attempts_per_minute: u32,
     pub audit_retention_days: u32,
+    pub image_memory_bytes: u64,
+    /// `None`: one less than the cores (at least 1).
+    pub password_hashers: Option<usize>,
 }
 
 /// The shortest signing key accepted, in bytes (HS256 wants at least its output size).
@@ -215,6 +220,19 @@ impl Config {
                 1..=10_000,
             )?,
             audit_retention_days: number(&get, "HOMEDISK_AUDIT_RETENTION_DAYS", 365, 1..=36_500)?,
+            image_memory_bytes: match bytes(&get, "HOMEDISK_IMAGE_MEMORY_BYTES", 256 << 20)? {
+                n if n < 16 << 20 => {
+                    return Err(bad(
+                        "HOMEDISK_IMAGE_MEMORY_BYTES",
+                        "must be at least 16MiB (a 256 px thumbnail alone needs a few MiB)",
+                    ));
+                }
+                n => n,
+            },
+            password_hashers: match get("HOMEDISK_PASSWORD_HASHERS") {
+                None => None,
+                Some(_) => Some(number(&get, "HOMEDISK_PASSWORD_HASHERS", 1, 1..=256)?),
+            },
         })
     }
 

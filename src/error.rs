@@ -101,6 +101,9 @@ pub enum AppError {
     Conflict(String),
     #[error("too many attempts; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// Too much work queued (password hashing); the client should retry shortly.
+    #[error("the server is busy; try again in a few seconds")]
+    Busy,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -133,6 +136,7 @@ impl AppError {
             ImageUnreadable(_) => ("image_unreadable", StatusCode::UNPROCESSABLE_ENTITY),
             Conflict(_) => ("conflict", StatusCode::CONFLICT),
             RateLimited { .. } => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
+            Busy => ("busy", StatusCode::SERVICE_UNAVAILABLE),
             Internal(_) => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
@@ -168,6 +172,7 @@ impl AppError {
             AppError::RateLimited { retry_after_secs } => {
                 vec![(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs))]
             }
+            AppError::Busy => vec![(header::RETRY_AFTER, HeaderValue::from_static("5"))],
             e if e.is_authentication() => {
                 vec![(
                     header::WWW_AUTHENTICATE,

@@ -105,17 +105,17 @@ pub fn build_state(config: Config) -> Result<AppState, StartupError> {
     let pool = db::connect(config.sqlite_path())?;
     let storage = LocalStorage::open(&config.data_dir)
         .map_err(io("cannot open the blob store in", &config.data_dir))?;
-    // Whatever is in tmp/ now is an upload that never finished (a crash or a kill).
-    let swept = storage.sweep_tmp().map_err(io("cannot clean", &config.data_dir.join("tmp")))?;
-    if swept > 0 {
-        tracing::info!(count = swept, "removed unfinished uploads from tmp/");
-    }
     let dummy_hash =
         password::dummy_hash(config.bcrypt_cost).map_err(|e| StartupError::Other(e.to_string()))?;
-    let thumbs = crate::preview::Thumbnailer::open(&config.data_dir)
-        .map_err(io("cannot create the thumbnail cache in", &config.data_dir))?;
+    let thumbs = crate::preview::Thumbnailer::open(
+        &config.data_dir,
+        *keys.etag_key(),
+        config.image_memory_bytes,
+    )
+    .map_err(io("cannot create the thumbnail cache in", &config.data_dir))?;
     Ok(AppState {
         login_limiter: LoginLimiter::new(config.login_attempts_per_minute),
+        hashers: crate::auth::password::Hashers::new(config.password_hashers),
         config,
         db: pool,
         keys,
@@ -124,6 +124,63 @@ pub fn build_state(config: Config) -> Result<AppState, StartupError> {
         verified_tokens: Default::default(),
         dummy_hash,
     })
+}
+
+/// Holds `{data}/homedisk.lock` locked (flock) for as long as the returned file lives, so a
+/// second server on the same data directory stops at start-up instead of racing the first one
+/// (and so [`recover`] may assume nothing else writes blobs).
+pub fn lock_data_dir(config: &Config) -> Result<std::fs::File, StartupError> {
+    let path = config.data_dir.join("homedisk.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .map_err(io("cannot create", &path))?;
+    rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive).map_err(
+        |_| {
+            StartupError::Other(format!(
+                "another homedisk server is already running on {} (HOMEDISK_DATA_DIR)",
+                config.data_dir.display()
+            ))
+        },
+    )?;
+    Ok(file)
+}
+
+/// Cleans what a crash (a kill, a power cut) may have left, before serving: unfinished uploads
+/// in `tmp/`, blobs renamed into place whose row never committed, and thumbnail leftovers.
+/// Only under [`lock_data_dir`]'s lock: then no other process is between a blob's rename and
+/// its commit, so any blob without a row is an orphan, however recent.
+pub fn recover(state: &AppState) -> Result<(), StartupError> {
+    let fail = |what: &str, e: AppError| StartupError::Other(format!("{what}: {e:?}"));
+    let tmp = state.config.data_dir.join("tmp");
+    let swept = state.storage.sweep_tmp().map_err(io("cannot clean", &tmp))?;
+    if swept > 0 {
+        tracing::info!(count = swept, "removed unfinished uploads from tmp/");
+    }
+    let mut conn = state.db.get().map_err(|e| fail("cannot reach the database", e.into()))?;
+    let orphans = crate::files::gc::remove_orphan_blobs(
+        &mut conn,
+        state.storage.as_ref(),
+        std::time::SystemTime::now(),
+    )
+    .map_err(|e| fail("cannot remove orphan blobs", e))?;
+    for key in &orphans {
+        state.thumbs.forget(key);
+    }
+    if !orphans.is_empty() {
+        tracing::info!(count = orphans.len(), "removed blobs no file refers to (left by a crash)");
+    }
+    let thumbs = state
+        .thumbs
+        .sweep(|keys| crate::files::gc::unreferenced(&mut conn, keys))
+        .map_err(|e| fail("cannot clean the thumbnail cache", e))?;
+    if thumbs > 0 {
+        tracing::info!(count = thumbs, "removed thumbnail leftovers");
+    }
+    Ok(())
 }
 
 /// Headers on every response. Pages load nothing from other origins, cannot be framed, and
@@ -202,7 +259,10 @@ async fn prune_audit_log(state: web::Data<AppState>) {
 /// Builds the state and serves until SIGTERM/SIGINT (graceful: in-flight requests finish).
 pub async fn run(config: Config) -> Result<(), StartupError> {
     let bind = config.bind;
+    prepare_data_dir(&config)?;
+    let _lock = lock_data_dir(&config)?;
     let state = web::Data::new(build_state(config)?);
+    recover(&state)?;
     actix_web::rt::spawn(prune_audit_log(state.clone()));
     tracing::info!(address = %bind, data_dir = %state.config.data_dir.display(), "homedisk listening");
     HttpServer::new(move || build_app(state.clone()))

@@ -15,6 +15,8 @@ pub struct AppState {
     /// Tokens already verified on `/preview` (see `auth::preview::VerifiedTokens`).
     pub verified_tokens: crate::auth::preview::VerifiedTokens,
     pub login_limiter: LoginLimiter,
+    /// Where bcrypt runs, fewer at a time than the cores (see `auth::password::Hashers`).
+    pub hashers: crate::auth::password::Hashers,
     /// A bcrypt hash of a random password, at the configured cost: verified against when a
     /// login names no account, so that case costs the same time as a wrong password.
     pub dummy_hash: String,

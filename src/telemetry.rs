@@ -3,8 +3,10 @@
 //! The access log writes method, path, status, time and peer for every request. It never
 //! writes headers (so no `Authorization` or cookies), and it redacts the values of query
 //! parameters that may carry secrets (`token`, `access_token`, `z-token`, `password`): a
-//! preview URL's `?token=` must not end up in a log file. actix-web's own `Logger` is not
-//! used because its default format prints the raw query string.
+//! preview URL's `?token=` must not end up in a log file. Beyond those names, any part of the
+//! path or query that looks like a credential (a JWT, an `hdk_` app password), however it is
+//! spelled or wherever it sits, is replaced too. actix-web's own `Logger` is not used because
+//! its default format prints the raw query string.
 
 use std::time::Instant;
 
@@ -53,6 +55,52 @@ pub fn redact_query(query: &str) -> String {
         .join("&")
 }
 
+/// Characters that end one piece of a path or query when looking for credentials in it.
+fn is_delimiter(c: char) -> bool {
+    matches!(c, '/' | '?' | '&' | '=' | ';' | ',' | ':' | '+' | ' ' | '@' | '|')
+}
+
+/// Whether a piece (already percent-decoded) looks like a credential: an app password
+/// (`hdk_…`), or a JWT (`eyJ…` with two dots, as every JSON header in base64url starts).
+fn looks_secret(piece: &str) -> bool {
+    let lower = piece.to_ascii_lowercase();
+    lower.contains("hdk_") || (piece.contains("eyJ") && piece.matches('.').count() >= 2)
+}
+
+/// `text` (a path or query) with every piece that looks like a credential replaced by
+/// `REDACTED`. Pieces are compared after percent-decoding, so `ey%4A…` is caught too.
+pub fn redact_credentials(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut piece = String::new();
+    let flush = |piece: &mut String, out: &mut String| {
+        let decoded = percent_decode(piece);
+        if looks_secret(&decoded) {
+            out.push_str("REDACTED");
+        } else {
+            out.push_str(piece);
+        }
+        piece.clear();
+    };
+    for c in text.chars() {
+        if is_delimiter(c) {
+            flush(&mut piece, &mut out);
+            out.push(c);
+        } else {
+            piece.push(c);
+        }
+    }
+    flush(&mut piece, &mut out);
+    out
+}
+
+fn percent_decode(s: &str) -> String {
+    // form_urlencoded decodes `%XX` (and `+`, which is a delimiter here anyway).
+    form_urlencoded::parse(s.as_bytes())
+        .map(|(k, v)| if v.is_empty() { k.into_owned() } else { format!("{k}={v}") })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
 /// Access-log middleware (`middleware::from_fn(telemetry::access_log)`).
 pub async fn access_log(
     req: ServiceRequest,
@@ -60,9 +108,13 @@ pub async fn access_log(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let method = req.method().clone();
-    let path = req.path().to_owned();
+    let path = redact_credentials(req.path());
     let query = req.query_string();
-    let query = if query.is_empty() { String::new() } else { format!("?{}", redact_query(query)) };
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", redact_credentials(&redact_query(query)))
+    };
     let peer = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "-".into());
     let res = next.call(req).await;
     let status = match &res {
@@ -81,7 +133,21 @@ pub async fn access_log(
 
 #[cfg(test)]
 mod tests {
-    use super::redact_query;
+    use super::{redact_credentials, redact_query};
+
+    #[test]
+    fn credential_shaped_values_are_redacted_anywhere() {
+        let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.c2lnbmF0dXJl";
+        assert_eq!(redact_credentials(&format!("/preview/{jwt}")), "/preview/REDACTED");
+        assert_eq!(redact_credentials(&format!("t0ken={jwt}&size=sm")), "t0ken=REDACTED&size=sm");
+        assert_eq!(redact_credentials(&format!("x=Bearer:{jwt}")), "x=Bearer:REDACTED");
+        let encoded = jwt.replacen("eyJ", "ey%4A", 1);
+        assert_eq!(redact_credentials(&format!("a={encoded}")), "a=REDACTED");
+        assert_eq!(redact_credentials("/files/hdk_abc123_secret"), "/files/REDACTED");
+        assert_eq!(redact_credentials("pw=HDK_ABC"), "pw=REDACTED");
+        assert_eq!(redact_credentials("/files/abc?sort=name"), "/files/abc?sort=name");
+        assert_eq!(redact_credentials("/static/app.v1.js"), "/static/app.v1.js");
+    }
 
     #[test]
     fn secret_query_values_are_redacted() {

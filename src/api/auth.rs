@@ -10,6 +10,7 @@ use crate::auth::sessions::{self as auth_sessions, EndReason};
 use crate::auth::tokens::ClientKind;
 use crate::db;
 use crate::error::{AppError, FieldErrors};
+use crate::http::cookies;
 use crate::state::AppState;
 use crate::users::{self, LoginInput, RegisterInput};
 
@@ -98,10 +99,16 @@ async fn login(
         password: required(body.password, "password", &mut errors),
         client,
         scope: body.scope,
+        device: cookies::device_sent(&req),
     };
     errors.into_result()?;
-    let started = users::login(state.into_inner(), input, origin(&req)).await?;
-    Ok(HttpResponse::Ok().json(TokenView::new(started)))
+    let started = users::login(state.clone().into_inner(), input, origin(&req)).await?;
+    let mut resp = HttpResponse::Ok();
+    if let Some(c) = cookies::device_after_login(&req, &state.keys, &state.config, &started.user.id)
+    {
+        resp.cookie(c);
+    }
+    Ok(resp.json(TokenView::new(started)))
 }
 
 /// `POST /api/v1/auth/logout`: end this session (204).

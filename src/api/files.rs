@@ -1,11 +1,8 @@
 //! `/api/v1/files`, `/api/v1/folders`: list, upload, metadata, rename/move, delete, download.
 //! Every query is scoped to the caller: another user's id answers 404 like a missing one.
 
-use actix_files::NamedFile;
 use actix_multipart::Multipart;
-use actix_web::http::header::{
-    self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
-};
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::{Deserialize, Deserializer};
@@ -15,12 +12,13 @@ use crate::api::views::{FileItem, FolderRef, Items, Listing};
 use crate::auth::extractors::CurrentUser;
 use crate::auth::preview::{self, Mint};
 use crate::auth::tokens::rfc3339;
-use crate::blocking;
 use crate::db;
 use crate::db::ids::FileId;
 use crate::db::models::files::{self, FileRow};
 use crate::error::AppError;
+use crate::etag;
 use crate::files as domain;
+use crate::http::download::{self, Download};
 use crate::preview::{Size, is_previewable};
 use crate::state::AppState;
 
@@ -200,32 +198,7 @@ async fn create_folder(
     Ok(HttpResponse::Created().json(FileItem::from(&row)))
 }
 
-/// Types a browser may show inline: raster images, which cannot run script.
-pub fn is_inline_safe(mime: &str) -> bool {
-    matches!(mime, "image/jpeg" | "image/png" | "image/gif" | "image/webp")
-}
-
-/// `Content-Disposition` with an ASCII fallback name and the exact UTF-8 name (RFC 6266).
-fn disposition(name: &str, inline: bool) -> ContentDisposition {
-    let ascii: String = name
-        .chars()
-        .map(|c| if c == ' ' || (c.is_ascii_graphic() && c != '"' && c != '\\') { c } else { '_' })
-        .collect();
-    ContentDisposition {
-        disposition: if inline { DispositionType::Inline } else { DispositionType::Attachment },
-        parameters: vec![
-            DispositionParam::Filename(ascii),
-            DispositionParam::FilenameExt(ExtendedValue {
-                charset: Charset::Ext("UTF-8".into()),
-                language_tag: None,
-                value: name.as_bytes().to_vec(),
-            }),
-        ],
-    }
-}
-
-/// The bytes of a file row, with Range, ETag/Last-Modified and 304 (from actix-files), and the
-/// headers that keep uploaded content from running in the browser.
+/// The bytes of a file row (Range, conditional requests; see `http::download`).
 pub async fn serve(
     req: &HttpRequest,
     state: &AppState,
@@ -234,34 +207,15 @@ pub async fn serve(
     let Some(sha) = row.blob_sha256.as_deref() else {
         return Err(AppError::BadRequest("a folder has no content to download".into()));
     };
-    serve_blob(req, state, sha, row.mime.as_deref(), &row.name).await
-}
-
-/// Sends blob `sha` as the file `name` of type `mime` (see [`serve`]).
-pub async fn serve_blob(
-    req: &HttpRequest,
-    state: &AppState,
-    sha: &str,
-    mime: Option<&str>,
-    name: &str,
-) -> Result<HttpResponse, AppError> {
-    let path = state.storage.path(sha).map_err(AppError::internal)?;
-    let file = blocking::run(move || NamedFile::open(path)).await?.map_err(AppError::internal)?;
-    let mime = mime.unwrap_or("application/octet-stream");
-    let inline = is_inline_safe(mime);
-    let content_type = if inline { mime } else { "application/octet-stream" };
-    let mut resp = file
-        .set_content_type(content_type.parse().unwrap_or(actix_web::mime::APPLICATION_OCTET_STREAM))
-        .set_content_disposition(disposition(name, inline))
-        .into_response(req);
-    let headers = resp.headers_mut();
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        header::HeaderValue::from_static("sandbox; default-src 'none'"),
-    );
-    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, no-cache"));
-    Ok(resp)
+    let download = Download {
+        key: sha,
+        name: &row.name,
+        mime: row.mime.as_deref(),
+        etag: etag::keyed(state.keys.etag_key(), &[row.id.as_str(), sha]),
+        modified_at: row.modified_at,
+        cache: HeaderValue::from_static("private, no-cache"),
+    };
+    download::send(req, state.storage.clone(), download).await
 }
 
 /// `GET /api/v1/files/{id}/content`

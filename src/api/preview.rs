@@ -5,10 +5,12 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::api::files::serve_blob;
 use crate::auth::preview::{PreviewGrant, authorize};
 use crate::db::ids::FileId;
 use crate::error::AppError;
+use crate::etag;
+use crate::http::download::{self, Download};
+use crate::http::range::none_match;
 use crate::preview::{Size, is_previewable};
 use crate::state::AppState;
 
@@ -71,17 +73,28 @@ async fn preview(
                 "this file is not an image; download it from /api/v1/files/{id}/content".into(),
             ));
         }
-        let mut resp = serve_blob(&req, &state, sha, Some(mime), &file.name).await?;
-        resp.headers_mut().insert(header::CACHE_CONTROL, cache);
-        return Ok(resp);
+        let download = Download {
+            key: sha,
+            name: &file.name,
+            mime: Some(mime),
+            etag: etag::keyed(state.keys.etag_key(), &[file.id.as_str(), sha]),
+            modified_at: file.modified_at,
+            cache,
+        };
+        return download::send(&req, state.storage.clone(), download).await;
     }
     let (bytes, content_type, etag) = if is_previewable(mime) {
-        let thumb = state.thumbs.get(state.storage.as_ref(), sha, mime, size).await?;
+        let thumb = state.thumbs.get(state.storage.clone(), sha, mime, size).await?;
         (thumb.bytes, thumb.content_type, thumb.etag)
     } else {
         (web::Bytes::from_static(FILE_ICON), "image/png", "\"file-icon-1\"".to_owned())
     };
-    let mut resp = if none_match(&req, &etag) {
+    let fresh = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|tags| none_match(tags, &etag));
+    let mut resp = if fresh {
         HttpResponse::NotModified().finish()
     } else {
         HttpResponse::Ok().content_type(content_type).body(bytes)
@@ -102,13 +115,4 @@ fn cache_control(expires: i64) -> HeaderValue {
     let left = (expires - chrono::Utc::now().timestamp()).clamp(0, MAX_AGE_CAP);
     HeaderValue::from_str(&format!("private, max-age={left}"))
         .unwrap_or(HeaderValue::from_static("private, no-cache"))
-}
-
-/// Whether `If-None-Match` names `etag` (or `*`), so a 304 is the answer.
-fn none_match(req: &HttpRequest, etag: &str) -> bool {
-    let Some(value) = req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) else {
-        return false;
-    };
-    let bare = etag.trim_start_matches("W/");
-    value.split(',').map(str::trim).any(|t| t == "*" || t.trim_start_matches("W/") == bare)
 }

@@ -30,7 +30,23 @@ fn malformed(e: impl std::fmt::Display) -> AppError {
     AppError::BadRequest(format!("the upload is not a valid multipart/form-data body: {e}"))
 }
 
-/// Refuses at once an upload whose declared length cannot fit the quota.
+/// Refuses a part that carries its own `Content-Length`: RFC 7578 §4.8 allows only
+/// Content-Disposition and Content-Type (and Content-Transfer-Encoding) in a part, and the
+/// multipart reader would otherwise cut the part at that length and drop the rest of its bytes,
+/// storing a file other than the one sent.
+pub fn refuse_part_length(field: &actix_multipart::Field) -> Result<(), AppError> {
+    if field.headers().contains_key(actix_web::http::header::CONTENT_LENGTH) {
+        return Err(AppError::BadRequest(
+            "a part of this multipart/form-data body has its own Content-Length header, which \
+             form uploads must not carry (RFC 7578 §4.8); send the part without it"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses at once, before reading the body, an upload whose declared length is over the
+/// per-file limit (one request carries at most one file's worth) or cannot fit the quota.
 pub async fn precheck(
     state: &AppState,
     owner: &UserId,
@@ -44,6 +60,16 @@ pub async fn precheck(
         quota_left: quota.saturating_sub(used),
         quota,
     };
+    if let Some(len) = content_length
+        && len > limits.max_file_bytes.saturating_add(MULTIPART_OVERHEAD)
+    {
+        return Err(AppError::PayloadTooLarge(format!(
+            "this upload is {}, over the {} limit per file (a request may carry at most one \
+             file's worth); send large files one at a time",
+            files::human_bytes(i64::try_from(len).unwrap_or(i64::MAX)),
+            files::human_bytes(i64::try_from(limits.max_file_bytes).unwrap_or(i64::MAX))
+        )));
+    }
     if let Some(len) = content_length
         && len > limits.quota_left + MULTIPART_OVERHEAD
     {
@@ -67,6 +93,7 @@ pub async fn store_parts(
     let mut checked_folder: Option<Option<FileId>> = None;
     while let Some(field) = payload.next().await {
         let mut field = field.map_err(malformed)?;
+        refuse_part_length(&field)?;
         let cd = field.content_disposition().cloned();
         let part = cd.as_ref().and_then(|cd| cd.get_name()).unwrap_or("").to_owned();
         match part.as_str() {
@@ -143,7 +170,6 @@ fn warm_thumbnail(state: &AppState, row: &FileRow) {
     if !crate::preview::is_previewable(mime) {
         return;
     }
-    if let Ok(source) = state.storage.path(sha) {
-        state.thumbs.warm(source, sha.to_owned(), mime.to_owned(), crate::preview::Size::Sm);
-    }
+    let storage = state.storage.clone();
+    state.thumbs.warm(storage, sha.to_owned(), mime.to_owned(), crate::preview::Size::Sm);
 }

@@ -2,6 +2,7 @@
 //! that bring them to handlers.
 
 pub mod csrf;
+pub mod device;
 pub mod extractors;
 pub mod password;
 pub mod preview;

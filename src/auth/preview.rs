@@ -16,7 +16,7 @@ use actix_web::HttpRequest;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use chrono::Utc;
+use chrono::{NaiveDateTime, Utc};
 use sha2::Digest;
 
 use crate::auth::extractors::api_token;
@@ -42,10 +42,12 @@ pub struct PreviewGrant {
 /// What `/preview` needs of the file.
 #[derive(Debug)]
 pub struct PreviewFile {
+    pub id: FileId,
     pub name: String,
     pub is_folder: bool,
     pub mime: Option<String>,
     pub sha256: Option<String>,
+    pub modified_at: NaiveDateTime,
 }
 
 /// What a verified token says, before the database is asked.
@@ -92,11 +94,15 @@ pub async fn authorize(
             user_active: c.user_active,
         };
         sessions::judge(&facts, &user, client)?;
-        let (Some(kind), Some(name)) = (c.file_kind, c.file_name) else {
+        let (Some(kind), Some(name), Some(modified_at)) =
+            (c.file_kind, c.file_name, c.file_modified_at)
+        else {
             return Err(AppError::NotFound);
         };
         let file = PreviewFile {
+            id,
             name,
+            modified_at,
             is_folder: kind == "folder",
             mime: c.file_mime,
             sha256: c.file_sha256,

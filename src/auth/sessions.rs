@@ -210,6 +210,12 @@ pub fn check(
 ) -> Result<(Session, User), AppError> {
     let (session, user) = find(conn, &claims.sid)?;
     validate(&session, &user, &claims.sub, Some(claims.cli.as_str()), now)?;
+    // A token never outlives its session: one that claims to (years past the session's end)
+    // was not minted by this server's rules, whatever its signature says.
+    let session_end = session.expires_at.and_utc().timestamp();
+    if claims.exp > session_end + crate::auth::tokens::LEEWAY_SECONDS as i64 {
+        return Err(AppError::TokenInvalid);
+    }
     if touch_due(&session, now) {
         sessions::touch(conn, &session.id, now)?;
     }

@@ -22,6 +22,9 @@ pub const AUDIENCE: &str = "homedisk";
 pub const LEEWAY_SECONDS: u64 = 60;
 /// Longer strings are refused before any parsing.
 pub const MAX_TOKEN_LEN: usize = 4096;
+/// No token lives longer than this (the longest configurable session is 365 days); one whose
+/// `exp` lies further past its `iat` is refused.
+pub const MAX_LIFETIME_SECONDS: i64 = 366 * 86_400;
 
 /// The kind of client a session belongs to (`cli` claim).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,6 +126,8 @@ pub struct Keys {
     current: Key,
     previous: Option<Key>,
     csrf: SecretString,
+    /// The key entity tags are HMACs under (see `crate::etag`).
+    etag: [u8; 32],
     validation: Validation,
 }
 
@@ -133,12 +138,16 @@ impl Keys {
         validation.set_audience(&[AUDIENCE]);
         validation.set_required_spec_claims(&["exp", "sub", "iss", "aud"]);
         validation.leeway = LEEWAY_SECONDS;
+        // A token that says it is not valid yet is refused (jsonwebtoken skips `nbf` unless told).
+        validation.validate_nbf = true;
         let secret = current.expose_secret().as_bytes();
         let csrf = Sha256::new().chain_update(b"homedisk-csrf:").chain_update(secret).finalize();
+        let etag = Sha256::new().chain_update(b"homedisk-etag:").chain_update(secret).finalize();
         Keys {
             current: Key::new(secret),
             previous: previous.map(|p| Key::new(p.expose_secret().as_bytes())),
             csrf: SecretString::from(csrf.iter().map(|b| format!("{b:02x}")).collect::<String>()),
+            etag: etag.into(),
             validation,
         }
     }
@@ -146,6 +155,11 @@ impl Keys {
     /// The key CSRF tokens are HMACs under (derived from the signing key, never equal to it).
     pub fn csrf_key(&self) -> &[u8] {
         self.csrf.expose_secret().as_bytes()
+    }
+
+    /// The key entity tags are derived under (from the signing key, never equal to it).
+    pub fn etag_key(&self) -> &[u8; 32] {
+        &self.etag
     }
 
     /// The `kid` of the current signing key.
@@ -189,6 +203,7 @@ impl Keys {
         if claims.typ != "access" || claims.iss != ISSUER || claims.aud != AUDIENCE {
             return Err(AppError::TokenInvalid);
         }
+        plausible_times(claims.iat, claims.exp)?;
         Ok(claims)
     }
 }
@@ -200,6 +215,7 @@ impl Keys {
         if claims.typ != "preview" || claims.iss != ISSUER || claims.aud != AUDIENCE {
             return Err(AppError::TokenInvalid);
         }
+        plausible_times(claims.iat, claims.exp)?;
         Ok(claims)
     }
 
@@ -226,6 +242,16 @@ impl Keys {
             _ => Err(AppError::TokenInvalid),
         }
     }
+}
+
+/// `iat` not in the future (beyond the leeway) and `exp` within [`MAX_LIFETIME_SECONDS`] of it.
+fn plausible_times(iat: i64, exp: i64) -> Result<(), AppError> {
+    let now = Utc::now().timestamp();
+    let leeway = LEEWAY_SECONDS as i64;
+    if iat > now + leeway || exp.saturating_sub(iat) > MAX_LIFETIME_SECONDS + leeway {
+        return Err(AppError::TokenInvalid);
+    }
+    Ok(())
 }
 
 /// The two kinds of token homedisk signs.
@@ -351,6 +377,28 @@ mod tests {
         assert_eq!(Keys::peek_type(&a).expect("typ"), TokenType::Access);
         assert_eq!(Keys::peek_type(&p).expect("typ"), TokenType::Preview);
         assert!(Keys::peek_type("not.a-token").is_err());
+    }
+
+    #[test]
+    fn a_future_nbf_or_iat_and_an_absurd_lifetime_are_refused() {
+        let k = keys("0123456789abcdef0123456789abcdef");
+        let now = Utc::now().timestamp();
+        let with = |patch: serde_json::Value| {
+            let mut c = serde_json::to_value(claims(Duration::hours(1))).expect("json");
+            for (name, value) in patch.as_object().expect("object") {
+                c[name] = value.clone();
+            }
+            k.sign(&c).expect("sign")
+        };
+        assert!(k.verify_access(&with(serde_json::json!({ "nbf": now - 10 }))).is_ok());
+        for patch in [
+            serde_json::json!({ "nbf": now + 3600 }),
+            serde_json::json!({ "iat": now + 3600, "exp": now + 7200 }),
+            serde_json::json!({ "exp": now + 20 * 365 * 86_400 }),
+        ] {
+            let token = with(patch.clone());
+            assert!(matches!(k.verify_access(&token), Err(AppError::TokenInvalid)), "{patch}");
+        }
     }
 
     #[test]

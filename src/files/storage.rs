@@ -4,7 +4,7 @@
 //! to a local temp file first, `put` sends it on).
 
 use std::fs::File;
-use std::io;
+use std::io::{self, Read, Seek};
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -16,13 +16,53 @@ pub trait Storage: Send + Sync + 'static {
     /// Makes the finished, fsynced upload `tmp` the blob `key`, durably (a no-op when the blob
     /// is already stored: same key, same bytes).
     fn put(&self, tmp: NamedTempFile, key: &str) -> io::Result<()>;
-    /// A local path to read the blob from.
-    fn path(&self, key: &str) -> io::Result<PathBuf>;
+    /// The blob opened for reading (whole, or from an offset after a seek).
+    fn open(&self, key: &str) -> io::Result<BlobReader>;
     /// Removes the blob (a missing blob is not an error).
     fn delete(&self, key: &str) -> io::Result<()>;
+    /// Every stored blob, with when it was stored (for the sweep of orphans after a crash).
+    fn list(&self) -> io::Result<Vec<StoredBlob>>;
+    /// Deletes every temporary file (uploads that never finished: a crash, a kill). Only at
+    /// start-up, before the server accepts requests. Returns how many were removed.
+    fn sweep_tmp(&self) -> io::Result<usize>;
     /// Held while a blob's row and bytes change together, so that a delete of the last
     /// reference cannot remove bytes a concurrent upload of the same content just reused.
     fn lock(&self) -> MutexGuard<'_, ()>;
+}
+
+/// A blob as listed by [`Storage::list`].
+#[derive(Debug, Clone)]
+pub struct StoredBlob {
+    pub key: String,
+    pub modified: std::time::SystemTime,
+}
+
+/// Anything a blob can be read from.
+pub trait ReadSeek: Read + Seek + Send {}
+impl<T: Read + Seek + Send> ReadSeek for T {}
+
+/// A stored blob opened for reading, with its length.
+pub struct BlobReader {
+    pub len: u64,
+    inner: Box<dyn ReadSeek>,
+}
+
+impl BlobReader {
+    pub fn new(len: u64, inner: Box<dyn ReadSeek>) -> Self {
+        BlobReader { len, inner }
+    }
+}
+
+impl Read for BlobReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl Seek for BlobReader {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
 }
 
 pub struct LocalStorage {
@@ -41,34 +81,29 @@ impl LocalStorage {
         Ok(LocalStorage { blobs, tmp, lock: Mutex::new(()) })
     }
 
-    /// Deletes everything left in `tmp/` by uploads that never finished (a crash, a kill).
-    /// Called at start-up, before the server accepts requests. Returns how many were removed.
-    pub fn sweep_tmp(&self) -> io::Result<usize> {
-        let mut removed = 0;
-        for entry in std::fs::read_dir(&self.tmp)? {
-            let path = entry?.path();
-            let result = if path.is_dir() {
-                std::fs::remove_dir_all(&path)
-            } else {
-                std::fs::remove_file(&path)
-            };
-            match result {
-                Ok(()) => removed += 1,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(removed)
-    }
-
     fn blob_path(&self, key: &str) -> io::Result<PathBuf> {
         // Keys are SHA-256 hex digests made by the server; anything else is a bug, refused
         // here so that no key can ever name a path outside `blobs/`.
-        if key.len() != 64 || !key.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-        {
+        if !is_key(key) {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a blob key"));
         }
         Ok(self.blobs.join(&key[0..2]).join(&key[2..4]).join(key))
+    }
+}
+
+/// A SHA-256 hex digest, lower case: the only names blobs have.
+pub fn is_key(key: &str) -> bool {
+    key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+/// The entries of `dir`, an empty list when it does not exist.
+fn entries(dir: &Path) -> io::Result<Vec<std::fs::DirEntry>> {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => entries.collect(),
+        Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
+            Ok(Vec::new())
+        }
+        Err(e) => Err(e),
     }
 }
 
@@ -93,8 +128,10 @@ impl Storage for LocalStorage {
         sync_dir(dir)
     }
 
-    fn path(&self, key: &str) -> io::Result<PathBuf> {
-        self.blob_path(key)
+    fn open(&self, key: &str) -> io::Result<BlobReader> {
+        let file = File::open(self.blob_path(key)?)?;
+        let len = file.metadata()?.len();
+        Ok(BlobReader::new(len, Box::new(file)))
     }
 
     fn delete(&self, key: &str) -> io::Result<()> {
@@ -102,6 +139,42 @@ impl Storage for LocalStorage {
             Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         }
+    }
+
+    fn list(&self) -> io::Result<Vec<StoredBlob>> {
+        // blobs/ab/cd/<key>: three levels, only names that are keys at the last.
+        let mut out = Vec::new();
+        for first in entries(&self.blobs)? {
+            for second in entries(&first.path())? {
+                for blob in entries(&second.path())? {
+                    let name = blob.file_name();
+                    let Some(key) = name.to_str().filter(|k| is_key(k)) else { continue };
+                    let modified = blob.metadata()?.modified()?;
+                    out.push(StoredBlob { key: key.to_owned(), modified });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Deletes everything left in `tmp/` by uploads that never finished (a crash, a kill).
+    /// Called at start-up, before the server accepts requests. Returns how many were removed.
+    fn sweep_tmp(&self) -> io::Result<usize> {
+        let mut removed = 0;
+        for entry in std::fs::read_dir(&self.tmp)? {
+            let path = entry?.path();
+            let result = if path.is_dir() {
+                std::fs::remove_dir_all(&path)
+            } else {
+                std::fs::remove_file(&path)
+            };
+            match result {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(removed)
     }
 
     fn lock(&self) -> MutexGuard<'_, ()> {
@@ -124,8 +197,11 @@ mod tests {
         let mut t = s.temp().expect("temp");
         t.write_all(b"hello").expect("write");
         s.put(t, &key).expect("put");
-        assert_eq!(std::fs::read(s.path(&key).expect("path")).expect("read"), b"hello");
-        assert!(s.path(&key).expect("path").starts_with(dir.path().join("blobs/ab/ab")));
+        let mut blob = s.open(&key).expect("open");
+        let mut back = Vec::new();
+        blob.read_to_end(&mut back).expect("read");
+        assert_eq!((blob.len, back.as_slice()), (5, b"hello".as_slice()));
+        assert!(dir.path().join("blobs/ab/ab").join(&key).exists());
         s.delete(&key).expect("delete");
         s.delete(&key).expect("deleting twice is fine");
         assert_eq!(std::fs::read_dir(dir.path().join("tmp")).expect("tmp").count(), 0);
@@ -136,7 +212,7 @@ mod tests {
         let dir = tempfile::TempDir::new().expect("tmp");
         let s = LocalStorage::open(dir.path()).expect("open");
         for bad in ["../../etc/passwd", "", &"A".repeat(64), &"g".repeat(64)] {
-            assert!(s.path(bad).is_err(), "{bad}");
+            assert!(s.open(bad).is_err(), "{bad}");
         }
     }
 

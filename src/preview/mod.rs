@@ -1,6 +1,7 @@
 //! Image previews: sizes, rendering (`render`), and the on-disk thumbnail cache (`thumbs`).
 //! The `/preview/{id}` route itself is in `api/preview.rs`; preview tokens in `auth::tokens`.
 
+pub mod budget;
 pub mod render;
 pub mod thumbs;
 

@@ -5,11 +5,9 @@
 //! or 1/8 of the size directly instead of decoding every pixel and throwing most away; other
 //! formats go through `image`. Resizing uses `fast_image_resize` (SIMD, Catmull-Rom).
 
-use std::fs::File;
-use std::io::{BufReader, Cursor};
-use std::path::Path;
+use std::io::{BufRead, Cursor, Seek};
 
-use fast_image_resize::{FilterType, ResizeAlg, ResizeOptions, Resizer};
+use fast_image_resize::{FilterType, MulDiv, ResizeAlg, ResizeOptions, Resizer};
 use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::metadata::Orientation;
@@ -18,11 +16,10 @@ use image::{
 };
 
 use crate::error::AppError;
+use crate::preview::budget::Budget;
 
 /// The largest width or height decoded; a bigger image (or a header claiming one) is refused.
 pub const MAX_SIDE: u32 = 16_384;
-/// The most memory one decode may allocate.
-pub const MAX_ALLOC: u64 = 512 << 20;
 /// JPEG quality of thumbnails.
 const JPEG_QUALITY: u8 = 82;
 
@@ -47,21 +44,57 @@ fn too_large(w: u32, h: u32) -> AppError {
     ))
 }
 
-/// The thumbnail of the image at `path` (of type `mime`) whose longest side is at most
-/// `max_side`: upright, re-encoded as JPEG (or PNG when it has transparency).
-pub fn render(path: &Path, mime: &str, max_side: u32) -> Result<Rendered, AppError> {
-    let (image, orientation) =
-        if mime == "image/jpeg" { decode_jpeg(path, max_side)? } else { decode_any(path)? };
-    let mut image = shrink(normalize(image), max_side)?;
+/// Memory every decode may need besides its pixel buffers (decoder tables, encoder, stack).
+const FIXED_COST: u64 = 4 << 20;
+
+/// The thumbnail of the image read from `source` (of type `mime`) whose longest side is at most
+/// `max_side`: upright, re-encoded as JPEG (or PNG when it has transparency). The memory the
+/// whole pipeline needs is estimated from the header and reserved in `budget` before any pixel
+/// buffer is allocated; an image needing more than the budget is refused.
+pub fn render<R: BufRead + Seek>(
+    source: R,
+    mime: &str,
+    max_side: u32,
+    budget: &Budget,
+) -> Result<Rendered, AppError> {
+    let (image, orientation) = if mime == "image/jpeg" {
+        decode_jpeg(source, max_side, budget)?
+    } else {
+        decode_any(source, max_side, budget)?
+    };
+    // Shrink first, in the decoded pixel format: converting a large grey or palette image to
+    // RGB before shrinking would triple or quadruple its size.
+    let mut image = normalize(shrink(image, max_side)?);
     image.apply_orientation(orientation);
     encode(&image)
 }
 
+/// The memory of the steps after decoding, for an output of at most `max_side` a side: the
+/// resized image, its 8-bit RGB(A) copy, the rotated copy and the encoder's buffer.
+fn after_decode_cost(max_side: u32) -> u64 {
+    let out = u64::from(max_side) * u64::from(max_side) * 4;
+    4 * out + FIXED_COST
+}
+
+/// The resizer's intermediate image: horizontal pass first, `max_side` wide, as tall as the
+/// source (fast_image_resize's convolution), in the source's pixel size.
+fn resize_cost(w: u32, h: u32, max_side: u32, bytes_per_pixel: u64) -> u64 {
+    if w.max(h) <= max_side {
+        return 0;
+    }
+    u64::from(max_side.min(w)) * u64::from(h) * bytes_per_pixel
+}
+
 /// JPEG with shrink-on-load: asks the decoder for the smallest DCT scale that still covers
-/// `max_side`.
-fn decode_jpeg(path: &Path, max_side: u32) -> Result<(DynamicImage, Orientation), AppError> {
-    let file = File::open(path).map_err(AppError::internal)?;
-    let mut decoder = jpeg_decoder::Decoder::new(BufReader::new(file));
+/// `max_side`. Budget: a progressive (or lossless) JPEG keeps every coefficient of the full
+/// image (2 bytes each per component) whatever the scale; a sequential one only the scaled
+/// planes and output.
+fn decode_jpeg<R: BufRead>(
+    source: R,
+    max_side: u32,
+    budget: &Budget,
+) -> Result<(DynamicImage, Orientation), AppError> {
+    let mut decoder = jpeg_decoder::Decoder::new(source);
     decoder.read_info().map_err(unreadable)?;
     let info = decoder.info().ok_or_else(|| unreadable("no image header"))?;
     let (w, h) = (u32::from(info.width), u32::from(info.height));
@@ -69,13 +102,37 @@ fn decode_jpeg(path: &Path, max_side: u32) -> Result<(DynamicImage, Orientation)
         return Err(too_large(w, h));
     }
     let longest = w.max(h).max(1);
-    if longest > max_side {
+    let (sw, sh) = if longest > max_side {
         let want = |side: u32| {
             u16::try_from((u64::from(side) * u64::from(max_side) / u64::from(longest)).max(1))
                 .unwrap_or(u16::MAX)
         };
-        decoder.scale(want(w), want(h)).map_err(unreadable)?;
-    }
+        decoder.scale(want(w), want(h)).map_err(unreadable)?
+    } else {
+        (info.width, info.height)
+    };
+    let components: u64 = match info.pixel_format {
+        jpeg_decoder::PixelFormat::L8 | jpeg_decoder::PixelFormat::L16 => 1,
+        jpeg_decoder::PixelFormat::RGB24 => 3,
+        jpeg_decoder::PixelFormat::CMYK32 => 4,
+    };
+    let padded = |side: u32| u64::from(side).div_ceil(16) * 16 + 16;
+    let full = padded(w) * padded(h) * components;
+    let scaled = padded(u32::from(sw)) * padded(u32::from(sh)) * components;
+    let whole_image = match info.coding_process {
+        jpeg_decoder::CodingProcess::DctSequential => 0,
+        // i16 coefficients; lossless keeps 16-bit planes of the same size.
+        _ => full * 2,
+    };
+    // Planes and interleaved output at the scaled size (16-bit for L16), then the RGB/grey
+    // conversion of CMYK or L16 output.
+    let estimate = whole_image
+        + 2 * scaled * 2
+        + scaled
+        + resize_cost(u32::from(sw), u32::from(sh), max_side, 3)
+        + after_decode_cost(max_side);
+    let _reserved = budget.reserve(estimate, w, h)?;
+
     let pixels = decoder.decode().map_err(unreadable)?;
     let info = decoder.info().ok_or_else(|| unreadable("no image header"))?;
     let (w, h) = (u32::from(info.width), u32::from(info.height));
@@ -109,19 +166,33 @@ fn decode_jpeg(path: &Path, max_side: u32) -> Result<(DynamicImage, Orientation)
     Ok((image.ok_or_else(|| unreadable("pixel data does not match the size"))?, orientation))
 }
 
-/// PNG, GIF (first frame), WebP (first frame), with dimension and allocation limits.
-fn decode_any(path: &Path) -> Result<(DynamicImage, Orientation), AppError> {
-    let mut reader = ImageReader::open(path)
-        .map_err(AppError::internal)?
-        .with_guessed_format()
-        .map_err(AppError::internal)?;
+/// PNG, GIF (first frame), WebP (first frame), with dimension limits and a memory budget
+/// decided from the header: the decoded buffer (`total_bytes`, after palette expansion), plus
+/// the decoder's own working copy for GIF (frame and canvas) and WebP (YUV planes or ARGB
+/// words), plus resizing.
+fn decode_any<R: BufRead + Seek>(
+    source: R,
+    max_side: u32,
+    budget: &Budget,
+) -> Result<(DynamicImage, Orientation), AppError> {
+    let mut reader = ImageReader::new(source).with_guessed_format().map_err(AppError::internal)?;
     let mut limits = Limits::default();
     limits.max_image_width = Some(MAX_SIDE);
     limits.max_image_height = Some(MAX_SIDE);
-    limits.max_alloc = Some(MAX_ALLOC);
-    reader.limits(limits);
+    limits.max_alloc = Some(budget.total());
+    reader.limits(limits.clone());
+    let is_png = reader.format() == Some(image::ImageFormat::Png);
     let mut decoder = reader.into_decoder().map_err(|e| limit_or_unreadable(e, None))?;
     let (w, h) = decoder.dimensions();
+    let buffer = decoder.total_bytes();
+    let pixels = u64::from(w) * u64::from(h);
+    let working = if is_png { u64::from(w) * 16 } else { buffer.max(pixels * 4) };
+    let per_pixel = u64::from(decoder.color_type().bytes_per_pixel());
+    let estimate =
+        buffer + working + resize_cost(w, h, max_side, per_pixel) + after_decode_cost(max_side);
+    let _reserved = budget.reserve(estimate, w, h)?;
+    limits.max_alloc = Some(estimate);
+    decoder.set_limits(limits).map_err(|e| limit_or_unreadable(e, Some((w, h))))?;
     let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
     let image =
         DynamicImage::from_decoder(decoder).map_err(|e| limit_or_unreadable(e, Some((w, h))))?;
@@ -151,8 +222,10 @@ fn normalize(image: DynamicImage) -> DynamicImage {
     }
 }
 
-/// Scales so the longest side is `max_side` (never enlarges).
-fn shrink(image: DynamicImage, max_side: u32) -> Result<DynamicImage, AppError> {
+/// Scales so the longest side is `max_side` (never enlarges), in the image's own pixel format.
+/// Images with alpha are premultiplied in place (not copied) so transparent pixels do not
+/// bleed their colour into the edges.
+fn shrink(mut image: DynamicImage, max_side: u32) -> Result<DynamicImage, AppError> {
     let (w, h) = image.dimensions();
     let longest = w.max(h);
     if longest <= max_side {
@@ -163,14 +236,25 @@ fn shrink(image: DynamicImage, max_side: u32) -> Result<DynamicImage, AppError> 
             .unwrap_or(1)
             .max(1)
     };
+    let mul_div = MulDiv::default();
+    // Falls back to the resizer's own (copying) premultiplication for a pixel type MulDiv
+    // does not know.
+    let premultiplied =
+        image.color().has_alpha() && mul_div.multiply_alpha_inplace(&mut image).is_ok();
     let mut out = DynamicImage::new(scale(w).min(max_side), scale(h).min(max_side), image.color());
     Resizer::new()
         .resize(
             &image,
             &mut out,
-            &ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom)),
+            &ResizeOptions::new()
+                .resize_alg(ResizeAlg::Convolution(FilterType::CatmullRom))
+                .use_alpha(!premultiplied),
         )
         .map_err(AppError::internal)?;
+    drop(image);
+    if premultiplied {
+        mul_div.divide_alpha_inplace(&mut out).map_err(AppError::internal)?;
+    }
     Ok(out)
 }
 

@@ -5,7 +5,7 @@
 //! requests.
 
 use std::collections::{HashMap, VecDeque};
-use std::io::Write;
+use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -15,8 +15,10 @@ use tokio::sync::Semaphore;
 
 use crate::blocking;
 use crate::error::AppError;
+use crate::etag;
 use crate::files::Storage;
 use crate::preview::Size;
+use crate::preview::budget::Budget;
 use crate::preview::render::render;
 
 /// A thumbnail ready to send (cheap to clone: the bytes are shared).
@@ -24,12 +26,15 @@ use crate::preview::render::render;
 pub struct Thumb {
     pub bytes: Bytes,
     pub content_type: &'static str,
-    /// Strong: the blob's hash and the size name the bytes exactly.
+    /// Strong: a keyed hash of the blob's hash and the size, which name the bytes exactly (keyed,
+    /// so the tag does not give away the original's SHA-256).
     pub etag: String,
 }
 
 pub struct Thumbnailer {
     dir: PathBuf,
+    etag_key: [u8; 32],
+    budget: Arc<Budget>,
     decoders: Semaphore,
     background: Semaphore,
     inflight: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
@@ -88,13 +93,16 @@ impl MemoryCache {
 const MAX_FAILED: usize = 10_000;
 
 impl Thumbnailer {
-    /// Uses `{data_dir}/thumbs`, creating it.
-    pub fn open(data_dir: &Path) -> std::io::Result<Self> {
+    /// Uses `{data_dir}/thumbs`, creating it. ETags are keyed with `etag_key`; decodes share
+    /// `memory_budget` bytes (see `preview::budget`).
+    pub fn open(data_dir: &Path, etag_key: [u8; 32], memory_budget: u64) -> std::io::Result<Self> {
         let dir = data_dir.join("thumbs");
         std::fs::create_dir_all(&dir)?;
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         Ok(Thumbnailer {
             dir,
+            etag_key,
+            budget: Arc::new(Budget::new(memory_budget)),
             decoders: Semaphore::new(cores),
             background: Semaphore::new(1),
             inflight: Mutex::new(HashMap::new()),
@@ -109,8 +117,17 @@ impl Thumbnailer {
         self.decodes.load(Ordering::Relaxed)
     }
 
+    /// Memory reserved by decodes running now.
+    pub fn memory_in_use(&self) -> u64 {
+        self.budget.in_use()
+    }
+
     fn key(sha256: &str, size: Size) -> String {
         format!("{sha256}-{}", size.as_str())
+    }
+
+    fn etag(&self, key: &str) -> String {
+        etag::keyed(&self.etag_key, &[key])
     }
 
     /// The cached thumbnail, if made: from memory, else from `thumbs/` (read inline:
@@ -122,8 +139,7 @@ impl Thumbnailer {
         }
         for (ext, content_type) in [("jpg", "image/jpeg"), ("png", "image/png")] {
             if let Ok(bytes) = std::fs::read(self.dir.join(format!("{key}.{ext}"))) {
-                let thumb =
-                    Thumb { bytes: Bytes::from(bytes), content_type, etag: format!("\"{key}\"") };
+                let thumb = Thumb { bytes: Bytes::from(bytes), content_type, etag: self.etag(key) };
                 self.remember(key, &thumb);
                 return Some(thumb);
             }
@@ -153,24 +169,58 @@ impl Thumbnailer {
         }
     }
 
+    /// Removes what a crash can leave in `thumbs/`: temp files of thumbnails being written, and
+    /// thumbnails of blobs that `unreferenced` (given blob keys, returns those without a row)
+    /// says are gone. Returns how many files were removed.
+    pub fn sweep(
+        &self,
+        unreferenced: impl FnOnce(&[String]) -> Result<Vec<String>, AppError>,
+    ) -> Result<usize, AppError> {
+        let mut removed = 0;
+        let mut by_blob: HashMap<String, Vec<PathBuf>> = HashMap::new();
+        for entry in std::fs::read_dir(&self.dir).map_err(AppError::internal)? {
+            let path = entry.map_err(AppError::internal)?.path();
+            let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+            if name.starts_with(".tmp") {
+                std::fs::remove_file(&path).map_err(AppError::internal)?;
+                removed += 1;
+            } else if let Some((sha, _)) = name.split_once('-') {
+                by_blob.entry(sha.to_owned()).or_default().push(path);
+            }
+        }
+        let keys: Vec<String> = by_blob.keys().cloned().collect();
+        for gone in unreferenced(&keys)? {
+            for path in by_blob.remove(&gone).unwrap_or_default() {
+                std::fs::remove_file(&path).map_err(AppError::internal)?;
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     /// The thumbnail of blob `sha256` (kept in `storage`, type `mime`) at `size`, made and
     /// cached on first use.
     pub async fn get(
         &self,
-        storage: &dyn Storage,
+        storage: Arc<dyn Storage>,
         sha256: &str,
         mime: &str,
         size: Size,
     ) -> Result<Thumb, AppError> {
-        let source = || storage.path(sha256).map_err(AppError::internal);
-        self.make(source, sha256, mime, size, false).await
+        self.make(storage, sha256, mime, size, false).await
     }
 
     /// Makes the thumbnail in the background if it is missing (after an upload).
-    pub fn warm(self: &Arc<Self>, source: PathBuf, sha256: String, mime: String, size: Size) {
+    pub fn warm(
+        self: &Arc<Self>,
+        storage: Arc<dyn Storage>,
+        sha256: String,
+        mime: String,
+        size: Size,
+    ) {
         let this = self.clone();
         actix_web::rt::spawn(async move {
-            if let Err(e) = this.make(move || Ok(source), &sha256, &mime, size, true).await {
+            if let Err(e) = this.make(storage, &sha256, &mime, size, true).await {
                 tracing::debug!(blob = %sha256, error = %e, "no thumbnail made after upload");
             }
         });
@@ -178,7 +228,7 @@ impl Thumbnailer {
 
     async fn make(
         &self,
-        source: impl FnOnce() -> Result<PathBuf, AppError>,
+        storage: Arc<dyn Storage>,
         sha256: &str,
         mime: &str,
         size: Size,
@@ -209,13 +259,18 @@ impl Thumbnailer {
             };
             let _decoder = self.decoders.acquire().await.map_err(AppError::internal)?;
             self.decodes.fetch_add(1, Ordering::Relaxed);
-            let mime = mime.to_owned();
+            let (mime, sha, budget) = (mime.to_owned(), sha256.to_owned(), self.budget.clone());
             // A decoder bug must not take a worker down: a panic reads as an unreadable image.
-            let source = source()?;
             let guarded = move || {
-                std::panic::catch_unwind(|| render(&source, &mime, max_side)).unwrap_or_else(|_| {
-                    Err(AppError::ImageUnreadable("the image decoder failed on this file".into()))
-                })
+                let blob = storage.open(&sha).map_err(AppError::internal)?;
+                let render = || render(BufReader::new(blob), &mime, max_side, &budget);
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(render)).unwrap_or_else(
+                    |_| {
+                        Err(AppError::ImageUnreadable(
+                            "the image decoder failed on this file".into(),
+                        ))
+                    },
+                )
             };
             let rendered = match blocking::run(guarded).await? {
                 Ok(rendered) => rendered,
@@ -233,7 +288,7 @@ impl Thumbnailer {
             let thumb = Thumb {
                 bytes: Bytes::from(rendered.bytes),
                 content_type: rendered.content_type,
-                etag: format!("\"{key}\""),
+                etag: self.etag(&key),
             };
             let (dir, name, bytes) =
                 (self.dir.clone(), format!("{key}.{ext}"), thumb.bytes.clone());

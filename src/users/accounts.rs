@@ -9,10 +9,9 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 use crate::audit::{self, Entry, Event};
-use crate::auth::password;
 use crate::auth::sessions::{self, EndReason, Origin, SessionRequest, Started};
 use crate::auth::tokens::ClientKind;
-use crate::blocking;
+use crate::auth::{device, password};
 use crate::config::Registration;
 use crate::db::ids::{SessionId, UserId};
 use crate::db::models::sessions as session_rows;
@@ -144,7 +143,7 @@ pub async fn register(
     let checked = account.clone();
     db::run(&state.db, move |conn| duplicates(conn, &checked)?.into_result()).await?;
     let (password, cost) = (account.password.clone(), state.config.bcrypt_cost);
-    let hash = blocking::run(move || password::hash(&password, cost)).await??;
+    let hash = state.hashers.run(move || password::hash(&password, cost)).await??;
     let st = state.clone();
     db::run(&state.db, move |conn| {
         let now = Utc::now().naive_utc();
@@ -164,6 +163,8 @@ pub struct LoginInput {
     pub client: ClientKind,
     /// A narrower scope than the account allows (space-separated), if wanted.
     pub scope: Option<String>,
+    /// The device cookie the client sent, if any (see `auth::device`).
+    pub device: Option<String>,
 }
 
 /// Finds the account a login names: username first, then email, then phone.
@@ -181,9 +182,48 @@ pub fn find_for_login(conn: &mut DbConn, login: &str) -> Result<Option<User>, Ap
     }
 }
 
+/// What the bcrypt work of a login found.
+enum Verdict {
+    /// The password is right; `rehash` is its hash at the current cost when the stored one
+    /// was made at another.
+    Right {
+        rehash: Option<String>,
+    },
+    Wrong,
+}
+
+/// Checks `password` against `stored` (the dummy hash when the login names no account). Every
+/// path does about the work of one hash at the current `cost`: a hash stored at a lower cost
+/// (before `HOMEDISK_BCRYPT_COST` was raised) is re-hashed when the password is right and
+/// padded with a check against the dummy hash when it is wrong, so the answer's timing says
+/// neither whether the account exists nor how old its password is.
+fn check_password(
+    password: &str,
+    stored: Option<&str>,
+    dummy: &str,
+    cost: u32,
+    may_rehash: bool,
+) -> Verdict {
+    let Some(stored) = stored else {
+        password::verify(password, dummy);
+        return Verdict::Wrong;
+    };
+    let right = password::verify(password, stored);
+    let stale = password::cost_of(stored) != Some(cost);
+    let cheaper = password::cost_of(stored).is_none_or(|c| c < cost);
+    if right && may_rehash && stale {
+        return Verdict::Right { rehash: password::hash(password, cost).ok() };
+    }
+    if cheaper {
+        password::verify(password, dummy);
+    }
+    if right { Verdict::Right { rehash: None } } else { Verdict::Wrong }
+}
+
 /// Checks the credentials and starts a session. An unknown login and a wrong password give
 /// the same error after the same bcrypt work; a disabled account is told so only after the
-/// right password. Rate limits: per IP first, then per account (see `LoginLimiter`).
+/// right password. Rate limits: per IP first, then per account (see `LoginLimiter`), where a
+/// device that logged in to the account before has its own allowance.
 pub async fn login(
     state: Arc<AppState>,
     input: LoginInput,
@@ -194,15 +234,28 @@ pub async fn login(
     let user = db::run(&state.db, move |conn| find_for_login(conn, &login)).await?;
     let account_key =
         user.as_ref().map_or_else(|| input.login.trim().to_lowercase(), |u| u.id.to_string());
-    state.login_limiter.check_account(&account_key)?;
+    let device = match (&user, input.device.as_deref()) {
+        (Some(u), Some(cookie)) => device::recognise(&state.keys, cookie, &u.id),
+        _ => None,
+    };
+    state.login_limiter.check_account(&account_key, device.as_deref())?;
 
-    let hash = user.as_ref().map_or_else(|| state.dummy_hash.clone(), |u| u.password_hash.clone());
-    let password = input.password;
-    let matches = blocking::run(move || password::verify(&password, &hash)).await?;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let active = user.as_ref().is_some_and(|u| u.state() == users::UserState::Active);
+    let (password, dummy, cost) =
+        (input.password, state.dummy_hash.clone(), state.config.bcrypt_cost);
+    let verdict = state
+        .hashers
+        .run(move || check_password(&password, stored.as_deref(), &dummy, cost, active))
+        .await?;
+    let (matches, rehash) = match verdict {
+        Verdict::Right { rehash } => (true, rehash),
+        Verdict::Wrong => (false, None),
+    };
     let failure = match &user {
         Some(_) if !matches => Some("wrong password"),
         None => Some("unknown account"),
-        Some(u) if u.state() != users::UserState::Active => Some("account disabled"),
+        Some(_) if !active => Some("account disabled"),
         Some(_) => None,
     };
     if let Some(reason) = failure {
@@ -225,6 +278,9 @@ pub async fn login(
     let st = state.clone();
     db::run(&state.db, move |conn| {
         let now = Utc::now().naive_utc();
+        if let Some(new) = rehash {
+            users::upgrade_password_hash(conn, &user.id, &user.password_hash, &new)?;
+        }
         let request = SessionRequest { client: input.client, scope: input.scope, origin };
         let started = sessions::start(conn, &st.keys, &st.config, &user, &request, now)?;
         let entry = Entry::new(Event::LoginSucceeded)
@@ -253,16 +309,18 @@ pub async fn change_password(
     let id = user.clone();
     let found = db::run(&state.db, move |conn| Ok(users::find(conn, &id)?)).await?;
     let cost = state.config.bcrypt_cost;
-    let hash = blocking::run(move || {
-        if !password::verify(&current_password, &found.password_hash) {
-            return Err(AppError::Validation(FieldErrors::single(
-                "current_password",
-                "is not your current password",
-            )));
-        }
-        password::hash(&new_password, cost)
-    })
-    .await??;
+    let hash = state
+        .hashers
+        .run(move || {
+            if !password::verify(&current_password, &found.password_hash) {
+                return Err(AppError::Validation(FieldErrors::single(
+                    "current_password",
+                    "is not your current password",
+                )));
+            }
+            password::hash(&new_password, cost)
+        })
+        .await??;
     db::run(&state.db, move |conn| {
         let now = Utc::now().naive_utc();
         conn.immediate_transaction(|conn| {

@@ -12,7 +12,6 @@ use chrono::{NaiveDateTime, Utc};
 use crate::audit::{self, Entry, Event};
 use crate::auth::password;
 use crate::auth::sessions::{EndReason, Origin};
-use crate::blocking;
 use crate::db::ids::UserId;
 use crate::db::models::sessions as session_rows;
 use crate::db::models::users::{self, Role, User, UserState};
@@ -123,7 +122,7 @@ pub async fn reset_password(
     let id = target.clone();
     db::run(&state.db, move |conn| Ok(users::find(conn, &id)?)).await?;
     let cost = state.config.bcrypt_cost;
-    let hash = blocking::run(move || password::hash(&new_password, cost)).await??;
+    let hash = state.hashers.run(move || password::hash(&new_password, cost)).await??;
     db::run(&state.db, move |conn| {
         let now = Utc::now().naive_utc();
         conn.immediate_transaction(|conn| {
@@ -152,7 +151,7 @@ pub async fn create_user(
     let checked = account.clone();
     db::run(&state.db, move |conn| accounts::duplicates(conn, &checked)?.into_result()).await?;
     let (password, cost) = (account.password.clone(), state.config.bcrypt_cost);
-    let hash = blocking::run(move || password::hash(&password, cost)).await??;
+    let hash = state.hashers.run(move || password::hash(&password, cost)).await??;
     let st = state.clone();
     db::run(&state.db, move |conn| {
         let now = Utc::now().naive_utc();

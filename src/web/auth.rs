@@ -12,6 +12,7 @@ use crate::auth::tokens::ClientKind;
 use crate::config::Registration;
 use crate::db;
 use crate::error::{AppError, FieldErrors};
+use crate::http::cookies;
 use crate::state::AppState;
 use crate::users::{self, LoginInput, RegisterInput};
 use crate::web::i18n::Ui;
@@ -88,7 +89,13 @@ fn start_browser_session(
     next: &str,
 ) -> HttpResponse {
     let max_age = (started.session.expires_at - Utc::now().naive_utc()).num_seconds().max(0);
-    redirect(next).cookie(session_cookie(req, &state.config, started.token, max_age)).finish()
+    let device = cookies::device_after_login(req, &state.keys, &state.config, &started.user.id);
+    let mut resp = redirect(next);
+    resp.cookie(session_cookie(req, &state.config, started.token, max_age));
+    if let Some(c) = device {
+        resp.cookie(c);
+    }
+    resp.finish()
 }
 
 /// `GET /login`
@@ -149,13 +156,15 @@ async fn login_submit(
             password: form.password.unwrap_or_default(),
             client: ClientKind::Web,
             scope: None,
+            device: cookies::device_sent(&req),
         };
         match users::login(state.clone().into_inner(), input, origin(&req)).await {
             Ok(started) => return Ok(start_browser_session(&req, &state, started, &next)),
             Err(
                 e @ (AppError::InvalidCredentials
                 | AppError::UserDisabled
-                | AppError::RateLimited { .. }),
+                | AppError::RateLimited { .. }
+                | AppError::Busy),
             ) => e,
             Err(other) => return Err(other.into()),
         }

@@ -30,7 +30,7 @@ use askama::Template;
 use crate::auth::csrf;
 use crate::auth::extractors::{CurrentUser, SESSION_COOKIE, app_state, authenticate, cookie_token};
 use crate::auth::sessions::EndReason;
-use crate::config::{Config, CookieSecure};
+use crate::config::Config;
 use crate::db::models::users::Role;
 use crate::error::AppError;
 pub use crate::files::human_bytes;
@@ -454,13 +454,7 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
-fn secure(req: &HttpRequest, config: &Config) -> bool {
-    match config.cookie_secure {
-        CookieSecure::Always => true,
-        CookieSecure::Never => false,
-        CookieSecure::Auto => req.connection_info().scheme() == "https",
-    }
-}
+use crate::http::cookies::secure;
 
 /// The session cookie: HttpOnly, SameSite=Lax, Path=/, Secure per config, lasting as long as
 /// the session.

@@ -623,7 +623,9 @@ async fn previews_carry_validators_safe_headers_and_answer_304_and_head() {
     assert_eq!(r.status, 200, "{}", r.text());
     assert_max_age(&r, exp, before, now());
     let etag = r.header("etag").expect("ETag").to_owned();
-    assert_eq!(etag, format!("\"{sha}-md\""));
+    // Strong, and keyed: it must not give away the original's SHA-256 (issue #11).
+    assert!(etag.starts_with('"') && etag.ends_with('"') && etag.len() > 20, "{etag}");
+    assert!(!etag.contains(&sha), "{etag}");
     let csp = r.header("content-security-policy").unwrap_or_default();
     assert!(csp.contains("sandbox"), "{csp}");
     assert_eq!(r.header("referrer-policy"), Some("no-referrer"));

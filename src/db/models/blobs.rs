@@ -48,3 +48,8 @@ pub fn release(conn: &mut DbConn, sha256: &str) -> QueryResult<bool> {
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
     blobs::table.count().get_result(conn)
 }
+
+/// Which of `keys` have a row (at most a few hundred at a time: one bound parameter each).
+pub fn existing(conn: &mut DbConn, keys: &[String]) -> QueryResult<Vec<String>> {
+    blobs::table.filter(blobs::sha256.eq_any(keys)).select(blobs::sha256).load(conn)
+}

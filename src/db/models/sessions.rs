@@ -81,6 +81,7 @@ pub fn preview_check(
             files::name.nullable(),
             files::mime.nullable(),
             files::blob_sha256.nullable(),
+            files::modified_at.nullable(),
         ))
         .get_result(conn)
         .optional()
@@ -100,6 +101,7 @@ pub struct PreviewCheck {
     pub file_name: Option<String>,
     pub file_mime: Option<String>,
     pub file_sha256: Option<String>,
+    pub file_modified_at: Option<NaiveDateTime>,
 }
 
 /// Sessions of a user that still work, newest first.

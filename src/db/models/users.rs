@@ -120,6 +120,20 @@ pub fn set_password_hash(conn: &mut DbConn, id: &UserId, hash: &str) -> QueryRes
     Ok(())
 }
 
+/// Replaces the hash `old` by `new` (the same password re-hashed at another cost); a no-op when
+/// the password changed meanwhile, so a re-hash never brings back an old password.
+pub fn upgrade_password_hash(
+    conn: &mut DbConn,
+    id: &UserId,
+    old: &str,
+    new: &str,
+) -> QueryResult<bool> {
+    let n = diesel::update(users::table.find(id).filter(users::password_hash.eq(old)))
+        .set(users::password_hash.eq(new))
+        .execute(conn)?;
+    Ok(n > 0)
+}
+
 pub fn set_role(conn: &mut DbConn, id: &UserId, role: Role) -> QueryResult<()> {
     diesel::update(users::table.find(id)).set(users::role.eq(role.as_str())).execute(conn)?;
     Ok(())

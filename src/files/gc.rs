@@ -1,0 +1,48 @@
+//! Removing what a crash can leave behind: blobs that no row references. An upload renames its
+//! bytes into place *before* its row commits (so a committed row always has its bytes); a kill
+//! between the two leaves bytes that nobody's quota counts and nothing would ever delete.
+//!
+//! Run where nothing else can be writing those blobs (at start-up, under the data directory's
+//! lock), or with a grace period longer than any upload's commit.
+
+use std::collections::HashSet;
+use std::time::SystemTime;
+
+use crate::db::DbConn;
+use crate::db::models::blobs;
+use crate::error::AppError;
+use crate::files::Storage;
+
+/// Keys looked up per query.
+const BATCH: usize = 500;
+
+/// Of `keys`, those without a row in `blobs`.
+pub fn unreferenced(conn: &mut DbConn, keys: &[String]) -> Result<Vec<String>, AppError> {
+    let mut out = Vec::new();
+    for batch in keys.chunks(BATCH) {
+        let known: HashSet<String> = blobs::existing(conn, batch)?.into_iter().collect();
+        out.extend(batch.iter().filter(|k| !known.contains(*k)).cloned());
+    }
+    Ok(out)
+}
+
+/// Deletes every stored blob without a row that was stored before `cutoff`. Returns the keys
+/// removed (their thumbnails are the caller's to forget).
+pub fn remove_orphan_blobs(
+    conn: &mut DbConn,
+    storage: &dyn Storage,
+    cutoff: SystemTime,
+) -> Result<Vec<String>, AppError> {
+    let old: Vec<String> = storage
+        .list()
+        .map_err(AppError::internal)?
+        .into_iter()
+        .filter(|b| b.modified < cutoff)
+        .map(|b| b.key)
+        .collect();
+    let orphans = unreferenced(conn, &old)?;
+    for key in &orphans {
+        storage.delete(key).map_err(AppError::internal)?;
+    }
+    Ok(orphans)
+}

@@ -1,0 +1,175 @@
+//! Sending a stored file: conditional requests (304), one byte range (206/416), and the headers
+//! that keep uploaded content from running in the browser.
+//!
+//! Validators come from the user's own file row, never from the shared blob: two users who
+//! uploaded the same bytes share one blob, and an `ETag` or `Last-Modified` read from it would
+//! tell the second user that someone else already stored that exact file, and since when. So the
+//! ETag is a keyed hash of the row id and the content hash, and `Last-Modified` is the row's
+//! `modified_at`.
+
+use std::io::{Read, Seek, SeekFrom};
+use std::sync::Arc;
+
+use actix_web::http::header::{
+    self, Charset, ContentDisposition, DispositionParam, DispositionType, ExtendedValue,
+    HeaderValue,
+};
+use actix_web::http::{Method, StatusCode};
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::NaiveDateTime;
+use futures_util::stream;
+
+use crate::blocking;
+use crate::error::AppError;
+use crate::files::storage::{BlobReader, Storage};
+use crate::http::range::{self, Plan};
+
+/// Bytes read from storage per step of the body stream.
+const CHUNK: usize = 128 * 1024;
+
+/// One file to send.
+pub struct Download<'a> {
+    /// The blob holding the bytes.
+    pub key: &'a str,
+    /// The name offered to save it as.
+    pub name: &'a str,
+    pub mime: Option<&'a str>,
+    /// A strong ETag (quoted) derived from the file row (see the module docs).
+    pub etag: String,
+    pub modified_at: NaiveDateTime,
+    /// `Cache-Control`.
+    pub cache: HeaderValue,
+}
+
+/// Types a browser may show inline: raster images, which cannot run script.
+pub fn is_inline_safe(mime: &str) -> bool {
+    matches!(mime, "image/jpeg" | "image/png" | "image/gif" | "image/webp")
+}
+
+/// `Content-Disposition` with an ASCII fallback name and the exact UTF-8 name (RFC 6266).
+fn disposition(name: &str, inline: bool) -> ContentDisposition {
+    let ascii: String = name
+        .chars()
+        .map(|c| if c == ' ' || (c.is_ascii_graphic() && c != '"' && c != '\\') { c } else { '_' })
+        .collect();
+    ContentDisposition {
+        disposition: if inline { DispositionType::Inline } else { DispositionType::Attachment },
+        parameters: vec![
+            DispositionParam::Filename(ascii),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: name.as_bytes().to_vec(),
+            }),
+        ],
+    }
+}
+
+fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
+    req.headers().get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Whether the client's cached copy is current (RFC 9110 §13.2.2: `If-None-Match` wins over
+/// `If-Modified-Since`).
+fn is_fresh(req: &HttpRequest, d: &Download<'_>) -> bool {
+    if let Some(tags) = header_str(req, header::IF_NONE_MATCH) {
+        return range::none_match(tags, &d.etag);
+    }
+    header_str(req, header::IF_MODIFIED_SINCE)
+        .is_some_and(|since| range::not_modified_since(since, d.modified_at))
+}
+
+/// The answer for `d`: 200, 206, 304 or 416, HEAD without a body.
+pub async fn send(
+    req: &HttpRequest,
+    storage: Arc<dyn Storage>,
+    d: Download<'_>,
+) -> Result<HttpResponse, AppError> {
+    let key = d.key.to_owned();
+    let blob = blocking::run(move || storage.open(&key)).await?.map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => AppError::internal(format!("blob missing: {e}")),
+        _ => AppError::internal(e),
+    })?;
+    let mime = d.mime.unwrap_or("application/octet-stream");
+    let inline = is_inline_safe(mime);
+    let content_type = if inline { mime } else { "application/octet-stream" };
+
+    let fresh = matches!(*req.method(), Method::GET | Method::HEAD) && is_fresh(req, &d);
+    let plan = match header_str(req, header::IF_RANGE) {
+        Some(v) if !range::if_range_matches(v, &d.etag, d.modified_at) => Plan::Full,
+        _ => range::plan(header_str(req, header::RANGE), blob.len),
+    };
+    let mut resp = if fresh {
+        HttpResponse::NotModified().finish()
+    } else {
+        let len = blob.len;
+        let (status, start, count) = match plan {
+            Plan::Full => (StatusCode::OK, 0, len),
+            Plan::Part { start, end } => (StatusCode::PARTIAL_CONTENT, start, end - start + 1),
+            Plan::Unsatisfiable => {
+                return Ok(HttpResponse::RangeNotSatisfiable()
+                    .insert_header((header::CONTENT_RANGE, format!("bytes */{len}")))
+                    .insert_header((header::ACCEPT_RANGES, "bytes"))
+                    .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    .finish());
+            }
+        };
+        let mut builder = HttpResponse::build(status);
+        builder
+            .content_type(content_type)
+            .insert_header((header::CONTENT_DISPOSITION, disposition(d.name, inline)));
+        if status == StatusCode::PARTIAL_CONTENT {
+            builder.insert_header((
+                header::CONTENT_RANGE,
+                format!("bytes {start}-{}/{len}", start + count - 1),
+            ));
+        }
+        if *req.method() == Method::HEAD {
+            builder.no_chunking(count).finish()
+        } else {
+            builder.no_chunking(count).streaming(body(blob, start, count))
+        }
+    };
+    let headers = resp.headers_mut();
+    headers.insert(header::ETAG, HeaderValue::from_str(&d.etag).map_err(AppError::internal)?);
+    headers.insert(
+        header::LAST_MODIFIED,
+        HeaderValue::from_str(&range::format_http_date(d.modified_at))
+            .map_err(AppError::internal)?,
+    );
+    headers.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'"),
+    );
+    headers.insert(header::CACHE_CONTROL, d.cache);
+    Ok(resp)
+}
+
+/// `count` bytes of `blob` from `start`, read on the blocking pool a chunk at a time.
+fn body(
+    blob: BlobReader,
+    start: u64,
+    count: u64,
+) -> impl futures_util::Stream<Item = Result<Bytes, AppError>> {
+    stream::try_unfold((blob, start, count, true), |(mut blob, at, left, first)| async move {
+        if left == 0 {
+            return Ok(None);
+        }
+        let want = usize::try_from(left).unwrap_or(usize::MAX).min(CHUNK);
+        let (blob, chunk) = blocking::run(move || -> std::io::Result<_> {
+            if first {
+                blob.seek(SeekFrom::Start(at))?;
+            }
+            let mut chunk = vec![0; want];
+            blob.read_exact(&mut chunk)?;
+            Ok((blob, chunk))
+        })
+        .await?
+        .map_err(AppError::internal)?;
+        let n = chunk.len() as u64;
+        Ok(Some((Bytes::from(chunk), (blob, at + n, left - n, false))))
+    })
+}
