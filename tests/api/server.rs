@@ -18,7 +18,7 @@ pub struct Server {
     child: Child,
     pub port: u16,
     log: PathBuf,
-    _dir: tempfile::TempDir,
+    dir: std::rc::Rc<tempfile::TempDir>,
 }
 
 impl Drop for Server {
@@ -34,12 +34,37 @@ impl Drop for Server {
 impl Server {
     /// Starts the server (bcrypt cost 4) and waits until `GET /healthz` answers 200.
     pub fn start() -> Server {
-        let dir = tempfile::TempDir::new().expect("tmp");
+        Server::start_with(&[])
+    }
+
+    /// Like [`Server::start`], with more environment variables (they win over the defaults).
+    pub fn start_with(env: &[(&str, &str)]) -> Server {
+        let dir = std::rc::Rc::new(tempfile::TempDir::new().expect("tmp"));
+        Server::launch(dir, env)
+    }
+
+    /// Kills this server with SIGKILL (no clean-up of any kind, as a crash or a power cut) and
+    /// starts a new one on the same data directory with `env`.
+    pub fn crash_and_restart(self, env: &[(&str, &str)]) -> Server {
+        let mut old = self;
+        old.crash();
+        Server::launch(old.dir.clone(), env)
+    }
+
+    /// SIGKILL, then wait for the process to be gone.
+    pub fn crash(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    fn launch(dir: std::rc::Rc<tempfile::TempDir>, env: &[(&str, &str)]) -> Server {
         let port = free_port();
         let log = dir.path().join("server.log");
-        let out = std::fs::File::create(&log).expect("server.log");
+        let out =
+            std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("server.log");
         let err = out.try_clone().expect("server.log");
-        let child = Command::new(env!("CARGO_BIN_EXE_homedisk"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_homedisk"));
+        command
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOMEDISK_DATA_DIR", dir.path().join("data"))
@@ -48,10 +73,12 @@ impl Server {
             .current_dir(dir.path())
             .stdin(Stdio::null())
             .stdout(out)
-            .stderr(err)
-            .spawn()
-            .expect("spawn homedisk");
-        let mut server = Server { child, port, log, _dir: dir };
+            .stderr(err);
+        for (name, value) in env {
+            command.env(name, value);
+        }
+        let child = command.spawn().expect("spawn homedisk");
+        let mut server = Server { child, port, log, dir };
         let start = Instant::now();
         while start.elapsed() < Duration::from_secs(20) {
             if server.http("GET", "/healthz", &[], b"").is_ok_and(|(status, ..)| status == 200) {
@@ -63,6 +90,20 @@ impl Server {
             std::thread::sleep(Duration::from_millis(50));
         }
         panic!("homedisk did not become ready within 20 s");
+    }
+
+    /// The data directory (`HOMEDISK_DATA_DIR`).
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    /// The most memory the process has had resident so far (`VmHWM`), in bytes.
+    pub fn peak_rss(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("/proc/PID/status");
+        let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM");
+        let kib: u64 = line.split_whitespace().nth(1).and_then(|n| n.parse().ok()).expect("kB");
+        kib * 1024
     }
 
     /// `http://127.0.0.1:PORT` followed by `path`.
