@@ -49,14 +49,20 @@ const QUEUE_WAIT: Duration = Duration::from_secs(10);
 pub struct Hashers {
     slots: Semaphore,
     size: usize,
+    wait: Duration,
 }
 
 impl Hashers {
     /// `slots` hashes at once; `None`: one less than the cores, at least one.
     pub fn new(slots: Option<usize>) -> Self {
+        Hashers::with_wait(slots, QUEUE_WAIT)
+    }
+
+    /// Like [`Hashers::new`], refusing work that waited `wait` for a slot.
+    pub fn with_wait(slots: Option<usize>, wait: Duration) -> Self {
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         let size = slots.unwrap_or(cores.saturating_sub(1)).max(1);
-        Hashers { slots: Semaphore::new(size), size }
+        Hashers { slots: Semaphore::new(size), size, wait }
     }
 
     pub fn size(&self) -> usize {
@@ -69,7 +75,7 @@ impl Hashers {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let permit = match actix_web::rt::time::timeout(QUEUE_WAIT, self.slots.acquire()).await {
+        let permit = match actix_web::rt::time::timeout(self.wait, self.slots.acquire()).await {
             Ok(Ok(permit)) => permit,
             Ok(Err(closed)) => return Err(AppError::internal(closed)),
             Err(_) => return Err(AppError::Busy),
@@ -124,6 +130,19 @@ mod tests {
         assert_eq!(h.size(), 2);
         assert_eq!(h.run(|| 40 + 2).await.expect("run"), 42);
         assert_eq!(Hashers::new(Some(0)).size(), 1);
+    }
+
+    #[actix_web::test]
+    async fn work_that_cannot_get_a_slot_in_time_is_refused_as_busy() {
+        let h = std::sync::Arc::new(Hashers::with_wait(Some(1), Duration::from_millis(50)));
+        let busy = h.clone();
+        let long = actix_web::rt::spawn(async move {
+            busy.run(|| std::thread::sleep(Duration::from_millis(400))).await
+        });
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        assert!(matches!(h.run(|| ()).await, Err(AppError::Busy)));
+        long.await.expect("join").expect("the first one ran");
+        h.run(|| ()).await.expect("a free slot again");
     }
 
     #[test]
