@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Does a storm of logins starve everything else? Cached `sm` previews and /healthz, measured
-# idle and then while 30 clients log in as fast as they can at bcrypt cost 12, twice in the same
-# run: with homedisk's default pool of password hashers (cores - 1) and with as many hashers as
-# cores (what an unbounded pool amounts to on this machine).
+# idle and then while 30 clients log in as fast as they can at bcrypt cost 12, three times in
+# the same run: with homedisk's default pool of password hashers (cores - 1), with as many
+# hashers as cores, and with 256 (every login hashing at once: how homedisk behaved before the
+# pool, when bcrypt ran on the general blocking pool).
 #
 #   bash bench/login-storm.sh        (DURATION=10s STORM=30 PREVIEW_CONNECTIONS=16 to change)
 #
@@ -55,7 +56,7 @@ run() {
   local hashers=$1
   rm -rf "$work/data"
   HOMEDISK_DATA_DIR="$work/data" HOMEDISK_BIND="127.0.0.1:$port" HOMEDISK_BCRYPT_COST=12 \
-    HOMEDISK_PASSWORD_HASHERS="$hashers" HOMEDISK_LOGIN_ATTEMPTS_PER_MINUTE=100000 RUST_LOG=warn \
+    HOMEDISK_PASSWORD_HASHERS="$hashers" HOMEDISK_LOGIN_ATTEMPTS_PER_MINUTE=10000 RUST_LOG=warn \
     "$bin" >"$work/homedisk.log" 2>&1 & server=$!
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
   local token item preview
@@ -79,7 +80,7 @@ EOF
   printf '  idle   preview  %s\n' "$(wrk -t2 -c"$connections" -d"$duration" --latency "http://127.0.0.1:$port$preview" | percentiles)"
   printf '  idle   healthz  %s\n' "$(wrk -t1 -c4 -d"$duration" --latency "http://127.0.0.1:$port/healthz" | percentiles)"
   local storm_time=$(( ${duration%s} * 2 + 6 ))s
-  wrk -t2 -c"$storm" -d"$storm_time" --latency -s "$work/login.lua" "http://127.0.0.1:$port/api/v1/auth/login" >"$work/storm.txt" & storm_pid=$!
+  wrk -t2 -c"$storm" -d"$storm_time" --timeout 30s --latency -s "$work/login.lua" "http://127.0.0.1:$port/api/v1/auth/login" >"$work/storm.txt" & storm_pid=$!
   sleep 3
   printf '  storm  preview  %s\n' "$(wrk -t2 -c"$connections" -d"$duration" --latency "http://127.0.0.1:$port$preview" | percentiles)"
   printf '  storm  healthz  %s\n' "$(wrk -t1 -c4 -d"$duration" --latency "http://127.0.0.1:$port/healthz" | percentiles)"
@@ -91,3 +92,4 @@ EOF
 
 run "$(( cores > 1 ? cores - 1 : 1 ))"
 run "$cores"
+run 256
