@@ -5,10 +5,19 @@
 
 use chrono::{Duration, NaiveDateTime};
 
-use crate::auth::sessions::Origin;
 use crate::db::DbConn;
-use crate::db::models::audit::{self, NewAudit};
+use crate::db::models::MAX_PAGE;
+use crate::db::models::audit::{self, AuditFilter, NewAudit};
 use crate::db::models::users::User;
+use crate::error::{AppError, FieldErrors};
+
+/// Where a request came from: stored with a session (so its user can recognise it) and with
+/// every audit entry.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
 
 /// What happened. The stored names are stable (filters and the API use them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -164,4 +173,41 @@ fn split(pair: Option<&(String, String)>) -> (Option<&str>, Option<&str>) {
 /// At most `max` bytes of `s`, cut at a character boundary.
 fn cut(s: &str, max: usize) -> &str {
     &s[..s.floor_char_boundary(max)]
+}
+
+/// The query of a page of the audit log (`?event=&user=&q=&before=&limit=`), for the API and
+/// the admin pages alike.
+#[derive(serde::Deserialize)]
+pub struct AuditQuery {
+    pub event: Option<String>,
+    pub user: Option<String>,
+    pub q: Option<String>,
+    pub before: Option<i64>,
+    pub limit: Option<i64>,
+}
+
+impl AuditQuery {
+    pub fn to_filter(&self) -> Result<(AuditFilter, i64), AppError> {
+        let event = match self.event.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+            None => None,
+            Some(e) => Some(
+                Event::parse(e)
+                    .ok_or_else(|| {
+                        AppError::Validation(FieldErrors::single("event", "is not a known event"))
+                    })?
+                    .as_str()
+                    .to_owned(),
+            ),
+        };
+        let nonempty = |v: &Option<String>| {
+            v.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned)
+        };
+        let filter = AuditFilter {
+            event,
+            user_id: nonempty(&self.user),
+            text: nonempty(&self.q),
+            before: self.before,
+        };
+        Ok((filter, self.limit.unwrap_or(50).clamp(1, MAX_PAGE)))
+    }
 }

@@ -17,6 +17,8 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
+use crate::auth::end_reason::EndReason;
+
 /// Per-field validation messages, e.g. `username` → `["must be 3 to 32 characters"]`.
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct FieldErrors(pub BTreeMap<&'static str, Vec<String>>);
@@ -73,9 +75,9 @@ pub enum AppError {
     TokenInvalid,
     #[error("the token has expired; log in again")]
     TokenExpired,
-    /// The session behind the token has ended; the message says why.
-    #[error("{0}")]
-    TokenRevoked(String),
+    /// The session behind the token has ended, for this reason (when known).
+    #[error("{}", EndReason::message(*.0))]
+    TokenRevoked(Option<EndReason>),
     #[error("this account is disabled; ask the administrator")]
     UserDisabled,
     #[error("this token does not allow that: it lacks the `{0}` scope")]

@@ -4,7 +4,7 @@
 //!
 //! - `main.rs` → [`cli`] (arguments) → [`startup`] (state, app, server)
 //! - [`web`] (HTML pages) and [`api`] (JSON under `/api/v1`): thin adapters over…
-//! - [`users`] (accounts), [`files`] (folders, names, uploads, the blob [`files::Storage`]),
+//! - [`users`] (accounts), [`files`] (folders, names, uploads),
 //!   [`preview`] (thumbnails and their cache)
 //!   and [`auth`] (passwords, tokens, sessions, CSRF, rate limits, extractors), which use…
 //! - [`db`] (pool, migrations, one file of queries per table).
@@ -29,6 +29,7 @@ pub mod preview;
 pub mod settings;
 pub mod startup;
 pub mod state;
+pub mod storage;
 pub mod telemetry;
 pub mod users;
 pub mod web;

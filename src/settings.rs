@@ -4,12 +4,12 @@
 
 use chrono::NaiveDateTime;
 
+use crate::audit::Origin;
 use crate::audit::{self, Entry, Event};
-use crate::auth::sessions::Origin;
 use crate::config::{Config, Registration};
-use crate::db::DbConn;
 use crate::db::models::settings as rows;
 use crate::db::models::users::User;
+use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldErrors};
 use crate::files::human_bytes;
 
@@ -77,7 +77,7 @@ pub fn update(
             AppError::Validation(FieldErrors::single("registration", "must be open or closed"))
         })?),
     };
-    conn.immediate_transaction(|conn| {
+    db::write(conn, |conn| {
         let before = current(conn, config)?;
         if let Some(r) = registration.filter(|r| *r != before.registration) {
             rows::set(conn, REGISTRATION, r.as_str(), Some(admin.id.as_str()), now)?;

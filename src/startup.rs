@@ -17,8 +17,8 @@ use crate::auth::tokens::Keys;
 use crate::config::{Config, ConfigError, MIN_SECRET_BYTES};
 use crate::db::{self, DbSetupError};
 use crate::error::AppError;
-use crate::files::LocalStorage;
 use crate::state::AppState;
+use crate::storage::LocalStorage;
 use crate::{api, telemetry, web as pages};
 
 #[derive(Debug, thiserror::Error)]

@@ -4,7 +4,7 @@ use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::tokens::Keys;
 use crate::config::Config;
 use crate::db::DbPool;
-use crate::files::Storage;
+use crate::storage::Storage;
 
 pub struct AppState {
     pub config: Config,
@@ -12,8 +12,8 @@ pub struct AppState {
     pub keys: Keys,
     pub storage: std::sync::Arc<dyn Storage>,
     pub thumbs: std::sync::Arc<crate::preview::Thumbnailer>,
-    /// Tokens already verified on `/preview` (see `auth::preview::VerifiedTokens`).
-    pub verified_tokens: crate::auth::preview::VerifiedTokens,
+    /// Tokens already verified on `/preview` (see `auth::verified`).
+    pub verified_tokens: crate::auth::verified::VerifiedTokens,
     pub login_limiter: LoginLimiter,
     /// Where bcrypt runs, fewer at a time than the cores (see `auth::password::Hashers`).
     pub hashers: crate::auth::password::Hashers,

@@ -6,18 +6,18 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::api::views::UserView;
-use crate::audit::Event;
+use crate::audit::AuditQuery;
 use crate::auth::extractors::{AdminUser, admin_gate, origin};
 use crate::auth::tokens::rfc3339;
 use crate::db;
 use crate::db::ids::UserId;
-use crate::db::models::audit::{self, AuditFilter, AuditRow};
-use crate::db::models::users::{self, Role, UserQuery, UserSort, UserState};
+use crate::db::models::audit::{self, AuditRow};
+use crate::db::models::users::{self, Role, UserState};
 use crate::error::{AppError, FieldErrors};
 use crate::settings::{self, Change, Settings};
 use crate::state::AppState;
 use crate::users::RegisterInput;
-use crate::users::admin::{self, UserChanges};
+use crate::users::admin::{self, UserChanges, UserListQuery};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -34,56 +34,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/settings", web::get().to(get_settings))
             .route("/settings", web::patch().to(update_settings)),
     );
-}
-
-/// The largest page of users or audit entries.
-pub const MAX_PAGE: i64 = 200;
-
-#[derive(Deserialize)]
-pub struct UserListQuery {
-    pub q: Option<String>,
-    pub sort: Option<String>,
-    pub order: Option<String>,
-    pub page: Option<i64>,
-    pub per_page: Option<i64>,
-}
-
-impl UserListQuery {
-    /// The database query for this page; unknown sorts are field errors.
-    pub fn to_query(&self) -> Result<(UserQuery, i64, i64), AppError> {
-        let sort = match self.sort.as_deref().unwrap_or("username") {
-            "username" | "name" => UserSort::Username,
-            "created" | "created_at" => UserSort::Created,
-            "last_login" | "last_login_at" => UserSort::LastLogin,
-            "storage" | "storage_used" => UserSort::StorageUsed,
-            _ => {
-                return Err(AppError::Validation(FieldErrors::single(
-                    "sort",
-                    "must be username, created, last_login or storage",
-                )));
-            }
-        };
-        let descending = match self.order.as_deref().unwrap_or("asc") {
-            "asc" => false,
-            "desc" => true,
-            _ => {
-                return Err(AppError::Validation(FieldErrors::single(
-                    "order",
-                    "must be asc or desc",
-                )));
-            }
-        };
-        let page = self.page.unwrap_or(1).max(1);
-        let per_page = self.per_page.unwrap_or(50).clamp(1, MAX_PAGE);
-        let query = UserQuery {
-            search: self.q.clone(),
-            sort,
-            descending,
-            offset: (page - 1).saturating_mul(per_page),
-            limit: per_page,
-        };
-        Ok((query, page, per_page))
-    }
 }
 
 #[derive(Serialize)]
@@ -132,22 +82,6 @@ struct CreateBody {
     quota: Option<i64>,
 }
 
-pub fn parse_role(raw: &str) -> Result<Role, AppError> {
-    match raw {
-        "user" => Ok(Role::User),
-        "admin" => Ok(Role::Admin),
-        _ => Err(AppError::Validation(FieldErrors::single("role", "must be user or admin"))),
-    }
-}
-
-pub fn parse_state(raw: &str) -> Result<UserState, AppError> {
-    match raw {
-        "active" => Ok(UserState::Active),
-        "disabled" => Ok(UserState::Disabled),
-        _ => Err(AppError::Validation(FieldErrors::single("state", "must be active or disabled"))),
-    }
-}
-
 fn quota_bytes(quota: Option<i64>) -> Result<Option<u64>, AppError> {
     quota
         .map(|q| {
@@ -166,7 +100,7 @@ async fn create_user(
     body: web::Json<CreateBody>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
-    let role = parse_role(body.role.as_deref().unwrap_or("user"))?;
+    let role = Role::parse(body.role.as_deref().unwrap_or("user"))?;
     let quota = quota_bytes(body.quota)?;
     let input = RegisterInput {
         username: body.username.unwrap_or_default(),
@@ -198,8 +132,8 @@ async fn update_user(
 ) -> Result<web::Json<UserView>, AppError> {
     let body = body.into_inner();
     let changes = UserChanges {
-        state: body.state.as_deref().map(parse_state).transpose()?,
-        role: body.role.as_deref().map(parse_role).transpose()?,
+        state: body.state.as_deref().map(UserState::parse).transpose()?,
+        role: body.role.as_deref().map(Role::parse).transpose()?,
         quota: body.quota,
     };
     let (id, from) = (UserId(id.into_inner()), origin(&req));
@@ -264,41 +198,6 @@ async fn reset_password(
     let (id, from) = (UserId(id.into_inner()), origin(&req));
     admin::reset_password(state.into_inner(), admin.0.user, id, password, from).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-#[derive(Deserialize)]
-pub struct AuditQuery {
-    pub event: Option<String>,
-    pub user: Option<String>,
-    pub q: Option<String>,
-    pub before: Option<i64>,
-    pub limit: Option<i64>,
-}
-
-impl AuditQuery {
-    pub fn to_filter(&self) -> Result<(AuditFilter, i64), AppError> {
-        let event = match self.event.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
-            None => None,
-            Some(e) => Some(
-                Event::parse(e)
-                    .ok_or_else(|| {
-                        AppError::Validation(FieldErrors::single("event", "is not a known event"))
-                    })?
-                    .as_str()
-                    .to_owned(),
-            ),
-        };
-        let nonempty = |v: &Option<String>| {
-            v.as_deref().map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned)
-        };
-        let filter = AuditFilter {
-            event,
-            user_id: nonempty(&self.user),
-            text: nonempty(&self.q),
-            before: self.before,
-        };
-        Ok((filter, self.limit.unwrap_or(50).clamp(1, MAX_PAGE)))
-    }
 }
 
 #[derive(Serialize)]

@@ -7,7 +7,6 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::{Deserialize, Deserializer};
 
-use crate::api::upload;
 use crate::api::views::{FileItem, FolderRef, Items, Listing};
 use crate::auth::extractors::CurrentUser;
 use crate::auth::preview::{self, Mint};
@@ -19,6 +18,7 @@ use crate::error::AppError;
 use crate::etag;
 use crate::files as domain;
 use crate::http::download::{self, Download};
+use crate::http::multipart as upload;
 use crate::preview::{Size, is_previewable};
 use crate::state::AppState;
 
@@ -163,7 +163,7 @@ async fn delete(
     me.require_scope("files:write")?;
     let (owner, id, st) = (me.user.id.clone(), FileId(id.into_inner()), state.clone());
     db::run(&state.db, move |conn| {
-        domain::delete(conn, st.storage.as_ref(), &st.thumbs, &owner, &id)
+        domain::delete(conn, st.storage.as_ref(), |sha| st.thumbs.forget(sha), &owner, &id)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

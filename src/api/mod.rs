@@ -7,7 +7,6 @@ pub(crate) mod files;
 mod me;
 pub(crate) mod preview;
 mod sessions;
-pub(crate) mod upload;
 mod views;
 
 use actix_web::error::JsonPayloadError;

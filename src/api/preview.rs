@@ -5,7 +5,8 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::auth::preview::{PreviewGrant, authorize};
+use crate::auth::extractors::api_token;
+use crate::auth::preview::{PreviewAuth, PreviewGrant, Token, authorize};
 use crate::db::ids::FileId;
 use crate::error::AppError;
 use crate::etag;
@@ -60,8 +61,18 @@ async fn preview(
     let query = PreviewQuery::parse(req.query_string())?;
     let size = Size::parse(query.size.as_deref())?;
     let id = FileId(id.into_inner());
+    let (token, from_query) = match query.token.filter(|t| !t.is_empty()) {
+        Some(t) => (t, true),
+        None => (api_token(&req)?.ok_or(AppError::TokenMissing)?.0, false),
+    };
+    let ctx = PreviewAuth {
+        db: &state.db,
+        keys: &state.keys,
+        verified: &state.verified_tokens,
+        query_access_tokens: state.config.query_access_tokens,
+    };
     let PreviewGrant { file, expires } =
-        authorize(&req, &state, id, query.token.as_deref(), size).await?;
+        authorize(&ctx, Token { text: &token, from_query }, id, size).await?;
     let cache = cache_control(expires);
     let Some(sha) = file.sha256.as_deref().filter(|_| !file.is_folder) else {
         return Err(AppError::UnsupportedMedia("a folder has no preview".into()));

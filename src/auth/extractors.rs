@@ -19,8 +19,9 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use chrono::Utc;
 
+use crate::audit::Origin;
 use crate::auth::csrf;
-use crate::auth::sessions::{self, Origin};
+use crate::auth::sessions;
 use crate::auth::tokens::AccessClaims;
 use crate::db;
 use crate::db::models::sessions::Session;

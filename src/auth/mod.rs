@@ -3,9 +3,11 @@
 
 pub mod csrf;
 pub mod device;
+pub mod end_reason;
 pub mod extractors;
 pub mod password;
 pub mod preview;
 pub mod rate_limit;
 pub mod sessions;
 pub mod tokens;
+pub mod verified;

@@ -12,24 +12,16 @@
 //! the API. This is the hot path of the image grid, so the session and file lookups are
 //! primary-key reads done inline when a connection is free (`db::read_inline`).
 
-use actix_web::HttpRequest;
-use std::collections::HashMap;
-use std::sync::Mutex;
-
 use chrono::{NaiveDateTime, Utc};
 use sha2::Digest;
 
-use crate::auth::extractors::api_token;
 use crate::auth::sessions;
 use crate::auth::tokens::{Keys, PreviewSizes, TokenType};
-
-/// The clock-skew allowance on `exp`, as in `Keys`.
-const LEEWAY: i64 = crate::auth::tokens::LEEWAY_SECONDS as i64;
-use crate::db;
+use crate::auth::verified::VerifiedTokens;
 use crate::db::ids::{FileId, SessionId, UserId};
+use crate::db::{self, DbPool};
 use crate::error::AppError;
 use crate::preview::Size;
-use crate::state::AppState;
 
 /// A caller allowed to see `file` at the requested size.
 #[derive(Debug)]
@@ -59,27 +51,36 @@ struct Claimed {
     expires: i64,
 }
 
-/// Checks the caller's token for file `id` at `size`. `query_token` is the `token` query
-/// parameter, if any.
+/// What checking a preview needs of the application.
+pub struct PreviewAuth<'a> {
+    pub db: &'a DbPool,
+    pub keys: &'a Keys,
+    pub verified: &'a VerifiedTokens,
+    /// `HOMEDISK_QUERY_ACCESS_TOKENS`.
+    pub query_access_tokens: bool,
+}
+
+/// The token as read at the door: its text, and whether it came from the URL's query.
+pub struct Token<'a> {
+    pub text: &'a str,
+    pub from_query: bool,
+}
+
+/// Checks the caller's `token` for file `id` at `size`.
 pub async fn authorize(
-    req: &HttpRequest,
-    state: &AppState,
+    ctx: &PreviewAuth<'_>,
+    token: Token<'_>,
     id: FileId,
-    query_token: Option<&str>,
     size: Size,
 ) -> Result<PreviewGrant, AppError> {
-    let (token, from_query) = match query_token.filter(|t| !t.is_empty()) {
-        Some(t) => (t.to_owned(), true),
-        None => (api_token(req)?.ok_or(AppError::TokenMissing)?.0, false),
-    };
-    let claimed = claims(state, &token, from_query, &id)?;
+    let claimed = claims(ctx, &token, &id)?;
     if size == Size::Orig && claimed.sizes == PreviewSizes::Thumbs {
         return Err(AppError::ScopeInsufficient("preview:orig"));
     }
     let now = Utc::now().naive_utc();
     let Claimed { user, session, client, expires, .. } = claimed;
     let sid = session.clone();
-    let (file, touch) = db::read_inline(&state.db, move |conn| {
+    let (file, touch) = db::read_inline(ctx.db, move |conn| {
         let touch_before = now - sessions::touch_every();
         let Some(c) = db::models::sessions::preview_check(conn, &sid, &id, now, touch_before)?
         else {
@@ -112,8 +113,8 @@ pub async fn authorize(
     .await?;
     if touch {
         // Noting the use is a write: off the request, on the blocking pool.
-        let pool = state.db.clone();
-        actix_web::rt::spawn(async move {
+        let pool = ctx.db.clone();
+        tokio::spawn(async move {
             let _ =
                 db::run(&pool, move |conn| Ok(db::models::sessions::touch(conn, &session, now)?))
                     .await;
@@ -122,104 +123,15 @@ pub async fn authorize(
     Ok(PreviewGrant { file, expires })
 }
 
-/// What a verified token allows, as far as previews are concerned.
-#[derive(Debug, Clone)]
-struct Verified {
-    kind: TokenType,
-    user: UserId,
-    session: SessionId,
-    /// Access tokens: the client type the session must have.
-    client: Option<&'static str>,
-    sizes: PreviewSizes,
-    /// Preview tokens: the one file they open.
-    file: Option<FileId>,
-    /// Access tokens: whether they carry `files:read`.
-    reads_files: bool,
-    expires: i64,
-}
-
-/// Tokens whose signature and claims were verified, by their exact text, so an image grid
-/// reloading the same URLs does not verify each one again. Only the signature work is saved:
-/// expiry is checked on every use (with the same leeway), and the session, the user and the
-/// file are still read from the database on every request, so revocation stays immediate.
-#[derive(Default)]
-pub struct VerifiedTokens {
-    map: Mutex<HashMap<String, Verified>>,
-}
-
-/// At most this many verified tokens are remembered (then the memory starts over).
-const MAX_VERIFIED: usize = 4096;
-
-impl VerifiedTokens {
-    fn get_or_verify(&self, keys: &Keys, token: &str) -> Result<Verified, AppError> {
-        let now = Utc::now().timestamp();
-        let alive = |v: &Verified| now <= v.expires.saturating_add(LEEWAY);
-        if let Some(v) = self.lock().get(token).filter(|v| alive(v)) {
-            return Ok(v.clone());
-        }
-        let verified = verify(keys, token)?;
-        let mut map = self.lock();
-        if map.len() >= MAX_VERIFIED {
-            map.retain(|_, v| alive(v));
-            if map.len() >= MAX_VERIFIED {
-                map.clear();
-            }
-        }
-        map.insert(token.to_owned(), verified.clone());
-        Ok(verified)
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Verified>> {
-        self.map.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-/// Verifies the token as whichever kind it is (every check of `Keys`).
-fn verify(keys: &Keys, token: &str) -> Result<Verified, AppError> {
-    Ok(match Keys::peek_type(token)? {
-        TokenType::Preview => {
-            let c = keys.verify_preview(token)?;
-            Verified {
-                kind: TokenType::Preview,
-                user: c.sub,
-                session: c.sid,
-                client: None,
-                sizes: c.sz,
-                file: Some(c.fid),
-                reads_files: false,
-                expires: c.exp,
-            }
-        }
-        TokenType::Access => {
-            let c = keys.verify_access(token)?;
-            Verified {
-                kind: TokenType::Access,
-                reads_files: c.has_scope("files:read"),
-                user: c.sub,
-                session: c.sid,
-                client: Some(c.cli.as_str()),
-                sizes: PreviewSizes::All,
-                file: None,
-                expires: c.exp,
-            }
-        }
-    })
-}
-
 /// What the token allows on file `id`.
-fn claims(
-    state: &AppState,
-    token: &str,
-    from_query: bool,
-    id: &FileId,
-) -> Result<Claimed, AppError> {
-    let v = state.verified_tokens.get_or_verify(&state.keys, token)?;
+fn claims(ctx: &PreviewAuth<'_>, token: &Token<'_>, id: &FileId) -> Result<Claimed, AppError> {
+    let v = ctx.verified.get_or_verify(ctx.keys, token.text)?;
     match v.kind {
         TokenType::Preview if v.file.as_ref() != Some(id) => {
             // Another file's token proves nothing about this id, and says nothing either.
             return Err(AppError::NotFound);
         }
-        TokenType::Access if from_query && !state.config.query_access_tokens => {
+        TokenType::Access if token.from_query && !ctx.query_access_tokens => {
             return Err(AppError::TokenInvalid);
         }
         TokenType::Access if !v.reads_files => {

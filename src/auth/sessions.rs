@@ -5,53 +5,16 @@
 
 use chrono::{Duration, NaiveDateTime};
 
-use crate::audit::{self, Entry, Event};
+use crate::audit::{self, Entry, Event, Origin};
 use crate::auth::tokens::{AccessClaims, ClientKind, Keys, access_claims};
 use crate::config::Config;
-use crate::db::DbConn;
 use crate::db::ids::{SessionId, UserId};
 use crate::db::models::sessions::{self, NewSession, Session};
 use crate::db::models::users::{self, Role, User, UserState};
+use crate::db::{self, DbConn};
 use crate::error::AppError;
 
-/// Why a session ended; stored in `sessions.revoked_reason` and told to the client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EndReason {
-    Logout,
-    LogoutAll,
-    PasswordChanged,
-    Revoked,
-    SignedInElsewhere,
-    Admin,
-}
-
-impl EndReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EndReason::Logout => "logout",
-            EndReason::LogoutAll => "logout_all",
-            EndReason::PasswordChanged => "password_changed",
-            EndReason::Revoked => "revoked",
-            EndReason::SignedInElsewhere => "signed_in_elsewhere",
-            EndReason::Admin => "admin",
-        }
-    }
-
-    /// What the person holding a token of that session is told.
-    pub fn message(stored: Option<&str>) -> &'static str {
-        match stored {
-            Some("logout") => "this session was logged out; log in again",
-            Some("logout_all") => "you logged out on all devices; log in again",
-            Some("password_changed") => "your password was changed; log in again",
-            Some("revoked") => "this session was revoked; log in again",
-            Some("signed_in_elsewhere") => {
-                "you were signed out because you signed in elsewhere; log in again"
-            }
-            Some("admin") => "an administrator ended this session; log in again",
-            _ => "this session has ended; log in again",
-        }
-    }
-}
+pub use crate::auth::end_reason::EndReason;
 
 /// The scopes a user's tokens carry.
 pub fn scopes_for(user: &User) -> String {
@@ -102,13 +65,6 @@ pub struct SessionRequest {
     pub origin: Origin,
 }
 
-/// Where a login came from, stored with the session so the user can recognise it.
-#[derive(Debug, Clone, Default)]
-pub struct Origin {
-    pub user_agent: Option<String>,
-    pub ip: Option<String>,
-}
-
 /// A freshly started session and its token.
 pub struct Started {
     pub user: User,
@@ -132,7 +88,7 @@ pub fn start(
     let scope = grant_scope(user, scope.as_deref())?;
     let id = SessionId::generate();
     let expires_at = now + lifetime(config, client);
-    let session = conn.immediate_transaction(|conn| {
+    let session = db::write(conn, |conn| {
         if config.single_session {
             sessions::revoke_all(
                 conn,
@@ -230,7 +186,7 @@ pub fn find(conn: &mut DbConn, sid: &SessionId) -> Result<(Session, User), AppEr
 /// A session that is not there reads as revoked.
 pub fn missing_is_revoked(e: diesel::result::Error) -> AppError {
     match e {
-        diesel::result::Error::NotFound => AppError::TokenRevoked(EndReason::message(None).into()),
+        diesel::result::Error::NotFound => AppError::TokenRevoked(None),
         e => e.into(),
     }
 }
@@ -279,7 +235,7 @@ pub fn judge(
         return Err(AppError::TokenInvalid);
     }
     if facts.revoked {
-        return Err(AppError::TokenRevoked(EndReason::message(facts.revoked_reason).into()));
+        return Err(AppError::TokenRevoked(facts.revoked_reason.and_then(EndReason::parse)));
     }
     if facts.expired {
         return Err(AppError::TokenExpired);

@@ -60,7 +60,7 @@ pub struct AccessClaims {
     pub aud: String,
     pub sub: UserId,
     pub sid: SessionId,
-    pub typ: String,
+    pub typ: TokenType,
     pub cli: ClientKind,
     /// Space-separated: `files:read files:write admin`.
     pub scope: String,
@@ -92,7 +92,7 @@ pub struct PreviewClaims {
     pub aud: String,
     pub sub: UserId,
     pub sid: SessionId,
-    pub typ: String,
+    pub typ: TokenType,
     /// The one file this token opens.
     pub fid: FileId,
     pub sz: PreviewSizes,
@@ -200,7 +200,7 @@ impl Keys {
     /// Decodes an access token; any other `typ` is refused.
     pub fn verify_access(&self, token: &str) -> Result<AccessClaims, AppError> {
         let claims: AccessClaims = self.decode(token)?;
-        if claims.typ != "access" || claims.iss != ISSUER || claims.aud != AUDIENCE {
+        if claims.typ != TokenType::Access || claims.iss != ISSUER || claims.aud != AUDIENCE {
             return Err(AppError::TokenInvalid);
         }
         plausible_times(claims.iat, claims.exp)?;
@@ -212,7 +212,7 @@ impl Keys {
     /// Decodes a preview token; any other `typ` is refused.
     pub fn verify_preview(&self, token: &str) -> Result<PreviewClaims, AppError> {
         let claims: PreviewClaims = self.decode(token)?;
-        if claims.typ != "preview" || claims.iss != ISSUER || claims.aud != AUDIENCE {
+        if claims.typ != TokenType::Preview || claims.iss != ISSUER || claims.aud != AUDIENCE {
             return Err(AppError::TokenInvalid);
         }
         plausible_times(claims.iat, claims.exp)?;
@@ -226,7 +226,7 @@ impl Keys {
         use base64::Engine;
         #[derive(Deserialize)]
         struct Typ {
-            typ: String,
+            typ: TokenType,
         }
         if token.len() > MAX_TOKEN_LEN {
             return Err(AppError::TokenInvalid);
@@ -236,11 +236,7 @@ impl Keys {
             .decode(payload)
             .map_err(|_| AppError::TokenInvalid)?;
         let typ: Typ = serde_json::from_slice(&bytes).map_err(|_| AppError::TokenInvalid)?;
-        match typ.typ.as_str() {
-            "access" => Ok(TokenType::Access),
-            "preview" => Ok(TokenType::Preview),
-            _ => Err(AppError::TokenInvalid),
-        }
+        Ok(typ.typ)
     }
 }
 
@@ -254,8 +250,10 @@ fn plausible_times(iat: i64, exp: i64) -> Result<(), AppError> {
     Ok(())
 }
 
-/// The two kinds of token homedisk signs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The two kinds of token homedisk signs (the `typ` claim: `access`, `preview`); any other
+/// value fails to deserialize, so the claims of a token of an unknown kind never exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum TokenType {
     Access,
     Preview,
@@ -276,7 +274,7 @@ pub fn preview_claims(
         aud: AUDIENCE.into(),
         sub: user.clone(),
         sid: sid.clone(),
-        typ: "preview".into(),
+        typ: TokenType::Preview,
         fid: fid.clone(),
         sz: sizes,
         iat: issued.and_utc().timestamp(),
@@ -299,7 +297,7 @@ pub fn access_claims(
         aud: AUDIENCE.into(),
         sub: user.clone(),
         sid: sid.clone(),
-        typ: "access".into(),
+        typ: TokenType::Access,
         cli: client,
         scope,
         iat: issued.and_utc().timestamp(),

@@ -6,6 +6,7 @@
 pub mod ids;
 pub mod models;
 pub mod schema;
+pub mod sql;
 
 use std::time::Duration;
 
@@ -85,6 +86,37 @@ where
         f(&mut conn)
     })
     .await?
+}
+
+/// Runs `f` as one write transaction: `BEGIN IMMEDIATE` on SQLite, which takes the write lock
+/// up front, so two writers never both read and then deadlock upgrading to write (the busy
+/// timeout then orders them). Every write of more than one statement goes through here; no
+/// other module starts a transaction.
+pub fn write<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<diesel::result::Error>,
+{
+    conn.immediate_transaction(f)
+}
+
+/// The unique column (`table.column`) that `e` tried to duplicate, when `e` is a database
+/// unique violation (two writers racing for one name, say). SQLite names the column only in
+/// its message (`UNIQUE constraint failed: users.email`), read here and nowhere else; a server
+/// database reports the constraint, mapped back to its column here as well.
+pub fn unique_violation(e: &AppError) -> Option<String> {
+    use diesel::result::{DatabaseErrorKind, Error};
+    let AppError::Internal(inner) = e else { return None };
+    match inner.downcast_ref::<Error>()? {
+        Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            if let Some(constraint) = info.constraint_name() {
+                return Some(constraint.to_owned());
+            }
+            let column = info.message().rsplit(": ").next().unwrap_or_default();
+            Some(column.split(',').next().unwrap_or_default().trim().to_owned())
+        }
+        _ => None,
+    }
 }
 
 /// Runs a short read `f` on the calling thread when a pooled connection is free at once, and

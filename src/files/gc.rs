@@ -11,7 +11,7 @@ use std::time::SystemTime;
 use crate::db::DbConn;
 use crate::db::models::blobs;
 use crate::error::AppError;
-use crate::files::Storage;
+use crate::storage::Storage;
 
 /// Keys looked up per query.
 const BATCH: usize = 500;

@@ -5,17 +5,17 @@
 //! (bytes live under their SHA-256, see `storage`).
 
 pub mod gc;
-pub mod storage;
+pub mod release;
 pub mod upload;
 
 use chrono::NaiveDateTime;
 
-use crate::db::DbConn;
 use crate::db::ids::{FileId, UserId};
 use crate::db::models::files::{self, FileRow, NewFile, Sort};
-use crate::db::models::{blobs, users};
+use crate::db::models::users;
+use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldErrors};
-pub use storage::{LocalStorage, Storage};
+use crate::storage::Storage;
 
 pub const MAX_NAME_BYTES: usize = 255;
 
@@ -184,7 +184,7 @@ pub fn create_folder(
     now: NaiveDateTime,
 ) -> Result<FileRow, AppError> {
     validate_name("name", name)?;
-    conn.immediate_transaction(|conn| {
+    db::write(conn, |conn| {
         folder(conn, owner, parent)?;
         if files::name_taken(conn, owner, parent, name, None)? {
             return Err(AppError::Validation(FieldErrors::single(
@@ -223,7 +223,7 @@ pub fn rename_move(
     if let Some(name) = new_name {
         validate_name("name", name)?;
     }
-    conn.immediate_transaction(|conn| {
+    db::write(conn, |conn| {
         let row = files::find_owned(conn, owner, id)?;
         let parent = match new_parent {
             Some(p) => p.cloned(),
@@ -258,17 +258,17 @@ pub struct Deleted {
 }
 
 /// Deletes a file, or a folder with everything in it. Storage used goes down by the files'
-/// sizes; a blob whose last reference went is removed from disk after the commit, with its
-/// thumbnails.
+/// sizes; a blob whose last reference went is removed after the commit, and `removed` is told
+/// its key (to drop what is derived from it, such as thumbnails).
 pub fn delete(
     conn: &mut DbConn,
     storage: &dyn Storage,
-    thumbs: &crate::preview::Thumbnailer,
+    removed: impl Fn(&str),
     owner: &UserId,
     id: &FileId,
 ) -> Result<Deleted, AppError> {
-    let _guard = storage.lock();
-    let (deleted, unreferenced) = conn.immediate_transaction(|conn| {
+    let _guard = crate::storage::blob_lock();
+    let (deleted, unreferenced) = db::write(conn, |conn| {
         let root = files::find_owned(conn, owner, id)?;
         let mut all = vec![root];
         let mut frontier: Vec<FileId> =
@@ -281,29 +281,16 @@ pub fn delete(
         // Rows first: a blob row can only go once no file row points at it (foreign key).
         let ids: Vec<FileId> = all.iter().map(|f| f.id.clone()).collect();
         files::delete_many(conn, &ids)?;
-        let mut unreferenced = Vec::new();
-        let mut bytes = 0;
-        for f in &all {
-            if let Some(sha) = &f.blob_sha256 {
-                bytes += f.size;
-                if blobs::release(conn, sha)? {
-                    unreferenced.push(sha.clone());
-                }
-            }
-        }
+        let bytes = all.iter().filter(|f| f.blob_sha256.is_some()).map(|f| f.size).sum();
+        let unreferenced =
+            release::release(conn, all.iter().filter_map(|f| f.blob_sha256.as_deref()))?;
         users::release_storage(conn, owner, bytes)?;
         Ok::<_, AppError>((
             Deleted { entries: ids.len(), bytes, blobs_removed: unreferenced.len() },
             unreferenced,
         ))
     })?;
-    for sha in unreferenced {
-        thumbs.forget(&sha);
-        if let Err(e) = storage.delete(&sha) {
-            // The row is gone, so the bytes are unreachable; log and carry on.
-            tracing::warn!(blob = %sha, error = %e, "could not remove an unreferenced blob");
-        }
-    }
+    unreferenced.remove(storage, removed);
     Ok(deleted)
 }
 

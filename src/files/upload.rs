@@ -16,12 +16,13 @@ use sha2::{Digest, Sha256};
 use tempfile::NamedTempFile;
 
 use crate::blocking;
-use crate::db::DbConn;
 use crate::db::ids::{FileId, UserId};
 use crate::db::models::files::{self, FileRow, NewFile};
 use crate::db::models::{blobs, users};
+use crate::db::{self, DbConn};
 use crate::error::AppError;
-use crate::files::{Storage, folder, free_name, human_bytes, validate_name};
+use crate::files::{folder, free_name, human_bytes, validate_name};
+use crate::storage::Storage;
 
 /// Bytes of the start of a file kept to recognise its type.
 const SNIFF_BYTES: usize = 8192;
@@ -177,8 +178,8 @@ pub fn commit(
 ) -> Result<FileRow, AppError> {
     validate_name("file", name)?;
     let size = i64::try_from(received.size).map_err(AppError::internal)?;
-    let _guard = storage.lock();
-    conn.immediate_transaction(|conn| {
+    let _guard = crate::storage::blob_lock();
+    db::write(conn, |conn| {
         folder(conn, owner, parent)?;
         if !users::reserve_storage(conn, owner, size)? {
             let user = users::find(conn, owner)?;

@@ -22,8 +22,8 @@ use futures_util::stream;
 
 use crate::blocking;
 use crate::error::AppError;
-use crate::files::storage::{BlobReader, Storage};
 use crate::http::range::{self, Plan};
+use crate::storage::{BlobReader, Storage};
 
 /// Bytes read from storage per step of the body stream.
 const CHUNK: usize = 128 * 1024;

@@ -3,8 +3,10 @@
 //!
 //! - [`cookies`]: `Secure` or not, and the device cookie of logins.
 //! - [`download`]: sending a stored file (conditional requests, Range, safe headers).
+//! - [`multipart`]: multipart/form-data uploads into files.
 //! - [`range`]: the pure parsing behind it (fuzzed in `fuzz/`).
 
 pub mod cookies;
 pub mod download;
+pub mod multipart;
 pub mod range;

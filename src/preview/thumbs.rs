@@ -16,10 +16,10 @@ use tokio::sync::Semaphore;
 use crate::blocking;
 use crate::error::AppError;
 use crate::etag;
-use crate::files::Storage;
 use crate::preview::Size;
 use crate::preview::budget::Budget;
 use crate::preview::render::render;
+use crate::storage::Storage;
 
 /// A thumbnail ready to send (cheap to clone: the bytes are shared).
 #[derive(Clone)]
@@ -88,6 +88,10 @@ impl MemoryCache {
         self.order.retain(|k| !k.starts_with(prefix));
     }
 }
+
+/// The largest image file a thumbnail is made of (its decoded size is bounded separately, by
+/// the memory budget).
+const MAX_SOURCE_BYTES: u64 = 1 << 30;
 
 /// At most this many unreadable images are remembered (then the memory starts over).
 const MAX_FAILED: usize = 10_000;
@@ -262,7 +266,7 @@ impl Thumbnailer {
             let (mime, sha, budget) = (mime.to_owned(), sha256.to_owned(), self.budget.clone());
             // A decoder bug must not take a worker down: a panic reads as an unreadable image.
             let guarded = move || {
-                let blob = storage.open(&sha).map_err(AppError::internal)?;
+                let blob = storage.spool(&sha, MAX_SOURCE_BYTES).map_err(AppError::internal)?;
                 let render = || render(BufReader::new(blob), &mime, max_side, &budget);
                 std::panic::catch_unwind(std::panic::AssertUnwindSafe(render)).unwrap_or_else(
                     |_| {

@@ -6,10 +6,10 @@
 use std::sync::Arc;
 
 use chrono::{NaiveDateTime, Utc};
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use crate::audit::Origin;
 use crate::audit::{self, Entry, Event};
-use crate::auth::sessions::{self, EndReason, Origin, SessionRequest, Started};
+use crate::auth::sessions::{self, EndReason, SessionRequest, Started};
 use crate::auth::tokens::ClientKind;
 use crate::auth::{device, password};
 use crate::config::Registration;
@@ -83,7 +83,7 @@ pub fn insert_account(
     force_admin: bool,
     now: NaiveDateTime,
 ) -> Result<User, AppError> {
-    let result = conn.immediate_transaction(|conn| {
+    let result = db::write(conn, |conn| {
         duplicates(conn, account)?.into_result()?;
         let first = users::count(conn)? == 0;
         let role = if first || force_admin { Role::Admin } else { Role::User };
@@ -105,22 +105,17 @@ pub fn insert_account(
         }
         Ok::<_, AppError>(user)
     });
-    result.map_err(|e| match e {
+    result.map_err(|e| match db::unique_violation(&e).as_deref() {
         // Two registrations racing for the same name: the loser gets the same field error.
-        AppError::Internal(inner) => match inner.downcast::<DieselError>() {
-            Ok(d) => match *d {
-                DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
-                    let field = ["email", "phone"]
-                        .into_iter()
-                        .find(|f| info.message().contains(&format!("users.{f}")))
-                        .unwrap_or("username");
-                    AppError::Validation(FieldErrors::single(field, "is already taken"))
-                }
-                other => AppError::internal(other),
-            },
-            Err(inner) => AppError::Internal(inner),
-        },
-        other => other,
+        Some(column) => {
+            let field = match column {
+                "users.email" => "email",
+                "users.phone" => "phone",
+                _ => "username",
+            };
+            AppError::Validation(FieldErrors::single(field, "is already taken"))
+        }
+        None => e,
     })
 }
 
@@ -323,7 +318,7 @@ pub async fn change_password(
         .await??;
     db::run(&state.db, move |conn| {
         let now = Utc::now().naive_utc();
-        conn.immediate_transaction(|conn| {
+        db::write(conn, |conn| {
             users::set_password_hash(conn, &user, &hash)?;
             let ended = session_rows::revoke_all(
                 conn,

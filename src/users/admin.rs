@@ -9,19 +9,22 @@ use std::sync::Arc;
 
 use chrono::{NaiveDateTime, Utc};
 
+use crate::audit::Origin;
 use crate::audit::{self, Entry, Event};
 use crate::auth::password;
-use crate::auth::sessions::{EndReason, Origin};
+use crate::auth::sessions::EndReason;
 use crate::db::ids::UserId;
+use crate::db::models::MAX_PAGE;
+use crate::db::models::files as file_rows;
 use crate::db::models::sessions as session_rows;
-use crate::db::models::users::{self, Role, User, UserState};
-use crate::db::models::{blobs, files as file_rows};
+use crate::db::models::users::{self, Role, User, UserQuery, UserSort, UserState};
 use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldErrors};
-use crate::files::{Storage, human_bytes};
+use crate::files::{human_bytes, release};
 use crate::preview::Thumbnailer;
 use crate::settings;
 use crate::state::AppState;
+use crate::storage::Storage;
 use crate::users::accounts::{self, RegisterInput};
 use crate::users::validate;
 
@@ -64,7 +67,7 @@ pub fn update_user(
     if changes.quota.is_some_and(|q| q < 0) {
         return Err(AppError::Validation(FieldErrors::single("quota", "must be 0 or more bytes")));
     }
-    conn.immediate_transaction(|conn| {
+    db::write(conn, |conn| {
         let user = users::find(conn, target)?;
         keep_an_admin(conn, &user, changes)?;
         let entry = |event| Entry::new(event).by(admin).on(&user).from(origin);
@@ -97,7 +100,7 @@ pub fn end_sessions(
     origin: &Origin,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
-    conn.immediate_transaction(|conn| {
+    db::write(conn, |conn| {
         let user = users::find(conn, target)?;
         let n =
             session_rows::revoke_all(conn, &user.id, None, None, EndReason::Admin.as_str(), now)?;
@@ -125,7 +128,7 @@ pub async fn reset_password(
     let hash = state.hashers.run(move || password::hash(&new_password, cost)).await??;
     db::run(&state.db, move |conn| {
         let now = Utc::now().naive_utc();
-        conn.immediate_transaction(|conn| {
+        db::write(conn, |conn| {
             let user = users::find(conn, &target)?;
             users::set_password_hash(conn, &user.id, &hash)?;
             session_rows::revoke_all(conn, &user.id, None, None, EndReason::Admin.as_str(), now)?;
@@ -192,20 +195,15 @@ pub fn delete_user(
     origin: &Origin,
     now: NaiveDateTime,
 ) -> Result<DeletedUser, AppError> {
-    let _guard = storage.lock();
-    let (deleted, unreferenced) = conn.immediate_transaction(|conn| {
+    let _guard = crate::storage::blob_lock();
+    let (deleted, unreferenced) = db::write(conn, |conn| {
         let user = users::find(conn, target)?;
         let gone = UserChanges { state: Some(UserState::Disabled), ..UserChanges::default() };
         keep_an_admin(conn, &user, &gone)?;
         let owned = file_rows::blobs_of(conn, &user.id)?;
         // Rows first: a blob row can only go once no file row points at it.
         file_rows::delete_all_of(conn, &user.id)?;
-        let mut unreferenced = Vec::new();
-        for (sha, _) in &owned {
-            if blobs::release(conn, sha)? {
-                unreferenced.push(sha.clone());
-            }
-        }
+        let unreferenced = release::release(conn, owned.iter().map(|(sha, _)| sha.as_str()))?;
         users::delete(conn, &user.id)?;
         let deleted =
             DeletedUser { files: owned.len(), bytes: owned.iter().map(|(_, size)| size).sum() };
@@ -214,11 +212,55 @@ pub fn delete_user(
         audit::record(conn, &entry, now)?;
         Ok::<_, AppError>((deleted, unreferenced))
     })?;
-    for sha in unreferenced {
-        thumbs.forget(&sha);
-        if let Err(e) = storage.delete(&sha) {
-            tracing::warn!(blob = %sha, error = %e, "could not remove an unreferenced blob");
-        }
-    }
+    unreferenced.remove(storage, |sha| thumbs.forget(sha));
     Ok(deleted)
+}
+
+/// The query of a listing of accounts (`?q=&sort=&order=&page=&per_page=`), for the API and
+/// the admin pages alike.
+#[derive(serde::Deserialize)]
+pub struct UserListQuery {
+    pub q: Option<String>,
+    pub sort: Option<String>,
+    pub order: Option<String>,
+    pub page: Option<i64>,
+    pub per_page: Option<i64>,
+}
+
+impl UserListQuery {
+    /// The database query for this page; unknown sorts are field errors.
+    pub fn to_query(&self) -> Result<(UserQuery, i64, i64), AppError> {
+        let sort = match self.sort.as_deref().unwrap_or("username") {
+            "username" | "name" => UserSort::Username,
+            "created" | "created_at" => UserSort::Created,
+            "last_login" | "last_login_at" => UserSort::LastLogin,
+            "storage" | "storage_used" => UserSort::StorageUsed,
+            _ => {
+                return Err(AppError::Validation(FieldErrors::single(
+                    "sort",
+                    "must be username, created, last_login or storage",
+                )));
+            }
+        };
+        let descending = match self.order.as_deref().unwrap_or("asc") {
+            "asc" => false,
+            "desc" => true,
+            _ => {
+                return Err(AppError::Validation(FieldErrors::single(
+                    "order",
+                    "must be asc or desc",
+                )));
+            }
+        };
+        let page = self.page.unwrap_or(1).max(1);
+        let per_page = self.per_page.unwrap_or(50).clamp(1, MAX_PAGE);
+        let query = UserQuery {
+            search: self.q.clone(),
+            sort,
+            descending,
+            offset: (page - 1).saturating_mul(per_page),
+            limit: per_page,
+        };
+        Ok((query, page, per_page))
+    }
 }

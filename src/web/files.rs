@@ -9,7 +9,6 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use serde::Deserialize;
 
-use crate::api::upload;
 use crate::auth::csrf;
 use crate::auth::extractors::CurrentUser;
 use crate::auth::preview::{self, Mint};
@@ -19,6 +18,7 @@ use crate::db::ids::FileId;
 use crate::db::models::files::{self as rows, FileRow};
 use crate::error::{AppError, FieldErrors};
 use crate::files::{self, human_bytes};
+use crate::http::multipart as upload;
 use crate::preview::{Size, is_previewable};
 use crate::state::AppState;
 use crate::web::i18n::{Ui, human_size};
@@ -522,7 +522,7 @@ async fn delete(
     }
     let (owner, st, fid) = (me.user.id.clone(), state.clone(), row.id.clone());
     db::run(&state.db, move |conn| {
-        files::delete(conn, st.storage.as_ref(), &st.thumbs, &owner, &fid)
+        files::delete(conn, st.storage.as_ref(), |sha| st.thumbs.forget(sha), &owner, &fid)
     })
     .await?;
     Ok(redirect(&folder_url(row.parent_id.as_ref(), "deleted")).finish())

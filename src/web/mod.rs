@@ -320,11 +320,7 @@ impl FromRequest for PageUser {
                     let notice = match &e {
                         AppError::TokenExpired => "expired",
                         AppError::UserDisabled => "disabled",
-                        AppError::TokenRevoked(m)
-                            if m == EndReason::message(Some("signed_in_elsewhere")) =>
-                        {
-                            "elsewhere"
-                        }
+                        AppError::TokenRevoked(Some(EndReason::SignedInElsewhere)) => "elsewhere",
                         AppError::TokenRevoked(_) => "ended",
                         e if e.is_authentication() => "login",
                         _ => return Err(PageError::App(e)),

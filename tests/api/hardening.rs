@@ -194,7 +194,7 @@ async fn credential_shaped_values_never_reach_the_access_log() {
         format!("/preview/{}", alice.token),
         format!("/api/v1/files?t0ken={}", alice.token),
         format!("/api/v1/files?x={encoded}"),
-        format!("/files/hdk_0123456789abcdef?sort=name"),
+        "/files/hdk_0123456789abcdef?sort=name".to_owned(),
     ] {
         app.send(TestRequest::get().uri(&uri)).await;
     }

@@ -84,11 +84,8 @@ pub fn list(
     // "file" > "folder" alphabetically, so descending kind puts folders first.
     q = q.order(files::kind.desc());
     q = match (sort, descending) {
-        (Sort::Name, false) => {
-            q.then_order_by(diesel::dsl::sql::<diesel::sql_types::Text>("name COLLATE NOCASE ASC"))
-        }
-        (Sort::Name, true) => {
-            q.then_order_by(diesel::dsl::sql::<diesel::sql_types::Text>("name COLLATE NOCASE DESC"))
+        (Sort::Name, descending) => {
+            q.then_order_by(crate::db::sql::order_ignoring_case("name", descending))
         }
         (Sort::Date, false) => q.then_order_by(files::modified_at.asc()),
         (Sort::Date, true) => q.then_order_by(files::modified_at.desc()),

@@ -6,3 +6,6 @@ pub mod files;
 pub mod sessions;
 pub mod settings;
 pub mod users;
+
+/// The largest page of users or audit entries a listing returns.
+pub const MAX_PAGE: i64 = 200;

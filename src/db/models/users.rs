@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::db::DbConn;
 use crate::db::ids::UserId;
 use crate::db::schema::users;
+use crate::error::{AppError, FieldErrors};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -20,6 +21,15 @@ impl Role {
         match self {
             Role::User => "user",
             Role::Admin => "admin",
+        }
+    }
+
+    /// `user` or `admin`, as forms, queries and the API spell it.
+    pub fn parse(raw: &str) -> Result<Role, AppError> {
+        match raw {
+            "user" => Ok(Role::User),
+            "admin" => Ok(Role::Admin),
+            _ => Err(AppError::Validation(FieldErrors::single("role", "must be user or admin"))),
         }
     }
 }
@@ -36,6 +46,18 @@ impl UserState {
         match self {
             UserState::Active => "active",
             UserState::Disabled => "disabled",
+        }
+    }
+
+    /// `active` or `disabled`, as forms, queries and the API spell it.
+    pub fn parse(raw: &str) -> Result<UserState, AppError> {
+        match raw {
+            "active" => Ok(UserState::Active),
+            "disabled" => Ok(UserState::Disabled),
+            _ => Err(AppError::Validation(FieldErrors::single(
+                "state",
+                "must be active or disabled",
+            ))),
         }
     }
 }
@@ -168,13 +190,7 @@ pub fn reserve_storage(conn: &mut DbConn, id: &UserId, bytes: i64) -> QueryResul
 /// Gives back `bytes` of storage (never below zero).
 pub fn release_storage(conn: &mut DbConn, id: &UserId, bytes: i64) -> QueryResult<()> {
     diesel::update(users::table.find(id))
-        .set(
-            users::storage_used.eq(diesel::dsl::sql::<diesel::sql_types::BigInt>(
-                "MAX(storage_used - ",
-            )
-            .bind::<diesel::sql_types::BigInt, _>(bytes)
-            .sql(", 0)")),
-        )
+        .set(users::storage_used.eq(crate::db::sql::minus_floored_at_zero("storage_used", bytes)))
         .execute(conn)?;
     Ok(())
 }

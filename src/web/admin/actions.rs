@@ -10,7 +10,6 @@ use serde::Deserialize;
 
 use super::user::refused;
 use super::{human_size, parse_size};
-use crate::api::admin::{parse_role, parse_state};
 use crate::auth::extractors::{CurrentUser, origin};
 use crate::db;
 use crate::db::ids::UserId;
@@ -116,7 +115,7 @@ pub(super) async fn set_state(
     form: web::Form<StateForm>,
 ) -> Result<HttpResponse, PageError> {
     check_csrf(&state, &admin.0, form.csrf_token.as_deref())?;
-    let new = parse_state(form.state.as_deref().unwrap_or_default().trim());
+    let new = UserState::parse(form.state.as_deref().unwrap_or_default().trim());
     let done = if matches!(new, Ok(UserState::Disabled)) { Done::Disabled } else { Done::Enabled };
     let changes = new.map(|s| UserChanges { state: Some(s), ..UserChanges::default() });
     change(&req, &state, &admin.0, &loc, &id, changes, done, None).await
@@ -138,7 +137,7 @@ pub(super) async fn set_role(
     form: web::Form<RoleForm>,
 ) -> Result<HttpResponse, PageError> {
     check_csrf(&state, &admin.0, form.csrf_token.as_deref())?;
-    let new = parse_role(form.role.as_deref().unwrap_or_default().trim());
+    let new = Role::parse(form.role.as_deref().unwrap_or_default().trim());
     let done = if matches!(new, Ok(Role::Admin)) { Done::Promoted } else { Done::Demoted };
     let changes = new.map(|r| UserChanges { role: Some(r), ..UserChanges::default() });
     change(&req, &state, &admin.0, &loc, &id, changes, done, None).await

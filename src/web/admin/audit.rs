@@ -4,9 +4,10 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::api::admin::{AuditQuery, MAX_PAGE};
+use crate::audit::AuditQuery;
 use crate::audit::Event;
 use crate::auth::tokens::rfc3339;
+use crate::db::models::MAX_PAGE;
 use crate::db::models::audit::{self, AuditFilter, AuditRow};
 use crate::db::models::users;
 use crate::db::{self, DbConn};

@@ -9,7 +9,6 @@ use serde::Deserialize;
 use super::{
     NoticeQuery, gather, human_size, notice_text, parse_size, role_name, size_input, state_name,
 };
-use crate::api::admin::{UserListQuery, parse_role};
 use crate::auth::extractors::{CurrentUser, origin};
 use crate::auth::tokens::rfc3339;
 use crate::db;
@@ -19,6 +18,7 @@ use crate::settings;
 use crate::state::AppState;
 use crate::users::RegisterInput;
 use crate::users::admin as accounts;
+use crate::users::admin::UserListQuery;
 use crate::web::{Locale, Nav, PageAdmin, PageError, check_csrf, display_time, html, redirect};
 
 struct UserRow {
@@ -285,7 +285,7 @@ pub(super) async fn create_user(
         errors.add("password_confirm", "does not match the password");
     }
     let role =
-        parse_role(input.role.trim()).or_else(|e| gather(&mut errors, e).map(|()| Role::User))?;
+        Role::parse(input.role.trim()).or_else(|e| gather(&mut errors, e).map(|()| Role::User))?;
     let quota = match input.quota.trim() {
         "" => None,
         raw => parse_size(loc.lang.admin(), "quota", raw)

@@ -1,9 +1,10 @@
-//! The multipart adapter shared by `POST /api/v1/files` and the upload form of `/files`:
-//! turns `file` parts into files, one at a time, each streamed (see `files::upload`).
+//! Reading multipart uploads, shared by `POST /api/v1/files` and the upload form of `/files`
+//! (and later the share links' upload page): turns `file` parts into files, one at a time,
+//! each streamed (see `files::upload`).
 
 use std::sync::Arc;
 
-use actix_multipart::Multipart;
+use actix_multipart::{Field, Multipart};
 use chrono::Utc;
 use futures_util::StreamExt;
 
@@ -34,7 +35,7 @@ fn malformed(e: impl std::fmt::Display) -> AppError {
 /// Content-Disposition and Content-Type (and Content-Transfer-Encoding) in a part, and the
 /// multipart reader would otherwise cut the part at that length and drop the rest of its bytes,
 /// storing a file other than the one sent.
-pub fn refuse_part_length(field: &actix_multipart::Field) -> Result<(), AppError> {
+pub fn refuse_part_length(field: &Field) -> Result<(), AppError> {
     if field.headers().contains_key(actix_web::http::header::CONTENT_LENGTH) {
         return Err(AppError::BadRequest(
             "a part of this multipart/form-data body has its own Content-Length header, which \
@@ -78,6 +79,16 @@ pub async fn precheck(
     Ok(limits)
 }
 
+/// Where the parts of one upload go: the folder (a `folder` part may change it before the
+/// first file) and what is left of the limits.
+struct Destination {
+    owner: UserId,
+    folder: Option<FileId>,
+    /// The folder last found to exist and belong to the owner.
+    checked: Option<Option<FileId>>,
+    limits: Limits,
+}
+
 /// Stores every `file` part of `payload` in `folder` (a `folder` part, if any, must come
 /// before the files and overrides it). Other parts are skipped. Parts are stored one by one:
 /// when a later part is refused (quota, size, name), the files before it stay stored and the
@@ -85,80 +96,85 @@ pub async fn precheck(
 pub async fn store_parts(
     state: Arc<AppState>,
     owner: &UserId,
-    mut folder: Option<FileId>,
-    mut limits: Limits,
+    folder: Option<FileId>,
+    limits: Limits,
     payload: &mut Multipart,
 ) -> Result<Vec<FileRow>, AppError> {
+    let mut to = Destination { owner: owner.clone(), folder, checked: None, limits };
     let mut stored = Vec::new();
-    let mut checked_folder: Option<Option<FileId>> = None;
     while let Some(field) = payload.next().await {
-        let mut field = field.map_err(malformed)?;
+        let field = field.map_err(malformed)?;
         refuse_part_length(&field)?;
         let cd = field.content_disposition().cloned();
-        let part = cd.as_ref().and_then(|cd| cd.get_name()).unwrap_or("").to_owned();
-        match part.as_str() {
-            "folder" => {
-                if !stored.is_empty() {
-                    return Err(AppError::BadRequest(
-                        "send the `folder` field before the files".into(),
-                    ));
-                }
-                let mut text = Vec::new();
-                while let Some(chunk) = field.next().await {
-                    text.extend_from_slice(&chunk.map_err(malformed)?);
-                    if text.len() > 100 {
-                        return Err(AppError::BadRequest("the `folder` field is too long".into()));
-                    }
-                }
-                let text = String::from_utf8_lossy(&text).trim().to_owned();
-                folder = (!text.is_empty()).then_some(FileId(text));
+        match cd.as_ref().and_then(|cd| cd.get_name()).unwrap_or("") {
+            "folder" if !stored.is_empty() => {
+                return Err(AppError::BadRequest(
+                    "send the `folder` field before the files".into(),
+                ));
             }
+            "folder" => to.folder = read_folder(field).await?,
             "file" => {
                 let name =
                     cd.as_ref().and_then(file_name).map(|n| upload_name(&n)).unwrap_or_default();
-                if name.is_empty() {
-                    return Err(AppError::BadRequest("a `file` part needs a file name".into()));
-                }
-                // Refuse a bad name or folder before streaming, not after the whole body.
-                files::validate_name("file", &name)?;
-                if checked_folder.as_ref() != Some(&folder) {
-                    let (owner, f) = (owner.clone(), folder.clone());
-                    db::run(&state.db, move |conn| {
-                        files::folder(conn, &owner, f.as_ref()).map(drop)
-                    })
-                    .await?;
-                    checked_folder = Some(folder.clone());
-                }
-                let received = upload::receive(state.storage.clone(), &mut field, limits).await?;
-                limits.quota_left = limits.quota_left.saturating_sub(received.size);
-                let (st, owner, folder) = (state.clone(), owner.clone(), folder.clone());
-                let row = db::run(&state.db, move |conn| {
-                    upload::commit(
-                        conn,
-                        st.storage.as_ref(),
-                        &owner,
-                        folder.as_ref(),
-                        &name,
-                        received,
-                        Utc::now().naive_utc(),
-                    )
-                })
-                .await?;
+                let row = store_file(&state, &mut to, name, field).await?;
                 warm_thumbnail(&state, &row);
                 stored.push(row);
             }
-            _ => {
-                // Unknown parts are read and dropped.
-                while let Some(chunk) = field.next().await {
-                    chunk.map_err(malformed)?;
-                }
-            }
+            _ => skip(field).await?,
         }
     }
     if stored.is_empty() {
         return Err(AppError::BadRequest("the upload has no `file` part".into()));
     }
     Ok(stored)
+}
+
+/// The `folder` part: a folder id, or empty for the root.
+async fn read_folder(mut field: Field) -> Result<Option<FileId>, AppError> {
+    let mut text = Vec::new();
+    while let Some(chunk) = field.next().await {
+        text.extend_from_slice(&chunk.map_err(malformed)?);
+        if text.len() > 100 {
+            return Err(AppError::BadRequest("the `folder` field is too long".into()));
+        }
+    }
+    let text = String::from_utf8_lossy(&text).trim().to_owned();
+    Ok((!text.is_empty()).then_some(FileId(text)))
+}
+
+/// A `file` part: checked (name, folder) before its bytes stream, then received and committed.
+async fn store_file(
+    state: &Arc<AppState>,
+    to: &mut Destination,
+    name: String,
+    mut field: Field,
+) -> Result<FileRow, AppError> {
+    if name.is_empty() {
+        return Err(AppError::BadRequest("a `file` part needs a file name".into()));
+    }
+    // Refuse a bad name or folder before streaming, not after the whole body.
+    files::validate_name("file", &name)?;
+    if to.checked.as_ref() != Some(&to.folder) {
+        let (owner, f) = (to.owner.clone(), to.folder.clone());
+        db::run(&state.db, move |conn| files::folder(conn, &owner, f.as_ref()).map(drop)).await?;
+        to.checked = Some(to.folder.clone());
+    }
+    let received = upload::receive(state.storage.clone(), &mut field, to.limits).await?;
+    to.limits.quota_left = to.limits.quota_left.saturating_sub(received.size);
+    let (storage, owner, folder) = (state.storage.clone(), to.owner.clone(), to.folder.clone());
+    db::run(&state.db, move |conn| {
+        let now = Utc::now().naive_utc();
+        upload::commit(conn, storage.as_ref(), &owner, folder.as_ref(), &name, received, now)
+    })
+    .await
+}
+
+/// Any other part: read and dropped.
+async fn skip(mut field: Field) -> Result<(), AppError> {
+    while let Some(chunk) = field.next().await {
+        chunk.map_err(malformed)?;
+    }
+    Ok(())
 }
 
 /// Starts making the `sm` thumbnail of a freshly stored image in the background, so the grid

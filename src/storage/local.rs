@@ -1,74 +1,17 @@
-//! Where file bytes live. [`Storage`] is the small interface handlers and domain code use;
-//! [`LocalStorage`] keeps blobs under `{data}/blobs/ab/cd/<sha256>` and uploads in progress in
-//! `{data}/tmp`. An S3-compatible store would implement the same trait (uploads still stream
-//! to a local temp file first, `put` sends it on).
+//! [`LocalStorage`]: blobs under `{data}/blobs/ab/cd/<sha256>`, uploads in progress in
+//! `{data}/tmp`.
 
 use std::fs::File;
-use std::io::{self, Read, Seek};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
 
 use tempfile::NamedTempFile;
 
-pub trait Storage: Send + Sync + 'static {
-    /// A new temporary file for an upload in progress; it deletes itself when dropped.
-    fn temp(&self) -> io::Result<NamedTempFile>;
-    /// Makes the finished, fsynced upload `tmp` the blob `key`, durably (a no-op when the blob
-    /// is already stored: same key, same bytes).
-    fn put(&self, tmp: NamedTempFile, key: &str) -> io::Result<()>;
-    /// The blob opened for reading (whole, or from an offset after a seek).
-    fn open(&self, key: &str) -> io::Result<BlobReader>;
-    /// Removes the blob (a missing blob is not an error).
-    fn delete(&self, key: &str) -> io::Result<()>;
-    /// Every stored blob, with when it was stored (for the sweep of orphans after a crash).
-    fn list(&self) -> io::Result<Vec<StoredBlob>>;
-    /// Deletes every temporary file (uploads that never finished: a crash, a kill). Only at
-    /// start-up, before the server accepts requests. Returns how many were removed.
-    fn sweep_tmp(&self) -> io::Result<usize>;
-    /// Held while a blob's row and bytes change together, so that a delete of the last
-    /// reference cannot remove bytes a concurrent upload of the same content just reused.
-    fn lock(&self) -> MutexGuard<'_, ()>;
-}
-
-/// A blob as listed by [`Storage::list`].
-#[derive(Debug, Clone)]
-pub struct StoredBlob {
-    pub key: String,
-    pub modified: std::time::SystemTime,
-}
-
-/// Anything a blob can be read from.
-pub trait ReadSeek: Read + Seek + Send {}
-impl<T: Read + Seek + Send> ReadSeek for T {}
-
-/// A stored blob opened for reading, with its length.
-pub struct BlobReader {
-    pub len: u64,
-    inner: Box<dyn ReadSeek>,
-}
-
-impl BlobReader {
-    pub fn new(len: u64, inner: Box<dyn ReadSeek>) -> Self {
-        BlobReader { len, inner }
-    }
-}
-
-impl Read for BlobReader {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.inner.read(buf)
-    }
-}
-
-impl Seek for BlobReader {
-    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
-        self.inner.seek(pos)
-    }
-}
+use crate::storage::{BlobReader, Storage, StoredBlob, is_key};
 
 pub struct LocalStorage {
     blobs: PathBuf,
     tmp: PathBuf,
-    lock: Mutex<()>,
 }
 
 impl LocalStorage {
@@ -78,7 +21,7 @@ impl LocalStorage {
         let tmp = data_dir.join("tmp");
         std::fs::create_dir_all(&blobs)?;
         std::fs::create_dir_all(&tmp)?;
-        Ok(LocalStorage { blobs, tmp, lock: Mutex::new(()) })
+        Ok(LocalStorage { blobs, tmp })
     }
 
     fn blob_path(&self, key: &str) -> io::Result<PathBuf> {
@@ -89,11 +32,6 @@ impl LocalStorage {
         }
         Ok(self.blobs.join(&key[0..2]).join(&key[2..4]).join(key))
     }
-}
-
-/// A SHA-256 hex digest, lower case: the only names blobs have.
-pub fn is_key(key: &str) -> bool {
-    key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
 /// The entries of `dir`, an empty list when it does not exist.
@@ -132,6 +70,15 @@ impl Storage for LocalStorage {
         let file = File::open(self.blob_path(key)?)?;
         let len = file.metadata()?.len();
         Ok(BlobReader::new(len, Box::new(file)))
+    }
+
+    fn spool(&self, key: &str, max_bytes: u64) -> io::Result<BlobReader> {
+        // The blob is a local file already: nothing to copy.
+        let blob = self.open(key)?;
+        if blob.len > max_bytes {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "blob too large to spool"));
+        }
+        Ok(blob)
     }
 
     fn delete(&self, key: &str) -> io::Result<()> {
@@ -176,18 +123,12 @@ impl Storage for LocalStorage {
         }
         Ok(removed)
     }
-
-    fn lock(&self) -> MutexGuard<'_, ()> {
-        // A panic while holding the lock leaves nothing half-done that the lock protects
-        // (the database transaction rolled back), so a poisoned lock is still usable.
-        self.lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io::Write;
+    use std::io::{Read, Write};
 
     #[test]
     fn put_then_read_then_delete() {

@@ -1,0 +1,98 @@
+//! Where file bytes live. [`Storage`] is the small interface domain code uses: what a local
+//! directory and an S3-compatible object store can both do (read a blob whole or from an
+//! offset, store a finished temp file under a key, delete, list, spool for the decoder). No
+//! method hands out a path. [`LocalStorage`] is the implementation for a data directory.
+//!
+//! Uploads stream to a local temp file first (hashing as they go) on every implementation;
+//! `put` then makes it the blob.
+
+mod local;
+
+use std::io::{self, Read, Seek};
+use std::sync::{Mutex, MutexGuard};
+
+use tempfile::NamedTempFile;
+
+pub use local::LocalStorage;
+
+pub trait Storage: Send + Sync + 'static {
+    /// A new temporary file for an upload in progress; it deletes itself when dropped.
+    fn temp(&self) -> io::Result<NamedTempFile>;
+    /// Makes the finished, fsynced upload `tmp` the blob `key`, durably (a no-op when the blob
+    /// is already stored: same key, same bytes).
+    fn put(&self, tmp: NamedTempFile, key: &str) -> io::Result<()>;
+    /// The blob opened for reading (whole, or from an offset after a seek).
+    fn open(&self, key: &str) -> io::Result<BlobReader>;
+    /// Removes the blob (a missing blob is not an error).
+    fn delete(&self, key: &str) -> io::Result<()>;
+    /// Every stored blob, with when it was stored (for the sweep of orphans after a crash).
+    fn list(&self) -> io::Result<Vec<StoredBlob>>;
+    /// Deletes every temporary file (uploads that never finished: a crash, a kill). Only at
+    /// start-up, before the server accepts requests. Returns how many were removed.
+    fn sweep_tmp(&self) -> io::Result<usize>;
+    /// The blob as a readable file the image decoder can seek in, refused when longer than
+    /// `max_bytes`. A local store opens the blob itself; a remote one copies it to a temp file
+    /// first (this default), so a decoder never waits on the network mid-decode.
+    fn spool(&self, key: &str, max_bytes: u64) -> io::Result<BlobReader> {
+        let mut blob = self.open(key)?;
+        if blob.len > max_bytes {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, "blob too large to spool"));
+        }
+        let mut tmp = self.temp()?;
+        let len = io::copy(&mut blob, &mut tmp)?;
+        tmp.as_file_mut().rewind()?;
+        Ok(BlobReader::new(len, Box::new(tmp)))
+    }
+}
+
+/// A blob as listed by [`Storage::list`].
+#[derive(Debug, Clone)]
+pub struct StoredBlob {
+    pub key: String,
+    pub modified: std::time::SystemTime,
+}
+
+/// Anything a blob can be read from.
+pub trait ReadSeek: Read + Seek + Send {}
+impl<T: Read + Seek + Send> ReadSeek for T {}
+
+/// A stored blob opened for reading, with its length.
+pub struct BlobReader {
+    pub len: u64,
+    inner: Box<dyn ReadSeek>,
+}
+
+impl BlobReader {
+    pub fn new(len: u64, inner: Box<dyn ReadSeek>) -> Self {
+        BlobReader { len, inner }
+    }
+}
+
+impl Read for BlobReader {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.read(buf)
+    }
+}
+
+impl Seek for BlobReader {
+    fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+/// A SHA-256 hex digest, lower case: the only names blobs have.
+pub fn is_key(key: &str) -> bool {
+    key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+}
+
+/// Held while a blob's row and its bytes change together, so that the delete of a blob's last
+/// reference cannot remove bytes that a concurrent upload of the same content has just reused
+/// (the upload sees the bytes, skips storing them, and commits a row pointing at bytes about to
+/// go). One process-wide lock, which is exact for one node; with several nodes this function is
+/// the one to replace by a database lock.
+pub fn blob_lock() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    // A panic while holding the lock leaves nothing half-done that the lock protects (the
+    // database transaction rolled back), so a poisoned lock is still usable.
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
