@@ -8,7 +8,7 @@ use chrono::Utc;
 use serde::{Deserialize, Deserializer};
 
 use crate::api::views::{FileItem, FolderRef, Items, Listing};
-use crate::auth::extractors::CurrentUser;
+use crate::auth::extractors::{CurrentUser, FilesReader, FilesWriter};
 use crate::auth::preview::{self, Mint};
 use crate::auth::tokens::rfc3339;
 use crate::db;
@@ -53,10 +53,9 @@ impl ListQuery {
 /// `GET /api/v1/files?folder=ID&sort=name|date|size&order=asc|desc`
 async fn list(
     state: web::Data<AppState>,
-    me: CurrentUser,
+    me: FilesReader,
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<Listing>, AppError> {
-    me.require_scope("files:read")?;
     let (sort, descending) = domain::parse_sort(query.sort.as_deref(), query.order.as_deref())?;
     let (owner, folder) = (me.user.id.clone(), query.folder_id());
     let listing = db::run(&state.db, move |conn| {
@@ -87,11 +86,10 @@ fn content_length(req: &HttpRequest) -> Option<u64> {
 async fn upload(
     req: HttpRequest,
     state: web::Data<AppState>,
-    me: CurrentUser,
+    me: FilesWriter,
     query: web::Query<FolderQuery>,
     mut payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    me.require_scope("files:write")?;
     let limits = upload::precheck(&state, &me.user.id, content_length(&req)).await?;
     let folder = query.folder.as_deref().filter(|f| !f.is_empty()).map(|f| FileId(f.to_owned()));
     let rows =
@@ -108,10 +106,9 @@ async fn find(state: &AppState, me: &CurrentUser, id: String) -> Result<FileRow,
 /// `GET /api/v1/files/{id}`
 async fn metadata(
     state: web::Data<AppState>,
-    me: CurrentUser,
+    me: FilesReader,
     id: web::Path<String>,
 ) -> Result<web::Json<FileItem>, AppError> {
-    me.require_scope("files:read")?;
     let row = find(&state, &me, id.into_inner()).await?;
     Ok(web::Json(with_previews(&state, &me, std::slice::from_ref(&row))?.remove(0)))
 }
@@ -132,11 +129,10 @@ struct UpdateBody {
 /// `PATCH /api/v1/files/{id}` `{name?, folder?}`: rename and/or move.
 async fn update(
     state: web::Data<AppState>,
-    me: CurrentUser,
+    me: FilesWriter,
     id: web::Path<String>,
     body: web::Json<UpdateBody>,
 ) -> Result<web::Json<FileItem>, AppError> {
-    me.require_scope("files:write")?;
     let body = body.into_inner();
     let (owner, id) = (me.user.id.clone(), FileId(id.into_inner()));
     let row = db::run(&state.db, move |conn| {
@@ -157,10 +153,9 @@ async fn update(
 /// `DELETE /api/v1/files/{id}`: a file, or a folder and everything in it (204).
 async fn delete(
     state: web::Data<AppState>,
-    me: CurrentUser,
+    me: FilesWriter,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    me.require_scope("files:write")?;
     let (owner, id, st) = (me.user.id.clone(), FileId(id.into_inner()), state.clone());
     db::run(&state.db, move |conn| {
         domain::delete(conn, st.storage.as_ref(), |sha| st.thumbs.forget(sha), &owner, &id)
@@ -178,10 +173,9 @@ struct FolderBody {
 /// `POST /api/v1/folders` `{name, folder?}` (201)
 async fn create_folder(
     state: web::Data<AppState>,
-    me: CurrentUser,
+    me: FilesWriter,
     body: web::Json<FolderBody>,
 ) -> Result<HttpResponse, AppError> {
-    me.require_scope("files:write")?;
     let body = body.into_inner();
     let owner = me.user.id.clone();
     let row = db::run(&state.db, move |conn| {
@@ -222,10 +216,9 @@ pub async fn serve(
 async fn content(
     req: HttpRequest,
     state: web::Data<AppState>,
-    me: CurrentUser,
+    me: FilesReader,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    me.require_scope("files:read")?;
     let row = find(&state, &me, id.into_inner()).await?;
     serve(&req, &state, &row).await
 }
@@ -276,11 +269,10 @@ struct PreviewUrlView {
 /// An empty body is fine: `sm`, the configured lifetime.
 async fn preview_url(
     state: web::Data<AppState>,
-    me: CurrentUser,
+    me: FilesReader,
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<web::Json<PreviewUrlView>, AppError> {
-    me.require_scope("files:read")?;
     let body: PreviewUrlRequest = if body.iter().all(u8::is_ascii_whitespace) {
         PreviewUrlRequest::default()
     } else {

@@ -46,6 +46,44 @@ impl CurrentUser {
     }
 }
 
+/// A caller whose token may read files (`files:read`); anyone else gets 403
+/// `scope_insufficient`. Dereferences to the [`CurrentUser`].
+#[derive(Debug, Clone)]
+pub struct FilesReader(pub CurrentUser);
+
+/// A caller whose token may change files (`files:write`); anyone else gets 403
+/// `scope_insufficient`. Dereferences to the [`CurrentUser`].
+#[derive(Debug, Clone)]
+pub struct FilesWriter(pub CurrentUser);
+
+macro_rules! scoped_user {
+    ($wrapper:ident, $scope:literal) => {
+        impl std::ops::Deref for $wrapper {
+            type Target = CurrentUser;
+            fn deref(&self) -> &CurrentUser {
+                &self.0
+            }
+        }
+
+        impl FromRequest for $wrapper {
+            type Error = AppError;
+            type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+            fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+                let current = CurrentUser::from_request(req, payload);
+                Box::pin(async move {
+                    let current = current.await?;
+                    current.require_scope($scope)?;
+                    Ok($wrapper(current))
+                })
+            }
+        }
+    };
+}
+
+scoped_user!(FilesReader, "files:read");
+scoped_user!(FilesWriter, "files:write");
+
 /// The caller must be an admin, with a token carrying the `admin` scope. For anyone else
 /// the admin area does not exist (404), so it cannot be probed.
 #[derive(Debug, Clone)]

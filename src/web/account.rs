@@ -14,10 +14,10 @@ use crate::db::models::sessions;
 use crate::error::{AppError, FieldErrors};
 use crate::state::AppState;
 use crate::users;
-use crate::web::auth::CsrfForm;
+use crate::web::auth::CsrfOnly;
 use crate::web::i18n::human_size;
 use crate::web::{
-    Locale, Nav, PageError, PageUser, check_csrf, display_time, html, redirect,
+    CsrfForm, Locale, Nav, PageError, PageUser, display_time, html, redirect,
     removed_session_cookie,
 };
 
@@ -122,13 +122,9 @@ struct PasswordForm {
 async fn change_password(
     req: HttpRequest,
     state: web::Data<AppState>,
-    me: PageUser,
+    CsrfForm { user: PageUser(me), form }: CsrfForm<PageUser, PasswordForm>,
     loc: Locale,
-    form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, PageError> {
-    let me = me.0;
-    check_csrf(&state, &me, form.csrf_token.as_deref())?;
-    let form = form.into_inner();
     let new = form.new_password.unwrap_or_default();
     let result = if form.new_password_confirm.as_deref() != Some(new.as_str()) {
         Err(AppError::Validation(FieldErrors::single(
@@ -170,12 +166,9 @@ async fn change_password(
 async fn revoke_session(
     req: HttpRequest,
     state: web::Data<AppState>,
-    me: PageUser,
+    CsrfForm { user: PageUser(me), .. }: CsrfForm<PageUser, CsrfOnly>,
     path: web::Path<String>,
-    form: web::Form<CsrfForm>,
 ) -> Result<HttpResponse, PageError> {
-    let me = me.0;
-    check_csrf(&state, &me, form.csrf_token.as_deref())?;
     let id = SessionId(path.into_inner());
     let current = id == me.session.id;
     let (now, from) = (Utc::now().naive_utc(), origin(&req));
@@ -198,11 +191,8 @@ async fn revoke_session(
 async fn logout_all(
     req: HttpRequest,
     state: web::Data<AppState>,
-    me: PageUser,
-    form: web::Form<CsrfForm>,
+    CsrfForm { user: PageUser(me), .. }: CsrfForm<PageUser, CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
-    let me = me.0;
-    check_csrf(&state, &me, form.csrf_token.as_deref())?;
     let (now, from) = (Utc::now().naive_utc(), origin(&req));
     db::run(&state.db, move |conn| {
         crate::auth::sessions::end_all(conn, &me.user, &from, now)?;
@@ -211,3 +201,5 @@ async fn logout_all(
     .await?;
     Ok(redirect("/login?notice=logged_out").cookie(removed_session_cookie()).finish())
 }
+
+crate::csrf_protected!(PasswordForm);

@@ -17,7 +17,7 @@ use crate::state::AppState;
 use crate::users::{self, LoginInput, RegisterInput};
 use crate::web::i18n::Ui;
 use crate::web::{
-    Locale, Nav, PageError, PageUser, anon_binding, check_csrf, html, redirect,
+    CsrfForm, Locale, Nav, PageError, PageUser, anon_binding, html, redirect,
     removed_session_cookie, safe_next, session_cookie,
 };
 
@@ -301,7 +301,7 @@ async fn logout_page(
 }
 
 #[derive(Deserialize)]
-pub struct CsrfForm {
+pub struct CsrfOnly {
     pub csrf_token: Option<String>,
 }
 
@@ -309,12 +309,9 @@ pub struct CsrfForm {
 async fn logout_submit(
     req: HttpRequest,
     state: web::Data<AppState>,
-    me: PageUser,
-    form: web::Form<CsrfForm>,
+    CsrfForm { user: PageUser(me), .. }: CsrfForm<PageUser, CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
-    check_csrf(&state, &me.0, form.csrf_token.as_deref())?;
     let (now, from) = (Utc::now().naive_utc(), crate::auth::extractors::origin(&req));
-    let me = me.0;
     db::run(&state.db, move |conn| {
         crate::auth::sessions::end(conn, &me.user, &me.session.id, EndReason::Logout, &from, now)?;
         Ok(())
@@ -330,3 +327,5 @@ async fn registration_open(state: &web::Data<AppState>) -> bool {
     let current = db::run(&state.db, move |conn| crate::settings::current(conn, &st.config)).await;
     matches!(current, Ok(s) if s.registration == Registration::Open)
 }
+
+crate::csrf_protected!(CsrfOnly);

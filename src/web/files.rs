@@ -22,7 +22,9 @@ use crate::http::multipart as upload;
 use crate::preview::{Size, is_previewable};
 use crate::state::AppState;
 use crate::web::i18n::{Ui, human_size};
-use crate::web::{Locale, Nav, PageError, PageUser, check_csrf, display_time, html, redirect};
+use crate::web::{
+    CsrfForm, Locale, Nav, PageError, PageUser, check_csrf, display_time, html, redirect,
+};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/files", web::get().to(browse))
@@ -280,12 +282,8 @@ struct NewFolderForm {
 /// `POST /files/folders`
 async fn new_folder(
     state: web::Data<AppState>,
-    me: PageUser,
-    form: web::Form<NewFolderForm>,
+    CsrfForm { user: PageUser(me), form }: CsrfForm<PageUser, NewFolderForm>,
 ) -> Result<HttpResponse, PageError> {
-    let me = me.0;
-    check_csrf(&state, &me, form.csrf_token.as_deref())?;
-    let form = form.into_inner();
     let parent = folder_param(form.folder.as_deref());
     let (owner, p) = (me.user.id.clone(), parent.clone());
     let name = form.name.unwrap_or_default().trim().to_owned();
@@ -438,13 +436,10 @@ async fn field_errors(
 /// `POST /files/{id}/rename`
 async fn rename(
     state: web::Data<AppState>,
-    me: PageUser,
+    CsrfForm { user: PageUser(me), form }: CsrfForm<PageUser, RenameForm>,
     id: web::Path<String>,
     loc: Locale,
-    form: web::Form<RenameForm>,
 ) -> Result<HttpResponse, PageError> {
-    let me = me.0;
-    check_csrf(&state, &me, form.csrf_token.as_deref())?;
     let (owner, fid, name) =
         (me.user.id.clone(), FileId(id.clone()), form.name.clone().unwrap_or_default());
     let result = db::run(&state.db, move |conn| {
@@ -466,13 +461,10 @@ struct MoveForm {
 /// `POST /files/{id}/move` (`folder` empty: the top level)
 async fn move_to(
     state: web::Data<AppState>,
-    me: PageUser,
+    CsrfForm { user: PageUser(me), form }: CsrfForm<PageUser, MoveForm>,
     id: web::Path<String>,
     loc: Locale,
-    form: web::Form<MoveForm>,
 ) -> Result<HttpResponse, PageError> {
-    let me = me.0;
-    check_csrf(&state, &me, form.csrf_token.as_deref())?;
     let (owner, fid, target) =
         (me.user.id.clone(), FileId(id.clone()), folder_param(form.folder.as_deref()));
     let result = db::run(&state.db, move |conn| {
@@ -503,13 +495,10 @@ struct DeleteForm {
 /// `POST /files/{id}/delete`: asks first (unless `confirmed=yes`), then deletes.
 async fn delete(
     state: web::Data<AppState>,
-    me: PageUser,
+    CsrfForm { user: PageUser(me), form }: CsrfForm<PageUser, DeleteForm>,
     id: web::Path<String>,
     loc: Locale,
-    form: web::Form<DeleteForm>,
 ) -> Result<HttpResponse, PageError> {
-    let me = me.0;
-    check_csrf(&state, &me, form.csrf_token.as_deref())?;
     let row = find(&state, &me, id.into_inner()).await?;
     if form.confirmed.as_deref() != Some("yes") {
         let page = ConfirmDelete {
@@ -527,3 +516,5 @@ async fn delete(
     .await?;
     Ok(redirect(&folder_url(row.parent_id.as_ref(), "deleted")).finish())
 }
+
+crate::csrf_protected!(NewFolderForm, RenameForm, MoveForm, DeleteForm);

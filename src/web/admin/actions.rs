@@ -19,7 +19,7 @@ use crate::state::AppState;
 use crate::users::admin::{self as accounts, UserChanges};
 use crate::web::i18n;
 use crate::web::{
-    Locale, Nav, PageAdmin, PageError, check_csrf, html, redirect, removed_session_cookie,
+    CsrfForm, Locale, Nav, PageAdmin, PageError, html, redirect, removed_session_cookie,
 };
 
 /// What an action did, for the redirect after it.
@@ -109,12 +109,10 @@ pub(super) struct StateForm {
 pub(super) async fn set_state(
     req: HttpRequest,
     state: web::Data<AppState>,
-    admin: PageAdmin,
+    CsrfForm { user: admin, form }: CsrfForm<PageAdmin, StateForm>,
     loc: Locale,
     id: web::Path<String>,
-    form: web::Form<StateForm>,
 ) -> Result<HttpResponse, PageError> {
-    check_csrf(&state, &admin.0, form.csrf_token.as_deref())?;
     let new = UserState::parse(form.state.as_deref().unwrap_or_default().trim());
     let done = if matches!(new, Ok(UserState::Disabled)) { Done::Disabled } else { Done::Enabled };
     let changes = new.map(|s| UserChanges { state: Some(s), ..UserChanges::default() });
@@ -131,12 +129,10 @@ pub(super) struct RoleForm {
 pub(super) async fn set_role(
     req: HttpRequest,
     state: web::Data<AppState>,
-    admin: PageAdmin,
+    CsrfForm { user: admin, form }: CsrfForm<PageAdmin, RoleForm>,
     loc: Locale,
     id: web::Path<String>,
-    form: web::Form<RoleForm>,
 ) -> Result<HttpResponse, PageError> {
-    check_csrf(&state, &admin.0, form.csrf_token.as_deref())?;
     let new = Role::parse(form.role.as_deref().unwrap_or_default().trim());
     let done = if matches!(new, Ok(Role::Admin)) { Done::Promoted } else { Done::Demoted };
     let changes = new.map(|r| UserChanges { role: Some(r), ..UserChanges::default() });
@@ -153,13 +149,11 @@ pub(super) struct QuotaForm {
 pub(super) async fn set_quota(
     req: HttpRequest,
     state: web::Data<AppState>,
-    admin: PageAdmin,
+    CsrfForm { user: admin, form }: CsrfForm<PageAdmin, QuotaForm>,
     loc: Locale,
     id: web::Path<String>,
-    form: web::Form<QuotaForm>,
 ) -> Result<HttpResponse, PageError> {
-    check_csrf(&state, &admin.0, form.csrf_token.as_deref())?;
-    let typed = form.into_inner().quota.unwrap_or_default();
+    let typed = form.quota.unwrap_or_default();
     let changes = parse_size(loc.lang.admin(), "quota", &typed)
         .map(|q| UserChanges { quota: i64::try_from(q).ok(), ..UserChanges::default() });
     change(&req, &state, &admin.0, &loc, &id, changes, Done::Quota, Some(typed)).await
@@ -174,12 +168,10 @@ pub(super) struct CsrfOnly {
 pub(super) async fn force_logout(
     req: HttpRequest,
     state: web::Data<AppState>,
-    admin: PageAdmin,
+    CsrfForm { user: admin, .. }: CsrfForm<PageAdmin, CsrfOnly>,
     id: web::Path<String>,
-    form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
     let me = admin.0;
-    check_csrf(&state, &me, form.csrf_token.as_deref())?;
     let (who, target, from) = (me.user.clone(), UserId(id.into_inner()), origin(&req));
     let t = target.clone();
     db::run(&state.db, move |conn| {
@@ -200,14 +192,11 @@ pub(super) struct PasswordForm {
 pub(super) async fn reset_password(
     req: HttpRequest,
     state: web::Data<AppState>,
-    admin: PageAdmin,
+    CsrfForm { user: admin, form }: CsrfForm<PageAdmin, PasswordForm>,
     loc: Locale,
     id: web::Path<String>,
-    form: web::Form<PasswordForm>,
 ) -> Result<HttpResponse, PageError> {
     let me = admin.0;
-    check_csrf(&state, &me, form.csrf_token.as_deref())?;
-    let form = form.into_inner();
     let new = form.new_password.unwrap_or_default();
     let target = UserId(id.into_inner());
     let result = if form.new_password_confirm.as_deref() != Some(new.as_str()) {
@@ -250,13 +239,11 @@ pub(super) struct DeleteForm {
 pub(super) async fn delete_user(
     req: HttpRequest,
     state: web::Data<AppState>,
-    admin: PageAdmin,
+    CsrfForm { user: admin, form }: CsrfForm<PageAdmin, DeleteForm>,
     loc: Locale,
     id: web::Path<String>,
-    form: web::Form<DeleteForm>,
 ) -> Result<HttpResponse, PageError> {
     let me = admin.0;
-    check_csrf(&state, &me, form.csrf_token.as_deref())?;
     let target = UserId(id.into_inner());
     if form.confirmed.as_deref() != Some("yes") {
         let t = target.clone();
@@ -291,3 +278,5 @@ pub(super) async fn delete_user(
         Err(e) => refused(&state, &me, &loc, target.as_str(), e, None).await,
     }
 }
+
+crate::csrf_protected!(StateForm, RoleForm, QuotaForm, CsrfOnly, PasswordForm, DeleteForm);

@@ -17,7 +17,7 @@ use crate::error::{AppError, FieldErrors};
 use crate::settings::{self, Change};
 use crate::state::AppState;
 use crate::web::i18n::AdminUi;
-use crate::web::{Locale, Nav, PageAdmin, PageError, check_csrf, html, redirect};
+use crate::web::{CsrfForm, Locale, Nav, PageAdmin, PageError, html, redirect};
 
 /// What the settings form shows: the values in effect, or what was typed.
 struct SettingsInput {
@@ -118,13 +118,10 @@ pub(super) struct SettingsForm {
 pub(super) async fn save_settings(
     req: HttpRequest,
     state: web::Data<AppState>,
-    admin: PageAdmin,
+    CsrfForm { user: admin, form }: CsrfForm<PageAdmin, SettingsForm>,
     loc: Locale,
-    form: web::Form<SettingsForm>,
 ) -> Result<HttpResponse, PageError> {
     let me = admin.0;
-    check_csrf(&state, &me, form.csrf_token.as_deref())?;
-    let form = form.into_inner();
     let input = SettingsInput {
         registration: form.registration.unwrap_or_default(),
         default_quota: form.default_quota.unwrap_or_default(),
@@ -155,3 +152,5 @@ pub(super) async fn save_settings(
         Err(other) => Err(other.into()),
     }
 }
+
+crate::csrf_protected!(SettingsForm);

@@ -19,7 +19,7 @@ use crate::state::AppState;
 use crate::users::RegisterInput;
 use crate::users::admin as accounts;
 use crate::users::admin::UserListQuery;
-use crate::web::{Locale, Nav, PageAdmin, PageError, check_csrf, display_time, html, redirect};
+use crate::web::{CsrfForm, Locale, Nav, PageAdmin, PageError, display_time, html, redirect};
 
 struct UserRow {
     id: String,
@@ -265,13 +265,11 @@ pub(super) struct NewUserForm {
 pub(super) async fn create_user(
     req: HttpRequest,
     state: web::Data<AppState>,
-    admin: PageAdmin,
+    CsrfForm { user: admin, form }: CsrfForm<PageAdmin, NewUserForm>,
     loc: Locale,
-    form: web::Form<NewUserForm>,
 ) -> Result<HttpResponse, PageError> {
     let me = admin.0;
-    check_csrf(&state, &me, form.csrf_token.as_deref())?;
-    let f = form.into_inner();
+    let f = form;
     let password = f.password.unwrap_or_default();
     let input = NewUserInput {
         username: f.username.unwrap_or_default(),
@@ -314,3 +312,5 @@ pub(super) async fn create_user(
         Err(other) => Err(other.into()),
     }
 }
+
+crate::csrf_protected!(NewUserForm);
