@@ -10,6 +10,7 @@ where
     F: FnOnce() -> T + Send + 'static,
     T: Send + 'static,
 {
-    let handle = actix_web::web::block(f);
-    async move { Ok(handle.await?) }
+    // actix's worker runtimes are tokio runtimes: this is the pool `actix_web::web::block` uses.
+    let handle = tokio::task::spawn_blocking(f);
+    async move { handle.await.map_err(AppError::internal) }
 }

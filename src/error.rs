@@ -241,9 +241,3 @@ impl From<diesel::r2d2::PoolError> for AppError {
         AppError::internal(e)
     }
 }
-
-impl From<actix_web::error::BlockingError> for AppError {
-    fn from(e: actix_web::error::BlockingError) -> Self {
-        AppError::internal(e)
-    }
-}

@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -19,7 +20,7 @@ use crate::db::{self, DbSetupError};
 use crate::error::AppError;
 use crate::state::AppState;
 use crate::storage::LocalStorage;
-use crate::{api, telemetry, web as pages};
+use crate::{api, web as pages};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -114,15 +115,15 @@ pub fn build_state(config: Config) -> Result<AppState, StartupError> {
     )
     .map_err(io("cannot create the thumbnail cache in", &config.data_dir))?;
     Ok(AppState {
-        login_limiter: LoginLimiter::new(config.login_attempts_per_minute),
-        hashers: crate::auth::password::Hashers::new(config.password_hashers),
-        config,
+        login_limiter: Arc::new(LoginLimiter::new(config.login_attempts_per_minute)),
+        hashers: Arc::new(crate::auth::password::Hashers::new(config.password_hashers)),
+        config: Arc::new(config),
         db: pool,
-        keys,
+        keys: Arc::new(keys),
         storage: std::sync::Arc::new(storage),
         thumbs: std::sync::Arc::new(thumbs),
         verified_tokens: Default::default(),
-        dummy_hash,
+        dummy_hash: Arc::from(dummy_hash),
     })
 }
 
@@ -214,7 +215,7 @@ pub fn build_app(
         .app_data(state)
         .wrap(middleware::from_fn(pages::localize_errors))
         .wrap(security_headers())
-        .wrap(middleware::from_fn(telemetry::access_log))
+        .wrap(middleware::from_fn(crate::http::access_log::access_log))
         .route("/healthz", web::get().to(healthz))
         .configure(api::configure)
         .configure(api::preview::configure)

@@ -1,4 +1,5 @@
-//! Logging: the tracing subscriber, and the access log middleware.
+//! Logging: the tracing subscriber, and what the access log (`http::access_log`) removes from
+//! what it writes.
 //!
 //! The access log writes method, path, status, time and peer for every request. It never
 //! writes headers (so no `Authorization` or cookies), and it redacts the values of query
@@ -8,12 +9,6 @@
 //! spelled or wherever it sits, is replaced too. actix-web's own `Logger` is not used because
 //! its default format prints the raw query string.
 
-use std::time::Instant;
-
-use actix_web::Error;
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::middleware::Next;
 use tracing_subscriber::EnvFilter;
 
 /// Installs the global subscriber: `RUST_LOG` or `info`, to stderr. Lines are written by a
@@ -108,36 +103,6 @@ fn percent_decode(s: &str) -> String {
         .map(|(k, v)| if v.is_empty() { k.into_owned() } else { format!("{k}={v}") })
         .collect::<Vec<_>>()
         .join("&")
-}
-
-/// Access-log middleware (`middleware::from_fn(telemetry::access_log)`).
-pub async fn access_log(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let started = Instant::now();
-    let method = req.method().clone();
-    let path = redact_credentials(req.path());
-    let query = req.query_string();
-    let query = if query.is_empty() {
-        String::new()
-    } else {
-        format!("?{}", redact_credentials(&redact_query(query)))
-    };
-    let peer = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "-".into());
-    let res = next.call(req).await;
-    let status = match &res {
-        Ok(r) => r.status().as_u16(),
-        Err(e) => e.as_response_error().status_code().as_u16(),
-    };
-    tracing::info!(
-        target: "homedisk::access",
-        %peer,
-        status,
-        ms = %format_args!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
-        "{method} {path}{query}"
-    );
-    res
 }
 
 #[cfg(test)]

@@ -7,13 +7,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::api::views::UserView;
 use crate::audit::AuditQuery;
-use crate::auth::extractors::{AdminUser, admin_gate, origin};
 use crate::auth::tokens::rfc3339;
 use crate::db;
 use crate::db::ids::UserId;
 use crate::db::models::audit::{self, AuditRow};
 use crate::db::models::users::{self, Role, UserState};
 use crate::error::{AppError, FieldErrors};
+use crate::http::auth::{AdminUser, admin_gate, origin};
 use crate::settings::{self, Change, Settings};
 use crate::state::AppState;
 use crate::users::RegisterInput;
@@ -109,7 +109,7 @@ async fn create_user(
         phone: body.phone,
     };
     let user =
-        admin::create_user(state.into_inner(), admin.0.user, input, role, quota, origin(&req))
+        admin::create_user(&state.accounts(), admin.0.user, input, role, quota, origin(&req))
             .await?;
     Ok(HttpResponse::Created().json(UserView::from(&user)))
 }
@@ -196,7 +196,7 @@ async fn reset_password(
 ) -> Result<HttpResponse, AppError> {
     let password = body.into_inner().new_password.unwrap_or_default();
     let (id, from) = (UserId(id.into_inner()), origin(&req));
-    admin::reset_password(state.into_inner(), admin.0.user, id, password, from).await?;
+    admin::reset_password(&state.accounts(), admin.0.user, id, password, from).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -5,11 +5,11 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::api::views::TokenView;
-use crate::auth::extractors::{CurrentUser, origin};
 use crate::auth::sessions::{self as auth_sessions, EndReason};
 use crate::auth::tokens::ClientKind;
 use crate::db;
 use crate::error::{AppError, FieldErrors};
+use crate::http::auth::{CurrentUser, origin};
 use crate::http::cookies;
 use crate::state::AppState;
 use crate::users::{self, LoginInput, RegisterInput};
@@ -77,7 +77,7 @@ async fn register(
         phone: body.phone,
     };
     errors.into_result()?;
-    let started = users::register(state.into_inner(), input, client, origin(&req)).await?;
+    let started = users::register(&state.accounts(), input, client, origin(&req)).await?;
     Ok(HttpResponse::Created().json(TokenView::new(started)))
 }
 
@@ -102,7 +102,7 @@ async fn login(
         device: cookies::device_sent(&req),
     };
     errors.into_result()?;
-    let started = users::login(state.clone().into_inner(), input, origin(&req)).await?;
+    let started = users::login(&state.accounts(), input, origin(&req)).await?;
     let mut resp = HttpResponse::Ok();
     if let Some(c) = cookies::device_after_login(&req, &state.keys, &state.config, &started.user.id)
     {

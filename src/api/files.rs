@@ -8,7 +8,6 @@ use chrono::Utc;
 use serde::{Deserialize, Deserializer};
 
 use crate::api::views::{FileItem, FolderRef, Items, Listing};
-use crate::auth::extractors::{CurrentUser, FilesReader, FilesWriter};
 use crate::auth::preview::{self, Mint};
 use crate::auth::tokens::rfc3339;
 use crate::db;
@@ -17,6 +16,7 @@ use crate::db::models::files::{self, FileRow};
 use crate::error::AppError;
 use crate::etag;
 use crate::files as domain;
+use crate::http::auth::{CurrentUser, FilesReader, FilesWriter};
 use crate::http::download::{self, Download};
 use crate::http::multipart as upload;
 use crate::preview::{Size, is_previewable};

@@ -4,8 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::api::views::UserView;
-use crate::auth::extractors::{CurrentUser, origin};
 use crate::error::{AppError, FieldErrors};
+use crate::http::auth::{CurrentUser, origin};
 use crate::state::AppState;
 use crate::users;
 
@@ -41,7 +41,7 @@ async fn change_password(
     }
     errors.into_result()?;
     users::change_password(
-        state.into_inner(),
+        &state.accounts(),
         &me.user.id,
         &me.session.id,
         body.current_password.unwrap_or_default(),

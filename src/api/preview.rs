@@ -5,11 +5,11 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::auth::extractors::api_token;
 use crate::auth::preview::{PreviewAuth, PreviewGrant, Token, authorize};
 use crate::db::ids::FileId;
 use crate::error::AppError;
 use crate::etag;
+use crate::http::auth::api_token;
 use crate::http::download::{self, Download};
 use crate::http::range::none_match;
 use crate::preview::{Size, is_previewable};

@@ -4,12 +4,12 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 
 use crate::api::views::{Items, SessionView};
-use crate::auth::extractors::{CurrentUser, origin};
 use crate::auth::sessions::EndReason;
 use crate::db;
 use crate::db::ids::SessionId;
 use crate::db::models::sessions;
 use crate::error::AppError;
+use crate::http::auth::{CurrentUser, origin};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

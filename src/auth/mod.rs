@@ -4,7 +4,6 @@
 pub mod csrf;
 pub mod device;
 pub mod end_reason;
-pub mod extractors;
 pub mod password;
 pub mod preview;
 pub mod rate_limit;

@@ -75,7 +75,7 @@ impl Hashers {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
-        let permit = match actix_web::rt::time::timeout(self.wait, self.slots.acquire()).await {
+        let permit = match tokio::time::timeout(self.wait, self.slots.acquire()).await {
             Ok(Ok(permit)) => permit,
             Ok(Err(closed)) => return Err(AppError::internal(closed)),
             Err(_) => return Err(AppError::Busy),
@@ -136,10 +136,10 @@ mod tests {
     async fn work_that_cannot_get_a_slot_in_time_is_refused_as_busy() {
         let h = std::sync::Arc::new(Hashers::with_wait(Some(1), Duration::from_millis(50)));
         let busy = h.clone();
-        let long = actix_web::rt::spawn(async move {
+        let long = tokio::spawn(async move {
             busy.run(|| std::thread::sleep(Duration::from_millis(400))).await
         });
-        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(20)).await;
         assert!(matches!(h.run(|| ()).await, Err(AppError::Busy)));
         long.await.expect("join").expect("the first one ran");
         h.run(|| ()).await.expect("a free slot again");

@@ -9,7 +9,7 @@
 use std::io::{BufWriter, Write};
 use std::sync::Arc;
 
-use actix_web::web::Bytes;
+use bytes::Bytes;
 use chrono::NaiveDateTime;
 use futures_util::{Stream, StreamExt};
 use sha2::{Digest, Sha256};

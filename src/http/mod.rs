@@ -1,11 +1,17 @@
 //! The HTTP toolbox shared by the adapters (`api/`, `web/`, and later WebDAV and share links):
 //! what more than one of them needs to speak HTTP, and nothing about any one route.
 //!
+//! - [`access_log`]: the access log middleware.
+//! - [`auth`]: reading tokens at the door (Bearer, `token`, `z-token`, Basic, cookie) and the
+//!   extractors that say who may call a handler (`CurrentUser`, `FilesReader`, `FilesWriter`,
+//!   `AdminUser`).
 //! - [`cookies`]: `Secure` or not, and the device cookie of logins.
 //! - [`download`]: sending a stored file (conditional requests, Range, safe headers).
 //! - [`multipart`]: multipart/form-data uploads into files.
 //! - [`range`]: the pure parsing behind it (fuzzed in `fuzz/`).
 
+pub mod access_log;
+pub mod auth;
 pub mod cookies;
 pub mod download;
 pub mod multipart;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use actix_web::web::Bytes;
+use bytes::Bytes;
 use tokio::sync::Semaphore;
 
 use crate::blocking;
@@ -223,7 +223,7 @@ impl Thumbnailer {
         size: Size,
     ) {
         let this = self.clone();
-        actix_web::rt::spawn(async move {
+        tokio::spawn(async move {
             if let Err(e) = this.make(storage, &sha256, &mime, size, true).await {
                 tracing::debug!(blob = %sha256, error = %e, "no thumbnail made after upload");
             }

@@ -3,8 +3,6 @@
 //! The async functions run their database and bcrypt work in one hop to the blocking pool
 //! (`db::run`); the sync ones take a connection and are what the CLI and tests call directly.
 
-use std::sync::Arc;
-
 use chrono::{NaiveDateTime, Utc};
 
 use crate::audit::Origin;
@@ -19,7 +17,7 @@ use crate::db::models::users::{self, NewUser, Role, User};
 use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldErrors};
 use crate::settings;
-use crate::state::AppState;
+use crate::users::Accounts;
 use crate::users::validate;
 
 /// What a registration form or request carries.
@@ -122,25 +120,25 @@ pub fn insert_account(
 /// Registers an account and logs it in (self-service: refused when registration is closed).
 /// bcrypt runs on the blocking pool without holding a database connection.
 pub async fn register(
-    state: Arc<AppState>,
+    accounts: &Accounts,
     input: RegisterInput,
     client: ClientKind,
     origin: Origin,
 ) -> Result<Started, AppError> {
-    let st = state.clone();
-    let settings = db::run(&state.db, move |conn| settings::current(conn, &st.config)).await?;
+    let st = accounts.clone();
+    let settings = db::run(&accounts.db, move |conn| settings::current(conn, &st.config)).await?;
     if settings.registration == Registration::Closed {
         return Err(AppError::RegistrationClosed);
     }
     // bcrypt makes registration expensive: the same per-IP limit as login guards it.
-    state.login_limiter.check_ip(origin.ip.as_deref().unwrap_or("unknown"))?;
+    accounts.limiter.check_ip(origin.ip.as_deref().unwrap_or("unknown"))?;
     let account = validate_registration(&input)?;
     let checked = account.clone();
-    db::run(&state.db, move |conn| duplicates(conn, &checked)?.into_result()).await?;
-    let (password, cost) = (account.password.clone(), state.config.bcrypt_cost);
-    let hash = state.hashers.run(move || password::hash(&password, cost)).await??;
-    let st = state.clone();
-    db::run(&state.db, move |conn| {
+    db::run(&accounts.db, move |conn| duplicates(conn, &checked)?.into_result()).await?;
+    let (password, cost) = (account.password.clone(), accounts.config.bcrypt_cost);
+    let hash = accounts.hashers.run(move || password::hash(&password, cost)).await??;
+    let st = accounts.clone();
+    db::run(&accounts.db, move |conn| {
         let now = Utc::now().naive_utc();
         let user = insert_account(conn, &account, &hash, settings.default_quota, false, now)?;
         audit::record_quietly(conn, &Entry::new(Event::Registered).by(&user).from(&origin), now);
@@ -220,26 +218,26 @@ fn check_password(
 /// right password. Rate limits: per IP first, then per account (see `LoginLimiter`), where a
 /// device that logged in to the account before has its own allowance.
 pub async fn login(
-    state: Arc<AppState>,
+    accounts: &Accounts,
     input: LoginInput,
     origin: Origin,
 ) -> Result<Started, AppError> {
-    state.login_limiter.check_ip(origin.ip.as_deref().unwrap_or("unknown"))?;
+    accounts.limiter.check_ip(origin.ip.as_deref().unwrap_or("unknown"))?;
     let login = input.login.clone();
-    let user = db::run(&state.db, move |conn| find_for_login(conn, &login)).await?;
+    let user = db::run(&accounts.db, move |conn| find_for_login(conn, &login)).await?;
     let account_key =
         user.as_ref().map_or_else(|| input.login.trim().to_lowercase(), |u| u.id.to_string());
     let device = match (&user, input.device.as_deref()) {
-        (Some(u), Some(cookie)) => device::recognise(&state.keys, cookie, &u.id),
+        (Some(u), Some(cookie)) => device::recognise(&accounts.keys, cookie, &u.id),
         _ => None,
     };
-    state.login_limiter.check_account(&account_key, device.as_deref())?;
+    accounts.limiter.check_account(&account_key, device.as_deref())?;
 
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let active = user.as_ref().is_some_and(|u| u.state() == users::UserState::Active);
     let (password, dummy, cost) =
-        (input.password, state.dummy_hash.clone(), state.config.bcrypt_cost);
-    let verdict = state
+        (input.password, accounts.dummy_hash.clone(), accounts.config.bcrypt_cost);
+    let verdict = accounts
         .hashers
         .run(move || check_password(&password, stored.as_deref(), &dummy, cost, active))
         .await?;
@@ -259,7 +257,7 @@ pub async fn login(
             entry = entry.on(u);
         }
         let entry = entry.detail(reason);
-        db::run(&state.db, move |conn| {
+        db::run(&accounts.db, move |conn| {
             audit::record_quietly(conn, &entry, Utc::now().naive_utc());
             Ok(())
         })
@@ -270,8 +268,8 @@ pub async fn login(
         });
     }
     let user = user.ok_or(AppError::InvalidCredentials)?;
-    let st = state.clone();
-    db::run(&state.db, move |conn| {
+    let st = accounts.clone();
+    db::run(&accounts.db, move |conn| {
         let now = Utc::now().naive_utc();
         if let Some(new) = rehash {
             users::upgrade_password_hash(conn, &user.id, &user.password_hash, &new)?;
@@ -290,7 +288,7 @@ pub async fn login(
 
 /// Changes the password after checking the current one, and ends the user's other sessions.
 pub async fn change_password(
-    state: Arc<AppState>,
+    accounts: &Accounts,
     user: &UserId,
     keep: &SessionId,
     current_password: String,
@@ -302,9 +300,9 @@ pub async fn change_password(
     errors.into_result()?;
     let (user, keep) = (user.clone(), keep.clone());
     let id = user.clone();
-    let found = db::run(&state.db, move |conn| Ok(users::find(conn, &id)?)).await?;
-    let cost = state.config.bcrypt_cost;
-    let hash = state
+    let found = db::run(&accounts.db, move |conn| Ok(users::find(conn, &id)?)).await?;
+    let cost = accounts.config.bcrypt_cost;
+    let hash = accounts
         .hashers
         .run(move || {
             if !password::verify(&current_password, &found.password_hash) {
@@ -316,7 +314,7 @@ pub async fn change_password(
             password::hash(&new_password, cost)
         })
         .await??;
-    db::run(&state.db, move |conn| {
+    db::run(&accounts.db, move |conn| {
         let now = Utc::now().naive_utc();
         db::write(conn, |conn| {
             users::set_password_hash(conn, &user, &hash)?;

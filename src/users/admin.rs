@@ -5,8 +5,6 @@
 //!
 //! Plain functions over a connection (bcrypt work aside), shared by the API and the pages.
 
-use std::sync::Arc;
-
 use chrono::{NaiveDateTime, Utc};
 
 use crate::audit::Origin;
@@ -23,8 +21,8 @@ use crate::error::{AppError, FieldErrors};
 use crate::files::{human_bytes, release};
 use crate::preview::Thumbnailer;
 use crate::settings;
-use crate::state::AppState;
 use crate::storage::Storage;
+use crate::users::Accounts;
 use crate::users::accounts::{self, RegisterInput};
 use crate::users::validate;
 
@@ -113,7 +111,7 @@ pub fn end_sessions(
 /// Sets a new password for `target` (validated like any password; bcrypt off the executor)
 /// and ends all of its sessions.
 pub async fn reset_password(
-    state: Arc<AppState>,
+    accounts: &Accounts,
     admin: User,
     target: UserId,
     new_password: String,
@@ -123,10 +121,10 @@ pub async fn reset_password(
     validate::password("new_password", &new_password, &mut errors);
     errors.into_result()?;
     let id = target.clone();
-    db::run(&state.db, move |conn| Ok(users::find(conn, &id)?)).await?;
-    let cost = state.config.bcrypt_cost;
-    let hash = state.hashers.run(move || password::hash(&new_password, cost)).await??;
-    db::run(&state.db, move |conn| {
+    db::run(&accounts.db, move |conn| Ok(users::find(conn, &id)?)).await?;
+    let cost = accounts.config.bcrypt_cost;
+    let hash = accounts.hashers.run(move || password::hash(&new_password, cost)).await??;
+    db::run(&accounts.db, move |conn| {
         let now = Utc::now().naive_utc();
         db::write(conn, |conn| {
             let user = users::find(conn, &target)?;
@@ -143,7 +141,7 @@ pub async fn reset_password(
 /// Creates an account (registration rules, any registration setting) with `role`, and the
 /// quota given or the instance default.
 pub async fn create_user(
-    state: Arc<AppState>,
+    accounts: &Accounts,
     admin: User,
     input: RegisterInput,
     role: Role,
@@ -152,11 +150,11 @@ pub async fn create_user(
 ) -> Result<User, AppError> {
     let account = accounts::validate_registration(&input)?;
     let checked = account.clone();
-    db::run(&state.db, move |conn| accounts::duplicates(conn, &checked)?.into_result()).await?;
-    let (password, cost) = (account.password.clone(), state.config.bcrypt_cost);
-    let hash = state.hashers.run(move || password::hash(&password, cost)).await??;
-    let st = state.clone();
-    db::run(&state.db, move |conn| {
+    db::run(&accounts.db, move |conn| accounts::duplicates(conn, &checked)?.into_result()).await?;
+    let (password, cost) = (account.password.clone(), accounts.config.bcrypt_cost);
+    let hash = accounts.hashers.run(move || password::hash(&password, cost)).await??;
+    let st = accounts.clone();
+    db::run(&accounts.db, move |conn| {
         let now = Utc::now().naive_utc();
         let quota = match quota {
             Some(q) => q,

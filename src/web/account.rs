@@ -5,13 +5,13 @@ use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
-use crate::auth::extractors::{CurrentUser, origin};
 use crate::auth::sessions::EndReason;
 use crate::auth::tokens::rfc3339;
 use crate::db;
 use crate::db::ids::SessionId;
 use crate::db::models::sessions;
 use crate::error::{AppError, FieldErrors};
+use crate::http::auth::{CurrentUser, origin};
 use crate::state::AppState;
 use crate::users;
 use crate::web::auth::CsrfOnly;
@@ -133,7 +133,7 @@ async fn change_password(
         )))
     } else {
         users::change_password(
-            state.clone().into_inner(),
+            &state.accounts(),
             &me.user.id,
             &me.session.id,
             form.current_password.unwrap_or_default(),

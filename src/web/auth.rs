@@ -6,12 +6,12 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::auth::csrf;
-use crate::auth::extractors::{authenticate, cookie_token, origin};
 use crate::auth::sessions::{EndReason, Started};
 use crate::auth::tokens::ClientKind;
 use crate::config::Registration;
 use crate::db;
 use crate::error::{AppError, FieldErrors};
+use crate::http::auth::{authenticate, cookie_token, origin};
 use crate::http::cookies;
 use crate::state::AppState;
 use crate::users::{self, LoginInput, RegisterInput};
@@ -158,7 +158,7 @@ async fn login_submit(
             scope: None,
             device: cookies::device_sent(&req),
         };
-        match users::login(state.clone().into_inner(), input, origin(&req)).await {
+        match users::login(&state.accounts(), input, origin(&req)).await {
             Ok(started) => return Ok(start_browser_session(&req, &state, started, &next)),
             Err(
                 e @ (AppError::InvalidCredentials
@@ -245,13 +245,7 @@ async fn register_submit(
     } else if form.password_confirm.as_deref() != Some(password.as_str()) {
         AppError::Validation(FieldErrors::single("password_confirm", "does not match the password"))
     } else {
-        match users::register(
-            state.clone().into_inner(),
-            input.clone(),
-            ClientKind::Web,
-            origin(&req),
-        )
-        .await
+        match users::register(&state.accounts(), input.clone(), ClientKind::Web, origin(&req)).await
         {
             Ok(started) => return Ok(start_browser_session(&req, &state, started, "/files")),
             Err(
@@ -311,7 +305,7 @@ async fn logout_submit(
     state: web::Data<AppState>,
     CsrfForm { user: PageUser(me), .. }: CsrfForm<PageUser, CsrfOnly>,
 ) -> Result<HttpResponse, PageError> {
-    let (now, from) = (Utc::now().naive_utc(), crate::auth::extractors::origin(&req));
+    let (now, from) = (Utc::now().naive_utc(), crate::http::auth::origin(&req));
     db::run(&state.db, move |conn| {
         crate::auth::sessions::end(conn, &me.user, &me.session.id, EndReason::Logout, &from, now)?;
         Ok(())

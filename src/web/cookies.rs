@@ -4,8 +4,8 @@ use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 
 use crate::auth::csrf;
-use crate::auth::extractors::SESSION_COOKIE;
 use crate::config::Config;
+use crate::http::auth::SESSION_COOKIE;
 use crate::http::cookies::secure;
 
 /// The session cookie: HttpOnly, SameSite=Lax, Path=/, Secure per config, lasting as long as

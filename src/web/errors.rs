@@ -11,8 +11,8 @@ use askama::Template;
 
 use super::i18n::{self, Lang, Locale};
 use super::{Nav, redirect, urlencode};
-use crate::auth::extractors::{SESSION_COOKIE, app_state, authenticate, cookie_token};
 use crate::error::AppError;
+use crate::http::auth::{SESSION_COOKIE, app_state, authenticate, cookie_token};
 
 #[derive(Template)]
 #[template(path = "error.html")]

@@ -12,10 +12,10 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
 use super::PageError;
 use crate::auth::csrf;
-use crate::auth::extractors::{CurrentUser, app_state, authenticate, cookie_token};
 use crate::auth::sessions::EndReason;
 use crate::db::models::users::Role;
 use crate::error::AppError;
+use crate::http::auth::{CurrentUser, app_state, authenticate, cookie_token};
 use crate::state::AppState;
 
 /// The logged-in user of a page, from the session cookie.

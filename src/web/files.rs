@@ -10,7 +10,6 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 
 use crate::auth::csrf;
-use crate::auth::extractors::CurrentUser;
 use crate::auth::preview::{self, Mint};
 use crate::auth::tokens::rfc3339;
 use crate::db;
@@ -18,6 +17,7 @@ use crate::db::ids::FileId;
 use crate::db::models::files::{self as rows, FileRow};
 use crate::error::{AppError, FieldErrors};
 use crate::files::{self, human_bytes};
+use crate::http::auth::CurrentUser;
 use crate::http::multipart as upload;
 use crate::preview::{Size, is_previewable};
 use crate::state::AppState;

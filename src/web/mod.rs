@@ -27,9 +27,9 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, web};
 use askama::Template;
 
-use crate::auth::extractors::cookie_token;
 use crate::error::AppError;
 pub use crate::files::human_bytes;
+use crate::http::auth::cookie_token;
 pub use i18n::Locale;
 
 /// Largest form body accepted.

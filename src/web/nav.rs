@@ -4,7 +4,7 @@
 use super::extract::is_admin;
 use super::i18n::{self, AdminUi, Lang, Locale, Ui};
 use crate::auth::csrf;
-use crate::auth::extractors::CurrentUser;
+use crate::http::auth::CurrentUser;
 use crate::state::AppState;
 
 /// The header every page shows (who is logged in, their storage, the language switcher), the

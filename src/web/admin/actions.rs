@@ -10,11 +10,11 @@ use serde::Deserialize;
 
 use super::user::refused;
 use super::{human_size, parse_size};
-use crate::auth::extractors::{CurrentUser, origin};
 use crate::db;
 use crate::db::ids::UserId;
 use crate::db::models::users::{self, Role, UserState};
 use crate::error::{AppError, FieldErrors};
+use crate::http::auth::{CurrentUser, origin};
 use crate::state::AppState;
 use crate::users::admin::{self as accounts, UserChanges};
 use crate::web::i18n;
@@ -206,7 +206,8 @@ pub(super) async fn reset_password(
         )))
     } else {
         let st = state.clone().into_inner();
-        accounts::reset_password(st, me.user.clone(), target.clone(), new, origin(&req)).await
+        accounts::reset_password(&st.accounts(), me.user.clone(), target.clone(), new, origin(&req))
+            .await
     };
     match result {
         Ok(()) => Ok(after(&me, &target, Done::Password)),

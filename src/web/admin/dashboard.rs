@@ -10,10 +10,10 @@ use serde::Deserialize;
 
 use super::{NoticeQuery, human_size, human_u64, notice_text, parse_size, size_input};
 use crate::admin_stats;
-use crate::auth::extractors::{CurrentUser, origin};
 use crate::config::Registration;
 use crate::db;
 use crate::error::{AppError, FieldErrors};
+use crate::http::auth::{CurrentUser, origin};
 use crate::settings::{self, Change};
 use crate::state::AppState;
 use crate::web::i18n::AdminUi;

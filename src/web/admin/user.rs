@@ -7,13 +7,13 @@ use askama::Template;
 use chrono::Utc;
 
 use super::{NoticeQuery, human_size, notice_text, role_name, size_input, state_name};
-use crate::auth::extractors::CurrentUser;
 use crate::auth::tokens::rfc3339;
 use crate::db;
 use crate::db::ids::UserId;
 use crate::db::models::sessions;
 use crate::db::models::users::{self, Role, UserState};
 use crate::error::{AppError, FieldErrors};
+use crate::http::auth::CurrentUser;
 use crate::state::AppState;
 use crate::web::i18n::{self, Lang};
 use crate::web::{Locale, Nav, PageAdmin, PageError, capitalize, display_time, html};

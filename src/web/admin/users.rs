@@ -9,11 +9,11 @@ use serde::Deserialize;
 use super::{
     NoticeQuery, gather, human_size, notice_text, parse_size, role_name, size_input, state_name,
 };
-use crate::auth::extractors::{CurrentUser, origin};
 use crate::auth::tokens::rfc3339;
 use crate::db;
 use crate::db::models::users::{self, Role, User, UserSort, UserState};
 use crate::error::{AppError, FieldErrors};
+use crate::http::auth::{CurrentUser, origin};
 use crate::settings;
 use crate::state::AppState;
 use crate::users::RegisterInput;
@@ -304,7 +304,9 @@ pub(super) async fn create_user(
         return render_new_user(&state, &me, &loc, StatusCode::BAD_REQUEST, input, errors).await;
     }
     let st = state.clone().into_inner();
-    match accounts::create_user(st, me.user.clone(), account, role, quota, origin(&req)).await {
+    match accounts::create_user(&st.accounts(), me.user.clone(), account, role, quota, origin(&req))
+        .await
+    {
         Ok(user) => Ok(redirect(&format!("/admin/users/{}?notice=created", user.id)).finish()),
         Err(AppError::Validation(errors)) => {
             render_new_user(&state, &me, &loc, StatusCode::BAD_REQUEST, input, errors).await

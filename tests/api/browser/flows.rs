@@ -1,7 +1,7 @@
 //! What a person does with homedisk, in a real browser: register, log in and out, upload
 //! images and see them, share a preview URL, log out everywhere, administer accounts.
 
-use homedisk::auth::extractors::SESSION_COOKIE;
+use homedisk::http::auth::SESSION_COOKIE;
 
 use super::{Harness, steps, ui};
 

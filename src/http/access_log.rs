@@ -1,0 +1,42 @@
+//! The access log: method, path, status, time and peer for every request, with secrets
+//! removed by `telemetry::redact_query` and `telemetry::redact_credentials`. It never writes
+//! headers (so no `Authorization` or cookies).
+
+use std::time::Instant;
+
+use actix_web::Error;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+
+use crate::telemetry::{redact_credentials, redact_query};
+
+/// Access-log middleware (`middleware::from_fn(telemetry::access_log)`).
+pub async fn access_log(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let path = redact_credentials(req.path());
+    let query = req.query_string();
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", redact_credentials(&redact_query(query)))
+    };
+    let peer = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "-".into());
+    let res = next.call(req).await;
+    let status = match &res {
+        Ok(r) => r.status().as_u16(),
+        Err(e) => e.as_response_error().status_code().as_u16(),
+    };
+    tracing::info!(
+        target: "homedisk::access",
+        %peer,
+        status,
+        ms = %format_args!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
+        "{method} {path}{query}"
+    );
+    res
+}
