@@ -1,6 +1,7 @@
 //! Authentication: passwords, tokens, sessions, CSRF, login rate limits, and the extractors
 //! that bring them to handlers.
 
+pub mod claims;
 pub mod csrf;
 pub mod device;
 pub mod end_reason;

@@ -18,7 +18,7 @@ use crate::error::AppError;
 use crate::etag;
 use crate::preview::Size;
 use crate::preview::budget::Budget;
-use crate::preview::render::render;
+use crate::preview::render::{Rendered, render};
 use crate::storage::Storage;
 
 /// A thumbnail ready to send (cheap to clone: the bytes are shared).
@@ -230,6 +230,8 @@ impl Thumbnailer {
         });
     }
 
+    /// The thumbnail `size` of blob `sha256`: from the cache, or made once however many ask at
+    /// the same time (single flight), decoded within bounds, then stored.
     async fn make(
         &self,
         storage: Arc<dyn Storage>,
@@ -256,56 +258,78 @@ impl Thumbnailer {
             if let Some(reason) = self.failed.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
                 return Err(AppError::ImageUnreadable(reason.clone()));
             }
-            let _background = if background {
-                Some(self.background.acquire().await.map_err(AppError::internal)?)
-            } else {
-                None
-            };
-            let _decoder = self.decoders.acquire().await.map_err(AppError::internal)?;
-            self.decodes.fetch_add(1, Ordering::Relaxed);
-            let (mime, sha, budget) = (mime.to_owned(), sha256.to_owned(), self.budget.clone());
-            // A decoder bug must not take a worker down: a panic reads as an unreadable image.
-            let guarded = move || {
-                let blob = storage.spool(&sha, MAX_SOURCE_BYTES).map_err(AppError::internal)?;
-                let render = || render(BufReader::new(blob), &mime, max_side, &budget);
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(render)).unwrap_or_else(
-                    |_| {
-                        Err(AppError::ImageUnreadable(
-                            "the image decoder failed on this file".into(),
-                        ))
-                    },
-                )
-            };
-            let rendered = match blocking::run(guarded).await? {
-                Ok(rendered) => rendered,
-                Err(AppError::ImageUnreadable(reason)) => {
-                    let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
-                    if failed.len() >= MAX_FAILED {
-                        failed.clear();
-                    }
-                    failed.insert(key.clone(), reason.clone());
-                    return Err(AppError::ImageUnreadable(reason));
-                }
-                Err(other) => return Err(other),
-            };
-            let ext = if rendered.content_type == "image/png" { "png" } else { "jpg" };
-            let thumb = Thumb {
-                bytes: Bytes::from(rendered.bytes),
-                content_type: rendered.content_type,
-                etag: self.etag(&key),
-            };
-            let (dir, name, bytes) =
-                (self.dir.clone(), format!("{key}.{ext}"), thumb.bytes.clone());
-            blocking::run(move || write_atomically(&dir, &name, &bytes))
-                .await?
-                .map_err(AppError::internal)?;
-            self.remember(&key, &thumb);
-            Ok(thumb)
+            let source = Source { storage, sha256: sha256.to_owned(), mime: mime.to_owned() };
+            let rendered = self.decode_bounded(source, &key, max_side, background).await?;
+            self.store(&key, rendered).await
         }
         .await;
         self.inflight.lock().unwrap_or_else(|p| p.into_inner()).remove(&key);
         result
     }
+
+    /// Decodes and renders on the blocking pool, one decode per core at most (background work
+    /// one at a time), within the memory budget; a failure is remembered under `key`.
+    async fn decode_bounded(
+        &self,
+        source: Source,
+        key: &str,
+        max_side: u32,
+        background: bool,
+    ) -> Result<Rendered, AppError> {
+        let _background = if background {
+            Some(self.background.acquire().await.map_err(AppError::internal)?)
+        } else {
+            None
+        };
+        let _decoder = self.decoders.acquire().await.map_err(AppError::internal)?;
+        self.decodes.fetch_add(1, Ordering::Relaxed);
+        let budget = self.budget.clone();
+        // A decoder bug must not take a worker down: a panic reads as an unreadable image.
+        let guarded = move || {
+            let blob = source
+                .storage
+                .spool(&source.sha256, MAX_SOURCE_BYTES)
+                .map_err(AppError::internal)?;
+            let render = || render(BufReader::new(blob), &source.mime, max_side, &budget);
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(render)).unwrap_or_else(|_| {
+                Err(AppError::ImageUnreadable("the image decoder failed on this file".into()))
+            })
+        };
+        match blocking::run(guarded).await? {
+            Err(AppError::ImageUnreadable(reason)) => {
+                let mut failed = self.failed.lock().unwrap_or_else(|p| p.into_inner());
+                if failed.len() >= MAX_FAILED {
+                    failed.clear();
+                }
+                failed.insert(key.to_owned(), reason.clone());
+                Err(AppError::ImageUnreadable(reason))
+            }
+            other => other,
+        }
+    }
+
+    /// Writes the thumbnail to `thumbs/` (atomically) and keeps it in memory.
+    async fn store(&self, key: &str, rendered: Rendered) -> Result<Thumb, AppError> {
+        let ext = if rendered.content_type == "image/png" { "png" } else { "jpg" };
+        let thumb = Thumb {
+            bytes: Bytes::from(rendered.bytes),
+            content_type: rendered.content_type,
+            etag: self.etag(key),
+        };
+        let (dir, name, bytes) = (self.dir.clone(), format!("{key}.{ext}"), thumb.bytes.clone());
+        blocking::run(move || write_atomically(&dir, &name, &bytes))
+            .await?
+            .map_err(AppError::internal)?;
+        self.remember(key, &thumb);
+        Ok(thumb)
+    }
+}
+
+/// Where a thumbnail's image comes from.
+struct Source {
+    storage: Arc<dyn Storage>,
+    sha256: String,
+    mime: String,
 }
 
 /// Writes `name` in `dir` through a temp file and a rename, so a reader never sees half.
