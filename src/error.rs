@@ -1,7 +1,7 @@
 //! The one error type of the application.
 //!
 //! Domain code and handlers return `Result<T, AppError>`. Each variant has a stable `code`
-//! (part of the API contract, see DESIGN.md) and an HTTP status, both decided in
+//! (part of the API contract, listed in README.md) and an HTTP status, both decided in
 //! [`AppError::code_and_status`] and nowhere else. The JSON API renders errors as RFC 9457
 //! problem details (`application/problem+json`); the HTML pages wrap the same error in
 //! `web::PageError`, which renders the error page instead.

@@ -1,4 +1,4 @@
-//! JSON shapes of the API (field names are the contract in DESIGN.md: add, never rename).
+//! JSON shapes of the API (field names are a contract with clients, listed in README.md: add, never rename).
 
 use serde::Serialize;
 

@@ -205,7 +205,8 @@ mod tests {
         )
     }
 
-    // STACK-NOTES: with the wrong jsonwebtoken features, the first sign/verify panics.
+    // jsonwebtoken with default features, or with both crypto back ends, compiles but panics
+    // on the first sign or verify (no process-level CryptoProvider): this catches it.
     #[test]
     fn sign_then_verify() {
         let k = keys("0123456789abcdef0123456789abcdef");

@@ -122,7 +122,7 @@ pub fn unique_violation(e: &AppError) -> Option<String> {
 /// Runs a short read `f` on the calling thread when a pooled connection is free at once, and
 /// on the blocking pool otherwise. Only for hot read paths whose queries are point lookups by
 /// primary key: measured at ≈ 5 µs inline against 50–80 µs through the blocking pool (see
-/// STACK-NOTES). Never for writes, which may wait on SQLite's lock.
+/// docs/benchmarks.md). Never for writes, which may wait on SQLite's lock.
 pub async fn read_inline<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
