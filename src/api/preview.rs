@@ -94,6 +94,19 @@ async fn preview(
         };
         return download::send(&req, state.storage.clone(), download).await;
     }
+    thumbnail(&req, &state, sha, mime, size, cache).await
+}
+
+/// A thumbnail (or the generic icon of a file that is not an image), with a keyed ETag, 304
+/// when the client has it, and the headers of every preview.
+async fn thumbnail(
+    req: &HttpRequest,
+    state: &AppState,
+    sha: &str,
+    mime: &str,
+    size: Size,
+    cache: HeaderValue,
+) -> Result<HttpResponse, AppError> {
     let (bytes, content_type, etag) = if is_previewable(mime) {
         let thumb = state.thumbs.get(state.storage.clone(), sha, mime, size).await?;
         (thumb.bytes, thumb.content_type, thumb.etag)

@@ -79,30 +79,8 @@ where
     E: std::fmt::Display,
 {
     let tmp = blocking::run(move || storage.temp()).await?.map_err(AppError::internal)?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Bytes>(16);
-    let writer =
-        blocking::run(move || -> std::io::Result<(NamedTempFile, u64, String, Vec<u8>)> {
-            let mut hasher = Sha256::new();
-            let mut head = Vec::with_capacity(SNIFF_BYTES);
-            let mut size = 0u64;
-            {
-                let mut out = BufWriter::with_capacity(256 * 1024, tmp.as_file());
-                while let Some(chunk) = rx.blocking_recv() {
-                    hasher.update(&chunk);
-                    if head.len() < SNIFF_BYTES {
-                        let take = (SNIFF_BYTES - head.len()).min(chunk.len());
-                        head.extend_from_slice(&chunk[..take]);
-                    }
-                    out.write_all(&chunk)?;
-                    size += chunk.len() as u64;
-                }
-                out.flush()?;
-            }
-            tmp.as_file().sync_all()?;
-            let sha = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-            Ok((tmp, size, sha, head))
-        });
-
+    let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
+    let writer = blocking::run(move || write_hashed(tmp, rx));
     let mut received = 0u64;
     let mut failure = None;
     while let Some(chunk) = body.next().await {
@@ -136,6 +114,33 @@ where
     }
     let (tmp, size, sha256, head) = written.map_err(AppError::internal)?;
     Ok(Received { tmp, size, sha256, mime: sniff(&head) })
+}
+
+/// The writer's side of [`receive`] (on the blocking pool): writes every chunk to `tmp` through
+/// a 256 KiB buffer while hashing it and keeping the start for [`sniff`], then fsyncs.
+fn write_hashed(
+    tmp: NamedTempFile,
+    mut rx: tokio::sync::mpsc::Receiver<Bytes>,
+) -> std::io::Result<(NamedTempFile, u64, String, Vec<u8>)> {
+    let mut hasher = Sha256::new();
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
+    let mut size = 0u64;
+    {
+        let mut out = BufWriter::with_capacity(256 * 1024, tmp.as_file());
+        while let Some(chunk) = rx.blocking_recv() {
+            hasher.update(&chunk);
+            if head.len() < SNIFF_BYTES {
+                let take = (SNIFF_BYTES - head.len()).min(chunk.len());
+                head.extend_from_slice(&chunk[..take]);
+            }
+            out.write_all(&chunk)?;
+            size += chunk.len() as u64;
+        }
+        out.flush()?;
+    }
+    tmp.as_file().sync_all()?;
+    let sha = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Ok((tmp, size, sha, head))
 }
 
 /// The content type, from the bytes (never from what the client claimed).

@@ -91,44 +91,30 @@ pub async fn send(
         std::io::ErrorKind::NotFound => AppError::internal(format!("blob missing: {e}")),
         _ => AppError::internal(e),
     })?;
-    let mime = d.mime.unwrap_or("application/octet-stream");
-    let inline = is_inline_safe(mime);
-    let content_type = if inline { mime } else { "application/octet-stream" };
-
     let fresh = matches!(*req.method(), Method::GET | Method::HEAD) && is_fresh(req, &d);
     let plan = match header_str(req, header::IF_RANGE) {
         Some(v) if !range::if_range_matches(v, &d.etag, d.modified_at) => Plan::Full,
         _ => range::plan(header_str(req, header::RANGE), blob.len),
     };
-    let mut resp = if fresh {
-        HttpResponse::NotModified().finish()
-    } else {
-        let len = blob.len;
-        let (status, start, count) = match plan {
-            Plan::Full => (StatusCode::OK, 0, len),
-            Plan::Part { start, end } => (StatusCode::PARTIAL_CONTENT, start, end - start + 1),
-            Plan::Unsatisfiable => {
-                return Ok(HttpResponse::RangeNotSatisfiable()
-                    .insert_header((header::CONTENT_RANGE, format!("bytes */{len}")))
-                    .insert_header((header::ACCEPT_RANGES, "bytes"))
-                    .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                    .finish());
-            }
-        };
-        let mut builder = HttpResponse::build(status);
-        builder
-            .content_type(content_type)
-            .insert_header((header::CONTENT_DISPOSITION, disposition(d.name, inline)));
-        if status == StatusCode::PARTIAL_CONTENT {
-            builder.insert_header((
-                header::CONTENT_RANGE,
-                format!("bytes {start}-{}/{len}", start + count - 1),
-            ));
+    let len = blob.len;
+    let mut resp = match (fresh, plan) {
+        (true, _) => HttpResponse::NotModified().finish(),
+        (false, Plan::Unsatisfiable) => {
+            return Ok(HttpResponse::RangeNotSatisfiable()
+                .insert_header((header::CONTENT_RANGE, format!("bytes */{len}")))
+                .insert_header((header::ACCEPT_RANGES, "bytes"))
+                .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                .finish());
         }
-        if *req.method() == Method::HEAD {
-            builder.no_chunking(count).finish()
-        } else {
-            builder.no_chunking(count).streaming(body(blob, start, count))
+        (false, Plan::Full) => bytes(StatusCode::OK, &d, blob, 0, len),
+        (false, Plan::Part { start, end }) => {
+            let mut resp = bytes(StatusCode::PARTIAL_CONTENT, &d, blob, start, end - start + 1);
+            let range = format!("bytes {start}-{end}/{len}");
+            resp.headers_mut().insert(
+                header::CONTENT_RANGE,
+                HeaderValue::from_str(&range).map_err(AppError::internal)?,
+            );
+            resp
         }
     };
     let headers = resp.headers_mut();
@@ -146,6 +132,26 @@ pub async fn send(
     );
     headers.insert(header::CACHE_CONTROL, d.cache);
     Ok(resp)
+}
+
+/// `count` bytes of `blob` from `start` as `status`, typed so that only raster images are ever
+/// shown inline (everything else is an `application/octet-stream` attachment). A HEAD answer
+/// has the same headers and length and no body (actix-web does not send it).
+fn bytes(
+    status: StatusCode,
+    d: &Download<'_>,
+    blob: BlobReader,
+    start: u64,
+    count: u64,
+) -> HttpResponse {
+    let mime = d.mime.unwrap_or("application/octet-stream");
+    let inline = is_inline_safe(mime);
+    let content_type = if inline { mime } else { "application/octet-stream" };
+    HttpResponse::build(status)
+        .content_type(content_type)
+        .insert_header((header::CONTENT_DISPOSITION, disposition(d.name, inline)))
+        .no_chunking(count)
+        .streaming(body(blob, start, count))
 }
 
 /// `count` bytes of `blob` from `start`, read on the blocking pool a chunk at a time.

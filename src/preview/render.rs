@@ -86,9 +86,7 @@ fn resize_cost(w: u32, h: u32, max_side: u32, bytes_per_pixel: u64) -> u64 {
 }
 
 /// JPEG with shrink-on-load: asks the decoder for the smallest DCT scale that still covers
-/// `max_side`. Budget: a progressive (or lossless) JPEG keeps every coefficient of the full
-/// image (2 bytes each per component) whatever the scale; a sequential one only the scaled
-/// planes and output.
+/// `max_side`, within the memory budget (see [`jpeg_estimate`]).
 fn decode_jpeg<R: BufRead>(
     source: R,
     max_side: u32,
@@ -111,6 +109,30 @@ fn decode_jpeg<R: BufRead>(
     } else {
         (info.width, info.height)
     };
+    let estimate = jpeg_estimate(&info, (w, h), (sw, sh), max_side);
+    let _reserved = budget.reserve(estimate, w, h)?;
+
+    let pixels = decoder.decode().map_err(unreadable)?;
+    let info = decoder.info().ok_or_else(|| unreadable("no image header"))?;
+    let (w, h) = (u32::from(info.width), u32::from(info.height));
+    let orientation = decoder
+        .exif_data()
+        .and_then(Orientation::from_exif_chunk)
+        .unwrap_or(Orientation::NoTransforms);
+    let image = jpeg_image(pixels, info.pixel_format, w, h);
+    Ok((image.ok_or_else(|| unreadable("pixel data does not match the size"))?, orientation))
+}
+
+/// The memory a JPEG decode needs, from its header: a progressive (or lossless) JPEG keeps
+/// every coefficient of the full image (2 bytes each per component) whatever the scale; a
+/// sequential one only the scaled planes and output. Then the interleaved output and the
+/// conversion of CMYK or 16-bit output, resizing, and what follows the decode.
+fn jpeg_estimate(
+    info: &jpeg_decoder::ImageInfo,
+    (w, h): (u32, u32),
+    (sw, sh): (u16, u16),
+    max_side: u32,
+) -> u64 {
     let components: u64 = match info.pixel_format {
         jpeg_decoder::PixelFormat::L8 | jpeg_decoder::PixelFormat::L16 => 1,
         jpeg_decoder::PixelFormat::RGB24 => 3,
@@ -124,23 +146,21 @@ fn decode_jpeg<R: BufRead>(
         // i16 coefficients; lossless keeps 16-bit planes of the same size.
         _ => full * 2,
     };
-    // Planes and interleaved output at the scaled size (16-bit for L16), then the RGB/grey
-    // conversion of CMYK or L16 output.
-    let estimate = whole_image
+    whole_image
         + 2 * scaled * 2
         + scaled
         + resize_cost(u32::from(sw), u32::from(sh), max_side, 3)
-        + after_decode_cost(max_side);
-    let _reserved = budget.reserve(estimate, w, h)?;
+        + after_decode_cost(max_side)
+}
 
-    let pixels = decoder.decode().map_err(unreadable)?;
-    let info = decoder.info().ok_or_else(|| unreadable("no image header"))?;
-    let (w, h) = (u32::from(info.width), u32::from(info.height));
-    let orientation = decoder
-        .exif_data()
-        .and_then(Orientation::from_exif_chunk)
-        .unwrap_or(Orientation::NoTransforms);
-    let image = match info.pixel_format {
+/// The decoder's output as an image: RGB or grey, 8 bits (CMYK converted, 16-bit grey cut).
+fn jpeg_image(
+    pixels: Vec<u8>,
+    format: jpeg_decoder::PixelFormat,
+    w: u32,
+    h: u32,
+) -> Option<DynamicImage> {
+    match format {
         jpeg_decoder::PixelFormat::RGB24 => {
             RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8)
         }
@@ -162,8 +182,7 @@ fn decode_jpeg<R: BufRead>(
                 .collect();
             RgbImage::from_raw(w, h, rgb).map(DynamicImage::ImageRgb8)
         }
-    };
-    Ok((image.ok_or_else(|| unreadable("pixel data does not match the size"))?, orientation))
+    }
 }
 
 /// PNG, GIF (first frame), WebP (first frame), with dimension limits and a memory budget

@@ -252,16 +252,7 @@ pub async fn login(
         Some(_) => None,
     };
     if let Some(reason) = failure {
-        let mut entry = Entry::new(Event::LoginFailed).login(&input.login).from(&origin);
-        if let Some(u) = &user {
-            entry = entry.on(u);
-        }
-        let entry = entry.detail(reason);
-        db::run(&accounts.db, move |conn| {
-            audit::record_quietly(conn, &entry, Utc::now().naive_utc());
-            Ok(())
-        })
-        .await?;
+        record_failure(accounts, &input.login, user.as_ref(), &origin, reason).await?;
         return Err(match user {
             Some(_) if matches => AppError::UserDisabled,
             _ => AppError::InvalidCredentials,
@@ -282,6 +273,26 @@ pub async fn login(
             .detail(format!("client {}", request.client.as_str()));
         audit::record_quietly(conn, &entry, now);
         Ok(started)
+    })
+    .await
+}
+
+/// Writes a failed login to the audit log (the login tried, the account if any, why).
+async fn record_failure(
+    accounts: &Accounts,
+    login: &str,
+    user: Option<&User>,
+    origin: &Origin,
+    reason: &'static str,
+) -> Result<(), AppError> {
+    let mut entry = Entry::new(Event::LoginFailed).login(login).from(origin);
+    if let Some(u) = user {
+        entry = entry.on(u);
+    }
+    let entry = entry.detail(reason);
+    db::run(&accounts.db, move |conn| {
+        audit::record_quietly(conn, &entry, Utc::now().naive_utc());
+        Ok(())
     })
     .await
 }
