@@ -4,8 +4,11 @@
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
 
-use crate::auth::tokens::{AUDIENCE, ISSUER};
 use crate::db::ids::{FileId, SessionId, UserId};
+
+/// `iss` and `aud` of every token homedisk signs.
+pub const ISSUER: &str = "homedisk";
+pub const AUDIENCE: &str = "homedisk";
 
 /// The kind of client a session belongs to (`cli` claim).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

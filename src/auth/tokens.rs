@@ -14,12 +14,11 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 pub use crate::auth::claims::{
-    AccessClaims, ClientKind, PreviewClaims, PreviewSizes, TokenType, access_claims, preview_claims,
+    AUDIENCE, AccessClaims, ClientKind, ISSUER, PreviewClaims, PreviewSizes, TokenType,
+    access_claims, preview_claims,
 };
 use crate::error::AppError;
 
-pub const ISSUER: &str = "homedisk";
-pub const AUDIENCE: &str = "homedisk";
 /// Clock-skew allowance for `exp`.
 pub const LEEWAY_SECONDS: u64 = 60;
 /// Longer strings are refused before any parsing.
