@@ -5,7 +5,7 @@
 use diesel::deserialize::{self, FromSql};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
-use diesel::sqlite::{Sqlite, SqliteValue};
+use diesel::backend::Backend;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
@@ -33,15 +33,24 @@ macro_rules! id_type {
             }
         }
 
-        impl ToSql<Text, Sqlite> for $name {
-            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, Sqlite>) -> serialize::Result {
-                <String as ToSql<Text, Sqlite>>::to_sql(&self.0, out)
+        // For any backend that stores a `String` as `Text`: SQLite now, PostgreSQL next.
+        impl<DB> ToSql<Text, DB> for $name
+        where
+            DB: Backend,
+            String: ToSql<Text, DB>,
+        {
+            fn to_sql<'b>(&'b self, out: &mut Output<'b, '_, DB>) -> serialize::Result {
+                <String as ToSql<Text, DB>>::to_sql(&self.0, out)
             }
         }
 
-        impl FromSql<Text, Sqlite> for $name {
-            fn from_sql(bytes: SqliteValue<'_, '_, '_>) -> deserialize::Result<Self> {
-                <String as FromSql<Text, Sqlite>>::from_sql(bytes).map($name)
+        impl<DB> FromSql<Text, DB> for $name
+        where
+            DB: Backend,
+            String: FromSql<Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> deserialize::Result<Self> {
+                <String as FromSql<Text, DB>>::from_sql(bytes).map($name)
             }
         }
     };
