@@ -2,10 +2,10 @@
 //!
 //! Stored as TEXT (UUID strings), so the same schema works on SQLite and PostgreSQL.
 
+use diesel::backend::Backend;
 use diesel::deserialize::{self, FromSql};
 use diesel::serialize::{self, Output, ToSql};
 use diesel::sql_types::Text;
-use diesel::backend::Backend;
 
 macro_rules! id_type {
     ($(#[$doc:meta])* $name:ident) => {
