@@ -2,7 +2,7 @@
 //! Every query is scoped to the caller: another user's id answers 404 like a missing one.
 
 use actix_multipart::Multipart;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::HeaderValue;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::{Deserialize, Deserializer};
@@ -75,13 +75,6 @@ struct FolderQuery {
     folder: Option<String>,
 }
 
-fn content_length(req: &HttpRequest) -> Option<u64> {
-    req.headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok())
-}
-
 /// `POST /api/v1/files` (multipart: `file` parts, optional `folder` first; or `?folder=ID`)
 async fn upload(
     req: HttpRequest,
@@ -90,7 +83,7 @@ async fn upload(
     query: web::Query<FolderQuery>,
     mut payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
-    let limits = upload::precheck(&state, &me.user.id, content_length(&req)).await?;
+    let limits = upload::precheck(&state, &me.user.id, upload::content_length(&req)).await?;
     let folder = query.folder.as_deref().filter(|f| !f.is_empty()).map(|f| FileId(f.to_owned()));
     let rows =
         upload::store_parts(state.clone().into_inner(), &me.user.id, folder, limits, &mut payload)

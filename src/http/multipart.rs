@@ -31,6 +31,14 @@ fn malformed(e: impl std::fmt::Display) -> AppError {
     AppError::BadRequest(format!("the upload is not a valid multipart/form-data body: {e}"))
 }
 
+/// The request's declared body length, if it has a readable one (for [`precheck`]).
+pub fn content_length(req: &actix_web::HttpRequest) -> Option<u64> {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+}
+
 /// Refuses a part that carries its own `Content-Length`: RFC 7578 §4.8 allows only
 /// Content-Disposition and Content-Type (and Content-Transfer-Encoding) in a part, and the
 /// multipart reader would otherwise cut the part at that length and drop the rest of its bytes,

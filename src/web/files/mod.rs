@@ -252,12 +252,7 @@ async fn upload_form(
     let token = if is_csrf { read_small(first).await? } else { String::new() };
     check_csrf(&state, &me, Some(&token))?;
 
-    let length = req
-        .headers()
-        .get("content-length")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse().ok());
-    let limits = upload::precheck(&state, &me.user.id, length).await?;
+    let limits = upload::precheck(&state, &me.user.id, upload::content_length(&req)).await?;
     let folder = folder_param(q.folder.as_deref());
     upload::store_parts(state.into_inner(), &me.user.id, folder.clone(), limits, &mut payload)
         .await?;
