@@ -5,7 +5,7 @@
 //! or 1/8 of the size directly instead of decoding every pixel and throwing most away; other
 //! formats go through `image`. Resizing uses `fast_image_resize` (SIMD, Catmull-Rom).
 
-use std::io::{BufRead, Cursor, Seek};
+use std::io::{BufRead, Cursor, Read, Seek, SeekFrom};
 
 use fast_image_resize::{FilterType, MulDiv, ResizeAlg, ResizeOptions, Resizer};
 use image::codecs::jpeg::JpegEncoder;
@@ -60,6 +60,10 @@ pub fn render<R: BufRead + Seek>(
     let (image, orientation) = if mime == "image/jpeg" {
         decode_jpeg(source, max_side, budget)?
     } else {
+        let mut source = source;
+        if mime == "image/webp" {
+            check_webp_chunks(&mut source)?;
+        }
         decode_any(source, max_side, budget)?
     };
     // Shrink first, in the decoded pixel format: converting a large grey or palette image to
@@ -185,6 +189,36 @@ fn jpeg_image(
     }
 }
 
+/// The most a WebP metadata chunk (EXIF, XMP, ICC profile) may hold: real ones are a few KiB.
+const MAX_WEBP_METADATA: u64 = 16 << 20;
+
+/// Walks a WebP's RIFF chunk headers before the decoder sees them: `image-webp` allocates a
+/// chunk's declared size before reading it (found by the `image` fuzz target: a 199-byte
+/// file whose EXIF chunk claims 1.6 GB), and reading the orientation reads the EXIF chunk
+/// outside any limit. So a chunk that claims more bytes than the file holds, or metadata
+/// larger than [`MAX_WEBP_METADATA`], makes the image unreadable. Leaves `source` at the start.
+fn check_webp_chunks<R: Read + Seek>(source: &mut R) -> Result<(), AppError> {
+    let len = source.seek(SeekFrom::End(0)).map_err(AppError::internal)?;
+    source.seek(SeekFrom::Start(12)).map_err(AppError::internal)?;
+    let mut at = 12u64;
+    let mut header = [0u8; 8];
+    while at + 8 <= len {
+        source.read_exact(&mut header).map_err(AppError::internal)?;
+        let size = u64::from(u32::from_le_bytes([header[4], header[5], header[6], header[7]]));
+        let metadata = matches!(&header[..4], b"EXIF" | b"XMP " | b"ICCP");
+        if at + 8 + size > len || (metadata && size > MAX_WEBP_METADATA) {
+            return Err(unreadable(format!(
+                "a `{}` chunk claims {size} bytes",
+                String::from_utf8_lossy(&header[..4]).escape_debug()
+            )));
+        }
+        at += 8 + size + (size & 1);
+        source.seek(SeekFrom::Start(at)).map_err(AppError::internal)?;
+    }
+    source.rewind().map_err(AppError::internal)?;
+    Ok(())
+}
+
 /// PNG, GIF (first frame), WebP (first frame), with dimension limits and a memory budget
 /// decided from the header: the decoded buffer (`total_bytes`, after palette expansion), plus
 /// the decoder's own working copy for GIF (frame and canvas) and WebP (YUV planes or ARGB
@@ -289,5 +323,38 @@ fn encode(image: &DynamicImage) -> Result<Rendered, AppError> {
             .encode_image(image)
             .map_err(AppError::internal)?;
         Ok(Rendered { bytes, content_type: "image/jpeg" })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by `fuzz/fuzz_targets/image.rs`: a WebP whose EXIF chunk claims 1.6 GB made
+    /// image-webp allocate that much while reading the orientation.
+    #[test]
+    fn a_webp_chunk_claiming_more_than_the_file_is_refused_before_any_allocation() {
+        let mut webp = b"RIFF\0\0\0\0WEBPVP8X\x0a\0\0\0\x08\0\0\0\x2f\0\0\x1f\0\0".to_vec();
+        webp.extend_from_slice(b"EXIF\xba\0\0\x63");
+        webp.extend_from_slice(&[0x10; 64]);
+        let budget = Budget::new(64 << 20);
+        match render(Cursor::new(webp), "image/webp", 256, &budget) {
+            Err(AppError::ImageUnreadable(m)) => assert!(m.contains("EXIF"), "{m}"),
+            other => panic!("expected image_unreadable, got {:?}", other.map(|r| r.bytes.len())),
+        }
+        assert_eq!(budget.in_use(), 0);
+    }
+
+    #[test]
+    fn an_ordinary_webp_still_renders() {
+        let image =
+            DynamicImage::ImageRgb8(RgbImage::from_pixel(40, 30, image::Rgb([200, 10, 10])));
+        let mut webp = Vec::new();
+        image
+            .write_with_encoder(image::codecs::webp::WebPEncoder::new_lossless(&mut webp))
+            .expect("encode");
+        let rendered = render(Cursor::new(webp), "image/webp", 256, &Budget::new(64 << 20))
+            .expect("an ordinary WebP renders");
+        assert_eq!(rendered.content_type, "image/jpeg");
     }
 }
