@@ -5,8 +5,7 @@
 
 use chrono::{NaiveDateTime, Utc};
 
-use crate::audit::Origin;
-use crate::audit::{self, Entry, Event};
+use crate::audit::{self, Entry, Event, Origin};
 use crate::auth::sessions::{self, EndReason, SessionRequest, Started};
 use crate::auth::tokens::ClientKind;
 use crate::auth::{device, password};
@@ -202,8 +201,9 @@ fn check_password(
         return Verdict::Wrong;
     };
     let right = password::verify(password, stored);
-    let stale = password::cost_of(stored) != Some(cost);
-    let cheaper = password::cost_of(stored).is_none_or(|c| c < cost);
+    let stored_cost = password::cost_of(stored);
+    let stale = stored_cost != Some(cost);
+    let cheaper = stored_cost.is_none_or(|c| c < cost);
     if right && may_rehash && stale {
         return Verdict::Right { rehash: password::hash(password, cost).ok() };
     }

@@ -7,8 +7,7 @@
 
 use chrono::{NaiveDateTime, Utc};
 
-use crate::audit::Origin;
-use crate::audit::{self, Entry, Event};
+use crate::audit::{self, Entry, Event, Origin};
 use crate::auth::password;
 use crate::auth::sessions::EndReason;
 use crate::db::ids::UserId;

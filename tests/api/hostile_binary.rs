@@ -11,7 +11,8 @@ use serde_json::Value;
 
 use crate::server::Server;
 
-/// One request on its own connection to `port`: (status, body).
+/// One request on its own connection to `port`: (status, body); (0, nothing) when the
+/// connection fails (the server was killed mid-burst, say).
 fn request(
     port: u16,
     method: &str,
@@ -19,30 +20,9 @@ fn request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> (u16, Vec<u8>) {
-    let go = || -> std::io::Result<(u16, Vec<u8>)> {
-        let mut s = TcpStream::connect(("127.0.0.1", port))?;
-        s.set_read_timeout(Some(Duration::from_secs(60)))?;
-        let mut head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: {}\r\n",
-            body.len()
-        );
-        for (n, v) in headers {
-            head.push_str(&format!("{n}: {v}\r\n"));
-        }
-        head.push_str("\r\n");
-        s.write_all(head.as_bytes())?;
-        s.write_all(body)?;
-        let mut out = Vec::new();
-        s.read_to_end(&mut out)?;
-        let split = out.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(out.len());
-        let status = String::from_utf8_lossy(&out[..split])
-            .split(' ')
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0);
-        Ok((status, out.get(split + 4..).unwrap_or_default().to_vec()))
-    };
-    go().unwrap_or((0, Vec::new()))
+    crate::server::http(port, method, path, headers, body)
+        .map(|(status, _, body)| (status, body))
+        .unwrap_or((0, Vec::new()))
 }
 
 fn json(body: &[u8]) -> Value {
