@@ -23,7 +23,9 @@ pub struct Variable {
 pub const VARIABLES: &[Variable] = &[
     Variable { name: "HOMEDISK_BIND", default: "127.0.0.1:8080", meaning: "listen address (ip:port)" },
     Variable { name: "HOMEDISK_DATA_DIR", default: "./data", meaning: "database, blobs, thumbnails, generated key" },
-    Variable { name: "HOMEDISK_DATABASE_URL", default: "sqlite://{data dir}/homedisk.db", meaning: "database URL (sqlite://PATH)" },
+    Variable { name: "HOMEDISK_DATABASE_URL", default: "sqlite://{data dir}/homedisk.db", meaning: "database URL: sqlite://PATH, or postgres://USER:PASSWORD@HOST:PORT/DATABASE" },
+    Variable { name: "HOMEDISK_DATABASE_POOL_SIZE", default: "8", meaning: "database connections per node (PostgreSQL: keep nodes x this below max_connections)" },
+    Variable { name: "HOMEDISK_DATABASE_STATEMENT_TIMEOUT_SECONDS", default: "30", meaning: "PostgreSQL cancels a statement running longer than this" },
     Variable { name: "HOMEDISK_SECRET_KEY", default: "generated into {data dir}/secret.key", meaning: "token signing key, at least 32 bytes" },
     Variable { name: "HOMEDISK_PREVIOUS_SECRET_KEY", default: "(none)", meaning: "old signing key still accepted during a key rotation" },
     Variable { name: "HOMEDISK_BCRYPT_COST", default: "12", meaning: "bcrypt cost, 4-31" },
@@ -90,7 +92,7 @@ pub enum CookieSecure {
 pub struct Config {
     pub bind: SocketAddr,
     pub data_dir: PathBuf,
-    pub database_url: String,
+    pub database: crate::db::DbOptions,
     /// `None`: use (or create) `{data_dir}/secret.key`.
     pub secret_key: Option<SecretString>,
     pub previous_secret_key: Option<SecretString>,
@@ -137,12 +139,17 @@ impl Config {
         let data_dir = PathBuf::from(get("HOMEDISK_DATA_DIR").unwrap_or_else(|| "./data".into()));
         let database_url = get("HOMEDISK_DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("homedisk.db").display()));
-        if !database_url.starts_with("sqlite:") {
-            return Err(bad(
-                "HOMEDISK_DATABASE_URL",
-                "only sqlite:// URLs are supported by this build (PostgreSQL support is planned)",
-            ));
-        }
+        let database = crate::db::DbOptions {
+            url: crate::db::DatabaseUrl::parse(&database_url)
+                .map_err(|message| bad("HOMEDISK_DATABASE_URL", message))?,
+            pool_size: number(&get, "HOMEDISK_DATABASE_POOL_SIZE", 8, 1..=1000)?,
+            statement_timeout: std::time::Duration::from_secs(number(
+                &get,
+                "HOMEDISK_DATABASE_STATEMENT_TIMEOUT_SECONDS",
+                30,
+                1..=86_400,
+            )?),
+        };
         let secret = |name: &'static str| -> Result<Option<SecretString>, ConfigError> {
             match lookup(name).filter(|v| !v.is_empty()) {
                 Some(v) if v.len() < MIN_SECRET_BYTES => Err(bad(
@@ -157,11 +164,21 @@ impl Config {
             }
         };
 
+        let secret_key = secret("HOMEDISK_SECRET_KEY")?;
+        if database.url.is_postgres() && secret_key.is_none() {
+            // Nodes sharing one PostgreSQL database must sign with one key; a key generated
+            // into each node's data dir would make every other node refuse its tokens.
+            return Err(bad(
+                "HOMEDISK_SECRET_KEY",
+                "must be set when the database is PostgreSQL (every node signs tokens with it); use at least 32 random bytes, e.g. `openssl rand -hex 32`",
+            ));
+        }
+
         Ok(Config {
             bind,
             data_dir,
-            database_url,
-            secret_key: secret("HOMEDISK_SECRET_KEY")?,
+            database,
+            secret_key,
             previous_secret_key: secret("HOMEDISK_PREVIOUS_SECRET_KEY")?,
             bcrypt_cost: number(&get, "HOMEDISK_BCRYPT_COST", 12, 4..=31)?,
             registration: match get("HOMEDISK_REGISTRATION").as_deref() {
@@ -234,12 +251,6 @@ impl Config {
                 Some(_) => Some(number(&get, "HOMEDISK_PASSWORD_HASHERS", 1, 1..=256)?),
             },
         })
-    }
-
-    /// The SQLite file path from `database_url`.
-    pub fn sqlite_path(&self) -> &str {
-        let url = &self.database_url;
-        url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
     }
 }
 
@@ -318,7 +329,7 @@ mod tests {
     fn defaults_serve_one_machine() {
         let c = with(&[]).expect("defaults are valid");
         assert_eq!(c.bind.to_string(), "127.0.0.1:8080");
-        assert_eq!(c.sqlite_path(), "./data/homedisk.db");
+        assert_eq!(c.database.url.redacted(), "sqlite://./data/homedisk.db");
         assert_eq!(c.bcrypt_cost, 12);
         assert_eq!(c.max_upload_bytes, 4 << 30);
         assert!(c.secret_key.is_none());
@@ -342,10 +353,23 @@ mod tests {
             ("HOMEDISK_MAX_UPLOAD_BYTES", "4 parsecs"),
             ("HOMEDISK_COOKIE_SECURE", "sometimes"),
             ("HOMEDISK_DATABASE_URL", "mysql://x"),
+            ("HOMEDISK_DATABASE_URL", "postgres://"),
+            ("HOMEDISK_DATABASE_POOL_SIZE", "0"),
+            ("HOMEDISK_DATABASE_STATEMENT_TIMEOUT_SECONDS", "forever"),
         ] {
             let err = with(&[(name, value)]).expect_err(name);
             assert_eq!(err.variable, name);
         }
+    }
+
+    #[test]
+    fn postgres_needs_a_shared_signing_key_and_never_shows_its_password() {
+        let url = ("HOMEDISK_DATABASE_URL", "postgres://hd:hunter2hunter2@db/homedisk");
+        let err = with(&[url]).expect_err("no key");
+        assert_eq!(err.variable, "HOMEDISK_SECRET_KEY");
+        let c = with(&[url, ("HOMEDISK_SECRET_KEY", &"k".repeat(32))]).expect("valid");
+        assert!(c.database.url.is_postgres());
+        assert!(!format!("{c:?}").contains("hunter2"));
     }
 
     #[test]

@@ -103,7 +103,7 @@ pub fn build_state(config: Config) -> Result<AppState, StartupError> {
     prepare_data_dir(&config)?;
     let secret = load_or_create_secret(&config)?;
     let keys = Keys::new(&secret, config.previous_secret_key.as_ref());
-    let pool = db::connect(config.sqlite_path())?;
+    let pool = db::connect(&config.database)?;
     let storage = LocalStorage::open(&config.data_dir)
         .map_err(io("cannot open the blob store in", &config.data_dir))?;
     let dummy_hash =

@@ -3,6 +3,7 @@
 //!
 //! Queries live in `models/<table>.rs` as plain `fn(&mut DbConn, ...) -> QueryResult<T>`.
 
+mod connection;
 pub mod ids;
 pub mod models;
 pub mod schema;
@@ -10,68 +11,92 @@ pub mod sql;
 
 use std::time::Duration;
 
-use diesel::Connection;
-use diesel::connection::SimpleConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
-use diesel::sqlite::SqliteConnection;
+use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use diesel::r2d2::{Pool, PooledConnection};
+use diesel::{QueryResult, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+pub use connection::{ConnectError, DatabaseUrl, DbConn, Manager};
 
 use crate::error::AppError;
 
-pub type DbConn = SqliteConnection;
-pub type DbPool = Pool<ConnectionManager<DbConn>>;
-pub type PooledConn = PooledConnection<ConnectionManager<DbConn>>;
+pub type DbPool = Pool<Manager>;
+pub type PooledConn = PooledConnection<Manager>;
 
-pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations");
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
-/// SQLite settings every connection needs: WAL so readers never wait for the writer, foreign
-/// keys (off by default in SQLite), a busy timeout instead of instant `SQLITE_BUSY`, and
-/// `synchronous=FULL` so a committed row survives power loss.
-const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
-     PRAGMA foreign_keys = ON;
-     PRAGMA busy_timeout = 5000;
-     PRAGMA synchronous = FULL;";
-
-#[derive(Debug)]
-struct SqlitePragmas;
-
-impl CustomizeConnection<DbConn, diesel::r2d2::Error> for SqlitePragmas {
-    fn on_acquire(&self, conn: &mut DbConn) -> Result<(), diesel::r2d2::Error> {
-        conn.batch_execute(SQLITE_PRAGMAS).map_err(diesel::r2d2::Error::QueryError)
-    }
-}
+/// The PostgreSQL advisory lock held while migrations run, so that two nodes starting together
+/// do not both apply them (any constant unlikely to be used by another application).
+const MIGRATION_LOCK: i64 = 0x686f_6d65_6469_736b; // "homedisk"
 
 /// Errors of opening the database at start-up.
 #[derive(Debug, thiserror::Error)]
 pub enum DbSetupError {
-    #[error("cannot open the database {path}: {source}")]
-    Open { path: String, source: diesel::ConnectionError },
-    #[error("cannot prepare the database {path}: {source}")]
-    Prepare { path: String, source: diesel::result::Error },
+    #[error("HOMEDISK_DATABASE_URL: {0}")]
+    Open(#[from] ConnectError),
     #[error("cannot apply the database migrations: {0}")]
     Migrate(Box<dyn std::error::Error + Send + Sync>),
     #[error("cannot build the connection pool: {0}")]
     Pool(#[from] diesel::r2d2::PoolError),
 }
 
-/// Opens the SQLite file, applies pending migrations, then builds the pool.
-pub fn connect(path: &str) -> Result<DbPool, DbSetupError> {
-    let mut conn = DbConn::establish(path)
-        .map_err(|source| DbSetupError::Open { path: path.to_owned(), source })?;
-    conn.batch_execute(SQLITE_PRAGMAS)
-        .map_err(|source| DbSetupError::Prepare { path: path.to_owned(), source })?;
-    conn.run_pending_migrations(MIGRATIONS).map_err(DbSetupError::Migrate)?;
+/// How to reach the database and how many connections to keep.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub url: DatabaseUrl,
+    pub pool_size: u32,
+    pub statement_timeout: Duration,
+}
+
+impl DbOptions {
+    /// A SQLite file with the default pool (tools and tests).
+    pub fn sqlite(path: &str) -> Self {
+        DbOptions {
+            url: DatabaseUrl::Sqlite(path.to_owned()),
+            pool_size: 8,
+            statement_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Opens the database, applies pending migrations, then builds the pool.
+pub fn connect(options: &DbOptions) -> Result<DbPool, DbSetupError> {
+    let manager = Manager::new(options.url.clone(), options.statement_timeout);
+    let mut conn = manager.open()?;
+    migrate(&mut conn).map_err(DbSetupError::Migrate)?;
     drop(conn);
 
     let pool = Pool::builder()
-        .max_size(8)
-        // A local SQLite file does not drop connections; the default test runs `SELECT 1`
-        // before every checkout.
+        .max_size(options.pool_size)
+        // A local SQLite file does not drop connections, and a PostgreSQL connection that did
+        // fails its query, which is retried by the client; the default test runs `SELECT 1`
+        // before every checkout (a round trip per request on PostgreSQL).
         .test_on_check_out(false)
         .connection_timeout(Duration::from_secs(10))
-        .connection_customizer(Box::new(SqlitePragmas))
-        .build(ConnectionManager::<DbConn>::new(path))?;
+        .build(manager)?;
     Ok(pool)
+}
+
+/// Applies pending migrations. On PostgreSQL under an advisory lock, taken only when something
+/// is pending, so that nodes starting together apply them once and a restart costs nothing.
+fn migrate(conn: &mut DbConn) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    match conn {
+        DbConn::Sqlite(c) => {
+            c.run_pending_migrations(SQLITE_MIGRATIONS)?;
+        }
+        DbConn::Pg(c) => {
+            if !c.has_pending_migration(POSTGRES_MIGRATIONS)? {
+                return Ok(());
+            }
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(c)?;
+            let applied = c.run_pending_migrations(POSTGRES_MIGRATIONS).map(|v| v.len());
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})")).execute(c)?;
+            let applied = applied?;
+            tracing::info!(applied, "database migrations applied");
+        }
+    }
+    Ok(())
 }
 
 /// Runs `f` with a pooled connection on the blocking thread pool.
@@ -88,17 +113,52 @@ where
     .await?
 }
 
-/// Runs `f` as one write transaction: `BEGIN IMMEDIATE` on SQLite, which takes the write lock
-/// up front, so two writers never both read and then deadlock upgrading to write (the busy
-/// timeout then orders them). Every write of more than one statement goes through here; no
-/// other module starts a transaction.
+/// Runs `f` as one write transaction. On SQLite `BEGIN IMMEDIATE`, which takes the write
+/// lock up front, so two writers never both read and then deadlock upgrading to write (the
+/// busy timeout then orders them). On PostgreSQL a plain `BEGIN` (read committed): its writes
+/// lock rows, and the queries in `models/` are written to be correct under that (conditional
+/// updates, upserts, [`lock_blob`]). Every write of more than one statement goes through
+/// here; no other module starts a transaction.
 pub fn write<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
     E: From<diesel::result::Error>,
 {
-    conn.immediate_transaction(f)
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            DbConn::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            DbConn::rollback_transaction(conn)?;
+            Err(e)
+        }
+    }
 }
+
+/// Serializes, until the end of the caller's [`write`] transaction, everything that changes
+/// whether the blob `sha256` has a row and bytes: an upload reusing it and the removal of its
+/// last reference's bytes. SQLite's `BEGIN IMMEDIATE` already makes every write transaction
+/// exclusive; PostgreSQL takes a transaction-scoped advisory lock keyed by the hash (in the
+/// two-key space, which never meets the one-key locks used elsewhere).
+pub fn lock_blob(conn: &mut DbConn, sha256: &str) -> QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(_) => Ok(()),
+        DbConn::Pg(c) => {
+            let key = sha256.get(..8).and_then(|h| u32::from_str_radix(h, 16).ok()).unwrap_or(0);
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({BLOB_LOCKS}, {})", key as i32))
+                .execute(c)
+                .map(drop)
+        }
+    }
+}
+
+/// The first key of the blob locks' two-key advisory lock space.
+const BLOB_LOCKS: i32 = 0x6864_6b62; // "hdkb"
 
 /// The unique column (`table.column`) that `e` tried to duplicate, when `e` is a database
 /// unique violation (two writers racing for one name, say). SQLite names the column only in
@@ -110,12 +170,28 @@ pub fn unique_violation(e: &AppError) -> Option<String> {
     match inner.downcast_ref::<Error>()? {
         Error::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
             if let Some(constraint) = info.constraint_name() {
-                return Some(constraint.to_owned());
+                return Some(constraint_column(constraint).to_owned());
             }
             let column = info.message().rsplit(": ").next().unwrap_or_default();
             Some(column.split(',').next().unwrap_or_default().trim().to_owned())
         }
         _ => None,
+    }
+}
+
+/// The `table.column` a PostgreSQL unique constraint guards (named in the migrations), so
+/// that callers see the same answer as on SQLite.
+fn constraint_column(constraint: &str) -> &str {
+    match constraint {
+        "users_username_key" => "users.username",
+        "users_email_key" => "users.email",
+        "users_phone_key" => "users.phone",
+        "files_name_in_folder" => "files.name",
+        "users_pkey" => "users.id",
+        "sessions_pkey" => "sessions.id",
+        "files_pkey" => "files.id",
+        "blobs_pkey" => "blobs.sha256",
+        other => other,
     }
 }
 

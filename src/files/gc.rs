@@ -40,9 +40,12 @@ pub fn remove_orphan_blobs(
         .filter(|b| b.modified < cutoff)
         .map(|b| b.key)
         .collect();
-    let orphans = unreferenced(conn, &old)?;
-    for key in &orphans {
-        storage.delete(key).map_err(AppError::internal)?;
+    let mut removed = Vec::new();
+    for key in unreferenced(conn, &old)? {
+        // Checked again under the blob's lock: an upload may have claimed it since.
+        if crate::files::release::remove_if_unreferenced(conn, storage, &key)? {
+            removed.push(key);
+        }
     }
-    Ok(orphans)
+    Ok(removed)
 }

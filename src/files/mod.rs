@@ -267,7 +267,6 @@ pub fn delete(
     owner: &UserId,
     id: &FileId,
 ) -> Result<Deleted, AppError> {
-    let _guard = crate::storage::blob_lock();
     let (deleted, unreferenced) = db::write(conn, |conn| {
         let root = files::find_owned(conn, owner, id)?;
         let mut all = vec![root];
@@ -282,15 +281,17 @@ pub fn delete(
         let ids: Vec<FileId> = all.iter().map(|f| f.id.clone()).collect();
         files::delete_many(conn, &ids)?;
         let bytes = all.iter().filter(|f| f.blob_sha256.is_some()).map(|f| f.size).sum();
+        // The user's row before the blobs' rows: the order an upload takes them in, so that
+        // two nodes doing both at once cannot deadlock on PostgreSQL.
+        users::release_storage(conn, owner, bytes)?;
         let unreferenced =
             release::release(conn, all.iter().filter_map(|f| f.blob_sha256.as_deref()))?;
-        users::release_storage(conn, owner, bytes)?;
         Ok::<_, AppError>((
             Deleted { entries: ids.len(), bytes, blobs_removed: unreferenced.len() },
             unreferenced,
         ))
     })?;
-    unreferenced.remove(storage, removed);
+    unreferenced.remove(conn, storage, removed);
     Ok(deleted)
 }
 

@@ -1,10 +1,16 @@
 //! Letting go of blobs: the one way file rows give up their bytes. A file's delete, an account's
 //! deletion (and later the trash purge and the S3 garbage collection) all call this, so the
 //! rule lives in one place: drop the references inside the transaction that removes the rows,
-//! and remove the bytes of blobs left without any only after it commits, under the blob lock.
+//! and remove the bytes of blobs left without any only after it commits, each in a short
+//! transaction of its own that holds the blob's lock and checks again that no row came back.
+//!
+//! That check closes the race with an upload of the same bytes (on this node or another): the
+//! upload holds the same lock from its reference to its commit, so either it committed first
+//! (the row is back: the bytes stay) or it runs after the bytes went (it finds no row, and
+//! stores them again).
 
-use crate::db::DbConn;
 use crate::db::models::blobs;
+use crate::db::{self, DbConn};
 use crate::error::AppError;
 use crate::storage::Storage;
 
@@ -37,15 +43,35 @@ impl Unreferenced {
         self.0.is_empty()
     }
 
-    /// Removes the bytes (after the commit, still under `storage::blob_lock`), calling
-    /// `removed` for each key so derived data (thumbnails) goes too. The rows are already gone,
-    /// so the bytes are unreachable: a failure is logged, not returned.
-    pub fn remove(self, storage: &dyn Storage, removed: impl Fn(&str)) {
+    /// Removes the bytes (after the commit), calling `removed` for each key so derived data
+    /// (thumbnails) goes too. The rows are already gone, so the bytes are unreachable: a
+    /// failure is logged, not returned (the orphan sweep and `fsck` find them later).
+    pub fn remove(self, conn: &mut DbConn, storage: &dyn Storage, removed: impl Fn(&str)) {
         for key in self.0 {
-            removed(&key);
-            if let Err(e) = storage.delete(&key) {
-                tracing::warn!(blob = %key, error = %e, "could not remove an unreferenced blob");
+            match remove_if_unreferenced(conn, storage, &key) {
+                Ok(true) => removed(&key),
+                Ok(false) => {}
+                Err(e) => {
+                    tracing::warn!(blob = %key, error = %e, "could not remove an unreferenced blob");
+                }
             }
         }
     }
+}
+
+/// Deletes the bytes of `key` if no row references it, under the blob's lock. Returns whether
+/// they went.
+pub fn remove_if_unreferenced(
+    conn: &mut DbConn,
+    storage: &dyn Storage,
+    key: &str,
+) -> Result<bool, AppError> {
+    db::write(conn, |conn| {
+        db::lock_blob(conn, key)?;
+        if blobs::exists(conn, key)? {
+            return Ok(false);
+        }
+        storage.delete(key).map_err(AppError::internal)?;
+        Ok(true)
+    })
 }

@@ -183,8 +183,10 @@ pub fn commit(
 ) -> Result<FileRow, AppError> {
     validate_name("file", name)?;
     let size = i64::try_from(received.size).map_err(AppError::internal)?;
-    let _guard = crate::storage::blob_lock();
     db::write(conn, |conn| {
+        // Held until the commit: the removal of this blob's last reference waits for it, or
+        // finishes first and leaves no row (see files::release).
+        db::lock_blob(conn, &received.sha256)?;
         folder(conn, owner, parent)?;
         if !users::reserve_storage(conn, owner, size)? {
             let user = users::find(conn, owner)?;

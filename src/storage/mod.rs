@@ -9,7 +9,6 @@
 mod local;
 
 use std::io::{self, Read, Seek};
-use std::sync::{Mutex, MutexGuard};
 
 use tempfile::NamedTempFile;
 
@@ -83,16 +82,4 @@ impl Seek for BlobReader {
 /// A SHA-256 hex digest, lower case: the only names blobs have.
 pub fn is_key(key: &str) -> bool {
     key.len() == 64 && key.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
-}
-
-/// Held while a blob's row and its bytes change together, so that the delete of a blob's last
-/// reference cannot remove bytes that a concurrent upload of the same content has just reused
-/// (the upload sees the bytes, skips storing them, and commits a row pointing at bytes about to
-/// go). One process-wide lock, which is exact for one node; with several nodes this function is
-/// the one to replace by a database lock.
-pub fn blob_lock() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    // A panic while holding the lock leaves nothing half-done that the lock protects (the
-    // database transaction rolled back), so a poisoned lock is still usable.
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -192,7 +192,6 @@ pub fn delete_user(
     origin: &Origin,
     now: NaiveDateTime,
 ) -> Result<DeletedUser, AppError> {
-    let _guard = crate::storage::blob_lock();
     let (deleted, unreferenced) = db::write(conn, |conn| {
         let user = users::find(conn, target)?;
         let gone = UserChanges { state: Some(UserState::Disabled), ..UserChanges::default() };
@@ -209,7 +208,7 @@ pub fn delete_user(
         audit::record(conn, &entry, now)?;
         Ok::<_, AppError>((deleted, unreferenced))
     })?;
-    unreferenced.remove(storage, |sha| thumbs.forget(sha));
+    unreferenced.remove(conn, storage, |sha| thumbs.forget(sha));
     Ok(deleted)
 }
 

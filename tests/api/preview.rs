@@ -1028,15 +1028,19 @@ async fn disabling_a_user_ends_their_preview_tokens() {
     }
 }
 
-/// Sets a session's time column with raw SQL, in the format diesel writes.
+/// Moves a session's time column `secs` from now.
 fn set_session_time(app_conn: &mut homedisk::db::PooledConn, sid: &str, column: &str, secs: i64) {
-    use diesel::RunQueryDsl;
+    use diesel::prelude::*;
+    use homedisk::db::schema::sessions::dsl;
     let t = chrono::Utc::now().naive_utc() + chrono::Duration::seconds(secs);
-    diesel::sql_query(format!("UPDATE sessions SET {column} = ? WHERE id = ?"))
-        .bind::<diesel::sql_types::Timestamp, _>(t)
-        .bind::<diesel::sql_types::Text, _>(sid)
-        .execute(app_conn)
-        .expect("update session");
+    let row = diesel::update(dsl::sessions.filter(dsl::id.eq(sid.to_owned())));
+    match column {
+        "expires_at" => row.set(dsl::expires_at.eq(t)).execute(app_conn),
+        "last_used_at" => row.set(dsl::last_used_at.eq(t)).execute(app_conn),
+        "created_at" => row.set(dsl::created_at.eq(t)).execute(app_conn),
+        other => panic!("no time column {other}"),
+    }
+    .expect("update session");
 }
 
 #[actix_web::test]

@@ -5,9 +5,10 @@ use diesel::prelude::*;
 
 use crate::db::DbConn;
 use crate::db::schema::audit_log;
+use crate::db::sql::{contains_pattern, lower, lower_nullable};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = audit_log, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = audit_log, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct AuditRow {
     pub id: i64,
     pub at: NaiveDateTime,
@@ -62,14 +63,14 @@ pub fn list(conn: &mut DbConn, filter: &AuditFilter, limit: i64) -> QueryResult<
             .filter(audit_log::actor_id.eq(user.clone()).or(audit_log::target_id.eq(user.clone())));
     }
     if let Some(text) = &filter.text {
-        let pattern = format!("%{}%", escape_like(text));
+        let pattern = || lower(contains_pattern(text)).nullable();
         query = query.filter(
-            audit_log::actor_name
-                .like(pattern.clone())
+            lower_nullable(audit_log::actor_name)
+                .like(pattern())
                 .escape('\\')
-                .or(audit_log::target_name.like(pattern.clone()).escape('\\'))
-                .or(audit_log::login.like(pattern.clone()).escape('\\'))
-                .or(audit_log::ip.like(pattern).escape('\\')),
+                .or(lower_nullable(audit_log::target_name).like(pattern()).escape('\\'))
+                .or(lower_nullable(audit_log::login).like(pattern()).escape('\\'))
+                .or(lower_nullable(audit_log::ip).like(pattern()).escape('\\')),
         );
     }
     if let Some(before) = filter.before {
@@ -81,16 +82,4 @@ pub fn list(conn: &mut DbConn, filter: &AuditFilter, limit: i64) -> QueryResult<
 /// Removes entries older than `cutoff`; returns how many.
 pub fn prune(conn: &mut DbConn, cutoff: NaiveDateTime) -> QueryResult<usize> {
     diesel::delete(audit_log::table.filter(audit_log::at.lt(cutoff))).execute(conn)
-}
-
-/// `%`, `_` and `\` match themselves in a LIKE pattern built from user text.
-pub fn escape_like(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }

@@ -7,28 +7,37 @@ use crate::db::DbConn;
 use crate::db::schema::blobs;
 
 /// Adds a reference to the blob `sha256`, creating its row if new. Returns `true` when the
-/// blob is new (its bytes must be stored).
+/// blob is new (its bytes must be stored). One `INSERT … ON CONFLICT DO UPDATE`, so two
+/// uploads of the same bytes on two nodes count two references and exactly one of them
+/// stores the bytes (the caller also holds [`crate::db::lock_blob`]).
 pub fn add_ref(
     conn: &mut DbConn,
     sha256: &str,
     size: i64,
     now: NaiveDateTime,
 ) -> QueryResult<bool> {
-    let updated = diesel::update(blobs::table.find(sha256))
-        .set(blobs::refcount.eq(blobs::refcount + 1))
-        .execute(conn)?;
-    if updated > 0 {
-        return Ok(false);
-    }
-    diesel::insert_into(blobs::table)
+    let query = diesel::insert_into(blobs::table)
         .values((
             blobs::sha256.eq(sha256),
             blobs::size.eq(size),
             blobs::refcount.eq(1),
             blobs::created_at.eq(now),
         ))
-        .execute(conn)?;
-    Ok(true)
+        .on_conflict(blobs::sha256)
+        .do_update()
+        .set(blobs::refcount.eq(blobs::refcount + 1))
+        .returning(blobs::refcount);
+    // Spelled per backend: diesel cannot route `ON CONFLICT` through the connection enum.
+    let refs: i64 = match conn {
+        DbConn::Sqlite(c) => query.get_result(c),
+        DbConn::Pg(c) => query.get_result(c),
+    }?;
+    Ok(refs == 1)
+}
+
+/// Whether the blob `sha256` has a row (some file still uses it).
+pub fn exists(conn: &mut DbConn, sha256: &str) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(blobs::table.find(sha256))).get_result(conn)
 }
 
 /// Drops one reference. Returns `true` when that was the last one: the row is gone and the

@@ -9,7 +9,7 @@ use crate::db::ids::{FileId, UserId};
 use crate::db::schema::files;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = files, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = files, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct FileRow {
     pub id: FileId,
     pub owner_id: UserId,
@@ -53,10 +53,7 @@ pub enum Sort {
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewFile<'_>) -> QueryResult<FileRow> {
-    diesel::insert_into(files::table)
-        .values(new)
-        .returning(FileRow::as_returning())
-        .get_result(conn)
+    diesel::insert_into(files::table).values(new).returning(files::all_columns).get_result(conn)
 }
 
 /// The owner's file or folder `id`; `NotFound` for anyone else's.
@@ -147,7 +144,7 @@ pub fn rename_move(
 ) -> QueryResult<FileRow> {
     diesel::update(files::table.find(id))
         .set((files::name.eq(name), files::parent_id.eq(parent), files::modified_at.eq(now)))
-        .returning(FileRow::as_returning())
+        .returning(files::all_columns)
         .get_result(conn)
 }
 

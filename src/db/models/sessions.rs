@@ -9,7 +9,7 @@ use crate::db::models::users::User;
 use crate::db::schema::{files, sessions, users};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = sessions, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = sessions, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct Session {
     pub id: SessionId,
     pub user_id: UserId,
@@ -39,7 +39,7 @@ pub struct NewSession<'a> {
 pub fn insert(conn: &mut DbConn, new: &NewSession<'_>) -> QueryResult<Session> {
     diesel::insert_into(sessions::table)
         .values(new)
-        .returning(Session::as_returning())
+        .returning(sessions::all_columns)
         .get_result(conn)
 }
 

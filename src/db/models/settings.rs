@@ -28,13 +28,26 @@ pub fn set(
     by: Option<&str>,
     now: NaiveDateTime,
 ) -> QueryResult<()> {
-    diesel::replace_into(settings::table)
-        .values((
-            settings::key.eq(key),
+    // An upsert, spelled per backend: diesel cannot route `ON CONFLICT` through the
+    // connection enum, but the same builder compiles for each concrete connection.
+    let row = (
+        settings::key.eq(key),
+        settings::value.eq(value),
+        settings::updated_at.eq(now),
+        settings::updated_by.eq(by),
+    );
+    let query = diesel::insert_into(settings::table)
+        .values(row)
+        .on_conflict(settings::key)
+        .do_update()
+        .set((
             settings::value.eq(value),
             settings::updated_at.eq(now),
             settings::updated_by.eq(by),
-        ))
-        .execute(conn)
-        .map(drop)
+        ));
+    match conn {
+        DbConn::Sqlite(c) => query.execute(c),
+        DbConn::Pg(c) => query.execute(c),
+    }
+    .map(drop)
 }

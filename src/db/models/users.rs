@@ -7,6 +7,7 @@ use serde::Serialize;
 use crate::db::DbConn;
 use crate::db::ids::UserId;
 use crate::db::schema::users;
+use crate::db::sql::{contains_pattern, lower, lower_nullable};
 use crate::error::{AppError, FieldErrors};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -63,7 +64,7 @@ impl UserState {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
-#[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite))]
+#[diesel(table_name = users, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
 pub struct User {
     pub id: UserId,
     pub username: String,
@@ -102,7 +103,7 @@ pub struct NewUser<'a> {
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewUser<'_>) -> QueryResult<User> {
-    diesel::insert_into(users::table).values(new).returning(User::as_returning()).get_result(conn)
+    diesel::insert_into(users::table).values(new).returning(users::all_columns).get_result(conn)
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
@@ -115,7 +116,7 @@ pub fn find(conn: &mut DbConn, id: &UserId) -> QueryResult<User> {
 
 pub fn find_by_username(conn: &mut DbConn, name: &str) -> QueryResult<Option<User>> {
     users::table
-        .filter(users::username.eq(name))
+        .filter(lower(users::username).eq(lower(name)))
         .select(User::as_select())
         .get_result(conn)
         .optional()
@@ -123,7 +124,7 @@ pub fn find_by_username(conn: &mut DbConn, name: &str) -> QueryResult<Option<Use
 
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> QueryResult<Option<User>> {
     users::table
-        .filter(users::email.eq(email))
+        .filter(lower_nullable(users::email).eq(lower(email).nullable()))
         .select(User::as_select())
         .get_result(conn)
         .optional()
@@ -219,13 +220,13 @@ pub fn search(conn: &mut DbConn, query: &UserQuery) -> QueryResult<(Vec<User>, i
     let filtered = || {
         let mut q = users::table.into_boxed();
         if let Some(text) = query.search.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
-            let pattern = format!("%{}%", crate::db::models::audit::escape_like(text));
+            let pattern = || lower(contains_pattern(text));
             q = q.filter(
-                users::username
-                    .like(pattern.clone())
+                lower(users::username)
+                    .like(pattern())
                     .escape('\\')
-                    .or(users::email.like(pattern.clone()).escape('\\'))
-                    .or(users::phone.like(pattern).escape('\\')),
+                    .or(lower_nullable(users::email).like(pattern().nullable()).escape('\\'))
+                    .or(users::phone.like(contains_pattern(text)).escape('\\')),
             );
         }
         q
@@ -233,8 +234,8 @@ pub fn search(conn: &mut DbConn, query: &UserQuery) -> QueryResult<(Vec<User>, i
     let total = filtered().count().get_result(conn)?;
     let q = filtered().select(User::as_select());
     let q = match (query.sort, query.descending) {
-        (UserSort::Username, false) => q.order(users::username.asc()),
-        (UserSort::Username, true) => q.order(users::username.desc()),
+        (UserSort::Username, false) => q.order(lower(users::username).asc()),
+        (UserSort::Username, true) => q.order(lower(users::username).desc()),
         (UserSort::Created, false) => q.order((users::created_at.asc(), users::username.asc())),
         (UserSort::Created, true) => q.order((users::created_at.desc(), users::username.asc())),
         (UserSort::LastLogin, false) => {
