@@ -188,13 +188,15 @@ fn admin_create_makes_an_administrator_from_the_command_line() {
 }
 
 #[test]
-fn sqlite_is_linked_into_the_binary() {
+fn sqlite_and_libpq_are_linked_into_the_binary() {
     let Ok(out) = Command::new("ldd").arg(BIN).output() else {
         eprintln!("ldd not available; skipped");
         return;
     };
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(!text.contains("libsqlite3"), "the binary links the system SQLite:\n{text}");
+    assert!(!text.contains("libpq"), "the binary links the system libpq:\n{text}");
+    assert!(!text.contains("libssl"), "the binary links OpenSSL:\n{text}");
 }
 
 fn files_in(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -10,6 +10,52 @@ async fn healthz_answers_ok_when_the_database_does() {
     assert_eq!(r.json()["status"], "ok");
 }
 
+/// The PostgreSQL run of the suite must really be on PostgreSQL (and the default on SQLite).
+#[actix_web::test]
+async fn the_suite_runs_on_the_database_the_run_asked_for() {
+    let app = spawn_app().await;
+    let conn = app.conn();
+    let on_postgres = matches!(*conn, homedisk::db::DbConn::Pg(_));
+    assert_eq!(on_postgres, crate::database::on_postgres());
+    let required = std::env::var("HOMEDISK_TEST_POSTGRES").is_ok_and(|v| v == "required");
+    assert!(
+        on_postgres || !required,
+        "HOMEDISK_TEST_POSTGRES=required, but no {}",
+        crate::database::SERVER_VAR
+    );
+}
+
+#[actix_web::test]
+async fn a_malformed_or_unreachable_database_url_stops_start_up_by_name_without_its_password() {
+    let dir = tempfile::TempDir::new().expect("tmp");
+    let secret = crate::helpers::TEST_SECRET;
+    for (url, expect) in [
+        ("mysql://root:hunter2@db/x", "unsupported scheme `mysql`"),
+        // Port 9 (discard) on loopback: nothing listens, the connection is refused at once.
+        (
+            "postgres://homedisk:hunter2@127.0.0.1:9/homedisk",
+            "cannot connect to postgres://homedisk:***@127.0.0.1:9/homedisk",
+        ),
+    ] {
+        let config = homedisk::config::Config::from_lookup(|name| match name {
+            "HOMEDISK_DATA_DIR" => Some(dir.path().to_string_lossy().into_owned()),
+            "HOMEDISK_DATABASE_URL" => Some(url.to_owned()),
+            "HOMEDISK_SECRET_KEY" => Some(secret.to_owned()),
+            _ => None,
+        });
+        let message = match config {
+            Err(e) => e.to_string(),
+            Ok(config) => match homedisk::startup::build_state(config) {
+                Err(e) => e.to_string(),
+                Ok(_) => panic!("{url} started"),
+            },
+        };
+        assert!(message.contains("HOMEDISK_DATABASE_URL"), "{message}");
+        assert!(message.contains(expect), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
+    }
+}
+
 #[actix_web::test]
 async fn every_response_carries_the_security_headers() {
     let app = spawn_app().await;

@@ -113,13 +113,20 @@ pub struct TestApp<S> {
 }
 
 /// The config tests run with: a temp data dir, a known key and a low bcrypt cost.
+/// On PostgreSQL runs each config gets a new database of its own (see `database`).
 pub fn test_config(dir: &TempDir, overrides: &[(&str, &str)]) -> Config {
     let data_dir = dir.path().to_str().expect("utf-8 temp path").to_owned();
+    let database_url = if overrides.iter().any(|(k, _)| *k == "HOMEDISK_DATABASE_URL") {
+        None
+    } else {
+        crate::database::fresh_url()
+    };
     Config::from_lookup(|name| {
         if let Some((_, v)) = overrides.iter().find(|(k, _)| *k == name) {
             return Some((*v).to_owned());
         }
         match name {
+            "HOMEDISK_DATABASE_URL" => database_url.clone(),
             "HOMEDISK_DATA_DIR" => Some(data_dir.clone()),
             "HOMEDISK_SECRET_KEY" => Some(TEST_SECRET.to_owned()),
             "HOMEDISK_BCRYPT_COST" => Some("4".to_owned()),

@@ -152,10 +152,7 @@ fn decompression_bombs_get_a_422_and_the_server_memory_stays_flat() {
 }
 
 fn blob_rows(server: &Server) -> Vec<String> {
-    let path = server.data_dir().join("homedisk.db");
-    let pool =
-        homedisk::db::connect(&homedisk::db::DbOptions::sqlite(path.to_str().expect("utf-8")))
-            .expect("database");
+    let pool = server.database();
     let mut conn = pool.get().expect("connection");
     use homedisk::db::schema::blobs;
     let mut rows: Vec<String> = blobs::table.select(blobs::sha256).load(&mut conn).expect("rows");
@@ -294,10 +291,7 @@ fn after_a_bcrypt_cost_raise_a_wrong_password_takes_as_long_as_an_unknown_name()
         body.as_bytes(),
     );
     assert_eq!(status, 200);
-    let path = server.data_dir().join("homedisk.db");
-    let pool =
-        homedisk::db::connect(&homedisk::db::DbOptions::sqlite(path.to_str().expect("utf-8")))
-            .expect("database");
+    let pool = server.database();
     use homedisk::db::schema::users;
     let hash: String = users::table
         .filter(users::username.eq("oldtimer"))

@@ -19,6 +19,8 @@ pub struct Server {
     pub port: u16,
     log: PathBuf,
     dir: std::rc::Rc<tempfile::TempDir>,
+    /// The PostgreSQL database of a PostgreSQL run (`None`: SQLite in the data dir).
+    database_url: Option<String>,
 }
 
 impl Drop for Server {
@@ -40,7 +42,7 @@ impl Server {
     /// Like [`Server::start`], with more environment variables (they win over the defaults).
     pub fn start_with(env: &[(&str, &str)]) -> Server {
         let dir = std::rc::Rc::new(tempfile::TempDir::new().expect("tmp"));
-        Server::launch(dir, env)
+        Server::launch(dir, crate::database::fresh_url(), env)
     }
 
     /// Kills this server with SIGKILL (no clean-up of any kind, as a crash or a power cut) and
@@ -48,7 +50,7 @@ impl Server {
     pub fn crash_and_restart(self, env: &[(&str, &str)]) -> Server {
         let mut old = self;
         old.crash();
-        Server::launch(old.dir.clone(), env)
+        Server::launch(old.dir.clone(), old.database_url.clone(), env)
     }
 
     /// SIGKILL, then wait for the process to be gone.
@@ -57,7 +59,11 @@ impl Server {
         let _ = self.child.wait();
     }
 
-    fn launch(dir: std::rc::Rc<tempfile::TempDir>, env: &[(&str, &str)]) -> Server {
+    fn launch(
+        dir: std::rc::Rc<tempfile::TempDir>,
+        database_url: Option<String>,
+        env: &[(&str, &str)],
+    ) -> Server {
         let port = free_port();
         let log = dir.path().join("server.log");
         let out =
@@ -74,11 +80,17 @@ impl Server {
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err);
+        if let Some(url) = &database_url {
+            // Nodes on PostgreSQL must share a signing key (they refuse to start without).
+            command
+                .env("HOMEDISK_DATABASE_URL", url)
+                .env("HOMEDISK_SECRET_KEY", crate::helpers::TEST_SECRET);
+        }
         for (name, value) in env {
             command.env(name, value);
         }
         let child = command.spawn().expect("spawn homedisk");
-        let mut server = Server { child, port, log, dir };
+        let mut server = Server { child, port, log, dir, database_url };
         let start = Instant::now();
         while start.elapsed() < Duration::from_secs(20) {
             if server.http("GET", "/healthz", &[], b"").is_ok_and(|(status, ..)| status == 200) {
@@ -95,6 +107,12 @@ impl Server {
     /// The data directory (`HOMEDISK_DATA_DIR`).
     pub fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
+    }
+
+    /// A connection pool on this server's database (for tests that look at its rows).
+    pub fn database(&self) -> homedisk::db::DbPool {
+        let options = crate::database::options(self.database_url.as_deref(), &self.data_dir());
+        homedisk::db::connect(&options).expect("the server's database")
     }
 
     /// The most memory the process has had resident so far (`VmHWM`), in bytes.

@@ -238,12 +238,18 @@ pub fn search(conn: &mut DbConn, query: &UserQuery) -> QueryResult<(Vec<User>, i
         (UserSort::Username, true) => q.order(lower(users::username).desc()),
         (UserSort::Created, false) => q.order((users::created_at.asc(), users::username.asc())),
         (UserSort::Created, true) => q.order((users::created_at.desc(), users::username.asc())),
-        (UserSort::LastLogin, false) => {
-            q.order((users::last_login_at.asc(), users::username.asc()))
-        }
-        (UserSort::LastLogin, true) => {
-            q.order((users::last_login_at.desc(), users::username.asc()))
-        }
+        // "Never" counts as the oldest: NULLs first going up, last going down, spelled out
+        // because SQLite and PostgreSQL place NULLs at opposite ends by default.
+        (UserSort::LastLogin, false) => q.order((
+            users::last_login_at.is_null().desc(),
+            users::last_login_at.asc(),
+            users::username.asc(),
+        )),
+        (UserSort::LastLogin, true) => q.order((
+            users::last_login_at.is_null().asc(),
+            users::last_login_at.desc(),
+            users::username.asc(),
+        )),
         (UserSort::StorageUsed, false) => {
             q.order((users::storage_used.asc(), users::username.asc()))
         }
