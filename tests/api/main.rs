@@ -19,6 +19,7 @@ mod logging;
 mod login;
 mod pages;
 mod preview;
+mod races;
 mod rate_limit;
 mod register;
 mod revocation;

@@ -1,0 +1,222 @@
+//! Races that SQLite's single writer hides and PostgreSQL does not: many threads, each with its
+//! own pooled connection, committing and deleting uploads at once through the same domain
+//! functions the handlers call. On the PostgreSQL run these are real concurrent transactions
+//! (two nodes look the same to the database as two threads).
+
+use std::io::{Read, Write};
+use std::sync::{Arc, Barrier};
+
+use homedisk::db::ids::{FileId, UserId};
+use homedisk::db::models::{blobs, users};
+use homedisk::db::{DbPool, schema};
+use homedisk::error::AppError;
+use homedisk::files::upload::{Received, commit};
+use homedisk::storage::{LocalStorage, Storage};
+use sha2::{Digest, Sha256};
+
+/// The local store with the latency of a remote one on the calls that race (a put of bytes
+/// already there, a delete): it widens the windows the lock must close from microseconds to
+/// milliseconds, so that a missing lock fails this test rather than once a month.
+struct SlowStore(LocalStorage);
+
+impl Storage for SlowStore {
+    fn temp(&self) -> std::io::Result<tempfile::NamedTempFile> {
+        self.0.temp()
+    }
+    fn put(&self, tmp: tempfile::NamedTempFile, key: &str) -> std::io::Result<()> {
+        // Like S3: it looks whether the object exists first, the answer comes back later.
+        let stored = self.0.put(tmp, key);
+        std::thread::sleep(std::time::Duration::from_millis(3));
+        stored
+    }
+    fn open(&self, key: &str) -> std::io::Result<homedisk::storage::BlobReader> {
+        self.0.open(key)
+    }
+    fn delete(&self, key: &str) -> std::io::Result<()> {
+        std::thread::sleep(std::time::Duration::from_millis(3));
+        self.0.delete(key)
+    }
+    fn list(&self) -> std::io::Result<Vec<homedisk::storage::StoredBlob>> {
+        self.0.list()
+    }
+    fn sweep_tmp(&self) -> std::io::Result<usize> {
+        self.0.sweep_tmp()
+    }
+}
+
+struct World {
+    pool: DbPool,
+    storage: Arc<SlowStore>,
+    owner: UserId,
+    _dir: tempfile::TempDir,
+}
+
+fn world(quota: i64) -> World {
+    let dir = tempfile::TempDir::new().expect("tmp");
+    let url = crate::database::fresh_url();
+    let mut options = crate::database::options(url.as_deref(), dir.path());
+    options.pool_size = 16; // a connection for every racing thread
+    let pool = homedisk::db::connect(&options).expect("database");
+    let storage = Arc::new(SlowStore(LocalStorage::open(dir.path()).expect("storage")));
+    let owner = UserId::generate();
+    let now = chrono::Utc::now().naive_utc();
+    users::insert(
+        &mut pool.get().expect("conn"),
+        &users::NewUser {
+            id: &owner,
+            username: "racer",
+            email: None,
+            phone: None,
+            password_hash: "x",
+            role: "user",
+            quota,
+            created_at: now,
+        },
+    )
+    .expect("user");
+    World { pool, storage, owner, _dir: dir }
+}
+
+fn received(storage: &dyn Storage, bytes: &[u8]) -> Received {
+    let mut tmp = storage.temp().expect("temp");
+    tmp.write_all(bytes).expect("write");
+    tmp.as_file().sync_all().expect("sync");
+    Received {
+        tmp,
+        size: bytes.len() as u64,
+        sha256: format!("{:x}", Sha256::digest(bytes)),
+        mime: "application/octet-stream".into(),
+    }
+}
+
+impl World {
+    fn upload(&self, name: &str, bytes: &[u8]) -> Result<FileId, AppError> {
+        let mut conn = self.pool.get().expect("conn");
+        let now = chrono::Utc::now().naive_utc();
+        let r = received(self.storage.as_ref(), bytes);
+        commit(&mut conn, self.storage.as_ref(), &self.owner, None, name, r, now).map(|f| f.id)
+    }
+
+    fn delete(&self, id: &FileId) {
+        let mut conn = self.pool.get().expect("conn");
+        homedisk::files::delete(&mut conn, self.storage.as_ref(), |_| {}, &self.owner, id)
+            .expect("delete");
+    }
+
+    fn stored(&self, sha: &str) -> Option<Vec<u8>> {
+        let mut blob = self.storage.open(sha).ok()?;
+        let mut out = Vec::new();
+        blob.read_to_end(&mut out).expect("read blob");
+        Some(out)
+    }
+
+    fn rows_using(&self, sha: &str) -> i64 {
+        use diesel::prelude::*;
+        schema::files::table
+            .filter(schema::files::blob_sha256.eq(sha))
+            .count()
+            .get_result(&mut self.pool.get().expect("conn"))
+            .expect("count")
+    }
+
+    fn refcount(&self, sha: &str) -> Option<i64> {
+        use diesel::prelude::*;
+        schema::blobs::table
+            .find(sha)
+            .select(schema::blobs::refcount)
+            .get_result(&mut self.pool.get().expect("conn"))
+            .optional()
+            .expect("refcount")
+    }
+}
+
+/// Threads upload the same bytes and delete some of their copies at the same moments: the
+/// last reference's bytes go only when no row needs them, and every row that stays has its
+/// bytes (the race the blob lock closes). The reference count always equals the rows.
+#[test]
+fn uploads_and_deletes_of_the_same_bytes_never_lose_them() {
+    let w = Arc::new(world(1 << 30));
+    let bytes: Vec<u8> = (0..64 * 1024).map(|i| (i * 7 % 251) as u8).collect();
+    let sha = format!("{:x}", Sha256::digest(&bytes));
+    const THREADS: usize = 4;
+    const ROUNDS: usize = 100;
+    let barrier = Arc::new(Barrier::new(THREADS));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (w, bytes, barrier, sha) = (w.clone(), bytes.clone(), barrier.clone(), sha.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                let mut kept = 0;
+                for round in 0..ROUNDS {
+                    let id = w.upload(&format!("copy-{t}-{round}"), &bytes).expect("upload");
+                    // This row exists until this thread deletes it: so must its bytes (looked at
+                    // a little later, after any delete racing this upload has finished).
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    assert!(w.stored(&sha).is_some(), "a committed upload lost its bytes");
+                    // Odd threads keep their last copy; everything else goes again at once.
+                    if t % 2 == 1 && round == ROUNDS - 1 {
+                        kept += 1;
+                    } else {
+                        w.delete(&id);
+                    }
+                }
+                kept
+            })
+        })
+        .collect();
+    let kept: i64 = handles.into_iter().map(|h| h.join().expect("thread")).sum();
+    assert_eq!(kept, (THREADS / 2) as i64);
+    assert_eq!(w.rows_using(&sha), kept);
+    assert_eq!(w.refcount(&sha), Some(kept), "one reference per row");
+    assert_eq!(w.stored(&sha).as_deref(), Some(bytes.as_slice()), "rows remain: bytes remain");
+
+    // And when the last one goes, so do the bytes and the row.
+    use diesel::prelude::*;
+    let ids: Vec<FileId> = schema::files::table
+        .select(schema::files::id)
+        .load(&mut w.pool.get().expect("conn"))
+        .expect("ids");
+    std::thread::scope(|s| {
+        for id in &ids {
+            let w = &w;
+            s.spawn(move || w.delete(id));
+        }
+    });
+    assert_eq!(w.refcount(&sha), None);
+    assert!(w.stored(&sha).is_none(), "no row: no bytes");
+    assert_eq!(blobs::count(&mut w.pool.get().expect("conn")).expect("count"), 0);
+}
+
+/// Many uploads against one quota at once: exactly as many as fit succeed, the others get the
+/// quota error, and storage_used is their exact sum (no lost update, no overdraft).
+#[test]
+fn concurrent_uploads_never_overdraw_the_quota() {
+    const SIZE: usize = 10_000;
+    const FIT: i64 = 7;
+    let w = Arc::new(world(FIT * SIZE as i64));
+    const THREADS: usize = 8;
+    const EACH: usize = 3;
+    let barrier = Arc::new(Barrier::new(THREADS));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (w, barrier) = (w.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                let mut stored = 0;
+                for i in 0..EACH {
+                    let bytes = vec![(t * EACH + i) as u8; SIZE];
+                    match w.upload(&format!("f-{t}-{i}"), &bytes) {
+                        Ok(_) => stored += 1,
+                        Err(AppError::QuotaExceeded(_)) => {}
+                        Err(e) => panic!("upload failed: {e:?}"),
+                    }
+                }
+                stored
+            })
+        })
+        .collect();
+    let stored: i64 = handles.into_iter().map(|h| h.join().expect("thread")).sum();
+    assert_eq!(stored, FIT, "exactly what fits");
+    let user = users::find(&mut w.pool.get().expect("conn"), &w.owner).expect("user");
+    assert_eq!(user.storage_used, FIT * SIZE as i64);
+}
