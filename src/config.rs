@@ -43,6 +43,7 @@ pub const VARIABLES: &[Variable] = &[
     Variable { name: "HOMEDISK_IMAGE_MEMORY_BYTES", default: "256MiB", meaning: "memory all image decodes together may use; an image needing more gets no thumbnail (422)" },
     Variable { name: "HOMEDISK_PASSWORD_HASHERS", default: "cores - 1 (at least 1)", meaning: "bcrypt hashes computed at once; more logins queue (503 `busy` after 10 s)" },
     Variable { name: "HOMEDISK_AUDIT_RETENTION_DAYS", default: "365", meaning: "audit log entries older than this are removed" },
+    Variable { name: "HOMEDISK_TRUSTED_PROXIES", default: "(none)", meaning: "CIDR ranges of load balancers / reverse proxies whose X-Forwarded-For gives the client address, e.g. 10.0.0.0/8,127.0.0.1" },
     Variable { name: "RUST_LOG", default: "info", meaning: "log filter (tracing EnvFilter syntax)" },
 ];
 
@@ -112,6 +113,7 @@ pub struct Config {
     pub image_memory_bytes: u64,
     /// `None`: one less than the cores (at least 1).
     pub password_hashers: Option<usize>,
+    pub trusted_proxies: crate::http::client_ip::TrustedProxies,
 }
 
 /// The shortest signing key accepted, in bytes (HS256 wants at least its output size).
@@ -250,6 +252,10 @@ impl Config {
                 None => None,
                 Some(_) => Some(number(&get, "HOMEDISK_PASSWORD_HASHERS", 1, 1..=256)?),
             },
+            trusted_proxies: crate::http::client_ip::TrustedProxies::parse(
+                &get("HOMEDISK_TRUSTED_PROXIES").unwrap_or_default(),
+            )
+            .map_err(|message| bad("HOMEDISK_TRUSTED_PROXIES", message))?,
         })
     }
 }
@@ -354,6 +360,7 @@ mod tests {
             ("HOMEDISK_COOKIE_SECURE", "sometimes"),
             ("HOMEDISK_DATABASE_URL", "mysql://x"),
             ("HOMEDISK_DATABASE_URL", "postgres://"),
+            ("HOMEDISK_TRUSTED_PROXIES", "10.0.0.0/8,lb.local"),
             ("HOMEDISK_DATABASE_POOL_SIZE", "0"),
             ("HOMEDISK_DATABASE_STATEMENT_TIMEOUT_SECONDS", "forever"),
         ] {

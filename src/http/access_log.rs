@@ -25,7 +25,7 @@ pub async fn access_log(
     } else {
         format!("?{}", redact_credentials(&redact_query(query)))
     };
-    let peer = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "-".into());
+    let peer = crate::http::auth::client_ip(req.request()).unwrap_or_else(|| "-".into());
     let res = next.call(req).await;
     let status = match &res {
         Ok(r) => r.status().as_u16(),

@@ -114,9 +114,16 @@ pub fn origin(req: &HttpRequest) -> Origin {
     }
 }
 
-/// The peer address. Forwarded headers are not trusted: anyone can send them.
+/// The client's address: the peer's, or what a trusted proxy forwarded for
+/// (`HOMEDISK_TRUSTED_PROXIES`; anyone else's `X-Forwarded-For` is ignored).
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
+    let peer = req.peer_addr().map(|a| a.ip());
+    let forwarded = req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok());
+    let client = match req.app_data::<actix_web::web::Data<crate::state::AppState>>() {
+        Some(state) => state.config.trusted_proxies.client(peer, forwarded),
+        None => peer,
+    };
+    client.map(|ip| ip.to_string())
 }
 
 /// The token from the headers the API accepts, then the cookie.

@@ -5,6 +5,7 @@
 //! - [`auth`]: reading tokens at the door (Bearer, `token`, `z-token`, Basic, cookie) and the
 //!   extractors that say who may call a handler (`CurrentUser`, `FilesReader`, `FilesWriter`,
 //!   `AdminUser`).
+//! - [`client_ip`]: the client's address, through trusted proxies only.
 //! - [`cookies`]: `Secure` or not, and the device cookie of logins.
 //! - [`download`]: sending a stored file (conditional requests, Range, safe headers).
 //! - [`multipart`]: multipart/form-data uploads into files.
@@ -12,6 +13,7 @@
 
 pub mod access_log;
 pub mod auth;
+pub mod client_ip;
 pub mod cookies;
 pub mod download;
 pub mod multipart;
