@@ -25,6 +25,7 @@ pub mod error;
 pub mod etag;
 pub mod files;
 pub mod http;
+pub mod jobs;
 pub mod preview;
 pub mod settings;
 pub mod startup;

@@ -115,7 +115,11 @@ pub fn build_state(config: Config) -> Result<AppState, StartupError> {
     )
     .map_err(io("cannot create the thumbnail cache in", &config.data_dir))?;
     Ok(AppState {
-        login_limiter: Arc::new(LoginLimiter::new(config.login_attempts_per_minute)),
+        login_limiter: Arc::new(if config.database.url.is_postgres() {
+            LoginLimiter::shared(config.login_attempts_per_minute, pool.clone())
+        } else {
+            LoginLimiter::new(config.login_attempts_per_minute)
+        }),
         hashers: Arc::new(crate::auth::password::Hashers::new(config.password_hashers)),
         config: Arc::new(config),
         db: pool,
@@ -239,24 +243,6 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-/// Removes audit entries past `HOMEDISK_AUDIT_RETENTION_DAYS`, now and then every hour.
-async fn prune_audit_log(state: web::Data<AppState>) {
-    let mut every = actix_web::rt::time::interval(std::time::Duration::from_secs(3600));
-    loop {
-        every.tick().await;
-        let days = state.config.audit_retention_days;
-        let pruned = db::run(&state.db, move |conn| {
-            Ok(crate::audit::prune(conn, days, chrono::Utc::now().naive_utc())?)
-        })
-        .await;
-        match pruned {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(entries = n, days, "pruned old audit log entries"),
-            Err(e) => e.log_if_internal(),
-        }
-    }
-}
-
 /// Builds the state and serves until SIGTERM/SIGINT (graceful: in-flight requests finish).
 pub async fn run(config: Config) -> Result<(), StartupError> {
     let bind = config.bind;
@@ -264,7 +250,7 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
     let _lock = lock_data_dir(&config)?;
     let state = web::Data::new(build_state(config)?);
     recover(&state)?;
-    actix_web::rt::spawn(prune_audit_log(state.clone()));
+    actix_web::rt::spawn(crate::jobs::run(state.clone()));
     tracing::info!(address = %bind, data_dir = %state.config.data_dir.display(), "homedisk listening");
     HttpServer::new(move || build_app(state.clone()))
         .bind(bind)

@@ -10,30 +10,88 @@
 //! A stranger guessing passwords from many addresses soon hits the per-account limit for
 //! unknown devices, but that limit does not apply to the owner's own browser or app, so the
 //! owner is never locked out by someone else's guessing.
+//!
+//! One node (SQLite) counts in memory. Nodes sharing a PostgreSQL database count in it (the
+//! same GCRA, one upsert per attempt in `db::models::login_limits`), so a limit of 10 a minute
+//! stays 10 with any number of nodes behind a load balancer.
 
 use std::num::NonZeroU32;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
+use crate::db::{self, DbPool};
 use crate::error::AppError;
 
 /// Keys kept before idle ones are dropped (bounds memory under a flood of distinct names).
 const MAX_TRACKED_KEYS: usize = 50_000;
 
+/// The login limits, counted in this process or in the shared database.
 pub struct LoginLimiter {
+    per_minute: u32,
+    memory: Memory,
+    shared: Option<DbPool>,
+}
+
+impl LoginLimiter {
+    /// Counted in memory (one node).
+    pub fn new(per_minute: u32) -> Self {
+        LoginLimiter { per_minute, memory: Memory::new(per_minute), shared: None }
+    }
+
+    /// Counted in the database `pool`, for every node using it.
+    pub fn shared(per_minute: u32, pool: DbPool) -> Self {
+        LoginLimiter { shared: Some(pool), ..LoginLimiter::new(per_minute) }
+    }
+
+    /// Counts one attempt from `ip`; refuses with `Retry-After`.
+    pub async fn check_ip(&self, ip: &str) -> Result<(), AppError> {
+        match &self.shared {
+            None => self.memory.check_ip(ip),
+            Some(pool) => self.take(pool, format!("ip:{ip}"), 3).await,
+        }
+    }
+
+    /// Counts one attempt on an account, by a recognised `device` of it or an unknown one.
+    pub async fn check_account(&self, account: &str, device: Option<&str>) -> Result<(), AppError> {
+        match (&self.shared, device) {
+            (None, _) => self.memory.check_account(account, device),
+            (Some(pool), Some(device)) => self.take(pool, format!("device:{device}"), 1).await,
+            (Some(pool), None) => self.take(pool, format!("account:{account}"), 1).await,
+        }
+    }
+
+    async fn take(&self, pool: &DbPool, key: String, times: u32) -> Result<(), AppError> {
+        let burst = i64::from(self.per_minute.max(1)) * i64::from(times);
+        let interval_ms = 60_000 / burst;
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let wait = db::run(pool, move |conn| {
+            Ok(crate::db::models::login_limits::take(conn, &key, now_ms, interval_ms, burst)?)
+        })
+        .await?;
+        match wait {
+            None => Ok(()),
+            Some(ms) => {
+                Err(AppError::RateLimited { retry_after_secs: (ms as u64).div_ceil(1000).max(1) })
+            }
+        }
+    }
+}
+
+/// The in-memory limits of one node.
+pub struct Memory {
     per_ip: DefaultKeyedRateLimiter<String>,
     per_account: DefaultKeyedRateLimiter<String>,
     per_device: DefaultKeyedRateLimiter<String>,
     clock: DefaultClock,
 }
 
-impl LoginLimiter {
+impl Memory {
     /// `per_minute` attempts per account name; three times that per IP address.
     pub fn new(per_minute: u32) -> Self {
         let account = NonZeroU32::new(per_minute.max(1)).unwrap_or(NonZeroU32::MIN);
         let ip = account.saturating_mul(NonZeroU32::new(3).unwrap_or(NonZeroU32::MIN));
-        LoginLimiter {
+        Memory {
             per_ip: RateLimiter::keyed(Quota::per_minute(ip)),
             per_account: RateLimiter::keyed(Quota::per_minute(account)),
             per_device: RateLimiter::keyed(Quota::per_minute(account)),
@@ -79,7 +137,7 @@ mod tests {
 
     #[test]
     fn an_account_is_limited_after_its_quota_but_others_are_not() {
-        let l = LoginLimiter::new(3);
+        let l = Memory::new(3);
         for _ in 0..3 {
             l.check_account("alice", None).expect("within quota");
         }
@@ -90,7 +148,7 @@ mod tests {
 
     #[test]
     fn a_recognised_device_is_not_locked_out_by_strangers() {
-        let l = LoginLimiter::new(3);
+        let l = Memory::new(3);
         for _ in 0..20 {
             let _ = l.check_account("alice", None);
         }
@@ -107,7 +165,7 @@ mod tests {
 
     #[test]
     fn an_ip_is_limited_across_accounts() {
-        let l = LoginLimiter::new(1);
+        let l = Memory::new(1);
         for _ in 0..3 {
             l.check_ip("2.2.2.2").expect("within ip quota");
         }

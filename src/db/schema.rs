@@ -87,3 +87,17 @@ diesel::table! {
         updated_by -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    login_limits (key) {
+        key -> Text,
+        tat_ms -> BigInt,
+    }
+}
+
+diesel::table! {
+    job_runs (name) {
+        name -> Text,
+        last_run_at -> Timestamp,
+    }
+}

@@ -130,7 +130,7 @@ pub async fn register(
         return Err(AppError::RegistrationClosed);
     }
     // bcrypt makes registration expensive: the same per-IP limit as login guards it.
-    accounts.limiter.check_ip(origin.ip.as_deref().unwrap_or("unknown"))?;
+    accounts.limiter.check_ip(origin.ip.as_deref().unwrap_or("unknown")).await?;
     let account = validate_registration(&input)?;
     let checked = account.clone();
     db::run(&accounts.db, move |conn| duplicates(conn, &checked)?.into_result()).await?;
@@ -222,7 +222,7 @@ pub async fn login(
     input: LoginInput,
     origin: Origin,
 ) -> Result<Started, AppError> {
-    accounts.limiter.check_ip(origin.ip.as_deref().unwrap_or("unknown"))?;
+    accounts.limiter.check_ip(origin.ip.as_deref().unwrap_or("unknown")).await?;
     let login = input.login.clone();
     let user = db::run(&accounts.db, move |conn| find_for_login(conn, &login)).await?;
     let account_key =
@@ -231,7 +231,7 @@ pub async fn login(
         (Some(u), Some(cookie)) => device::recognise(&accounts.keys, cookie, &u.id),
         _ => None,
     };
-    accounts.limiter.check_account(&account_key, device.as_deref())?;
+    accounts.limiter.check_account(&account_key, device.as_deref()).await?;
 
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let active = user.as_ref().is_some_and(|u| u.state() == users::UserState::Active);

@@ -220,3 +220,29 @@ fn concurrent_uploads_never_overdraw_the_quota() {
     let user = users::find(&mut w.pool.get().expect("conn"), &w.owner).expect("user");
     assert_eq!(user.storage_used, FIT * SIZE as i64);
 }
+
+/// Nodes asking at the same moment whether a periodic job is due: exactly one runs it, and
+/// nobody again until its period has passed.
+#[test]
+fn a_periodic_job_is_claimed_by_one_node_per_period() {
+    use homedisk::db::models::job_runs::claim;
+    let w = world(0);
+    let now = chrono::Utc::now().naive_utc();
+    let hour = chrono::Duration::hours(1);
+    let claims: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                let pool = &w.pool;
+                s.spawn(move || {
+                    claim(&mut pool.get().expect("conn"), "job", hour, now).expect("claim")
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| usize::from(h.join().expect("thread"))).sum()
+    });
+    assert_eq!(claims, 1);
+    let mut conn = w.pool.get().expect("conn");
+    assert!(!claim(&mut conn, "job", hour, now + chrono::Duration::minutes(59)).expect("claim"));
+    assert!(claim(&mut conn, "job", hour, now + chrono::Duration::minutes(61)).expect("claim"));
+    assert!(claim(&mut conn, "other", hour, now).expect("another job is its own"));
+}

@@ -63,3 +63,39 @@ async fn every_spelling_of_one_account_shares_its_allowance() {
     let r = app.send(login_from("198.51.100.30", "(+1) 555 010 8888", "wrong password")).await;
     assert_eq!(r.status, 429, "a fourth spelling is still the same account");
 }
+
+/// Two nodes on one PostgreSQL database (two app instances here, each with its own memory)
+/// share the login limits: attempts alternating between them are counted together. On SQLite
+/// there is only ever one node; the test then checks that one instance alone still limits.
+#[actix_web::test]
+async fn login_limits_hold_across_nodes_sharing_the_database() {
+    let first = spawn_with(&[("HOMEDISK_LOGIN_ATTEMPTS_PER_MINUTE", "4")]).await;
+    let url = first.state.config.database.url.clone();
+    let shared = match &url {
+        homedisk::db::DatabaseUrl::Postgres(secret) => {
+            Some(secrecy::ExposeSecret::expose_secret(secret).to_owned())
+        }
+        homedisk::db::DatabaseUrl::Sqlite(_) => None,
+    };
+    let second = match &shared {
+        Some(url) => Some(
+            spawn_with(&[
+                ("HOMEDISK_LOGIN_ATTEMPTS_PER_MINUTE", "4"),
+                ("HOMEDISK_DATABASE_URL", url.as_str()),
+            ])
+            .await,
+        ),
+        None => None,
+    };
+    first.register("alice").await;
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let req = login_from(&format!("198.51.100.{i}"), "alice", "wrong password");
+        let r = match (&second, i % 2) {
+            (Some(node), 1) => node.send(req).await,
+            _ => first.send(req).await,
+        };
+        statuses.push(r.status.as_u16());
+    }
+    assert_eq!(statuses, [401, 401, 401, 401, 429, 429], "4 a minute, whichever node answers");
+}

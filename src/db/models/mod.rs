@@ -3,6 +3,8 @@
 pub mod audit;
 pub mod blobs;
 pub mod files;
+pub mod job_runs;
+pub mod login_limits;
 pub mod sessions;
 pub mod settings;
 pub mod users;

@@ -1,0 +1,65 @@
+//! Background jobs: housekeeping that runs once per period for the whole instance. Every node
+//! wakes up each minute and asks the database whether a job is due; only the node whose claim
+//! succeeds runs it (`db::models::job_runs`), so two nodes never prune twice, and a node that
+//! dies mid-period leaves the job to whichever node asks next.
+
+use std::time::Duration;
+
+use actix_web::web;
+
+use crate::db::{self, models::job_runs};
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// How often each node asks whether a job is due.
+const TICK: Duration = Duration::from_secs(60);
+
+/// One periodic job: a name (its row in `job_runs`), its period and its work.
+struct Job {
+    name: &'static str,
+    period: chrono::Duration,
+    run: fn(&AppState, &mut db::DbConn) -> Result<(), AppError>,
+}
+
+const JOBS: &[Job] = &[
+    Job { name: "audit_prune", period: chrono::Duration::hours(1), run: prune_audit_log },
+    Job { name: "login_limits_prune", period: chrono::Duration::hours(1), run: prune_login_limits },
+];
+
+/// Runs forever on the server's runtime (spawned by `startup::run`).
+pub async fn run(state: web::Data<AppState>) {
+    let mut every = actix_web::rt::time::interval(TICK);
+    loop {
+        every.tick().await;
+        for job in JOBS {
+            let st = state.clone();
+            let done = db::run(&state.db, move |conn| {
+                let now = chrono::Utc::now().naive_utc();
+                if job_runs::claim(conn, job.name, job.period, now)? {
+                    (job.run)(&st, conn)?;
+                }
+                Ok(())
+            })
+            .await;
+            if let Err(e) = done {
+                tracing::warn!(job = job.name, error = %e, "background job failed");
+            }
+        }
+    }
+}
+
+/// Removes audit entries past `HOMEDISK_AUDIT_RETENTION_DAYS`.
+fn prune_audit_log(state: &AppState, conn: &mut db::DbConn) -> Result<(), AppError> {
+    let days = state.config.audit_retention_days;
+    let n = crate::audit::prune(conn, days, chrono::Utc::now().naive_utc())?;
+    if n > 0 {
+        tracing::info!(entries = n, days, "pruned old audit log entries");
+    }
+    Ok(())
+}
+
+/// Forgets login limits whose allowance is full again.
+fn prune_login_limits(_: &AppState, conn: &mut db::DbConn) -> Result<(), AppError> {
+    db::models::login_limits::prune(conn, chrono::Utc::now().timestamp_millis())?;
+    Ok(())
+}
