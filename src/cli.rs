@@ -1,5 +1,6 @@
 //! The command line: `homedisk` serves; `homedisk admin create NAME` makes an admin account;
-//! `--help` lists the configuration variables.
+//! `homedisk admin fsck` checks the blob rows against the store; `--help` lists the
+//! configuration variables.
 
 use std::io::BufRead;
 
@@ -21,6 +22,11 @@ pub enum Command {
         email: Option<String>,
         phone: Option<String>,
         password_stdin: bool,
+    },
+    /// `admin fsck [--repair] [--grace-hours H]`
+    AdminFsck {
+        repair: bool,
+        grace_hours: u64,
     },
 }
 
@@ -48,10 +54,26 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             }
             Ok(Command::AdminCreate { username: name.to_string(), email, phone, password_stdin })
         }
-        ["admin", ..] => {
-            Err("usage: homedisk admin create NAME [--email E] [--phone P] [--password-stdin]"
-                .into())
+        ["admin", "fsck", rest @ ..] => {
+            let (mut repair, mut grace_hours) = (false, 24);
+            let mut rest = rest.iter();
+            while let Some(flag) = rest.next() {
+                match *flag {
+                    "--repair" => repair = true,
+                    "--grace-hours" => {
+                        grace_hours = rest
+                            .next()
+                            .and_then(|h| h.parse().ok())
+                            .ok_or("--grace-hours needs a whole number of hours")?
+                    }
+                    other => return Err(format!("unknown option `{other}` for `admin fsck`")),
+                }
+            }
+            Ok(Command::AdminFsck { repair, grace_hours })
         }
+        ["admin", ..] => Err("usage: homedisk admin create NAME [--email E] [--phone P] \
+             [--password-stdin]\n       homedisk admin fsck [--repair] [--grace-hours H]"
+            .into()),
         [other, ..] => Err(format!("unknown command `{other}`")),
     }
 }
@@ -64,6 +86,10 @@ pub fn help() -> String {
          homedisk admin create NAME [--email E] [--phone P] [--password-stdin]\n                                \
          create an administrator account (the password is read\n                                \
          from stdin, or generated and printed once)\n  \
+         homedisk admin fsck [--repair] [--grace-hours H]\n                                \
+         list blob rows without stored objects and objects\n                                \
+         without rows; --repair removes such objects older\n                                \
+         than H hours (default 24)\n  \
          homedisk --help | --version\n\n\
          CONFIGURATION (environment variables, also read from ./.env):\n",
     );
@@ -82,7 +108,45 @@ pub fn execute(command: Command, config: Config) -> Result<(), StartupError> {
         Command::AdminCreate { username, email, phone, password_stdin } => {
             admin_create(config, username, email, phone, password_stdin)
         }
+        Command::AdminFsck { repair, grace_hours } => admin_fsck(config, repair, grace_hours),
         Command::Help | Command::Version => Ok(()),
+    }
+}
+
+/// Prints what `files::fsck` found; fails (exit status 1) unless all is consistent.
+fn admin_fsck(config: Config, repair: bool, grace_hours: u64) -> Result<(), StartupError> {
+    let state = startup::build_state(config)?;
+    let mut conn = state.db.get().map_err(|e| StartupError::Other(e.to_string()))?;
+    let grace = std::time::Duration::from_secs(grace_hours.saturating_mul(3600));
+    let cutoff = repair.then(|| std::time::SystemTime::now() - grace);
+    let report = crate::files::fsck::check(&mut conn, state.storage.as_ref(), cutoff)
+        .map_err(|e| StartupError::Other(format!("fsck failed: {e}")))?;
+    println!("{} blob rows, {} stored objects", report.rows, report.objects);
+    for key in &report.missing {
+        println!(
+            "missing object: {key} (its files cannot be downloaded; restore it from a backup)"
+        );
+    }
+    for orphan in &report.orphans {
+        let age = orphan.modified.elapsed().unwrap_or_default().as_secs() / 60;
+        let fate = if report.removed.contains(&orphan.key) {
+            "removed"
+        } else if repair {
+            "kept: younger than the grace period"
+        } else {
+            "run with --repair to remove"
+        };
+        println!("orphan object: {} (stored {age} min ago; {fate})", orphan.key);
+    }
+    if report.is_clean() {
+        println!("fsck: clean");
+        Ok(())
+    } else {
+        Err(StartupError::Other(format!(
+            "fsck: {} missing object(s), {} orphan object(s) left",
+            report.missing.len(),
+            report.orphans.len() - report.removed.len()
+        )))
     }
 }
 
@@ -155,6 +219,15 @@ mod tests {
             })
         );
         assert!(p(&["admin", "create"]).is_err());
+        assert_eq!(
+            p(&["admin", "fsck"]),
+            Ok(Command::AdminFsck { repair: false, grace_hours: 24 })
+        );
+        assert_eq!(
+            p(&["admin", "fsck", "--repair", "--grace-hours", "0"]),
+            Ok(Command::AdminFsck { repair: true, grace_hours: 0 })
+        );
+        assert!(p(&["admin", "fsck", "--grace-hours", "soon"]).is_err());
         assert!(p(&["admin", "create", "root", "--bogus"]).is_err());
         assert!(p(&["frobnicate"]).is_err());
     }

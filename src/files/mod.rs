@@ -4,6 +4,7 @@
 //! Names are metadata only: they are validated here and never used to build a path on disk
 //! (bytes live under their SHA-256, see `storage`).
 
+pub mod fsck;
 pub mod gc;
 pub mod release;
 pub mod upload;

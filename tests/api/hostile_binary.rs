@@ -321,3 +321,45 @@ fn an_upload_declaring_more_than_the_file_limit_is_refused_before_its_body() {
     assert!(head.starts_with("HTTP/1.1 413"), "{head}");
     assert!(head.contains("payload_too_large"), "{head}");
 }
+
+/// `homedisk admin fsck` against a store where one object went missing and an orphan lies
+/// around: both reported, exit status 1; `--repair` removes the orphan once it is older than
+/// the grace period (never the missing one's rows); then only the missing object is left.
+#[test]
+fn fsck_finds_missing_and_orphan_objects_and_repairs_only_old_orphans() {
+    use sha2::{Digest, Sha256};
+    let server = Server::start();
+    let token = register(server.port, "fsck");
+    upload_id(server.port, &token, "kept.txt", b"kept bytes");
+    upload_id(server.port, &token, "lost.txt", b"lost bytes");
+    let path_of = |bytes: &[u8]| {
+        let key = format!("{:x}", Sha256::digest(bytes));
+        (server.data_dir().join("blobs").join(&key[0..2]).join(&key[2..4]).join(&key), key)
+    };
+    let clean = server.cli(&["admin", "fsck"]);
+    assert!(clean.status.success(), "{}", String::from_utf8_lossy(&clean.stderr));
+    assert!(String::from_utf8_lossy(&clean.stdout).contains("fsck: clean"));
+
+    let (lost, lost_key) = path_of(b"lost bytes");
+    std::fs::remove_file(&lost).expect("remove a stored object");
+    let (orphan, orphan_key) = path_of(b"nobody's bytes");
+    std::fs::create_dir_all(orphan.parent().expect("dir")).expect("mkdir");
+    std::fs::write(&orphan, b"nobody's bytes").expect("orphan");
+
+    let out = server.cli(&["admin", "fsck"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(text.contains(&format!("missing object: {lost_key}")), "{text}");
+    assert!(text.contains(&format!("orphan object: {orphan_key}")), "{text}");
+
+    // Young orphans are kept (an upload on another node may be about to commit it).
+    let out = server.cli(&["admin", "fsck", "--repair"]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("kept: younger than the grace period"));
+    assert!(orphan.exists());
+    let out = server.cli(&["admin", "fsck", "--repair", "--grace-hours", "0"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("removed"), "{text}");
+    assert!(!orphan.exists());
+    assert!(!out.status.success(), "the missing object is still reported");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 missing object(s), 0 orphan"));
+}

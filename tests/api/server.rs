@@ -109,6 +109,22 @@ impl Server {
         self.dir.path().join("data")
     }
 
+    /// Runs the homedisk command line with `args` on this server's data dir and database.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_homedisk"));
+        command
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("HOMEDISK_DATA_DIR", self.data_dir())
+            .args(args);
+        if let Some(url) = &self.database_url {
+            command
+                .env("HOMEDISK_DATABASE_URL", url)
+                .env("HOMEDISK_SECRET_KEY", crate::helpers::TEST_SECRET);
+        }
+        command.output().expect("run homedisk")
+    }
+
     /// A connection pool on this server's database (for tests that look at its rows).
     pub fn database(&self) -> homedisk::db::DbPool {
         let options = crate::database::options(self.database_url.as_deref(), &self.data_dir());

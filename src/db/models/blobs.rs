@@ -62,3 +62,8 @@ pub fn count(conn: &mut DbConn) -> QueryResult<i64> {
 pub fn existing(conn: &mut DbConn, keys: &[String]) -> QueryResult<Vec<String>> {
     blobs::table.filter(blobs::sha256.eq_any(keys)).select(blobs::sha256).load(conn)
 }
+
+/// Every blob key, in order (for `homedisk admin fsck`).
+pub fn all_keys(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    blobs::table.select(blobs::sha256).order(blobs::sha256.asc()).load(conn)
+}
