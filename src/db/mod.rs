@@ -198,14 +198,20 @@ fn constraint_column(constraint: &str) -> &str {
 /// Runs a short read `f` on the calling thread when a pooled connection is free at once, and
 /// on the blocking pool otherwise. Only for hot read paths whose queries are point lookups by
 /// primary key: measured at ≈ 5 µs inline against 50–80 µs through the blocking pool (see
-/// docs/benchmarks.md). Never for writes, which may wait on SQLite's lock.
+/// docs/benchmarks.md). Never for writes, which may wait on SQLite's lock. Only on SQLite: a
+/// PostgreSQL query is a network round trip, and a slow server must not stall every request
+/// this executor thread serves, so there it always goes to the blocking pool.
 pub async fn read_inline<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
     match pool.try_get() {
-        Some(mut conn) => f(&mut conn),
+        Some(mut conn) if matches!(*conn, DbConn::Sqlite(_)) => f(&mut conn),
+        Some(conn) => {
+            drop(conn);
+            run(pool, f).await
+        }
         None => run(pool, f).await,
     }
 }
