@@ -24,6 +24,12 @@ pub const VARIABLES: &[Variable] = &[
     Variable { name: "HOMEDISK_BIND", default: "127.0.0.1:8080", meaning: "listen address (ip:port)" },
     Variable { name: "HOMEDISK_DATA_DIR", default: "./data", meaning: "database, blobs, thumbnails, generated key" },
     Variable { name: "HOMEDISK_DATABASE_URL", default: "sqlite://{data dir}/homedisk.db", meaning: "database URL (sqlite://PATH)" },
+    Variable { name: "HOMEDISK_STORAGE_URL", default: "{data dir}/blobs (local files)", meaning: "where file contents live: unset for the data dir, or s3://BUCKET[/PREFIX] (then the AWS_* variables below)" },
+    Variable { name: "AWS_ENDPOINT_URL", default: "(AWS)", meaning: "S3 endpoint of a non-AWS store (Garage, MinIO, Ceph), e.g. http://127.0.0.1:3900" },
+    Variable { name: "AWS_REGION", default: "us-east-1", meaning: "S3 region (Garage: the `s3_region` of its config)" },
+    Variable { name: "AWS_ACCESS_KEY_ID", default: "(none)", meaning: "S3 access key id" },
+    Variable { name: "AWS_SECRET_ACCESS_KEY", default: "(none)", meaning: "S3 secret key (never logged)" },
+    Variable { name: "AWS_ALLOW_HTTP", default: "false", meaning: "allow an http:// (unencrypted) S3 endpoint" },
     Variable { name: "HOMEDISK_SECRET_KEY", default: "generated into {data dir}/secret.key", meaning: "token signing key, at least 32 bytes" },
     Variable { name: "HOMEDISK_PREVIOUS_SECRET_KEY", default: "(none)", meaning: "old signing key still accepted during a key rotation" },
     Variable { name: "HOMEDISK_BCRYPT_COST", default: "12", meaning: "bcrypt cost, 4-31" },
@@ -86,11 +92,62 @@ pub enum CookieSecure {
     Never,
 }
 
+/// Where blobs live (`HOMEDISK_STORAGE_URL`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageUrl {
+    /// `{data_dir}/blobs`, the default.
+    Local,
+    /// `s3://BUCKET[/PREFIX]`: objects under `PREFIX/blobs/` (the prefix without slashes at
+    /// either end, possibly empty).
+    S3 { bucket: String, prefix: String },
+}
+
+impl StorageUrl {
+    /// `s3://BUCKET[/PREFIX]`; `None` for anything else.
+    pub fn parse_s3(url: &str) -> Option<Self> {
+        let rest = url.strip_prefix("s3://")?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        // S3's bucket naming rules (3-63 of a-z 0-9 . -, starting and ending alphanumeric),
+        // which also keep the name safe to put in a URL path.
+        let edge =
+            |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+        let bucket_ok = (3..=63).contains(&bucket.len())
+            && bucket
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+            && edge(bucket.chars().next())
+            && edge(bucket.chars().last());
+        let prefix = prefix.trim_end_matches('/');
+        // Segments that object stores and path normalisers treat specially are refused, so the
+        // prefix names one place everywhere.
+        let prefix_ok = prefix.is_empty()
+            || prefix.split('/').all(|s| {
+                !s.is_empty() && s != "." && s != ".." && s.bytes().all(|b| b.is_ascii_graphic())
+            });
+        (bucket_ok && prefix_ok)
+            .then(|| StorageUrl::S3 { bucket: bucket.to_owned(), prefix: prefix.to_owned() })
+    }
+}
+
+/// The standard `AWS_*` settings of an S3 store (read only when `HOMEDISK_STORAGE_URL` is
+/// `s3://…`, through the same lookup as the rest, so tests never touch the process environment).
+#[derive(Debug, Clone, Default)]
+pub struct S3Settings {
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    /// Never logged (`SecretString` prints as redacted).
+    pub secret_access_key: Option<SecretString>,
+    pub allow_http: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub bind: SocketAddr,
     pub data_dir: PathBuf,
     pub database_url: String,
+    pub storage_url: StorageUrl,
+    pub s3: S3Settings,
     /// `None`: use (or create) `{data_dir}/secret.key`.
     pub secret_key: Option<SecretString>,
     pub previous_secret_key: Option<SecretString>,
@@ -143,6 +200,24 @@ impl Config {
                 "only sqlite:// URLs are supported by this build (PostgreSQL support is planned)",
             ));
         }
+        let storage_url = match get("HOMEDISK_STORAGE_URL") {
+            None => StorageUrl::Local,
+            Some(v) => StorageUrl::parse_s3(&v).ok_or_else(|| {
+                bad(
+                    "HOMEDISK_STORAGE_URL",
+                    format!(
+                        "`{v}` is not s3://BUCKET[/PREFIX]; leave it unset to keep files in the data directory"
+                    ),
+                )
+            })?,
+        };
+        let s3 = S3Settings {
+            endpoint: get("AWS_ENDPOINT_URL"),
+            region: get("AWS_REGION"),
+            access_key_id: get("AWS_ACCESS_KEY_ID"),
+            secret_access_key: get("AWS_SECRET_ACCESS_KEY").map(SecretString::from),
+            allow_http: boolean(&get, "AWS_ALLOW_HTTP", false)?,
+        };
         let secret = |name: &'static str| -> Result<Option<SecretString>, ConfigError> {
             match lookup(name).filter(|v| !v.is_empty()) {
                 Some(v) if v.len() < MIN_SECRET_BYTES => Err(bad(
@@ -161,6 +236,8 @@ impl Config {
             bind,
             data_dir,
             database_url,
+            storage_url,
+            s3,
             secret_key: secret("HOMEDISK_SECRET_KEY")?,
             previous_secret_key: secret("HOMEDISK_PREVIOUS_SECRET_KEY")?,
             bcrypt_cost: number(&get, "HOMEDISK_BCRYPT_COST", 12, 4..=31)?,
@@ -342,10 +419,35 @@ mod tests {
             ("HOMEDISK_MAX_UPLOAD_BYTES", "4 parsecs"),
             ("HOMEDISK_COOKIE_SECURE", "sometimes"),
             ("HOMEDISK_DATABASE_URL", "mysql://x"),
+            ("HOMEDISK_STORAGE_URL", "/srv/blobs"),
+            ("HOMEDISK_STORAGE_URL", "s3://"),
+            ("HOMEDISK_STORAGE_URL", "s3://Bad_Bucket"),
+            ("HOMEDISK_STORAGE_URL", "s3://bucket/a/../b"),
+            ("HOMEDISK_STORAGE_URL", "gs://bucket"),
+            ("AWS_ALLOW_HTTP", "sometimes"),
         ] {
             let err = with(&[(name, value)]).expect_err(name);
             assert_eq!(err.variable, name);
         }
+    }
+
+    #[test]
+    fn storage_urls_choose_the_store() {
+        assert_eq!(with(&[]).expect("default").storage_url, StorageUrl::Local);
+        let s3 = |url: &str| with(&[("HOMEDISK_STORAGE_URL", url)]).expect(url).storage_url;
+        let at = |bucket: &str, prefix: &str| StorageUrl::S3 {
+            bucket: bucket.to_owned(),
+            prefix: prefix.to_owned(),
+        };
+        assert_eq!(s3("s3://homedisk"), at("homedisk", ""));
+        assert_eq!(s3("s3://homedisk/"), at("homedisk", ""));
+        assert_eq!(s3("s3://my.bucket-1/a/b/"), at("my.bucket-1", "a/b"));
+    }
+
+    #[test]
+    fn the_s3_secret_is_not_in_debug_output() {
+        let c = with(&[("AWS_SECRET_ACCESS_KEY", "very-secret-value")]).expect("valid");
+        assert!(!format!("{c:?}").contains("very-secret-value"));
     }
 
     #[test]
