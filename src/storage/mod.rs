@@ -1,7 +1,8 @@
 //! Where file bytes live. [`Storage`] is the small interface domain code uses: what a local
 //! directory and an S3-compatible object store can both do (read a blob whole or from an
 //! offset, store a finished temp file under a key, delete, list, spool for the decoder). No
-//! method hands out a path. [`LocalStorage`] is the implementation for a data directory.
+//! method hands out a path. [`LocalStorage`] is the implementation for a data directory,
+//! [`S3Storage`] the one for an S3-compatible bucket.
 //!
 //! Uploads stream to a local temp file first (hashing as they go) on every implementation;
 //! `put` then makes it the blob.
@@ -11,6 +12,7 @@
 //! [`to_app_error`] turns it into a 503 instead of a 500.
 
 mod local;
+mod s3;
 
 use std::io::{self, Read, Seek};
 use std::sync::{Mutex, MutexGuard};
@@ -20,6 +22,7 @@ use tempfile::NamedTempFile;
 use crate::error::AppError;
 
 pub use local::LocalStorage;
+pub use s3::{S3Config, S3Storage};
 
 pub trait Storage: Send + Sync + 'static {
     /// A new temporary file for an upload in progress; it deletes itself when dropped.
