@@ -218,6 +218,9 @@ impl Config {
             secret_access_key: get("AWS_SECRET_ACCESS_KEY").map(SecretString::from),
             allow_http: boolean(&get, "AWS_ALLOW_HTTP", false)?,
         };
+        if matches!(storage_url, StorageUrl::S3 { .. }) {
+            check_s3(&s3)?;
+        }
         let secret = |name: &'static str| -> Result<Option<SecretString>, ConfigError> {
             match lookup(name).filter(|v| !v.is_empty()) {
                 Some(v) if v.len() < MIN_SECRET_BYTES => Err(bad(
@@ -317,6 +320,32 @@ impl Config {
     pub fn sqlite_path(&self) -> &str {
         let url = &self.database_url;
         url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
+    }
+}
+
+/// Settings that would fail on every request are refused at start-up instead.
+fn check_s3(s3: &S3Settings) -> Result<(), ConfigError> {
+    if let Some(endpoint) = &s3.endpoint {
+        if !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
+            return Err(bad("AWS_ENDPOINT_URL", format!("`{endpoint}` is not an http(s):// URL")));
+        }
+        if endpoint.starts_with("http://") && !s3.allow_http {
+            return Err(bad(
+                "AWS_ALLOW_HTTP",
+                "AWS_ENDPOINT_URL is http:// (unencrypted); set AWS_ALLOW_HTTP=true to allow it",
+            ));
+        }
+    }
+    // Without a key pair the client asks the machine (the AWS instance metadata service), which
+    // only AWS itself has.
+    match (&s3.access_key_id, &s3.secret_access_key) {
+        (Some(_), None) => Err(bad("AWS_SECRET_ACCESS_KEY", "AWS_ACCESS_KEY_ID needs its secret")),
+        (None, Some(_)) => Err(bad("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY needs its key id")),
+        (None, None) if s3.endpoint.is_some() => Err(bad(
+            "AWS_ACCESS_KEY_ID",
+            "an S3 store other than AWS needs AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY",
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -442,6 +471,34 @@ mod tests {
         assert_eq!(s3("s3://homedisk"), at("homedisk", ""));
         assert_eq!(s3("s3://homedisk/"), at("homedisk", ""));
         assert_eq!(s3("s3://my.bucket-1/a/b/"), at("my.bucket-1", "a/b"));
+    }
+
+    #[test]
+    fn s3_settings_that_cannot_work_are_refused_by_name() {
+        let s3 = [
+            ("HOMEDISK_STORAGE_URL", "s3://homedisk"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:3900"),
+            ("AWS_ALLOW_HTTP", "true"),
+            ("AWS_ACCESS_KEY_ID", "GK123"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+        ];
+        assert!(with(&s3).is_ok());
+        let without = |name: &str| -> Vec<(&str, &str)> {
+            s3.iter().copied().filter(|(n, _)| *n != name).collect()
+        };
+        for (missing, named) in [
+            ("AWS_ALLOW_HTTP", "AWS_ALLOW_HTTP"),
+            ("AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY_ID"),
+            ("AWS_SECRET_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY"),
+        ] {
+            assert_eq!(with(&without(missing)).expect_err(missing).variable, named);
+        }
+        let mut bad_url = without("AWS_ENDPOINT_URL");
+        bad_url.push(("AWS_ENDPOINT_URL", "127.0.0.1:3900"));
+        assert_eq!(with(&bad_url).expect_err("no scheme").variable, "AWS_ENDPOINT_URL");
+        // AWS itself may use the machine's role instead of keys; local storage ignores AWS_*.
+        assert!(with(&[("HOMEDISK_STORAGE_URL", "s3://homedisk")]).is_ok());
+        assert!(with(&[("AWS_ENDPOINT_URL", "nonsense")]).is_ok());
     }
 
     #[test]
