@@ -21,6 +21,8 @@ mod preview;
 mod rate_limit;
 mod register;
 mod revocation;
+mod storage;
+mod storage_s3;
 mod token_sources;
 mod token_validation;
 mod ui;
