@@ -115,6 +115,27 @@ fn a_store_answering_5xx_is_unavailable_and_a_4xx_is_an_internal_error() {
     assert_eq!(to_app_error(err).code_and_status().0, "internal");
 }
 
+#[test]
+fn a_store_that_accepts_but_never_answers_is_unavailable_after_the_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+    // Accepts connections (the kernel does, from the backlog) and never answers.
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().flatten().collect();
+        drop(held);
+    });
+    let config = S3Config {
+        request_timeout: Duration::from_millis(500),
+        retry_timeout: Duration::from_millis(100),
+        ..s3_config(&endpoint, "bucket")
+    };
+    let dir = TempDir::new().expect("temp dir");
+    let s3 = S3Storage::new(&config, dir.path()).expect("store");
+    let started = Instant::now();
+    assert_unavailable("open", s3.open(&key_of(b"x")).map(|b| b.len));
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
+}
+
 fn jpeg(w: u32, h: u32) -> Vec<u8> {
     let img = RgbImage::from_fn(w, h, |x, y| image::Rgb([(x % 256) as u8, (y % 256) as u8, 90]));
     let mut out = Vec::new();
@@ -125,9 +146,12 @@ fn jpeg(w: u32, h: u32) -> Vec<u8> {
 #[actix_web::test]
 async fn the_app_stores_serves_ranges_and_previews_from_s3() {
     let Some(endpoint) = s3_endpoint() else { return };
-    let overrides = s3_overrides(&endpoint, &new_bucket(&endpoint));
+    let bucket = new_bucket(&endpoint);
+    let overrides = s3_overrides(&endpoint, &bucket);
     let overrides: Vec<(&str, &str)> = overrides.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let app = spawn_with(&overrides).await;
+    let said = format!("file contents are stored in S3 store=s3://{bucket}/app at {endpoint}");
+    assert!(app.log.text().contains(&said), "start-up names the store: {}", app.log.text());
     let alice = app.register("alice").await;
 
     let bytes = noise(700_000, 8);
@@ -210,4 +234,33 @@ async fn start_up_recovery_removes_s3_orphans_and_survives_a_store_that_is_down(
         .await
         .expect("no panic");
     assert!(recovered.is_ok(), "a store that is down does not stop the start: {recovered:?}");
+}
+
+/// Not a check: prints how fast a 100 MiB blob goes to and from the S3 server (run with
+/// `cargo test --release storage_s3::throughput -- --ignored --nocapture`).
+#[test]
+#[ignore = "a measurement, not a check"]
+fn throughput_of_a_100_mib_blob() {
+    let Some(endpoint) = s3_endpoint() else { return };
+    let dir = TempDir::new().expect("temp dir");
+    let config = S3Config { part_size: 8 << 20, ..s3_config(&endpoint, &new_bucket(&endpoint)) };
+    let s3 = S3Storage::new(&config, dir.path()).expect("store");
+    let bytes = noise(100 << 20, 9);
+    let key = key_of(&bytes);
+    let mut tmp = s3.temp().expect("temp");
+    tmp.write_all(&bytes).expect("write");
+    let started = Instant::now();
+    s3.put(tmp, &key).expect("put");
+    let put = started.elapsed();
+    let started = Instant::now();
+    let mut blob = s3.open(&key).expect("open");
+    let read = std::io::copy(&mut blob, &mut std::io::sink()).expect("read");
+    let get = started.elapsed();
+    assert_eq!(read, 100 << 20);
+    let rate = |d: Duration| 100.0 / d.as_secs_f64();
+    eprintln!(
+        "100 MiB: put {put:?} ({:.0} MiB/s), get {get:?} ({:.0} MiB/s)",
+        rate(put),
+        rate(get)
+    );
 }
