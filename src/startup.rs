@@ -15,11 +15,11 @@ use secrecy::SecretString;
 use crate::auth::password;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::tokens::Keys;
-use crate::config::{Config, ConfigError, MIN_SECRET_BYTES};
+use crate::config::{Config, ConfigError, MIN_SECRET_BYTES, StorageUrl};
 use crate::db::{self, DbSetupError};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::storage::LocalStorage;
+use crate::storage::{LocalStorage, S3Config, S3Storage, Storage};
 use crate::{api, web as pages};
 
 #[derive(Debug, thiserror::Error)]
@@ -104,8 +104,7 @@ pub fn build_state(config: Config) -> Result<AppState, StartupError> {
     let secret = load_or_create_secret(&config)?;
     let keys = Keys::new(&secret, config.previous_secret_key.as_ref());
     let pool = db::connect(&config.database)?;
-    let storage = LocalStorage::open(&config.data_dir)
-        .map_err(io("cannot open the blob store in", &config.data_dir))?;
+    let storage = open_storage(&config)?;
     let dummy_hash =
         password::dummy_hash(config.bcrypt_cost).map_err(|e| StartupError::Other(e.to_string()))?;
     let thumbs = crate::preview::Thumbnailer::open(
@@ -124,11 +123,41 @@ pub fn build_state(config: Config) -> Result<AppState, StartupError> {
         config: Arc::new(config),
         db: pool,
         keys: Arc::new(keys),
-        storage: std::sync::Arc::new(storage),
+        storage,
         thumbs: std::sync::Arc::new(thumbs),
         verified_tokens: Default::default(),
         dummy_hash: Arc::from(dummy_hash),
     })
+}
+
+/// The blob store `HOMEDISK_STORAGE_URL` names: the data directory, or an S3 bucket (logged
+/// with its endpoint, never a key).
+fn open_storage(config: &Config) -> Result<Arc<dyn Storage>, StartupError> {
+    let dir = &config.data_dir;
+    match &config.storage_url {
+        StorageUrl::Local => {
+            let local =
+                LocalStorage::open(dir).map_err(io("cannot open the blob store in", dir))?;
+            tracing::info!(blobs = %dir.join("blobs").display(), "file contents are stored locally");
+            Ok(Arc::new(local))
+        }
+        StorageUrl::S3 { bucket, prefix } => {
+            let s3 = &config.s3;
+            let settings = S3Config {
+                endpoint: s3.endpoint.clone(),
+                region: s3.region.clone(),
+                access_key_id: s3.access_key_id.clone(),
+                secret_access_key: s3.secret_access_key.clone(),
+                allow_http: s3.allow_http,
+                ..S3Config::new(bucket, prefix)
+            };
+            let store = S3Storage::new(&settings, dir).map_err(|e| {
+                StartupError::Other(format!("HOMEDISK_STORAGE_URL: cannot set up S3 storage: {e}"))
+            })?;
+            tracing::info!(store = %settings.describe(), "file contents are stored in S3");
+            Ok(Arc::new(store))
+        }
+    }
 }
 
 /// Holds `{data}/homedisk.lock` locked (flock) for as long as the returned file lives, so a
@@ -166,12 +195,20 @@ pub fn recover(state: &AppState) -> Result<(), StartupError> {
         tracing::info!(count = swept, "removed unfinished uploads from tmp/");
     }
     let mut conn = state.db.get().map_err(|e| fail("cannot reach the database", e.into()))?;
-    let orphans = crate::files::gc::remove_orphan_blobs(
+    let orphans = match crate::files::gc::remove_orphan_blobs(
         &mut conn,
         state.storage.as_ref(),
         std::time::SystemTime::now(),
-    )
-    .map_err(|e| fail("cannot remove orphan blobs", e))?;
+    ) {
+        Ok(orphans) => orphans,
+        // A store that is down for a moment must not keep the server from starting; its
+        // orphans wait for the next start.
+        Err(e @ AppError::StorageUnavailable(_)) => {
+            e.log_if_internal();
+            Vec::new()
+        }
+        Err(e) => return Err(fail("cannot remove orphan blobs", e)),
+    };
     for key in &orphans {
         state.thumbs.forget(key);
     }
@@ -249,7 +286,11 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
     prepare_data_dir(&config)?;
     let _lock = lock_data_dir(&config)?;
     let state = web::Data::new(build_state(config)?);
-    recover(&state)?;
+    // Off the async thread: storage calls block (and S3Storage's would panic here).
+    let recovering = state.clone();
+    crate::blocking::run(move || recover(&recovering))
+        .await
+        .map_err(|e| StartupError::Other(format!("start-up recovery: {e}")))??;
     actix_web::rt::spawn(crate::jobs::run(state.clone()));
     tracing::info!(address = %bind, data_dir = %state.config.data_dir.display(), "homedisk listening");
     HttpServer::new(move || build_app(state.clone()))

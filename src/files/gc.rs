@@ -35,7 +35,7 @@ pub fn remove_orphan_blobs(
 ) -> Result<Vec<String>, AppError> {
     let old: Vec<String> = storage
         .list()
-        .map_err(AppError::internal)?
+        .map_err(crate::storage::to_app_error)?
         .into_iter()
         .filter(|b| b.modified < cutoff)
         .map(|b| b.key)

@@ -78,7 +78,7 @@ where
     S: Stream<Item = Result<Bytes, E>> + Unpin,
     E: std::fmt::Display,
 {
-    let tmp = blocking::run(move || storage.temp()).await?.map_err(AppError::internal)?;
+    let tmp = blocking::run(move || storage.temp()).await?.map_err(crate::storage::to_app_error)?;
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
     let writer = blocking::run(move || write_hashed(tmp, rx));
     let mut received = 0u64;
@@ -211,7 +211,7 @@ pub fn commit(
         )?;
         // Bytes go into place before the row commits; if this fails the transaction rolls back.
         if new_blob {
-            storage.put(received.tmp, &received.sha256).map_err(AppError::internal)?;
+            storage.put(received.tmp, &received.sha256).map_err(crate::storage::to_app_error)?;
         }
         Ok(row)
     })

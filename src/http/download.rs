@@ -95,7 +95,7 @@ pub async fn send(
         let blob =
             blocking::run(move || storage.open(&key)).await?.map_err(|e| match e.kind() {
                 std::io::ErrorKind::NotFound => AppError::internal(format!("blob missing: {e}")),
-                _ => AppError::internal(e),
+                _ => crate::storage::to_app_error(e),
             })?;
         let len = blob.len;
         let plan = match header_str(req, header::IF_RANGE) {
@@ -177,7 +177,7 @@ fn body(
             Ok((blob, chunk))
         })
         .await?
-        .map_err(AppError::internal)?;
+        .map_err(crate::storage::to_app_error)?;
         let n = chunk.len() as u64;
         Ok(Some((Bytes::from(chunk), (blob, at + n, left - n, false))))
     })

@@ -289,7 +289,7 @@ impl Thumbnailer {
             let blob = source
                 .storage
                 .spool(&source.sha256, MAX_SOURCE_BYTES)
-                .map_err(AppError::internal)?;
+                .map_err(crate::storage::to_app_error)?;
             let render = || render(BufReader::new(blob), &source.mime, max_side, &budget);
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(render)).unwrap_or_else(|_| {
                 Err(AppError::ImageUnreadable("the image decoder failed on this file".into()))

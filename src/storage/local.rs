@@ -107,22 +107,27 @@ impl Storage for LocalStorage {
     /// Deletes everything left in `tmp/` by uploads that never finished (a crash, a kill).
     /// Called at start-up, before the server accepts requests. Returns how many were removed.
     fn sweep_tmp(&self) -> io::Result<usize> {
-        let mut removed = 0;
-        for entry in std::fs::read_dir(&self.tmp)? {
-            let path = entry?.path();
-            let result = if path.is_dir() {
-                std::fs::remove_dir_all(&path)
-            } else {
-                std::fs::remove_file(&path)
-            };
-            match result {
-                Ok(()) => removed += 1,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(removed)
+        empty_dir(&self.tmp)
     }
+}
+
+/// Removes everything in `dir` (the uploads `tmp/` of every store); how many entries went.
+pub(super) fn empty_dir(dir: &Path) -> io::Result<usize> {
+    let mut removed = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        let result = if path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else {
+            std::fs::remove_file(&path)
+        };
+        match result {
+            Ok(()) => removed += 1,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(removed)
 }
 
 #[cfg(test)]

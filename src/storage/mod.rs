@@ -1,18 +1,27 @@
 //! Where file bytes live. [`Storage`] is the small interface domain code uses: what a local
 //! directory and an S3-compatible object store can both do (read a blob whole or from an
 //! offset, store a finished temp file under a key, delete, list, spool for the decoder). No
-//! method hands out a path. [`LocalStorage`] is the implementation for a data directory.
+//! method hands out a path. [`LocalStorage`] is the implementation for a data directory,
+//! [`S3Storage`] the one for an S3-compatible bucket.
 //!
 //! Uploads stream to a local temp file first (hashing as they go) on every implementation;
 //! `put` then makes it the blob.
+//!
+//! Errors are `io::Error`s. One that means "the store cannot be reached right now" (refused
+//! connection, timeout, a 5xx answer) carries an [`Unreachable`] payload, and
+//! [`to_app_error`] turns it into a 503 instead of a 500.
 
 mod local;
+mod s3;
 
 use std::io::{self, Read, Seek};
 
 use tempfile::NamedTempFile;
 
+use crate::error::AppError;
+
 pub use local::LocalStorage;
+pub use s3::{S3Config, S3Storage};
 
 pub trait Storage: Send + Sync + 'static {
     /// A new temporary file for an upload in progress; it deletes itself when dropped.
@@ -77,6 +86,30 @@ impl Seek for BlobReader {
     fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
         self.inner.seek(pos)
     }
+}
+
+/// The payload of an `io::Error` meaning that the store cannot be reached right now (refused
+/// connection, timeout, a 5xx answer after the retries): worth trying again in a moment.
+#[derive(Debug, thiserror::Error)]
+#[error("the blob store cannot be reached")]
+pub struct Unreachable(#[source] pub Box<dyn std::error::Error + Send + Sync>);
+
+impl Unreachable {
+    /// `cause` as an `io::Error` marked unreachable.
+    pub fn io(cause: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> io::Error {
+        io::Error::other(Unreachable(cause.into()))
+    }
+}
+
+/// True when `err` says the store cannot be reached (see [`Unreachable`]).
+pub fn is_unreachable(err: &io::Error) -> bool {
+    err.get_ref().is_some_and(|inner| inner.is::<Unreachable>())
+}
+
+/// A storage error as the app answers it: 503 `storage_unavailable` when the store cannot be
+/// reached, else an internal error (500, cause logged).
+pub fn to_app_error(err: io::Error) -> AppError {
+    if is_unreachable(&err) { AppError::StorageUnavailable(err) } else { AppError::internal(err) }
 }
 
 /// A SHA-256 hex digest, lower case: the only names blobs have.

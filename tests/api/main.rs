@@ -23,6 +23,8 @@ mod races;
 mod rate_limit;
 mod register;
 mod revocation;
+mod storage;
+mod storage_s3;
 mod token_sources;
 mod token_validation;
 mod ui;
