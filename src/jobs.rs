@@ -24,7 +24,13 @@ struct Job {
 const JOBS: &[Job] = &[
     Job { name: "audit_prune", period: chrono::Duration::hours(1), run: prune_audit_log },
     Job { name: "login_limits_prune", period: chrono::Duration::hours(1), run: prune_login_limits },
+    Job { name: "orphan_blobs", period: chrono::Duration::days(1), run: remove_orphan_blobs },
 ];
+
+/// Stored bytes without a row younger than this are left alone by the daily sweep: an upload
+/// on some node may be about to commit them (and `homedisk admin fsck --repair` uses the same
+/// default).
+const ORPHAN_GRACE: Duration = Duration::from_secs(24 * 3600);
 
 /// Runs forever on the server's runtime (spawned by `startup::run`).
 pub async fn run(state: web::Data<AppState>) {
@@ -61,5 +67,19 @@ fn prune_audit_log(state: &AppState, conn: &mut db::DbConn) -> Result<(), AppErr
 /// Forgets login limits whose allowance is full again.
 fn prune_login_limits(_: &AppState, conn: &mut db::DbConn) -> Result<(), AppError> {
     db::models::login_limits::prune(conn, chrono::Utc::now().timestamp_millis())?;
+    Ok(())
+}
+
+/// Removes stored blobs no row references, stored more than a day ago (a node killed between
+/// sending an upload's bytes and committing it leaves such bytes).
+fn remove_orphan_blobs(state: &AppState, conn: &mut db::DbConn) -> Result<(), AppError> {
+    let cutoff = std::time::SystemTime::now() - ORPHAN_GRACE;
+    let removed = crate::files::gc::remove_orphan_blobs(conn, state.storage.as_ref(), cutoff)?;
+    for key in &removed {
+        state.thumbs.forget(key);
+    }
+    if !removed.is_empty() {
+        tracing::info!(count = removed.len(), "removed stored blobs no file refers to");
+    }
     Ok(())
 }

@@ -195,11 +195,21 @@ pub fn recover(state: &AppState) -> Result<(), StartupError> {
         tracing::info!(count = swept, "removed unfinished uploads from tmp/");
     }
     let mut conn = state.db.get().map_err(|e| fail("cannot reach the database", e.into()))?;
-    let orphans = match crate::files::gc::remove_orphan_blobs(
-        &mut conn,
-        state.storage.as_ref(),
-        std::time::SystemTime::now(),
-    ) {
+    // Nodes sharing PostgreSQL and a bucket: another node may be sending an upload's bytes
+    // right now, so orphans are left to the daily job and its grace period (src/jobs.rs).
+    // Otherwise this node, under its data directory's lock, is the only one writing blobs.
+    let shared = state.config.database.url.is_postgres()
+        && matches!(state.config.storage_url, crate::config::StorageUrl::S3 { .. });
+    let sweep = if shared {
+        Ok(Vec::new())
+    } else {
+        crate::files::gc::remove_orphan_blobs(
+            &mut conn,
+            state.storage.as_ref(),
+            std::time::SystemTime::now(),
+        )
+    };
+    let orphans = match sweep {
         Ok(orphans) => orphans,
         // A store that is down for a moment must not keep the server from starting; its
         // orphans wait for the next start.

@@ -183,7 +183,14 @@ pub fn commit(
 ) -> Result<FileRow, AppError> {
     validate_name("file", name)?;
     let size = i64::try_from(received.size).map_err(AppError::internal)?;
-    db::write(conn, |conn| {
+    // A remote store gets the bytes before the transaction: no database lock is held while
+    // they travel (seconds for a large file). Inside, `put` then only confirms they are there
+    // (and stores them again if the last reference's delete removed them in between).
+    let sent_ahead = storage
+        .send_ahead(&received.tmp, &received.sha256)
+        .map_err(crate::storage::to_app_error)?;
+    let sha256 = received.sha256.clone();
+    let committed = db::write(conn, |conn| {
         // Held until the commit: the removal of this blob's last reference waits for it, or
         // finishes first and leaves no row (see files::release).
         db::lock_blob(conn, &received.sha256)?;
@@ -214,7 +221,15 @@ pub fn commit(
             storage.put(received.tmp, &received.sha256).map_err(crate::storage::to_app_error)?;
         }
         Ok(row)
-    })
+    });
+    if committed.is_err() && sent_ahead {
+        // Refused (quota, a vanished folder) after the bytes went up: take them back unless
+        // another upload of the same bytes has claimed them meanwhile.
+        if let Err(e) = crate::files::release::remove_if_unreferenced(conn, storage, &sha256) {
+            tracing::warn!(blob = %sha256, error = %e, "could not remove the bytes of a refused upload");
+        }
+    }
+    committed
 }
 
 #[cfg(test)]

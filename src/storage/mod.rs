@@ -29,6 +29,15 @@ pub trait Storage: Send + Sync + 'static {
     /// Makes the finished, fsynced upload `tmp` the blob `key`, durably (a no-op when the blob
     /// is already stored: same key, same bytes).
     fn put(&self, tmp: NamedTempFile, key: &str) -> io::Result<()>;
+    /// Stores the finished upload `tmp` as blob `key` ahead of the database transaction that
+    /// will reference it, when that takes long (a remote store); `tmp` stays for [`put`].
+    /// Returns whether bytes were stored (they were not there before). A local store has
+    /// nothing to gain (its `put` is a rename) and does nothing.
+    ///
+    /// [`put`]: Storage::put
+    fn send_ahead(&self, _tmp: &NamedTempFile, _key: &str) -> io::Result<bool> {
+        Ok(false)
+    }
     /// The blob opened for reading (whole, or from an offset after a seek).
     fn open(&self, key: &str) -> io::Result<BlobReader>;
     /// Removes the blob (a missing blob is not an error).

@@ -224,7 +224,12 @@ async fn start_up_recovery_removes_s3_orphans_and_survives_a_store_that_is_down(
     .await
     .expect("no panic");
     let (_, after) = orphan.expect("recovery runs");
-    assert_eq!(after, Some(std::io::ErrorKind::NotFound), "the orphan is gone");
+    if crate::database::on_postgres() {
+        // Other nodes may be mid-upload: a starting node leaves orphans to the daily job.
+        assert_eq!(after, None, "a node starting on PostgreSQL touches no stored bytes");
+    } else {
+        assert_eq!(after, Some(std::io::ErrorKind::NotFound), "the orphan is gone");
+    }
 
     let overrides = s3_overrides(&closed_endpoint(), "homedisk");
     let overrides: Vec<(&str, &str)> = overrides.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -263,4 +268,49 @@ fn throughput_of_a_100_mib_blob() {
         rate(put),
         rate(get)
     );
+}
+
+/// On S3 an upload's bytes go up before its transaction (no database lock held while they
+/// travel); when the commit then refuses it (here: the quota), the bytes are taken back.
+#[test]
+fn bytes_sent_ahead_of_a_refused_commit_are_taken_back() {
+    let Some(endpoint) = s3_endpoint() else { return };
+    let dir = TempDir::new().expect("tmp");
+    let storage =
+        S3Storage::new(&s3_config(&endpoint, &new_bucket(&endpoint)), dir.path()).expect("store");
+    let url = crate::database::fresh_url();
+    let pool = homedisk::db::connect(&crate::database::options(url.as_deref(), dir.path()))
+        .expect("database");
+    let mut conn = pool.get().expect("conn");
+    let owner = homedisk::db::ids::UserId::generate();
+    let now = chrono::Utc::now().naive_utc();
+    homedisk::db::models::users::insert(
+        &mut conn,
+        &homedisk::db::models::users::NewUser {
+            id: &owner,
+            username: "small",
+            email: None,
+            phone: None,
+            password_hash: "x",
+            role: "user",
+            quota: 10,
+            created_at: now,
+        },
+    )
+    .expect("user");
+    let bytes = noise(100_000, 3);
+    let mut tmp = storage.temp().expect("temp");
+    tmp.write_all(&bytes).expect("write");
+    let received = homedisk::files::upload::Received {
+        tmp,
+        size: bytes.len() as u64,
+        sha256: key_of(&bytes),
+        mime: "application/octet-stream".into(),
+    };
+    let refused = homedisk::files::upload::commit(
+        &mut conn, &storage, &owner, None, "big.bin", received, now,
+    );
+    assert!(matches!(refused, Err(homedisk::error::AppError::QuotaExceeded(_))), "{refused:?}");
+    let gone = storage.open(&key_of(&bytes)).err().map(|e| e.kind());
+    assert_eq!(gone, Some(std::io::ErrorKind::NotFound), "no object left behind");
 }

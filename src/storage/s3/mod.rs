@@ -252,16 +252,20 @@ impl Storage for S3Storage {
     }
 
     fn put(&self, tmp: NamedTempFile, key: &str) -> io::Result<()> {
+        // The same check-then-upload; `tmp` drops afterwards, deleting the local copy.
+        self.send_ahead(&tmp, key).map(drop)
+    }
+
+    fn send_ahead(&self, tmp: &NamedTempFile, key: &str) -> io::Result<bool> {
         let path = self.path(key)?;
         self.io.block_on(async {
             match self.meta.head(&path).await {
-                Ok(_) => return Ok(()), // same key, same bytes: stored already
+                Ok(_) => return Ok(false),
                 Err(object_store::Error::NotFound { .. }) => {}
                 Err(e) => return Err(to_io(e)),
             }
-            upload::upload(&self.writes, &path, &tmp, self.part_size).await
+            upload::upload(&self.writes, &path, tmp, self.part_size).await.map(|()| true)
         })
-        // `tmp` drops here, deleting the local copy either way.
     }
 
     fn open(&self, key: &str) -> io::Result<BlobReader> {
