@@ -7,13 +7,17 @@ load balancer, kills one node with SIGKILL in the middle and restarts it, then c
 - a logout through node B rejects the token on node A at once;
 - login limits hold across nodes;
 - no 5xx for idempotent requests beyond the kill instant;
+- the web pages (login form with CSRF, files, account, admin) work with one cookie on
+  either node;
 - `homedisk admin fsck` is clean at the end.
 
 Standard library only. Prints its figures; exits 1 when a check fails.
 """
 
 import hashlib
+import http.cookiejar
 import json
+import re
 import os
 import random
 import signal
@@ -23,6 +27,7 @@ import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 import zlib
 
@@ -212,15 +217,58 @@ def check_login_limits(per_minute):
     return statuses
 
 
-def fsck():
-    out = subprocess.run([BIN, "admin", "fsck"], env=node_env("a"), capture_output=True, text=True)
-    if out.returncode != 0:
-        fail(f"fsck: {out.stdout} {out.stderr}")
-    return out.stdout.strip().splitlines()[-1] if out.stdout else out.stderr
+def check_pages():
+    """The first account is the administrator: log in through the balancer with the web form,
+    then open the pages with that one cookie on each node directly."""
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = browser.open(LB + "/login", timeout=30).read().decode()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode({"login": "admin", "password": PASSWORD, "csrf_token": token}).encode()
+    landed = browser.open(LB + "/login", data=form, timeout=30)
+    if not landed.geturl().endswith("/files"):
+        fail(f"web login through the balancer landed on {landed.geturl()}")
+    seen = {}
+    for node, port in NODES.items():
+        for path in ("/files", "/account", "/admin", "/admin/users", "/admin/audit"):
+            try:
+                resp = browser.open(f"http://127.0.0.1:{port}{path}", timeout=30)
+                status, url = resp.status, resp.geturl()
+            except urllib.error.HTTPError as e:
+                status, url = e.code, e.geturl()
+            seen[f"{node}{path}"] = status
+            if status != 200 or "/login" in url:
+                fail(f"page {path} on node {node}: {status} at {url}")
+    return seen
+
+
+def fsck(cut_posts):
+    """No row may lack its object. Objects without rows are allowed only from uploads the
+    kill cut (bytes sent, row never committed: never acknowledged), at most one per cut POST;
+    the operator's repair then removes them and a last check must be clean."""
+    def run(*args):
+        return subprocess.run([BIN, "admin", "fsck", *args], env=node_env("a"),
+                              capture_output=True, text=True)
+    first = run()
+    missing = first.stdout.count("missing object:")
+    orphans = first.stdout.count("orphan object:")
+    if missing:
+        fail(f"fsck: {missing} row(s) without their object:\n{first.stdout}")
+    if orphans > cut_posts:
+        fail(f"fsck: {orphans} orphan object(s), more than the {cut_posts} upload(s) the kill cut")
+    run("--repair", "--grace-hours", "0")
+    last = run()
+    if last.returncode != 0:
+        fail(f"fsck after the repair: {last.stdout} {last.stderr}")
+    return missing, orphans, last.stdout.strip().splitlines()[-1] if last.stdout else last.stderr
 
 
 def main():
     procs = {n: start_node(n) for n in NODES}
+    # The first account of an instance is its administrator (used by check_pages).
+    status, body, _ = api("POST", "/api/v1/auth/register", payload={"username": "admin", "password": PASSWORD})
+    if status != 201:
+        sys.exit(f"registering the administrator: {status} {body[:200]!r}")
     stats, stop = Stats(), threading.Event()
     threads = [threading.Thread(target=worker, args=(i, stats, stop)) for i in range(WORKERS)]
     started = time.time()
@@ -254,8 +302,9 @@ def main():
 
     verified = check_uploads(stats)
     logout_status = check_logout_everywhere()
+    pages = check_pages()
     limits = check_login_limits(int(os.environ.get("HOMEDISK_LOGIN_ATTEMPTS_PER_MINUTE", "10")))
-    fsck_line = fsck()
+    missing, orphans, fsck_line = fsck(post_5xx)
     for p in procs.values():
         p.terminate()
         p.wait(timeout=15)
@@ -271,7 +320,9 @@ def main():
     print(f"GET failures outside the kill instant: {len(late_5xx)}")
     print(f"logout on node B, then node A answers: {logout_status}")
     print(f"login attempts alternating nodes: {limits}")
-    print(f"fsck: {fsck_line}")
+    print(f"pages with one web session on both nodes: {sum(1 for s in pages.values() if s == 200)} of {len(pages)} answered 200")
+    print(f"fsck after the load: {missing} missing object(s), {orphans} orphan object(s) "
+          f"(bytes of cut uploads); after --repair: {fsck_line}")
     if failures:
         print(f"\n{len(failures)} check(s) failed")
         sys.exit(1)
