@@ -109,6 +109,7 @@ pub fn build_state(config: Config) -> Result<AppState, StartupError> {
         password::dummy_hash(config.bcrypt_cost).map_err(|e| StartupError::Other(e.to_string()))?;
     let thumbs = crate::preview::Thumbnailer::open(
         &config.data_dir,
+        storage.clone(),
         *keys.etag_key(),
         config.image_memory_bytes,
     )

@@ -1,5 +1,7 @@
 //! The thumbnail cache: `{data}/thumbs/{sha256}-{size}.{jpg|png}`, one per blob and size, made
-//! once. Concurrent requests for the same missing thumbnail wait for one decode; decodes run
+//! once. With a shared store (S3) each thumbnail is also kept there (`Storage::put_derived`),
+//! so that the other nodes fetch it instead of decoding the image again; the local directory
+//! stays each node's fast copy. Concurrent requests for the same missing thumbnail wait for one decode; decodes run
 //! on the blocking pool, at most one per core at a time, and background work (thumbnails made
 //! right after an upload) takes at most one of those, so a burst of uploads cannot starve
 //! requests.
@@ -33,6 +35,8 @@ pub struct Thumb {
 
 pub struct Thumbnailer {
     dir: PathBuf,
+    /// Where thumbnails are shared with the other nodes (a no-op for a local store).
+    shared: Arc<dyn Storage>,
     etag_key: [u8; 32],
     budget: Arc<Budget>,
     decoders: Semaphore,
@@ -99,12 +103,18 @@ const MAX_FAILED: usize = 10_000;
 impl Thumbnailer {
     /// Uses `{data_dir}/thumbs`, creating it. ETags are keyed with `etag_key`; decodes share
     /// `memory_budget` bytes (see `preview::budget`).
-    pub fn open(data_dir: &Path, etag_key: [u8; 32], memory_budget: u64) -> std::io::Result<Self> {
+    pub fn open(
+        data_dir: &Path,
+        shared: Arc<dyn Storage>,
+        etag_key: [u8; 32],
+        memory_budget: u64,
+    ) -> std::io::Result<Self> {
         let dir = data_dir.join("thumbs");
         std::fs::create_dir_all(&dir)?;
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         Ok(Thumbnailer {
             dir,
+            shared,
             etag_key,
             budget: Arc::new(Budget::new(memory_budget)),
             decoders: Semaphore::new(cores),
@@ -155,13 +165,18 @@ impl Thumbnailer {
         self.memory.lock().unwrap_or_else(|p| p.into_inner()).insert(key.to_owned(), thumb.clone());
     }
 
-    /// Removes every thumbnail of blob `sha256` (its last file was deleted).
+    /// Removes every thumbnail of blob `sha256` (its last file was deleted), here and in the
+    /// shared store. Blocking: call it off the executor.
     pub fn forget(&self, sha256: &str) {
         let prefix = format!("{sha256}-");
         self.memory.lock().unwrap_or_else(|p| p.into_inner()).forget(&prefix);
         for size in [Size::Sm, Size::Md, Size::Lg] {
             for ext in ["jpg", "png"] {
-                let path = self.dir.join(format!("{prefix}{}.{ext}", size.as_str()));
+                let name = format!("{prefix}{}.{ext}", size.as_str());
+                if let Err(e) = self.shared.delete_derived(&name) {
+                    tracing::warn!(thumbnail = %name, error = %e, "could not remove a shared thumbnail");
+                }
+                let path = self.dir.join(name);
                 match std::fs::remove_file(&path) {
                     Ok(()) => {}
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
@@ -258,6 +273,9 @@ impl Thumbnailer {
             if let Some(reason) = self.failed.lock().unwrap_or_else(|p| p.into_inner()).get(&key) {
                 return Err(AppError::ImageUnreadable(reason.clone()));
             }
+            if let Some(thumb) = self.fetch_shared(&key).await {
+                return Ok(thumb);
+            }
             let source = Source { storage, sha256: sha256.to_owned(), mime: mime.to_owned() };
             let rendered = self.decode_bounded(source, &key, max_side, background).await?;
             self.store(&key, rendered).await
@@ -308,7 +326,40 @@ impl Thumbnailer {
         }
     }
 
-    /// Writes the thumbnail to `thumbs/` (atomically) and keeps it in memory.
+    /// The thumbnail another node made and shared, copied into `thumbs/`; `None` when there
+    /// is none (or the store cannot be asked: then this node makes it, if it can).
+    async fn fetch_shared(&self, key: &str) -> Option<Thumb> {
+        let (shared, dir, wanted) = (self.shared.clone(), self.dir.clone(), key.to_owned());
+        let found = blocking::run(move || {
+            let key = wanted;
+            for (ext, content_type) in [("jpg", "image/jpeg"), ("png", "image/png")] {
+                let name = format!("{key}.{ext}");
+                match shared.get_derived(&name) {
+                    Ok(Some(bytes)) => {
+                        if let Err(e) = write_atomically(&dir, &name, &bytes) {
+                            tracing::warn!(error = %e, "could not cache a shared thumbnail");
+                        }
+                        return Some((bytes, content_type));
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        tracing::debug!(thumbnail = %name, error = %e, "shared thumbnail unavailable");
+                        return None;
+                    }
+                }
+            }
+            None
+        })
+        .await
+        .ok()??;
+        let (bytes, content_type) = found;
+        let thumb = Thumb { bytes: Bytes::from(bytes), content_type, etag: self.etag(key) };
+        self.remember(key, &thumb);
+        Some(thumb)
+    }
+
+    /// Writes the thumbnail to `thumbs/` (atomically) and to the shared store, and keeps it
+    /// in memory. Sharing is best effort: a node that cannot share it still serves it.
     async fn store(&self, key: &str, rendered: Rendered) -> Result<Thumb, AppError> {
         let ext = if rendered.content_type == "image/png" { "png" } else { "jpg" };
         let thumb = Thumb {
@@ -317,9 +368,16 @@ impl Thumbnailer {
             etag: self.etag(key),
         };
         let (dir, name, bytes) = (self.dir.clone(), format!("{key}.{ext}"), thumb.bytes.clone());
-        blocking::run(move || write_atomically(&dir, &name, &bytes))
-            .await?
-            .map_err(AppError::internal)?;
+        let shared = self.shared.clone();
+        blocking::run(move || {
+            write_atomically(&dir, &name, &bytes)?;
+            if let Err(e) = shared.put_derived(&name, &bytes) {
+                tracing::warn!(thumbnail = %name, error = %e, "could not share a thumbnail");
+            }
+            Ok::<_, std::io::Error>(())
+        })
+        .await?
+        .map_err(AppError::internal)?;
         self.remember(key, &thumb);
         Ok(thumb)
     }

@@ -38,6 +38,22 @@ pub trait Storage: Send + Sync + 'static {
     fn send_ahead(&self, _tmp: &NamedTempFile, _key: &str) -> io::Result<bool> {
         Ok(false)
     }
+    /// A derived object shared by every node (a thumbnail, named `<sha256>-<size>.<ext>`), or
+    /// `None` when it was never stored. A local store keeps none: the data directory's own
+    /// thumbnail cache is the only copy there.
+    fn get_derived(&self, _name: &str) -> io::Result<Option<Vec<u8>>> {
+        Ok(None)
+    }
+    /// Stores a derived object for the other nodes (see [`get_derived`]).
+    ///
+    /// [`get_derived`]: Storage::get_derived
+    fn put_derived(&self, _name: &str, _bytes: &[u8]) -> io::Result<()> {
+        Ok(())
+    }
+    /// Removes the derived object `name` (missing is not an error).
+    fn delete_derived(&self, _name: &str) -> io::Result<()> {
+        Ok(())
+    }
     /// The blob opened for reading (whole, or from an offset after a seek).
     fn open(&self, key: &str) -> io::Result<BlobReader>;
     /// Removes the blob (a missing blob is not an error).
@@ -119,6 +135,13 @@ pub fn is_unreachable(err: &io::Error) -> bool {
 /// reached, else an internal error (500, cause logged).
 pub fn to_app_error(err: io::Error) -> AppError {
     if is_unreachable(&err) { AppError::StorageUnavailable(err) } else { AppError::internal(err) }
+}
+
+/// `<sha256>-<sm|md|lg>.<jpg|png>`: the only names derived objects (thumbnails) have.
+pub fn is_derived_name(name: &str) -> bool {
+    let Some((key, rest)) = name.split_once('-') else { return false };
+    let Some((size, ext)) = rest.split_once('.') else { return false };
+    is_key(key) && matches!(size, "sm" | "md" | "lg") && matches!(ext, "jpg" | "png")
 }
 
 /// A SHA-256 hex digest, lower case: the only names blobs have.

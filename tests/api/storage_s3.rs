@@ -314,3 +314,57 @@ fn bytes_sent_ahead_of_a_refused_commit_are_taken_back() {
     let gone = storage.open(&key_of(&bytes)).err().map(|e| e.kind());
     assert_eq!(gone, Some(std::io::ErrorKind::NotFound), "no object left behind");
 }
+
+/// The database URL another node uses to share `app`'s database.
+fn same_database(app: &homedisk::state::AppState) -> String {
+    match &app.config.database.url {
+        homedisk::db::DatabaseUrl::Postgres(url) => {
+            secrecy::ExposeSecret::expose_secret(url).to_owned()
+        }
+        homedisk::db::DatabaseUrl::Sqlite(path) => format!("sqlite://{path}"),
+    }
+}
+
+/// Two nodes on one database and one bucket, each with its own data directory: a thumbnail
+/// made by one is fetched from the bucket by the other (no second decode), and deleting the
+/// file on either removes the shared thumbnail too.
+#[actix_web::test]
+async fn a_thumbnail_made_on_one_node_is_shared_with_the_other_through_the_bucket() {
+    let Some(endpoint) = s3_endpoint() else { return };
+    let bucket = new_bucket(&endpoint);
+    let overrides = s3_overrides(&endpoint, &bucket);
+    let first_overrides: Vec<(&str, &str)> =
+        overrides.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let first = spawn_with(&first_overrides).await;
+    let url = same_database(&first.state);
+    let mut second_overrides = first_overrides.clone();
+    second_overrides.push(("HOMEDISK_DATABASE_URL", url.as_str()));
+    let second = spawn_with(&second_overrides).await;
+
+    let alice = first.register("alice").await;
+    let photo = id_of(&first.upload(&alice.token, "photo.jpg", &jpeg(800, 600)).await);
+    let uri = format!("/preview/{photo}?size=md&token={}", alice.token);
+    let made = first.send(actix_web::test::TestRequest::get().uri(&uri)).await;
+    assert_eq!(made.status, 200, "{}", made.text());
+    let fetched = second.send(actix_web::test::TestRequest::get().uri(&uri)).await;
+    assert_eq!(fetched.status, 200, "{}", fetched.text());
+    assert!(fetched.body == made.body, "the same thumbnail bytes");
+    assert_eq!(second.state.thumbs.decodes(), 0, "the second node decoded nothing");
+
+    let deleted = second
+        .send(
+            actix_web::test::TestRequest::delete()
+                .uri(&format!("/api/v1/files/{photo}"))
+                .insert_header(("Authorization", format!("Bearer {}", alice.token))),
+        )
+        .await;
+    assert_eq!(deleted.status, 204);
+    let key = key_of(&jpeg(800, 600));
+    let storage = second.state.storage.clone();
+    let left = tokio::task::spawn_blocking(move || {
+        ["sm", "md"].map(|size| storage.get_derived(&format!("{key}-{size}.jpg")).expect("ask"))
+    })
+    .await
+    .expect("no panic");
+    assert_eq!(left, [None, None], "no thumbnail of a deleted blob stays in the bucket");
+}

@@ -198,6 +198,14 @@ impl S3Storage {
         })
     }
 
+    /// `{prefix}/thumbs/<name>` of a derived object (names checked like keys are).
+    fn derived_path(&self, name: &str) -> io::Result<Path> {
+        if !crate::storage::is_derived_name(name) {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "not a derived object name"));
+        }
+        Ok(self.prefix.clone().join("thumbs").join(name))
+    }
+
     fn path(&self, key: &str) -> io::Result<Path> {
         // Keys are SHA-256 hex digests made by the server; anything else is a bug, refused
         // here as LocalStorage does.
@@ -278,6 +286,31 @@ impl Storage for S3Storage {
 
     fn delete(&self, key: &str) -> io::Result<()> {
         let path = self.path(key)?;
+        match self.io.block_on(self.meta.delete(&path)) {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(to_io(e)),
+        }
+    }
+
+    fn get_derived(&self, name: &str) -> io::Result<Option<Vec<u8>>> {
+        let path = self.derived_path(name)?;
+        self.io.block_on(async {
+            match self.meta.get(&path).await {
+                Ok(found) => found.bytes().await.map(|b| Some(b.to_vec())).map_err(to_io),
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(to_io(e)),
+            }
+        })
+    }
+
+    fn put_derived(&self, name: &str, bytes: &[u8]) -> io::Result<()> {
+        let path = self.derived_path(name)?;
+        let payload = object_store::PutPayload::from(bytes.to_vec());
+        self.io.block_on(self.meta.put(&path, payload)).map(drop).map_err(to_io)
+    }
+
+    fn delete_derived(&self, name: &str) -> io::Result<()> {
+        let path = self.derived_path(name)?;
         match self.io.block_on(self.meta.delete(&path)) {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(to_io(e)),
