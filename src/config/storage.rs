@@ -109,14 +109,7 @@ fn check_s3(s3: &S3Settings) -> Result<(), ConfigError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::Config;
-    use std::collections::HashMap;
-
-    fn with(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
-        Config::from_lookup(|name| map.get(name).cloned())
-    }
+    use crate::config::tests::with;
 
     #[test]
     fn storage_urls_choose_the_store() {
