@@ -86,7 +86,14 @@ fn migrate(conn: &mut DbConn) -> Result<(), Box<dyn std::error::Error + Send + S
             c.run_pending_migrations(SQLITE_MIGRATIONS)?;
         }
         DbConn::Pg(c) => {
-            if !c.has_pending_migration(POSTGRES_MIGRATIONS)? {
+            // Asked without creating anything: diesel's own check first creates its table
+            // with CREATE TABLE IF NOT EXISTS, which is not safe against a concurrent one
+            // (found by tests/api/races.rs: duplicate key in pg_type).
+            let known = diesel::select(diesel::dsl::sql::<diesel::sql_types::Bool>(
+                "to_regclass('__diesel_schema_migrations') IS NOT NULL",
+            ))
+            .get_result::<bool>(c)?;
+            if known && !c.has_pending_migration(POSTGRES_MIGRATIONS)? {
                 return Ok(());
             }
             diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK})")).execute(c)?;

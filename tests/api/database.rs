@@ -32,6 +32,14 @@ pub fn fresh_url() -> Option<String> {
     Some(format!("{server}/{name}"))
 }
 
+/// The URL of a new database with no tables at all (PostgreSQL runs only).
+pub fn empty_url() -> Option<String> {
+    let server = postgres_server()?;
+    let name = format!("hd_{}", uuid::Uuid::new_v4().simple());
+    admin(&server, &format!("CREATE DATABASE {name}"));
+    Some(format!("{server}/{name}"))
+}
+
 /// The migrated template of this process (created on first use).
 fn template(server: &str) -> &'static str {
     static TEMPLATE: OnceLock<String> = OnceLock::new();

@@ -246,3 +246,31 @@ fn a_periodic_job_is_claimed_by_one_node_per_period() {
     assert!(claim(&mut conn, "job", hour, now + chrono::Duration::minutes(61)).expect("claim"));
     assert!(claim(&mut conn, "other", hour, now).expect("another job is its own"));
 }
+
+/// Nodes starting together on an empty PostgreSQL database: one applies the migrations under
+/// the advisory lock, the others wait and find nothing pending; every one starts. (SQLite has
+/// one node per data directory, locked by `homedisk.lock`: nothing to race.)
+#[test]
+fn nodes_starting_together_migrate_once() {
+    let Some(url) = crate::database::empty_url() else {
+        eprintln!("skipped: a PostgreSQL-only race (set {})", crate::database::SERVER_VAR);
+        return;
+    };
+    let options = crate::database::options(Some(&url), std::path::Path::new("/nonexistent"));
+    let barrier = Barrier::new(6);
+    let started = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..6)
+            .map(|_| {
+                let (options, barrier) = (options.clone(), &barrier);
+                s.spawn(move || {
+                    barrier.wait();
+                    homedisk::db::connect(&options).map(drop).map_err(|e| e.to_string())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("thread")).collect::<Vec<_>>()
+    });
+    assert!(started.iter().all(Result::is_ok), "{started:?}");
+    let pool = homedisk::db::connect(&options).expect("database");
+    assert_eq!(blobs::count(&mut pool.get().expect("conn")).expect("tables exist"), 0);
+}
