@@ -15,6 +15,7 @@ Standard library only. Prints its figures; exits 1 when a check fails.
 """
 
 import hashlib
+import http.client
 import http.cookiejar
 import json
 import re
@@ -168,8 +169,9 @@ def worker(index, stats, stop):
                     url = json.loads(out)["url"]
                     status, _, _ = request("GET", LB + url)
                     stats.add("preview", "GET", status)
-        except OSError as e:
-            stats.add(op, "POST" if op in ("upload", "image") else "GET", 0)
+        except (OSError, http.client.HTTPException) as e:
+            # A connection the killed node was answering: reset, or cut mid-body.
+            stats.add(op, "POST" if op in ("upload", "image", "preview-url") else "GET", 0)
             print(f"worker {index}: {op}: {e}", flush=True)
 
 
