@@ -58,6 +58,10 @@ const MESSAGES: &[(&str, &str)] = &[
     ("not found", "找不到该页面或文件"),
     ("internal error", "服务器内部错误"),
     ("the server is busy; try again in a few seconds", "服务器繁忙，请几秒后再试"),
+    (
+        "the file storage cannot be reached right now; try again in a moment",
+        "暂时无法连接文件存储，请稍后再试",
+    ),
     ("the form is too large", "表单内容过大"),
     ("the upload form was empty or malformed", "上传表单为空或格式错误"),
     ("a folder has no content to download", "文件夹没有可下载的内容"),
