@@ -21,7 +21,8 @@ command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null
 work=$(mktemp -d /tmp/homedisk-backends.XXXXXX)
 chmod 755 "$work"
 cleanup() {
-  kill "${server:-0}" 2>/dev/null || true
+  # `kill 0` would signal this whole process group: only a server that was started.
+  [[ -n ${server:-} ]] && kill "$server" 2>/dev/null || true
   [[ -f $work/moto.pid ]] && kill "$(cat "$work/moto.pid")" 2>/dev/null || true
   tests/postgres.sh stop "$work/pg" 2>/dev/null || true
   rm -rf "$work"
@@ -64,6 +65,8 @@ run() {
     HOMEDISK_BCRYPT_COST=4 HOMEDISK_MAX_UPLOAD_BYTES=1GiB RUST_LOG=info "$@" \
     "$bin" >"$work/$label.log" 2>&1 &
   server=$!
+  # This function runs in a subshell (`a=$(run …)`): stop its server however it ends.
+  trap 'kill "$server" 2>/dev/null || true' EXIT
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
   local base="http://127.0.0.1:$port"
   local token; token=$(curl -fs -H 'Content-Type: application/json' \

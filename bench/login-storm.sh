@@ -23,7 +23,7 @@ command -v wrk >/dev/null || {
 
 work=$(mktemp -d /tmp/homedisk-storm.XXXXXX)
 cleanup() {
-  kill "${server:-0}" "${storm_pid:-0}" 2>/dev/null || true
+  for pid in "${server:-}" "${storm_pid:-}"; do [[ -n $pid ]] && kill "$pid" 2>/dev/null; done; true
   rm -rf "$work"
 }
 trap cleanup EXIT

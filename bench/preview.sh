@@ -38,7 +38,7 @@ nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
 
 work=$(mktemp -d /tmp/homedisk-bench.XXXXXX)
 cleanup() {
-  kill "${server:-0}" 2>/dev/null || true
+  [[ -n ${server:-} ]] && kill "$server" 2>/dev/null || true
   [[ -f $work/nginx.pid ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
   rm -rf "$work"
 }

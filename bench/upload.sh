@@ -13,7 +13,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 size_mib=${1:-1024}
 port=${PORT:-18123}
 work=$(mktemp -d /tmp/homedisk-bench.XXXXXX)
-trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
+trap '[[ -n ${server:-} ]] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 
 cargo build --release --quiet
 bin=target/release/homedisk
