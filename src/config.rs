@@ -34,6 +34,8 @@ pub const VARIABLES: &[Variable] = &[
     Variable { name: "AWS_REGION", default: "us-east-1", meaning: "S3 region (Garage: the `s3_region` of its config)" },
     Variable { name: "AWS_ACCESS_KEY_ID", default: "(none)", meaning: "S3 access key id" },
     Variable { name: "AWS_SECRET_ACCESS_KEY", default: "(none)", meaning: "S3 secret key (never logged)" },
+    Variable { name: "HOMEDISK_S3_PRESIGNED_DOWNLOAD_MIN_BYTES", default: "off", meaning: "S3: downloads of files at least this large are redirected to a presigned URL of the store (revocable only once it expires)" },
+    Variable { name: "HOMEDISK_S3_PRESIGNED_SECONDS", default: "60", meaning: "S3: how long a presigned download URL works, 1-300" },
     Variable { name: "AWS_ALLOW_HTTP", default: "false", meaning: "allow an http:// (unencrypted) S3 endpoint" },
     Variable { name: "HOMEDISK_SECRET_KEY", default: "generated into {data dir}/secret.key", meaning: "token signing key, at least 32 bytes" },
     Variable { name: "HOMEDISK_PREVIOUS_SECRET_KEY", default: "(none)", meaning: "old signing key still accepted during a key rotation" },

@@ -194,6 +194,15 @@ pub async fn serve(
     let Some(sha) = row.blob_sha256.as_deref() else {
         return Err(AppError::BadRequest("a folder has no content to download".into()));
     };
+    let s3 = &state.config.s3;
+    if s3.presigned_min_bytes.is_some_and(|min| u64::try_from(row.size).unwrap_or(0) >= min) {
+        let storage = state.storage.clone();
+        if let Some(redirect) =
+            download::redirect_to_store(storage, sha, &row.name, s3.presigned_ttl).await?
+        {
+            return Ok(redirect);
+        }
+    }
     let download = Download {
         key: sha,
         name: &row.name,

@@ -53,6 +53,11 @@ pub struct S3Settings {
     /// Never logged (`SecretString` prints as redacted).
     pub secret_access_key: Option<SecretString>,
     pub allow_http: bool,
+    /// `HOMEDISK_S3_PRESIGNED_DOWNLOAD_MIN_BYTES`: downloads of files at least this large are
+    /// redirected to a presigned URL of the store (`None`: never, the default).
+    pub presigned_min_bytes: Option<u64>,
+    /// `HOMEDISK_S3_PRESIGNED_SECONDS`: how long such a URL works (at most 5 minutes).
+    pub presigned_ttl: std::time::Duration,
 }
 
 /// The storage URL and the S3 settings (checked only when the URL is `s3://`, so local storage
@@ -73,6 +78,21 @@ pub(super) fn read(
         access_key_id: get("AWS_ACCESS_KEY_ID"),
         secret_access_key: get("AWS_SECRET_ACCESS_KEY").map(SecretString::from),
         allow_http: boolean(get, "AWS_ALLOW_HTTP", false)?,
+        presigned_min_bytes: match get("HOMEDISK_S3_PRESIGNED_DOWNLOAD_MIN_BYTES").as_deref() {
+            None | Some("off") => None,
+            Some(v) => Some(super::parse_bytes(v).ok_or_else(|| {
+                bad(
+                    "HOMEDISK_S3_PRESIGNED_DOWNLOAD_MIN_BYTES",
+                    format!("`{v}` is neither `off` nor a size such as 64MiB"),
+                )
+            })?),
+        },
+        presigned_ttl: std::time::Duration::from_secs(super::number(
+            get,
+            "HOMEDISK_S3_PRESIGNED_SECONDS",
+            60,
+            1..=300,
+        )?),
     };
     if matches!(storage_url, StorageUrl::S3 { .. }) {
         check_s3(&s3)?;

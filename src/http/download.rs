@@ -66,6 +66,28 @@ fn disposition(name: &str, inline: bool) -> ContentDisposition {
     }
 }
 
+/// A redirect to a URL of the store that serves the blob `key` itself for `ttl`, as an
+/// attachment named `name` (`HOMEDISK_S3_PRESIGNED_DOWNLOAD_MIN_BYTES`); `None` when the store
+/// does not sign URLs. Such a URL cannot be revoked before it expires: it is off by default and
+/// short-lived, and never used for previews (which stay behind homedisk's token checks).
+pub async fn redirect_to_store(
+    storage: Arc<dyn Storage>,
+    key: &str,
+    name: &str,
+    ttl: std::time::Duration,
+) -> Result<Option<HttpResponse>, AppError> {
+    let (key, value) = (key.to_owned(), disposition(name, false).to_string());
+    let url = blocking::run(move || storage.presigned_get(&key, ttl, &value))
+        .await?
+        .map_err(crate::storage::to_app_error)?;
+    Ok(url.map(|url| {
+        HttpResponse::Found()
+            .insert_header((header::LOCATION, url))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish()
+    }))
+}
+
 fn header_str(req: &HttpRequest, name: header::HeaderName) -> Option<&str> {
     req.headers().get(name).and_then(|v| v.to_str().ok())
 }

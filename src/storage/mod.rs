@@ -54,6 +54,17 @@ pub trait Storage: Send + Sync + 'static {
     fn delete_derived(&self, _name: &str) -> io::Result<()> {
         Ok(())
     }
+    /// A URL at which the blob can be downloaded directly for `ttl`, served as an attachment
+    /// named `disposition` (a whole `Content-Disposition` value); `None` when the store cannot
+    /// sign URLs (the local store: homedisk serves its bytes itself).
+    fn presigned_get(
+        &self,
+        _key: &str,
+        _ttl: std::time::Duration,
+        _disposition: &str,
+    ) -> io::Result<Option<String>> {
+        Ok(None)
+    }
     /// The blob opened for reading (whole, or from an offset after a seek).
     fn open(&self, key: &str) -> io::Result<BlobReader>;
     /// Removes the blob (a missing blob is not an error).

@@ -368,3 +368,58 @@ async fn a_thumbnail_made_on_one_node_is_shared_with_the_other_through_the_bucke
     .expect("no panic");
     assert_eq!(left, [None, None], "no thumbnail of a deleted blob stays in the bucket");
 }
+
+/// GET `url` (http://host:port/path?query) with its own Host header, as a browser following
+/// a redirect would: (status, head, body).
+fn fetch(url: &str) -> (u16, String, Vec<u8>) {
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (host, path) = rest.split_at(rest.find('/').expect("path"));
+    let mut s = std::net::TcpStream::connect(host).expect("connect");
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").expect("send");
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).expect("read");
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").expect("head") + 4;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head[9..12].parse().expect("status");
+    (status, head, raw[split..].to_vec())
+}
+
+/// Off by default; when an operator sets HOMEDISK_S3_PRESIGNED_DOWNLOAD_MIN_BYTES, a download
+/// of a file that large answers 302 to a short-lived signed URL of the store, which serves the
+/// bytes as an attachment; smaller files and previews stay behind homedisk.
+#[actix_web::test]
+async fn large_downloads_can_be_redirected_to_a_short_lived_presigned_url() {
+    let Some(endpoint) = s3_endpoint() else { return };
+    let bucket = new_bucket(&endpoint);
+    let mut overrides = s3_overrides(&endpoint, &bucket);
+    overrides.push(("HOMEDISK_S3_PRESIGNED_DOWNLOAD_MIN_BYTES", "100KiB".to_owned()));
+    overrides.push(("HOMEDISK_S3_PRESIGNED_SECONDS", "120".to_owned()));
+    let overrides: Vec<(&str, &str)> = overrides.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let app = spawn_with(&overrides).await;
+    let alice = app.register("alice").await;
+    let big = noise(300_000, 5);
+    let big_id = id_of(&app.upload(&alice.token, "report final.pdf", &big).await);
+    let small_id = id_of(&app.upload(&alice.token, "note.txt", b"small").await);
+
+    let small = app.get_bearer(&format!("/api/v1/files/{small_id}/content"), &alice.token).await;
+    assert_eq!((small.status.as_u16(), small.body.as_ref()), (200, b"small".as_ref()));
+
+    let r = app.get_bearer(&format!("/api/v1/files/{big_id}/content"), &alice.token).await;
+    assert_eq!(r.status, 302, "{}", r.text());
+    assert_eq!(r.header("cache-control"), Some("no-store"));
+    assert_eq!(r.header("referrer-policy"), Some("no-referrer"));
+    let location = r.header("location").expect("Location").to_owned();
+    assert!(location.starts_with(&endpoint), "{location}");
+    assert!(location.contains("X-Amz-Expires=120"), "{location}");
+    assert!(location.contains("response-content-disposition=attachment"), "{location}");
+    assert!(!app.log.text().contains("X-Amz-Signature"), "the signed URL is never logged");
+    let (status, head, body) = fetch(&location);
+    assert_eq!(status, 200, "{head}");
+    assert!(body == big, "the store serves the exact bytes");
+    assert!(head.to_ascii_lowercase().contains("content-disposition: attachment"), "{head}");
+
+    // Another user's id is still a 404 before any URL is signed.
+    let bob = app.register("bob").await;
+    let theirs = app.get_bearer(&format!("/api/v1/files/{big_id}/content"), &bob.token).await;
+    assert_eq!(theirs.status, 404);
+}
