@@ -104,6 +104,8 @@ pub fn build_state(config: Config) -> Result<AppState, StartupError> {
     let secret = load_or_create_secret(&config)?;
     let keys = Keys::new(&secret, config.previous_secret_key.as_ref());
     let pool = db::connect(&config.database)?;
+    // The URL as an operator wrote it, password hidden: which database this node uses.
+    tracing::info!(database = %config.database.url.redacted(), "database opened");
     let storage = open_storage(&config)?;
     let dummy_hash =
         password::dummy_hash(config.bcrypt_cost).map_err(|e| StartupError::Other(e.to_string()))?;
