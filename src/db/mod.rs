@@ -115,9 +115,27 @@ where
     let pool = pool.clone();
     crate::blocking::run(move || {
         let mut conn = pool.get()?;
-        f(&mut conn)
+        let result = f(&mut conn);
+        discard_if_closed(&mut conn, &result);
+        result
     })
     .await?
+}
+
+/// Marks `conn` broken when `result` says its server connection was closed (a PostgreSQL
+/// restart or failover, an idle connection cut by the network), so the pool drops it instead
+/// of handing the dead connection to request after request (diesel's PostgreSQL connection
+/// does not notice by itself; the pool tests nothing on checkout, which would cost a round
+/// trip per request).
+fn discard_if_closed<T>(conn: &mut DbConn, result: &Result<T, AppError>) {
+    use diesel::result::{DatabaseErrorKind, Error};
+    let Err(AppError::Internal(inner)) = result else { return };
+    if let Some(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) =
+        inner.downcast_ref::<Error>()
+    {
+        tracing::warn!("a database connection was closed by the server; it is replaced");
+        DbConn::transaction_manager_status_mut(conn).set_in_error();
+    }
 }
 
 /// Runs `f` as one write transaction. On SQLite `BEGIN IMMEDIATE`, which takes the write
@@ -214,7 +232,11 @@ where
     T: Send + 'static,
 {
     match pool.try_get() {
-        Some(mut conn) if matches!(*conn, DbConn::Sqlite(_)) => f(&mut conn),
+        Some(mut conn) if matches!(*conn, DbConn::Sqlite(_)) => {
+            let result = f(&mut conn);
+            discard_if_closed(&mut conn, &result);
+            result
+        }
         Some(conn) => {
             drop(conn);
             run(pool, f).await

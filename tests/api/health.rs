@@ -100,3 +100,39 @@ async fn the_first_start_creates_the_data_dir_and_a_private_key_only_without_a_c
     let dir_mode = std::fs::metadata(&data).expect("dir").permissions().mode();
     assert_eq!(dir_mode & 0o077, 0, "data dir is owner-only");
 }
+
+/// PostgreSQL restarted or failed over: the pooled connections are dead. Each dead one fails
+/// one request at most and is replaced; the node does not keep handing out dead connections.
+#[actix_web::test]
+async fn connections_the_database_server_closed_are_replaced() {
+    use diesel::{Connection, RunQueryDsl};
+    let Some(server) = crate::database::postgres_server() else {
+        eprintln!("skipped: a PostgreSQL-only behaviour (set {})", crate::database::SERVER_VAR);
+        return;
+    };
+    let app = crate::helpers::spawn_app().await;
+    let user = app.register("alice").await;
+    assert_eq!(app.me(&user.token).await.status, 200);
+    let database = match &app.state.config.database.url {
+        homedisk::db::DatabaseUrl::Postgres(url) => {
+            let url = secrecy::ExposeSecret::expose_secret(url).to_owned();
+            url.rsplit('/').next().expect("database name").to_owned()
+        }
+        homedisk::db::DatabaseUrl::Sqlite(_) => unreachable!("on PostgreSQL"),
+    };
+    let mut admin = diesel::PgConnection::establish(&format!("{server}/postgres")).expect("admin");
+    diesel::sql_query(format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'"
+    ))
+    .execute(&mut admin)
+    .expect("terminate");
+    let pool_size = app.state.config.database.pool_size as usize;
+    let mut statuses = Vec::new();
+    for _ in 0..pool_size + 3 {
+        statuses.push(app.me(&user.token).await.status.as_u16());
+    }
+    eprintln!("statuses after the server closed the connections: {statuses:?}");
+    let failed = statuses.iter().filter(|s| **s != 200).count();
+    assert!(failed <= pool_size, "{statuses:?}");
+    assert_eq!(statuses[pool_size..], [200, 200, 200], "{statuses:?}");
+}
