@@ -182,6 +182,24 @@ pub fn lock_blob(conn: &mut DbConn, sha256: &str) -> QueryResult<()> {
     }
 }
 
+/// Serializes, until the end of the caller's [`write`] transaction, the changes that count
+/// accounts before deciding: the first registration becoming the administrator, and taking
+/// the last active administrator away. Under read committed two such transactions would both
+/// count what the other is about to change. SQLite's `BEGIN IMMEDIATE` already serializes.
+pub fn lock_accounts(conn: &mut DbConn) -> QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(_) => Ok(()),
+        DbConn::Pg(c) => {
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({ACCOUNT_LOCKS}, 0)"))
+                .execute(c)
+                .map(drop)
+        }
+    }
+}
+
+/// The first key of the account locks (see [`lock_accounts`]).
+const ACCOUNT_LOCKS: i32 = 0x6864_6b61; // "hdka"
+
 /// The first key of the blob locks' two-key advisory lock space.
 const BLOB_LOCKS: i32 = 0x6864_6b62; // "hdkb"
 

@@ -82,6 +82,8 @@ pub fn insert_account(
 ) -> Result<User, AppError> {
     let result = db::write(conn, |conn| {
         duplicates(conn, account)?.into_result()?;
+        // Two registrations on an empty instance must not both count zero accounts.
+        db::lock_accounts(conn)?;
         let first = users::count(conn)? == 0;
         let role = if first || force_admin { Role::Admin } else { Role::User };
         let user = users::insert(

@@ -44,6 +44,8 @@ fn active_admin(user: &User) -> bool {
 
 /// Refuses a change that takes `target` out of the active administrators when it is the last.
 fn keep_an_admin(conn: &mut DbConn, target: &User, after: &UserChanges) -> Result<(), AppError> {
+    // Two admins demoting each other at once must not both see the other one still there.
+    db::lock_accounts(conn)?;
     let stays_admin = after.role.unwrap_or(target.role()) == Role::Admin
         && after.state.unwrap_or(target.state()) == UserState::Active;
     if active_admin(target) && !stays_admin && users::count_active_admins(conn)? <= 1 {

@@ -274,3 +274,92 @@ fn nodes_starting_together_migrate_once() {
     let pool = homedisk::db::connect(&options).expect("database");
     assert_eq!(blobs::count(&mut pool.get().expect("conn")).expect("tables exist"), 0);
 }
+
+/// Accounts registering at once on an empty instance: exactly one becomes the administrator.
+#[test]
+fn of_simultaneous_first_registrations_exactly_one_becomes_admin() {
+    use homedisk::users::{RegisterInput, insert_account, validate_registration};
+    let dir = tempfile::TempDir::new().expect("tmp");
+    let url = crate::database::fresh_url();
+    let mut options = crate::database::options(url.as_deref(), dir.path());
+    options.pool_size = 8;
+    let pool = homedisk::db::connect(&options).expect("database");
+    let barrier = Barrier::new(6);
+    std::thread::scope(|s| {
+        for i in 0..6 {
+            let (pool, barrier) = (&pool, &barrier);
+            s.spawn(move || {
+                let input = RegisterInput {
+                    username: format!("early{i}"),
+                    password: "correct horse battery".into(),
+                    email: None,
+                    phone: None,
+                };
+                let account = validate_registration(&input).expect("valid");
+                barrier.wait();
+                let now = chrono::Utc::now().naive_utc();
+                insert_account(&mut pool.get().expect("conn"), &account, "x", 1 << 20, false, now)
+                    .expect("registered");
+            });
+        }
+    });
+    let admins = users::count_active_admins(&mut pool.get().expect("conn")).expect("count");
+    assert_eq!(admins, 1);
+}
+
+/// The two administrators demote each other at the same moment: one change wins, the other
+/// is refused as taking away the last administrator; one active administrator remains.
+#[test]
+fn two_admins_demoting_each_other_at_once_leave_one() {
+    use homedisk::audit::Origin;
+    use homedisk::db::models::users::{Role, User};
+    use homedisk::users::admin::{UserChanges, update_user};
+    let w = world(0);
+    let mut conn = w.pool.get().expect("conn");
+    let now = chrono::Utc::now().naive_utc();
+    let make = |conn: &mut homedisk::db::DbConn, name: &str| -> User {
+        let id = UserId::generate();
+        users::insert(
+            conn,
+            &users::NewUser {
+                id: &id,
+                username: name,
+                email: None,
+                phone: None,
+                password_hash: "x",
+                role: "admin",
+                quota: 0,
+                created_at: now,
+            },
+        )
+        .expect("admin")
+    };
+    let (a, b) = (make(&mut conn, "admin-a"), make(&mut conn, "admin-b"));
+    drop(conn);
+    for _round in 0..5 {
+        let barrier = Barrier::new(2);
+        let demote = UserChanges { role: Some(Role::User), ..UserChanges::default() };
+        let results: Vec<bool> = std::thread::scope(|s| {
+            let handles: Vec<_> = [(&a, &b), (&b, &a)]
+                .into_iter()
+                .map(|(by, target)| {
+                    let (pool, barrier, demote) = (&w.pool, &barrier, &demote);
+                    s.spawn(move || {
+                        let mut conn = pool.get().expect("conn");
+                        let origin = Origin { user_agent: None, ip: None };
+                        barrier.wait();
+                        update_user(&mut conn, by, &target.id, demote, &origin, now).is_ok()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("thread")).collect()
+        });
+        let mut conn = w.pool.get().expect("conn");
+        assert_eq!(users::count_active_admins(&mut conn).expect("count"), 1, "{results:?}");
+        assert_eq!(results.iter().filter(|ok| **ok).count(), 1, "{results:?}");
+        // Both administrators again for the next round.
+        for who in [&a, &b] {
+            users::set_role(&mut conn, &who.id, Role::Admin).expect("restore");
+        }
+    }
+}
