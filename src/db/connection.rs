@@ -81,19 +81,19 @@ impl DatabaseUrl {
 }
 
 /// `scheme://user:secret@host/…` → `scheme://user:***@host/…`; also hides `password=` in the
-/// query string.
+/// query string. The user info ends at the *last* `@`: a password may hold `/`, `?` or `@`
+/// unencoded, and libpq's refusal of such a URL is exactly the error that gets printed.
 fn redact(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
-    let end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(end);
-    let authority = match authority.rsplit_once('@') {
-        Some((userinfo, host)) => match userinfo.split_once(':') {
-            Some((user, _)) => format!("{user}:***@{host}"),
-            None => format!("{userinfo}@{host}"),
-        },
-        None => authority.to_owned(),
+    let (userinfo, rest) = match rest.rsplit_once('@') {
+        Some((userinfo, rest)) => (Some(userinfo), rest),
+        None => (None, rest),
     };
-    let tail = match tail.split_once('?') {
+    let user = userinfo.map(|u| match u.split_once(':') {
+        Some((user, _)) => format!("{user}:***@"),
+        None => format!("{u}@"),
+    });
+    let tail = match rest.split_once('?') {
         Some((path, query)) => {
             let query: Vec<String> = query
                 .split('&')
@@ -104,9 +104,9 @@ fn redact(url: &str) -> String {
                 .collect();
             format!("{path}?{}", query.join("&"))
         }
-        None => tail.to_owned(),
+        None => rest.to_owned(),
     };
-    format!("{scheme}://{authority}{tail}")
+    format!("{scheme}://{}{tail}", user.unwrap_or_default())
 }
 
 /// SQLite settings every connection needs: WAL so readers never wait for the writer, foreign
@@ -165,7 +165,7 @@ fn scrub(message: &str, url: &DatabaseUrl) -> String {
     let full = secret.expose_secret();
     let mut out = message.replace(full, &url.redacted());
     let authority = full.split_once("://").map_or(full, |(_, r)| r);
-    if let Some((userinfo, _)) = authority.split_once('@')
+    if let Some((userinfo, _)) = authority.rsplit_once('@')
         && let Some((_, password)) = userinfo.split_once(':')
         && !password.is_empty()
     {
@@ -226,6 +226,12 @@ mod tests {
         for bad in ["mysql://x", "postgres://", "sqlite://", "homedisk.db"] {
             let e = DatabaseUrl::parse(bad).expect_err(bad);
             assert!(!e.contains(":p@"), "{e}");
+        }
+        for odd in ["postgres://hd:pa/ss?w@db/x", "postgres://hd:p@ss@db:5432/x?sslmode=disable"] {
+            let url = DatabaseUrl::parse(odd).expect("valid");
+            let shown = url.redacted();
+            assert!(!shown.contains("pa/ss") && !shown.contains("p@ss"), "{shown}");
+            assert!(shown.starts_with("postgres://hd:***@db"), "{shown}");
         }
         let scrubbed = scrub("could not connect: password s3cr3t refused", &pg);
         assert!(!scrubbed.contains("s3cr3t"), "{scrubbed}");

@@ -197,6 +197,28 @@ pub fn lock_accounts(conn: &mut DbConn) -> QueryResult<()> {
     }
 }
 
+/// Serializes, until the end of the caller's [`write`] transaction, every change to `owner`'s
+/// folder tree: a create, rename, move, upload commit or delete. Under read committed two such
+/// transactions would each check a name, a parent or a path that the other is changing (two
+/// folders moved into each other form a cycle; two creates of one name meet the unique index
+/// as a 500). SQLite's `BEGIN IMMEDIATE` already serializes.
+pub fn lock_tree(conn: &mut DbConn, owner: &crate::db::ids::UserId) -> QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(_) => Ok(()),
+        DbConn::Pg(c) => {
+            let hex: String =
+                owner.as_str().chars().filter(char::is_ascii_hexdigit).take(8).collect();
+            let key = u32::from_str_radix(&hex, 16).unwrap_or(0);
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({TREE_LOCKS}, {})", key as i32))
+                .execute(c)
+                .map(drop)
+        }
+    }
+}
+
+/// The first key of the tree locks (see [`lock_tree`]).
+const TREE_LOCKS: i32 = 0x6864_6b74; // "hdkt"
+
 /// The first key of the account locks (see [`lock_accounts`]).
 const ACCOUNT_LOCKS: i32 = 0x6864_6b61; // "hdka"
 

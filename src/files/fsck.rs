@@ -42,7 +42,7 @@ pub fn check(
 ) -> Result<Report, AppError> {
     // Objects first: an upload committing in between then shows up as a row whose object was
     // listed, never as a missing object.
-    let objects = storage.list().map_err(AppError::internal)?;
+    let objects = storage.list().map_err(crate::storage::to_app_error)?;
     let rows: BTreeSet<String> = blobs::all_keys(conn)?.into_iter().collect();
     let stored: BTreeSet<&str> = objects.iter().map(|b| b.key.as_str()).collect();
     let mut report = Report { rows: rows.len(), objects: objects.len(), ..Report::default() };

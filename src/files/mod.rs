@@ -186,6 +186,7 @@ pub fn create_folder(
 ) -> Result<FileRow, AppError> {
     validate_name("name", name)?;
     db::write(conn, |conn| {
+        db::lock_tree(conn, owner)?;
         folder(conn, owner, parent)?;
         if files::name_taken(conn, owner, parent, name, None)? {
             return Err(AppError::Validation(FieldErrors::single(
@@ -225,6 +226,7 @@ pub fn rename_move(
         validate_name("name", name)?;
     }
     db::write(conn, |conn| {
+        db::lock_tree(conn, owner)?;
         let row = files::find_owned(conn, owner, id)?;
         let parent = match new_parent {
             Some(p) => p.cloned(),
@@ -269,12 +271,19 @@ pub fn delete(
     id: &FileId,
 ) -> Result<Deleted, AppError> {
     let (deleted, unreferenced) = db::write(conn, |conn| {
+        db::lock_tree(conn, owner)?;
         let root = files::find_owned(conn, owner, id)?;
         let mut all = vec![root];
+        let mut seen: std::collections::HashSet<FileId> =
+            all.iter().map(|f| f.id.clone()).collect();
         let mut frontier: Vec<FileId> =
             all.iter().filter(|f| f.is_folder()).map(|f| f.id.clone()).collect();
         while !frontier.is_empty() {
-            let children = files::children_of(conn, owner, &frontier)?;
+            // Each row once, even if the tree were ever damaged into a cycle.
+            let children: Vec<FileRow> = files::children_of(conn, owner, &frontier)?
+                .into_iter()
+                .filter(|f| seen.insert(f.id.clone()))
+                .collect();
             frontier = children.iter().filter(|f| f.is_folder()).map(|f| f.id.clone()).collect();
             all.extend(children);
         }

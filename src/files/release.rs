@@ -25,6 +25,10 @@ pub fn release<'a>(
     conn: &mut DbConn,
     keys: impl IntoIterator<Item = &'a str>,
 ) -> Result<Unreferenced, AppError> {
+    // In key order: two deletes sharing blobs lock their rows in the same order, so they
+    // cannot deadlock on PostgreSQL.
+    let mut keys: Vec<&str> = keys.into_iter().collect();
+    keys.sort_unstable();
     let mut gone = Vec::new();
     for key in keys {
         if blobs::release(conn, key)? {
@@ -71,7 +75,7 @@ pub fn remove_if_unreferenced(
         if blobs::exists(conn, key)? {
             return Ok(false);
         }
-        storage.delete(key).map_err(AppError::internal)?;
+        storage.delete(key).map_err(crate::storage::to_app_error)?;
         Ok(true)
     })
 }

@@ -33,6 +33,20 @@ pub struct Received {
     pub size: u64,
     pub sha256: String,
     pub mime: String,
+    /// Whether [`send_ahead`] stored the bytes in a remote store already (they are then
+    /// taken back if the commit is refused).
+    pub sent_ahead: bool,
+}
+
+/// Sends the bytes of `received` to a remote store ahead of [`commit`], so that neither a
+/// database lock nor a pooled connection is held while they travel (seconds for a large
+/// file). Blocking: on the blocking pool, before taking a connection. A no-op for the local
+/// store, whose `put` is a rename.
+pub fn send_ahead(storage: &dyn Storage, received: &mut Received) -> Result<(), AppError> {
+    received.sent_ahead = storage
+        .send_ahead(&received.tmp, &received.sha256)
+        .map_err(crate::storage::to_app_error)?;
+    Ok(())
 }
 
 /// Limits an upload is held to while it streams.
@@ -113,7 +127,7 @@ where
         return Err(e);
     }
     let (tmp, size, sha256, head) = written.map_err(AppError::internal)?;
-    Ok(Received { tmp, size, sha256, mime: sniff(&head) })
+    Ok(Received { tmp, size, sha256, mime: sniff(&head), sent_ahead: false })
 }
 
 /// The writer's side of [`receive`] (on the blocking pool): writes every chunk to `tmp` through
@@ -183,14 +197,11 @@ pub fn commit(
 ) -> Result<FileRow, AppError> {
     validate_name("file", name)?;
     let size = i64::try_from(received.size).map_err(AppError::internal)?;
-    // A remote store gets the bytes before the transaction: no database lock is held while
-    // they travel (seconds for a large file). Inside, `put` then only confirms they are there
-    // (and stores them again if the last reference's delete removed them in between).
-    let sent_ahead = storage
-        .send_ahead(&received.tmp, &received.sha256)
-        .map_err(crate::storage::to_app_error)?;
-    let sha256 = received.sha256.clone();
+    // After `send_ahead` (if the caller made one), `put` below only confirms the bytes are
+    // there, and stores them again if the last reference's delete removed them in between.
+    let (sha256, sent_ahead) = (received.sha256.clone(), received.sent_ahead);
     let committed = db::write(conn, |conn| {
+        db::lock_tree(conn, owner)?;
         // Held until the commit: the removal of this blob's last reference waits for it, or
         // finishes first and leaves no row (see files::release).
         db::lock_blob(conn, &received.sha256)?;

@@ -167,8 +167,15 @@ async fn store_file(
         db::run(&state.db, move |conn| files::folder(conn, &owner, f.as_ref()).map(drop)).await?;
         to.checked = Some(to.folder.clone());
     }
-    let received = upload::receive(state.storage.clone(), &mut field, to.limits).await?;
+    let mut received = upload::receive(state.storage.clone(), &mut field, to.limits).await?;
     to.limits.quota_left = to.limits.quota_left.saturating_sub(received.size);
+    // To a remote store before a database connection is taken: no pooled connection waits
+    // on the transfer.
+    let storage = state.storage.clone();
+    let received = crate::blocking::run(move || {
+        upload::send_ahead(storage.as_ref(), &mut received).map(|()| received)
+    })
+    .await??;
     let (storage, owner, folder) = (state.storage.clone(), to.owner.clone(), to.folder.clone());
     db::run(&state.db, move |conn| {
         let now = Utc::now().naive_utc();

@@ -44,8 +44,8 @@ fn active_admin(user: &User) -> bool {
 
 /// Refuses a change that takes `target` out of the active administrators when it is the last.
 fn keep_an_admin(conn: &mut DbConn, target: &User, after: &UserChanges) -> Result<(), AppError> {
-    // Two admins demoting each other at once must not both see the other one still there.
-    db::lock_accounts(conn)?;
+    // The caller holds db::lock_accounts: two admins demoting each other at once must not
+    // both see the other one still there.
     let stays_admin = after.role.unwrap_or(target.role()) == Role::Admin
         && after.state.unwrap_or(target.state()) == UserState::Active;
     if active_admin(target) && !stays_admin && users::count_active_admins(conn)? <= 1 {
@@ -67,6 +67,7 @@ pub fn update_user(
         return Err(AppError::Validation(FieldErrors::single("quota", "must be 0 or more bytes")));
     }
     db::write(conn, |conn| {
+        db::lock_accounts(conn)?;
         let user = users::find(conn, target)?;
         keep_an_admin(conn, &user, changes)?;
         let entry = |event| Entry::new(event).by(admin).on(&user).from(origin);
@@ -195,6 +196,10 @@ pub fn delete_user(
     now: NaiveDateTime,
 ) -> Result<DeletedUser, AppError> {
     let (deleted, unreferenced) = db::write(conn, |conn| {
+        // Locks first, the row read after: the last-admin rule decides on the current row,
+        // and no upload or move of this user's runs meanwhile.
+        db::lock_accounts(conn)?;
+        db::lock_tree(conn, target)?;
         let user = users::find(conn, target)?;
         let gone = UserChanges { state: Some(UserState::Disabled), ..UserChanges::default() };
         keep_an_admin(conn, &user, &gone)?;

@@ -86,6 +86,7 @@ fn received(storage: &dyn Storage, bytes: &[u8]) -> Received {
         size: bytes.len() as u64,
         sha256: format!("{:x}", Sha256::digest(bytes)),
         mime: "application/octet-stream".into(),
+        sent_ahead: false,
     }
 }
 
@@ -348,7 +349,11 @@ fn two_admins_demoting_each_other_at_once_leave_one() {
                         let mut conn = pool.get().expect("conn");
                         let origin = Origin { user_agent: None, ip: None };
                         barrier.wait();
-                        update_user(&mut conn, by, &target.id, demote, &origin, now).is_ok()
+                        match update_user(&mut conn, by, &target.id, demote, &origin, now) {
+                            Ok(_) => true,
+                            Err(AppError::Conflict(_)) => false,
+                            Err(e) => panic!("refused for another reason than the rule: {e:?}"),
+                        }
                     })
                 })
                 .collect();
@@ -361,5 +366,69 @@ fn two_admins_demoting_each_other_at_once_leave_one() {
         for who in [&a, &b] {
             users::set_role(&mut conn, &who.id, Role::Admin).expect("restore");
         }
+    }
+}
+
+/// Two folders moved into each other at the same moment: one move wins, the other is refused
+/// (a folder cannot go below itself); the tree keeps no cycle, and both folders still have a
+/// path to the root. Also two folders of one name created at once: one is created, the other
+/// gets the ordinary "already used" answer, never a 500.
+#[test]
+fn opposite_moves_and_twin_creates_keep_the_tree_sound() {
+    use homedisk::files::{create_folder, path_to, rename_move};
+    let w = world(1 << 20);
+    let now = chrono::Utc::now().naive_utc();
+    for round in 0..5 {
+        let mut conn = w.pool.get().expect("conn");
+        let a = create_folder(&mut conn, &w.owner, None, &format!("a{round}"), now).expect("a");
+        let b = create_folder(&mut conn, &w.owner, None, &format!("b{round}"), now).expect("b");
+        drop(conn);
+        let barrier = Barrier::new(2);
+        let moved: Vec<bool> = std::thread::scope(|s| {
+            let handles: Vec<_> = [(&a.id, &b.id), (&b.id, &a.id)]
+                .into_iter()
+                .map(|(what, into)| {
+                    let (w, barrier) = (&w, &barrier);
+                    s.spawn(move || {
+                        let mut conn = w.pool.get().expect("conn");
+                        barrier.wait();
+                        match rename_move(&mut conn, &w.owner, what, None, Some(Some(into)), now) {
+                            Ok(_) => true,
+                            Err(AppError::Validation(_) | AppError::Conflict(_)) => false,
+                            Err(e) => panic!("a move failed for another reason: {e:?}"),
+                        }
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("thread")).collect()
+        });
+        assert_eq!(moved.iter().filter(|m| **m).count(), 1, "{moved:?}");
+        let mut conn = w.pool.get().expect("conn");
+        for id in [&a.id, &b.id] {
+            let row =
+                homedisk::db::models::files::find_owned(&mut conn, &w.owner, id).expect("row");
+            path_to(&mut conn, &w.owner, Some(&row)).expect("a path to the root");
+        }
+
+        let barrier = Barrier::new(2);
+        let created: Vec<bool> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..2)
+                .map(|_| {
+                    let (w, barrier) = (&w, &barrier);
+                    s.spawn(move || {
+                        let mut conn = w.pool.get().expect("conn");
+                        barrier.wait();
+                        let name = format!("twin{round}");
+                        match create_folder(&mut conn, &w.owner, None, &name, now) {
+                            Ok(_) => true,
+                            Err(AppError::Validation(_)) => false,
+                            Err(e) => panic!("a create failed for another reason: {e:?}"),
+                        }
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("thread")).collect()
+        });
+        assert_eq!(created.iter().filter(|c| **c).count(), 1, "{created:?}");
     }
 }

@@ -301,12 +301,15 @@ fn bytes_sent_ahead_of_a_refused_commit_are_taken_back() {
     let bytes = noise(100_000, 3);
     let mut tmp = storage.temp().expect("temp");
     tmp.write_all(&bytes).expect("write");
-    let received = homedisk::files::upload::Received {
+    let mut received = homedisk::files::upload::Received {
         tmp,
         size: bytes.len() as u64,
         sha256: key_of(&bytes),
         mime: "application/octet-stream".into(),
+        sent_ahead: false,
     };
+    homedisk::files::upload::send_ahead(&storage, &mut received).expect("sent ahead");
+    assert!(received.sent_ahead && storage.open(&key_of(&bytes)).is_ok(), "in the bucket");
     let refused = homedisk::files::upload::commit(
         &mut conn, &storage, &owner, None, "big.bin", received, now,
     );
