@@ -109,6 +109,11 @@ pub enum AppError {
     /// The blob store (S3) cannot be reached: a refused connection, a timeout, a 5xx.
     #[error("the file storage cannot be reached right now; try again in a moment")]
     StorageUnavailable(#[source] std::io::Error),
+    /// The database cannot answer this time: a connection its server closed (a restart, a
+    /// failover), a statement over its time limit, a deadlock or serialization failure, a
+    /// locked SQLite file, no free connection. Retrying shortly is right.
+    #[error("the database is busy or cannot be reached right now; try again in a moment")]
+    DatabaseUnavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -143,6 +148,7 @@ impl AppError {
             RateLimited { .. } => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
             Busy => ("busy", StatusCode::SERVICE_UNAVAILABLE),
             StorageUnavailable(_) => ("storage_unavailable", StatusCode::SERVICE_UNAVAILABLE),
+            DatabaseUnavailable(_) => ("database_unavailable", StatusCode::SERVICE_UNAVAILABLE),
             Internal(_) => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
@@ -178,6 +184,9 @@ impl AppError {
             AppError::StorageUnavailable(err) => {
                 tracing::warn!(error = %chain(err), "the blob store cannot be reached")
             }
+            AppError::DatabaseUnavailable(err) => {
+                tracing::warn!(error = %chain(err.as_ref()), "the database could not answer")
+            }
             _ => {}
         }
     }
@@ -188,7 +197,7 @@ impl AppError {
             AppError::RateLimited { retry_after_secs } => {
                 vec![(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs))]
             }
-            AppError::Busy | AppError::StorageUnavailable(_) => {
+            AppError::Busy | AppError::StorageUnavailable(_) | AppError::DatabaseUnavailable(_) => {
                 vec![(header::RETRY_AFTER, HeaderValue::from_static("5"))]
             }
             e if e.is_authentication() => {
@@ -245,15 +254,31 @@ impl ResponseError for AppError {
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind as Kind, Error};
         match e {
-            diesel::result::Error::NotFound => AppError::NotFound,
+            Error::NotFound => AppError::NotFound,
+            Error::DatabaseError(Kind::ClosedConnection | Kind::SerializationFailure, _) => {
+                AppError::DatabaseUnavailable(e.into())
+            }
+            Error::DatabaseError(_, ref info) if is_transient(info.message()) => {
+                AppError::DatabaseUnavailable(e.into())
+            }
             other => AppError::internal(other),
         }
     }
 }
 
+/// Database failures that say "not now" rather than "never": PostgreSQL's statement timeout
+/// and deadlock detector, SQLite's busy file. Read from the message, the one place they show.
+fn is_transient(message: &str) -> bool {
+    ["canceling statement due to statement timeout", "deadlock detected", "database is locked"]
+        .iter()
+        .any(|m| message.contains(m))
+}
+
 impl From<diesel::r2d2::PoolError> for AppError {
+    /// No connection came free in time, or none could be made.
     fn from(e: diesel::r2d2::PoolError) -> Self {
-        AppError::internal(e)
+        AppError::DatabaseUnavailable(e.into())
     }
 }

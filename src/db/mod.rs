@@ -129,7 +129,7 @@ where
 /// trip per request).
 fn discard_if_closed<T>(conn: &mut DbConn, result: &Result<T, AppError>) {
     use diesel::result::{DatabaseErrorKind, Error};
-    let Err(AppError::Internal(inner)) = result else { return };
+    let Err(AppError::DatabaseUnavailable(inner)) = result else { return };
     if let Some(Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _)) =
         inner.downcast_ref::<Error>()
     {

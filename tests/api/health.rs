@@ -133,6 +133,10 @@ async fn connections_the_database_server_closed_are_replaced() {
     }
     eprintln!("statuses after the server closed the connections: {statuses:?}");
     let failed = statuses.iter().filter(|s| **s != 200).count();
+    assert!(
+        statuses.iter().all(|s| matches!(s, 200 | 503)),
+        "a dead connection is a 503: {statuses:?}"
+    );
     assert!(failed <= pool_size, "{statuses:?}");
     assert_eq!(statuses[pool_size..], [200, 200, 200], "{statuses:?}");
 }

@@ -59,6 +59,10 @@ const MESSAGES: &[(&str, &str)] = &[
     ("internal error", "服务器内部错误"),
     ("the server is busy; try again in a few seconds", "服务器繁忙，请几秒后再试"),
     (
+        "the database is busy or cannot be reached right now; try again in a moment",
+        "数据库繁忙或暂时无法连接，请稍后再试",
+    ),
+    (
         "the file storage cannot be reached right now; try again in a moment",
         "暂时无法连接文件存储，请稍后再试",
     ),
