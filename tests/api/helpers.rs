@@ -110,17 +110,31 @@ pub struct TestApp<S> {
     /// Kept so the data directory lives as long as the app.
     _dir: TempDir,
     _log_guard: DefaultGuard,
+    /// Last, so it goes after the app and its connections (fields drop in order).
+    _database: crate::database::DropOnExit,
 }
 
 /// The config tests run with: a temp data dir, a known key and a low bcrypt cost.
 /// On PostgreSQL runs each config gets a new database of its own (see `database`).
 pub fn test_config(dir: &TempDir, overrides: &[(&str, &str)]) -> Config {
-    let data_dir = dir.path().to_str().expect("utf-8 temp path").to_owned();
-    let database_url = if overrides.iter().any(|(k, _)| *k == "HOMEDISK_DATABASE_URL") {
+    test_config_on(dir, overrides, fresh_database(overrides))
+}
+
+/// A new database for a test app, unless `overrides` name one (`None` on SQLite).
+fn fresh_database(overrides: &[(&str, &str)]) -> Option<String> {
+    if overrides.iter().any(|(k, _)| *k == "HOMEDISK_DATABASE_URL") {
         None
     } else {
         crate::database::fresh_url()
-    };
+    }
+}
+
+fn test_config_on(
+    dir: &TempDir,
+    overrides: &[(&str, &str)],
+    database_url: Option<String>,
+) -> Config {
+    let data_dir = dir.path().to_str().expect("utf-8 temp path").to_owned();
     Config::from_lookup(|name| {
         if let Some((_, v)) = overrides.iter().find(|(k, _)| *k == name) {
             return Some((*v).to_owned());
@@ -159,9 +173,12 @@ pub async fn spawn_with(
         .finish();
     let guard = tracing::subscriber::set_default(subscriber);
     let dir = TempDir::new().expect("temp dir");
-    let state = web::Data::new(build_state(test_config(&dir, overrides)).expect("state"));
+    let database = fresh_database(overrides);
+    let config = test_config_on(&dir, overrides, database.clone());
+    let state = web::Data::new(build_state(config).expect("state"));
     let svc = test::init_service(build_app(state.clone())).await;
-    TestApp { svc, state, log, _dir: dir, _log_guard: guard }
+    let _database = crate::database::DropOnExit::new(database);
+    TestApp { svc, state, log, _dir: dir, _log_guard: guard, _database }
 }
 
 impl<S, B> TestApp<S>

@@ -21,6 +21,8 @@ pub struct Server {
     dir: std::rc::Rc<tempfile::TempDir>,
     /// The PostgreSQL database of a PostgreSQL run (`None`: SQLite in the data dir).
     database_url: Option<String>,
+    /// Shared with the server a restart makes, like `dir`; dropped with the last of them.
+    _database: std::rc::Rc<crate::database::DropOnExit>,
 }
 
 impl Drop for Server {
@@ -42,7 +44,9 @@ impl Server {
     /// Like [`Server::start`], with more environment variables (they win over the defaults).
     pub fn start_with(env: &[(&str, &str)]) -> Server {
         let dir = std::rc::Rc::new(tempfile::TempDir::new().expect("tmp"));
-        Server::launch(dir, crate::database::fresh_url(), env)
+        let url = crate::database::fresh_url();
+        let database = std::rc::Rc::new(crate::database::DropOnExit::new(url.clone()));
+        Server::launch(dir, url, database, env)
     }
 
     /// Kills this server with SIGKILL (no clean-up of any kind, as a crash or a power cut) and
@@ -50,7 +54,7 @@ impl Server {
     pub fn crash_and_restart(self, env: &[(&str, &str)]) -> Server {
         let mut old = self;
         old.crash();
-        Server::launch(old.dir.clone(), old.database_url.clone(), env)
+        Server::launch(old.dir.clone(), old.database_url.clone(), old._database.clone(), env)
     }
 
     /// SIGKILL, then wait for the process to be gone.
@@ -62,6 +66,7 @@ impl Server {
     fn launch(
         dir: std::rc::Rc<tempfile::TempDir>,
         database_url: Option<String>,
+        _database: std::rc::Rc<crate::database::DropOnExit>,
         env: &[(&str, &str)],
     ) -> Server {
         let port = free_port();
@@ -90,7 +95,7 @@ impl Server {
             command.env(name, value);
         }
         let child = command.spawn().expect("spawn homedisk");
-        let mut server = Server { child, port, log, dir, database_url };
+        let mut server = Server { child, port, log, dir, database_url, _database };
         let start = Instant::now();
         while start.elapsed() < Duration::from_secs(20) {
             if server.http("GET", "/healthz", &[], b"").is_ok_and(|(status, ..)| status == 200) {
