@@ -30,6 +30,20 @@ pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migration
 /// do not both apply them (any constant unlikely to be used by another application).
 const MIGRATION_LOCK: i64 = 0x686f_6d65_6469_736b; // "homedisk"
 
+/// Runs the same query builder expression on whichever connection `conn` holds: for the
+/// queries diesel cannot route through the `MultiConnection` enum (`ON CONFLICT` upserts),
+/// which still compile for each concrete connection.
+/// `on_each_backend!(conn, |c| query.execute(c))`.
+#[macro_export]
+macro_rules! on_each_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite($c) => $body,
+            $crate::db::DbConn::Pg($c) => $body,
+        }
+    };
+}
+
 /// Errors of opening the database at start-up.
 #[derive(Debug, thiserror::Error)]
 pub enum DbSetupError {

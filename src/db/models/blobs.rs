@@ -28,10 +28,7 @@ pub fn add_ref(
         .set(blobs::refcount.eq(blobs::refcount + 1))
         .returning(blobs::refcount);
     // Spelled per backend: diesel cannot route `ON CONFLICT` through the connection enum.
-    let refs: i64 = match conn {
-        DbConn::Sqlite(c) => query.get_result(c),
-        DbConn::Pg(c) => query.get_result(c),
-    }?;
+    let refs: i64 = crate::on_each_backend!(conn, |c| query.get_result(c))?;
     Ok(refs == 1)
 }
 

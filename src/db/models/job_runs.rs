@@ -20,10 +20,7 @@ pub fn claim(
         .on_conflict(job_runs::name)
         .do_nothing();
     // Spelled per backend: diesel cannot route `ON CONFLICT` through the connection enum.
-    match conn {
-        DbConn::Sqlite(c) => insert.execute(c),
-        DbConn::Pg(c) => insert.execute(c),
-    }?;
+    crate::on_each_backend!(conn, |c| insert.execute(c))?;
     let claimed =
         diesel::update(job_runs::table.find(name).filter(job_runs::last_run_at.le(now - period)))
             .set(job_runs::last_run_at.eq(now))

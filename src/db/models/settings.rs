@@ -45,9 +45,5 @@ pub fn set(
             settings::updated_at.eq(now),
             settings::updated_by.eq(by),
         ));
-    match conn {
-        DbConn::Sqlite(c) => query.execute(c),
-        DbConn::Pg(c) => query.execute(c),
-    }
-    .map(drop)
+    crate::on_each_backend!(conn, |c| query.execute(c)).map(drop)
 }

@@ -206,6 +206,14 @@ impl S3Storage {
         Ok(self.prefix.clone().join("thumbs").join(name))
     }
 
+    /// Deletes the object at `path`; a missing one is not an error.
+    fn delete_path(&self, path: &Path) -> io::Result<()> {
+        match self.io.block_on(self.meta.delete(path)) {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(to_io(e)),
+        }
+    }
+
     fn path(&self, key: &str) -> io::Result<Path> {
         // Keys are SHA-256 hex digests made by the server; anything else is a bug, refused
         // here as LocalStorage does.
@@ -286,10 +294,7 @@ impl Storage for S3Storage {
 
     fn delete(&self, key: &str) -> io::Result<()> {
         let path = self.path(key)?;
-        match self.io.block_on(self.meta.delete(&path)) {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(to_io(e)),
-        }
+        self.delete_path(&path)
     }
 
     fn presigned_get(
@@ -332,10 +337,7 @@ impl Storage for S3Storage {
 
     fn delete_derived(&self, name: &str) -> io::Result<()> {
         let path = self.derived_path(name)?;
-        match self.io.block_on(self.meta.delete(&path)) {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(e) => Err(to_io(e)),
-        }
+        self.delete_path(&path)
     }
 
     fn list(&self) -> io::Result<Vec<StoredBlob>> {
