@@ -44,6 +44,7 @@ pub const VARIABLES: &[Variable] = &[
     Variable { name: "HOMEDISK_SINGLE_SESSION", default: "false", meaning: "a new login revokes the user's older sessions of that client type" },
     Variable { name: "HOMEDISK_MAX_UPLOAD_BYTES", default: "4GiB", meaning: "largest file accepted (bytes, or with KiB/MiB/GiB)" },
     Variable { name: "HOMEDISK_DEFAULT_QUOTA_BYTES", default: "10GiB", meaning: "storage quota of a new account" },
+    Variable { name: "HOMEDISK_TRASH_RETENTION_DAYS", default: "30", meaning: "days a deleted item stays in the trash before it is purged (1-3650; an admin setting too)" },
     Variable { name: "HOMEDISK_PREVIEW_TTL_SECONDS", default: "3600", meaning: "preview token lifetime" },
     Variable { name: "HOMEDISK_QUERY_ACCESS_TOKENS", default: "true", meaning: "accept access tokens in /preview?token= (preview tokens always work)" },
     Variable { name: "HOMEDISK_COOKIE_SECURE", default: "auto", meaning: "Secure cookies: `auto` (when the request is HTTPS), `true`, `false`" },
@@ -115,6 +116,7 @@ pub struct Config {
     pub single_session: bool,
     pub max_upload_bytes: u64,
     pub default_quota_bytes: u64,
+    pub trash_retention_days: u32,
     pub preview_ttl_seconds: u64,
     pub query_access_tokens: bool,
     pub cookie_secure: CookieSecure,
@@ -212,6 +214,7 @@ impl Config {
             single_session: boolean(&get, "HOMEDISK_SINGLE_SESSION", false)?,
             max_upload_bytes: bytes(&get, "HOMEDISK_MAX_UPLOAD_BYTES", 4 << 30)?,
             default_quota_bytes: bytes(&get, "HOMEDISK_DEFAULT_QUOTA_BYTES", 10 << 30)?,
+            trash_retention_days: number(&get, "HOMEDISK_TRASH_RETENTION_DAYS", 30, 1..=3650)?,
             preview_ttl_seconds: number(
                 &get,
                 "HOMEDISK_PREVIEW_TTL_SECONDS",

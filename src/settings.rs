@@ -1,5 +1,5 @@
-//! Instance settings an administrator can change at runtime: whether anyone may register, and
-//! the quota new accounts get. The environment gives the defaults; a value stored in the
+//! Instance settings an administrator can change at runtime: whether anyone may register, the
+//! quota new accounts get, and how long the trash keeps deleted items. The environment gives the defaults; a value stored in the
 //! `settings` table (set on `/admin`) wins, takes effect at once, and is audited.
 
 use chrono::NaiveDateTime;
@@ -15,16 +15,22 @@ use crate::files::human_bytes;
 
 const REGISTRATION: &str = "registration";
 const DEFAULT_QUOTA: &str = "default_quota_bytes";
+const TRASH_RETENTION: &str = "trash_retention_days";
+
+/// The range an admin may set the trash retention to, in days.
+pub const TRASH_RETENTION_DAYS: std::ops::RangeInclusive<u32> = 1..=3650;
 
 /// The settings in effect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
     pub registration: Registration,
     pub default_quota: u64,
+    pub trash_retention_days: u32,
     /// Whether each one comes from the database (changed by an admin) rather than the
     /// environment.
     pub registration_stored: bool,
     pub default_quota_stored: bool,
+    pub trash_retention_stored: bool,
 }
 
 /// The settings in effect now: stored values over the environment's.
@@ -32,8 +38,10 @@ pub fn current(conn: &mut DbConn, config: &Config) -> Result<Settings, AppError>
     let mut settings = Settings {
         registration: config.registration,
         default_quota: config.default_quota_bytes,
+        trash_retention_days: config.trash_retention_days,
         registration_stored: false,
         default_quota_stored: false,
+        trash_retention_stored: false,
     };
     for (key, value) in rows::all(conn)? {
         match key.as_str() {
@@ -49,6 +57,12 @@ pub fn current(conn: &mut DbConn, config: &Config) -> Result<Settings, AppError>
                     settings.default_quota_stored = true;
                 }
             }
+            TRASH_RETENTION => {
+                if let Ok(d) = value.parse() {
+                    settings.trash_retention_days = d;
+                    settings.trash_retention_stored = true;
+                }
+            }
             _ => {}
         }
     }
@@ -60,6 +74,7 @@ pub fn current(conn: &mut DbConn, config: &Config) -> Result<Settings, AppError>
 pub struct Change {
     pub registration: Option<String>,
     pub default_quota: Option<u64>,
+    pub trash_retention_days: Option<u32>,
 }
 
 /// Validates and stores `change`, auditing each setting that actually changed.
@@ -77,6 +92,12 @@ pub fn update(
             AppError::Validation(FieldErrors::single("registration", "must be open or closed"))
         })?),
     };
+    if change.trash_retention_days.is_some_and(|d| !TRASH_RETENTION_DAYS.contains(&d)) {
+        return Err(AppError::Validation(FieldErrors::single(
+            "trash_retention_days",
+            "must be a whole number of days from 1 to 3650",
+        )));
+    }
     db::write(conn, |conn| {
         let before = current(conn, config)?;
         if let Some(r) = registration.filter(|r| *r != before.registration) {
@@ -95,6 +116,15 @@ pub fn update(
                 human_bytes(i64::try_from(before.default_quota).unwrap_or(i64::MAX)),
                 human_bytes(i64::try_from(q).unwrap_or(i64::MAX))
             );
+            audit::record(
+                conn,
+                &Entry::new(Event::SettingChanged).by(admin).from(origin).detail(detail),
+                now,
+            )?;
+        }
+        if let Some(d) = change.trash_retention_days.filter(|d| *d != before.trash_retention_days) {
+            rows::set(conn, TRASH_RETENTION, &d.to_string(), Some(admin.id.as_str()), now)?;
+            let detail = format!("trash retention {} → {d} days", before.trash_retention_days);
             audit::record(
                 conn,
                 &Entry::new(Event::SettingChanged).by(admin).from(origin).detail(detail),

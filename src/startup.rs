@@ -198,6 +198,11 @@ pub fn recover(state: &AppState) -> Result<(), StartupError> {
         tracing::info!(count = swept, "removed unfinished uploads from tmp/");
     }
     let mut conn = state.db.get().map_err(|e| fail("cannot reach the database", e.into()))?;
+    let keyed = crate::files::name_key::backfill(&mut conn)
+        .map_err(|e| fail("cannot fill the search keys", e.into()))?;
+    if keyed > 0 {
+        tracing::info!(count = keyed, "filled the search keys of names stored before search");
+    }
     // Nodes sharing PostgreSQL and a bucket: another node may be sending an upload's bytes
     // right now, so orphans are left to the daily job and its grace period (src/jobs.rs).
     // Otherwise this node, under its data directory's lock, is the only one writing blobs.

@@ -259,9 +259,11 @@ async fn list_audit(
 struct SettingsView {
     registration: &'static str,
     default_quota: u64,
+    trash_retention_days: u32,
     /// Where each value comes from: `admin` (changed at runtime) or `environment`.
     registration_source: &'static str,
     default_quota_source: &'static str,
+    trash_retention_days_source: &'static str,
 }
 
 impl From<Settings> for SettingsView {
@@ -272,6 +274,8 @@ impl From<Settings> for SettingsView {
             default_quota: s.default_quota,
             registration_source: source(s.registration_stored),
             default_quota_source: source(s.default_quota_stored),
+            trash_retention_days: s.trash_retention_days,
+            trash_retention_days_source: source(s.trash_retention_stored),
         }
     }
 }
@@ -291,9 +295,11 @@ async fn get_settings(
 struct SettingsBody {
     registration: Option<String>,
     default_quota: Option<i64>,
+    trash_retention_days: Option<i64>,
 }
 
-/// `PATCH /api/v1/admin/settings` `{registration?, default_quota?}`: takes effect at once.
+/// `PATCH /api/v1/admin/settings` `{registration?, default_quota?, trash_retention_days?}`:
+/// takes effect at once.
 async fn update_settings(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -314,6 +320,8 @@ async fn update_settings(
                 })
             })
             .transpose()?,
+        // Out of range (even past u32) is the domain's validation error, with its message.
+        trash_retention_days: body.trash_retention_days.map(|d| u32::try_from(d).unwrap_or(0)),
     };
     let (st, from) = (state.clone(), origin(&req));
     let s = db::run(&state.db, move |conn| {

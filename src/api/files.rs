@@ -143,17 +143,15 @@ async fn update(
     Ok(web::Json(FileItem::from(&row)))
 }
 
-/// `DELETE /api/v1/files/{id}`: a file, or a folder and everything in it (204).
+/// `DELETE /api/v1/files/{id}`: a file, or a folder and everything in it, to the trash (204).
 async fn delete(
     state: web::Data<AppState>,
     me: FilesWriter,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let (owner, id, st) = (me.user.id.clone(), FileId(id.into_inner()), state.clone());
-    db::run(&state.db, move |conn| {
-        domain::delete(conn, st.storage.as_ref(), |sha| st.thumbs.forget(sha), &owner, &id)
-    })
-    .await?;
+    let (owner, id) = (me.user.id.clone(), FileId(id.into_inner()));
+    db::run(&state.db, move |conn| domain::trash::trash(conn, &owner, &id, Utc::now().naive_utc()))
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -7,6 +7,7 @@ pub(crate) mod files;
 mod me;
 pub(crate) mod preview;
 mod sessions;
+mod trash;
 mod views;
 
 use actix_web::error::JsonPayloadError;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(files::configure)
             .configure(me::configure)
             .configure(sessions::configure)
+            .configure(trash::configure)
             .default_service(web::to(not_found)),
     );
 }
@@ -57,4 +59,22 @@ fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
         other => AppError::BadRequest(format!("cannot read the request body: {other}")),
     };
     app.into()
+}
+
+/// A JSON body that may be left out entirely (no body means every field absent); one that is
+/// there must be valid, or the request is refused with the reason.
+pub(crate) fn optional_json<T: serde::de::DeserializeOwned + Default>(
+    body: &[u8],
+) -> Result<T, AppError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    if body.len() > MAX_JSON_BYTES {
+        return Err(AppError::PayloadTooLarge(format!(
+            "the request body is larger than {MAX_JSON_BYTES} bytes"
+        )));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        AppError::BadRequest(format!("the body is not valid JSON for this request: {e}"))
+    })
 }

@@ -40,6 +40,7 @@ diesel::table! {
         size -> BigInt,
         refcount -> BigInt,
         created_at -> Timestamp,
+        crc32 -> Nullable<BigInt>,
     }
 }
 
@@ -55,6 +56,11 @@ diesel::table! {
         blob_sha256 -> Nullable<Text>,
         created_at -> Timestamp,
         modified_at -> Timestamp,
+        trashed_at -> Nullable<Timestamp>,
+        trash_root_id -> Nullable<Text>,
+        trashed_path -> Nullable<Text>,
+        starred -> Bool,
+        name_key -> Nullable<Text>,
     }
 }
 

@@ -6,17 +6,17 @@
 
 pub mod fsck;
 pub mod gc;
+pub mod name_key;
 pub mod release;
+pub mod trash;
 pub mod upload;
 
 use chrono::NaiveDateTime;
 
 use crate::db::ids::{FileId, UserId};
 use crate::db::models::files::{self, FileRow, NewFile, Sort};
-use crate::db::models::users;
 use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldErrors};
-use crate::storage::Storage;
 
 pub const MAX_NAME_BYTES: usize = 255;
 
@@ -250,59 +250,6 @@ pub fn rename_move(
         }
         Ok(files::rename_move(conn, id, name, parent.as_ref(), now)?)
     })
-}
-
-/// What a delete removed.
-#[derive(Debug, Default)]
-pub struct Deleted {
-    pub entries: usize,
-    pub bytes: i64,
-    pub blobs_removed: usize,
-}
-
-/// Deletes a file, or a folder with everything in it. Storage used goes down by the files'
-/// sizes; a blob whose last reference went is removed after the commit, and `removed` is told
-/// its key (to drop what is derived from it, such as thumbnails).
-pub fn delete(
-    conn: &mut DbConn,
-    storage: &dyn Storage,
-    removed: impl Fn(&str),
-    owner: &UserId,
-    id: &FileId,
-) -> Result<Deleted, AppError> {
-    let (deleted, unreferenced) = db::write(conn, |conn| {
-        db::lock_tree(conn, owner)?;
-        let root = files::find_owned(conn, owner, id)?;
-        let mut all = vec![root];
-        let mut seen: std::collections::HashSet<FileId> =
-            all.iter().map(|f| f.id.clone()).collect();
-        let mut frontier: Vec<FileId> =
-            all.iter().filter(|f| f.is_folder()).map(|f| f.id.clone()).collect();
-        while !frontier.is_empty() {
-            // Each row once, even if the tree were ever damaged into a cycle.
-            let children: Vec<FileRow> = files::children_of(conn, owner, &frontier)?
-                .into_iter()
-                .filter(|f| seen.insert(f.id.clone()))
-                .collect();
-            frontier = children.iter().filter(|f| f.is_folder()).map(|f| f.id.clone()).collect();
-            all.extend(children);
-        }
-        // Rows first: a blob row can only go once no file row points at it (foreign key).
-        let ids: Vec<FileId> = all.iter().map(|f| f.id.clone()).collect();
-        files::delete_many(conn, &ids)?;
-        let bytes = all.iter().filter(|f| f.blob_sha256.is_some()).map(|f| f.size).sum();
-        // The user's row before the blobs' rows: the order an upload takes them in, so that
-        // two nodes doing both at once cannot deadlock on PostgreSQL.
-        users::release_storage(conn, owner, bytes)?;
-        let unreferenced =
-            release::release(conn, all.iter().filter_map(|f| f.blob_sha256.as_deref()))?;
-        Ok::<_, AppError>((
-            Deleted { entries: ids.len(), bytes, blobs_removed: unreferenced.len() },
-            unreferenced,
-        ))
-    })?;
-    unreferenced.remove(conn, storage, removed);
-    Ok(deleted)
 }
 
 #[cfg(test)]

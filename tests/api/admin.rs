@@ -878,8 +878,9 @@ async fn settings_changes_take_effect_without_a_restart() {
     assert_eq!(
         r.json(),
         json!({
-            "registration": "open", "default_quota": 1_048_576,
-            "registration_source": "environment", "default_quota_source": "environment"
+            "registration": "open", "default_quota": 1_048_576, "trash_retention_days": 30,
+            "registration_source": "environment", "default_quota_source": "environment",
+            "trash_retention_days_source": "environment"
         })
     );
 
@@ -896,8 +897,9 @@ async fn settings_changes_take_effect_without_a_restart() {
     assert_eq!(
         r.json(),
         json!({
-            "registration": "closed", "default_quota": 1_048_576,
-            "registration_source": "admin", "default_quota_source": "environment"
+            "registration": "closed", "default_quota": 1_048_576, "trash_retention_days": 30,
+            "registration_source": "admin", "default_quota_source": "environment",
+            "trash_retention_days_source": "environment"
         })
     );
     let r = app

@@ -104,6 +104,22 @@ fn delete_req(token: &str, id: &str) -> TestRequest {
     bearer(TestRequest::delete().uri(&format!("/api/v1/files/{id}")), token)
 }
 
+fn purge_req(token: &str, id: &str) -> TestRequest {
+    bearer(TestRequest::delete().uri(&format!("/api/v1/trash/{id}")), token)
+}
+
+/// Deletes `id` and purges it from the trash: what a delete did before the trash existed.
+async fn delete_for_good<S, B>(app: &TestApp<S>, token: &str, id: &str)
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let r = app.send(delete_req(token, id)).await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    let r = app.send(purge_req(token, id)).await;
+    assert_eq!(r.status, 204, "{}", r.text());
+}
+
 fn folder_req(token: &str, body: Value) -> TestRequest {
     bearer(TestRequest::post().uri("/api/v1/folders"), token).set_json(body)
 }
@@ -443,8 +459,7 @@ async fn identical_content_is_stored_once_however_many_files_use_it() {
 
     // Deleting files that are not the last user of the bytes keeps the bytes.
     for id in [&a1, &a2] {
-        let r = app.send(delete_req(&alice.token, id)).await;
-        assert_eq!(r.status, 204, "{}", r.text());
+        delete_for_good(&app, &alice.token, id).await;
         assert!(blob.exists(), "bob's file still uses the blob");
         assert_eq!(app.stored().blob_rows, 1);
     }
@@ -464,9 +479,12 @@ async fn deleting_the_last_file_using_some_bytes_removes_them_from_disk_and_tabl
     let b = id_of(&app.upload(&bob.token, "b.bin", &bytes).await);
     let blob = app.blob_path(&bytes);
 
-    assert_eq!(app.send(delete_req(&alice.token, &a)).await.status, 204);
+    delete_for_good(&app, &alice.token, &a).await;
     assert!(blob.exists());
     let r = app.send(delete_req(&bob.token, &b)).await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    assert!(blob.exists(), "the trash keeps the bytes");
+    let r = app.send(purge_req(&bob.token, &b)).await;
     assert_eq!(r.status, 204, "{}", r.text());
     assert!(!blob.exists(), "the last reference took the bytes with it");
     assert_eq!(app.stored(), Stored { file_rows: 0, blob_rows: 0, blob_files: 0, tmp_entries: 0 });
@@ -1098,8 +1116,7 @@ async fn deleting_a_folder_removes_the_tree_below_it_and_gives_the_space_back() 
     }
     assert_eq!(app.storage_used(&alice.token).await, (3 * 10 * KIB + 2 * 20 * KIB) as i64);
 
-    let r = app.send(delete_req(&alice.token, &a)).await;
-    assert_eq!(r.status, 204, "{}", r.text());
+    delete_for_good(&app, &alice.token, &a).await;
     for id in &inside {
         let r = app.get_bearer(&format!("/api/v1/files/{id}"), &alice.token).await;
         assert_eq!(r.status, 404, "{id} is gone");
@@ -1138,6 +1155,16 @@ async fn deleting_a_folder_removes_everything_in_it_and_gives_the_space_back() {
     let r = app.send(delete_req(&alice.token, &a)).await;
     assert_eq!(r.status, 204, "{}", r.text());
     assert!(r.body.is_empty());
+    // In the trash: invisible, but the bytes are still there and still counted.
+    for id in &inside {
+        let r = app.get_bearer(&format!("/api/v1/files/{id}"), &alice.token).await;
+        assert_eq!(r.status, 404, "{id} is in the trash");
+    }
+    assert_eq!(app.list_names(&alice.token, "").await, ["kept.bin"]);
+    assert_eq!(app.storage_used(&alice.token).await, (2 * 10 * KIB + 2 * 20 * KIB) as i64);
+    assert_eq!(app.stored().blob_files, 2);
+    let r = app.send(purge_req(&alice.token, &a)).await;
+    assert_eq!(r.status, 204, "{}", r.text());
 
     for id in &inside {
         let r = app.get_bearer(&format!("/api/v1/files/{id}"), &alice.token).await;

@@ -596,14 +596,18 @@ async fn deleting_the_last_copy_of_an_image_removes_its_thumbnails() {
         assert_eq!(app.preview(&first, size, &alice.token).await.status, 200);
     }
     let thumb = |size: &str| app.thumbs_dir().join(format!("{sha}-{size}.jpg"));
-    let delete = |id: &str| {
+    let delete = |uri: String| {
         TestRequest::delete()
-            .uri(&format!("/api/v1/files/{id}"))
+            .uri(&uri)
             .insert_header(("Authorization", format!("Bearer {}", alice.token)))
     };
-    assert_eq!(app.send(delete(&first)).await.status, 204);
+    for id in [&first, &second] {
+        assert_eq!(app.send(delete(format!("/api/v1/files/{id}"))).await.status, 204);
+        assert!(thumb("sm").is_file() && thumb("md").is_file(), "the trash keeps them");
+    }
+    assert_eq!(app.send(delete(format!("/api/v1/trash/{first}"))).await.status, 204);
     assert!(thumb("sm").is_file() && thumb("md").is_file(), "another file still shows them");
-    assert_eq!(app.send(delete(&second)).await.status, 204);
+    assert_eq!(app.send(delete(format!("/api/v1/trash/{second}"))).await.status, 204);
     assert!(!thumb("sm").exists() && !thumb("md").exists(), "the last copy took them along");
 }
 

@@ -100,8 +100,10 @@ impl World {
 
     fn delete(&self, id: &FileId) {
         let mut conn = self.pool.get().expect("conn");
-        homedisk::files::delete(&mut conn, self.storage.as_ref(), |_| {}, &self.owner, id)
-            .expect("delete");
+        let now = chrono::Utc::now().naive_utc();
+        homedisk::files::trash::trash(&mut conn, &self.owner, id, now).expect("trash");
+        homedisk::files::trash::purge(&mut conn, self.storage.as_ref(), |_| {}, &self.owner, id)
+            .expect("purge");
     }
 
     fn stored(&self, sha: &str) -> Option<Vec<u8>> {

@@ -1,5 +1,6 @@
 //! The `files` table: files and folders, each owned by one user. Every query here takes the
-//! owner, so another user's id simply finds nothing.
+//! owner, so another user's id simply finds nothing, and every query not named `trash…` or
+//! `…_any_state` sees live rows only: a trashed row is invisible to the rest of the app.
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -7,6 +8,7 @@ use diesel::prelude::*;
 use crate::db::DbConn;
 use crate::db::ids::{FileId, UserId};
 use crate::db::schema::files;
+use crate::files::name_key::fold;
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = files, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
@@ -21,11 +23,24 @@ pub struct FileRow {
     pub blob_sha256: Option<String>,
     pub created_at: NaiveDateTime,
     pub modified_at: NaiveDateTime,
+    pub trashed_at: Option<NaiveDateTime>,
+    /// The item whose deletion put this row in the trash (itself for that item).
+    pub trash_root_id: Option<FileId>,
+    /// Where the deleted item was, as `/a/b`, kept for when that folder is gone.
+    pub trashed_path: Option<String>,
+    pub starred: bool,
+    /// The name as search compares it (see `files::name_key`).
+    pub name_key: Option<String>,
 }
 
 impl FileRow {
     pub fn is_folder(&self) -> bool {
         self.kind == "folder"
+    }
+
+    /// This row is what the user deleted (not something inside it).
+    pub fn is_trash_root(&self) -> bool {
+        self.trash_root_id.as_ref() == Some(&self.id)
     }
 }
 
@@ -53,11 +68,28 @@ pub enum Sort {
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewFile<'_>) -> QueryResult<FileRow> {
-    diesel::insert_into(files::table).values(new).returning(files::all_columns).get_result(conn)
+    diesel::insert_into(files::table)
+        .values((new, files::name_key.eq(fold(new.name))))
+        .returning(files::all_columns)
+        .get_result(conn)
 }
 
-/// The owner's file or folder `id`; `NotFound` for anyone else's.
+/// The owner's live file or folder `id`; `NotFound` for anyone else's or a trashed one.
 pub fn find_owned(conn: &mut DbConn, owner: &UserId, id: &FileId) -> QueryResult<FileRow> {
+    files::table
+        .filter(files::id.eq(id))
+        .filter(files::owner_id.eq(owner))
+        .filter(files::trashed_at.is_null())
+        .select(FileRow::as_select())
+        .get_result(conn)
+}
+
+/// The owner's row `id`, live or trashed.
+pub fn find_owned_any_state(
+    conn: &mut DbConn,
+    owner: &UserId,
+    id: &FileId,
+) -> QueryResult<FileRow> {
     files::table
         .filter(files::id.eq(id))
         .filter(files::owner_id.eq(owner))
@@ -73,7 +105,10 @@ pub fn list(
     sort: Sort,
     descending: bool,
 ) -> QueryResult<Vec<FileRow>> {
-    let mut q = files::table.filter(files::owner_id.eq(owner)).into_boxed();
+    let mut q = files::table
+        .filter(files::owner_id.eq(owner))
+        .filter(files::trashed_at.is_null())
+        .into_boxed();
     q = match parent {
         Some(p) => q.filter(files::parent_id.eq(p)),
         None => q.filter(files::parent_id.is_null()),
@@ -97,6 +132,7 @@ pub fn folders(conn: &mut DbConn, owner: &UserId) -> QueryResult<Vec<FileRow>> {
     files::table
         .filter(files::owner_id.eq(owner))
         .filter(files::kind.eq("folder"))
+        .filter(files::trashed_at.is_null())
         .order(files::name.asc())
         .select(FileRow::as_select())
         .load(conn)
@@ -110,8 +146,11 @@ pub fn name_taken(
     name: &str,
     except: Option<&FileId>,
 ) -> QueryResult<bool> {
-    let mut q =
-        files::table.filter(files::owner_id.eq(owner)).filter(files::name.eq(name)).into_boxed();
+    let mut q = files::table
+        .filter(files::owner_id.eq(owner))
+        .filter(files::name.eq(name))
+        .filter(files::trashed_at.is_null())
+        .into_boxed();
     q = match parent {
         Some(p) => q.filter(files::parent_id.eq(p)),
         None => q.filter(files::parent_id.is_null()),
@@ -122,8 +161,22 @@ pub fn name_taken(
     Ok(q.select(files::id).first::<FileId>(conn).optional()?.is_some())
 }
 
-/// The direct children of any of `parents`.
+/// The live direct children of any of `parents`.
 pub fn children_of(
+    conn: &mut DbConn,
+    owner: &UserId,
+    parents: &[FileId],
+) -> QueryResult<Vec<FileRow>> {
+    files::table
+        .filter(files::owner_id.eq(owner))
+        .filter(files::parent_id.eq_any(parents))
+        .filter(files::trashed_at.is_null())
+        .select(FileRow::as_select())
+        .load(conn)
+}
+
+/// The direct children of any of `parents`, live or trashed.
+pub fn children_of_any_state(
     conn: &mut DbConn,
     owner: &UserId,
     parents: &[FileId],
@@ -143,7 +196,12 @@ pub fn rename_move(
     now: NaiveDateTime,
 ) -> QueryResult<FileRow> {
     diesel::update(files::table.find(id))
-        .set((files::name.eq(name), files::parent_id.eq(parent), files::modified_at.eq(now)))
+        .set((
+            files::name.eq(name),
+            files::name_key.eq(fold(name)),
+            files::parent_id.eq(parent),
+            files::modified_at.eq(now),
+        ))
         .returning(files::all_columns)
         .get_result(conn)
 }

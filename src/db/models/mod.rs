@@ -7,6 +7,7 @@ pub mod job_runs;
 pub mod login_limits;
 pub mod sessions;
 pub mod settings;
+pub mod trash;
 pub mod users;
 
 /// The largest page of users or audit entries a listing returns.

@@ -67,7 +67,12 @@ pub fn preview_check(
     // statement, and preparing it again costs more than the whole lookup.
     sessions::table
         .inner_join(users::table)
-        .left_join(files::table.on(files::id.eq(file).and(files::owner_id.eq(sessions::user_id))))
+        .left_join(
+            files::table.on(files::id
+                .eq(file)
+                .and(files::owner_id.eq(sessions::user_id))
+                .and(files::trashed_at.is_null())),
+        )
         .filter(sessions::id.eq(id))
         .select((
             sessions::user_id,

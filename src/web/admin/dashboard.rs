@@ -134,7 +134,7 @@ pub(super) async fn save_settings(
         Err(e) => Err(e),
         Ok(default_quota) => {
             let registration = Some(input.registration.clone()).filter(|r| !r.trim().is_empty());
-            let change = Change { registration, default_quota };
+            let change = Change { registration, default_quota, trash_retention_days: None };
             let (st, from, who) = (state.clone(), origin(&req), me.user.clone());
             db::run(&state.db, move |conn| {
                 let now = Utc::now().naive_utc();

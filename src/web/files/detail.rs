@@ -217,9 +217,9 @@ pub(super) async fn delete(
         };
         return html(HttpResponse::Ok(), &page);
     }
-    let (owner, st, fid) = (me.user.id.clone(), state.clone(), row.id.clone());
+    let (owner, fid) = (me.user.id.clone(), row.id.clone());
     db::run(&state.db, move |conn| {
-        files::delete(conn, st.storage.as_ref(), |sha| st.thumbs.forget(sha), &owner, &fid)
+        files::trash::trash(conn, &owner, &fid, chrono::Utc::now().naive_utc())
     })
     .await?;
     Ok(redirect(&folder_url(row.parent_id.as_ref(), "deleted")).finish())

@@ -1,0 +1,13 @@
+DROP INDEX files_starred;
+DROP INDEX files_recent;
+DROP INDEX files_trashed_at;
+DROP INDEX files_trash_root;
+DELETE FROM files WHERE trashed_at IS NOT NULL;
+DROP INDEX files_name_in_folder;
+CREATE UNIQUE INDEX files_name_in_folder ON files (owner_id, COALESCE(parent_id, ''), name);
+ALTER TABLE blobs DROP COLUMN crc32;
+ALTER TABLE files DROP COLUMN name_key;
+ALTER TABLE files DROP COLUMN starred;
+ALTER TABLE files DROP COLUMN trashed_path;
+ALTER TABLE files DROP COLUMN trash_root_id;
+ALTER TABLE files DROP COLUMN trashed_at;
