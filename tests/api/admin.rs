@@ -959,8 +959,9 @@ async fn settings_changes_take_effect_without_a_restart() {
     assert_eq!(
         r.json(),
         json!({
-            "registration": "open", "default_quota": 5000,
-            "registration_source": "admin", "default_quota_source": "admin"
+            "registration": "open", "default_quota": 5000, "trash_retention_days": 30,
+            "registration_source": "admin", "default_quota_source": "admin",
+            "trash_retention_days_source": "environment"
         })
     );
 
