@@ -25,6 +25,7 @@ const JOBS: &[Job] = &[
     Job { name: "audit_prune", period: chrono::Duration::hours(1), run: prune_audit_log },
     Job { name: "login_limits_prune", period: chrono::Duration::hours(1), run: prune_login_limits },
     Job { name: "orphan_blobs", period: chrono::Duration::days(1), run: remove_orphan_blobs },
+    Job { name: "trash_purge", period: chrono::Duration::hours(1), run: purge_trash },
 ];
 
 /// Stored bytes without a row younger than this are left alone by the daily sweep: an upload
@@ -80,6 +81,29 @@ fn remove_orphan_blobs(state: &AppState, conn: &mut db::DbConn) -> Result<(), Ap
     }
     if !removed.is_empty() {
         tracing::info!(count = removed.len(), "removed stored blobs no file refers to");
+    }
+    Ok(())
+}
+
+/// Purges deleted items older than the trash retention (an admin setting, else
+/// `HOMEDISK_TRASH_RETENTION_DAYS`), releasing their blobs like any purge.
+pub fn purge_trash(state: &AppState, conn: &mut db::DbConn) -> Result<(), AppError> {
+    let days = crate::settings::current(conn, &state.config)?.trash_retention_days;
+    let cutoff = chrono::Utc::now().naive_utc() - chrono::Duration::days(i64::from(days));
+    let purged = crate::files::trash::purge_expired(
+        conn,
+        state.storage.as_ref(),
+        |sha| state.thumbs.forget(sha),
+        cutoff,
+    )?;
+    if purged.entries > 0 {
+        tracing::info!(
+            entries = purged.entries,
+            bytes = purged.bytes,
+            blobs = purged.blobs_removed,
+            days,
+            "purged items past the trash retention"
+        );
     }
     Ok(())
 }

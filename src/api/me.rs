@@ -13,9 +13,21 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/me", web::get().to(me)).route("/me/password", web::put().to(change_password));
 }
 
+#[derive(serde::Serialize)]
+struct MeView {
+    #[serde(flatten)]
+    user: UserView,
+    /// Bytes in the trash (part of `storage_used` until purged).
+    trash_used: i64,
+}
+
 /// `GET /api/v1/me`: the caller's account.
-async fn me(me: CurrentUser) -> web::Json<UserView> {
-    web::Json(UserView::from(&me.user))
+async fn me(state: web::Data<AppState>, me: CurrentUser) -> Result<web::Json<MeView>, AppError> {
+    let owner = me.user.id.clone();
+    let trash_used =
+        crate::db::run(&state.db, move |conn| Ok(crate::db::models::trash::bytes(conn, &owner)?))
+            .await?;
+    Ok(web::Json(MeView { user: UserView::from(&me.user), trash_used }))
 }
 
 #[derive(Deserialize)]

@@ -5,6 +5,7 @@ pub(crate) mod admin;
 mod auth;
 pub(crate) mod files;
 mod me;
+mod organize;
 pub(crate) mod preview;
 mod sessions;
 mod trash;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(auth::configure)
             .configure(files::configure)
             .configure(me::configure)
+            .configure(organize::configure)
             .configure(sessions::configure)
             .configure(trash::configure)
             .default_service(web::to(not_found)),

@@ -109,6 +109,7 @@ pub struct FileItem {
     pub modified_at: String,
     /// The containing folder's id; `null` at the root.
     pub folder: Option<String>,
+    pub starred: bool,
     /// Images only: a ready `sm` thumbnail URL carrying a preview token (see `/preview`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preview_url: Option<String>,
@@ -125,6 +126,7 @@ impl From<&FileRow> for FileItem {
             created_at: rfc3339(f.created_at),
             modified_at: rfc3339(f.modified_at),
             folder: f.parent_id.as_ref().map(ToString::to_string),
+            starred: f.starred,
             preview_url: None,
         }
     }

@@ -4,6 +4,8 @@
 //! Names are metadata only: they are validated here and never used to build a path on disk
 //! (bytes live under their SHA-256, see `storage`).
 
+pub mod batch;
+pub mod copy;
 pub mod fsck;
 pub mod gc;
 pub mod name_key;
@@ -177,6 +179,45 @@ pub fn path_to(
     Ok(chain)
 }
 
+/// `root` and its live descendants, parents before children.
+pub(crate) fn live_subtree(
+    conn: &mut DbConn,
+    owner: &UserId,
+    root: &FileRow,
+) -> Result<Vec<FileRow>, AppError> {
+    let mut all = vec![root.clone()];
+    let mut seen: std::collections::HashSet<FileId> = [root.id.clone()].into();
+    let mut frontier: Vec<FileId> =
+        if root.is_folder() { vec![root.id.clone()] } else { Vec::new() };
+    while !frontier.is_empty() {
+        let mut next = Vec::new();
+        for chunk in frontier.chunks(500) {
+            for child in files::children_of(conn, owner, chunk)? {
+                // Each row once, even if the tree were ever damaged into a cycle.
+                if seen.insert(child.id.clone()) {
+                    if child.is_folder() {
+                        next.push(child.id.clone());
+                    }
+                    all.push(child);
+                }
+            }
+        }
+        frontier = next;
+    }
+    Ok(all)
+}
+
+/// Whether putting `row` into `target` would put a folder inside itself.
+pub(crate) fn would_cycle(
+    conn: &mut DbConn,
+    owner: &UserId,
+    row: &FileRow,
+    target: Option<&FileRow>,
+) -> Result<bool, AppError> {
+    let Some(target) = target else { return Ok(false) };
+    Ok(path_to(conn, owner, Some(target))?.iter().any(|f| f.id == row.id))
+}
+
 pub fn create_folder(
     conn: &mut DbConn,
     owner: &UserId,
@@ -232,14 +273,12 @@ pub fn rename_move(
             Some(p) => p.cloned(),
             None => row.parent_id.clone(),
         };
-        if let Some(target) = folder(conn, owner, parent.as_ref())? {
-            let below = path_to(conn, owner, Some(&target))?;
-            if below.iter().any(|f| f.id == row.id) {
-                return Err(AppError::Validation(FieldErrors::single(
-                    "folder",
-                    "a folder cannot move into itself or one of its subfolders",
-                )));
-            }
+        let target = folder(conn, owner, parent.as_ref())?;
+        if would_cycle(conn, owner, &row, target.as_ref())? {
+            return Err(AppError::Validation(FieldErrors::single(
+                "folder",
+                "a folder cannot move into itself or one of its subfolders",
+            )));
         }
         let name = new_name.unwrap_or(&row.name);
         if files::name_taken(conn, owner, parent.as_ref(), name, Some(id))? {

@@ -10,7 +10,7 @@ use crate::db::models::files::{self, FileRow};
 use crate::db::models::{trash, users};
 use crate::db::{self, DbConn};
 use crate::error::AppError;
-use crate::files::{folder, free_name, path_to, release};
+use crate::files::{folder, free_name, live_subtree, path_to, release};
 use crate::storage::Storage;
 
 /// An item of the trash as people see it: what they deleted, with what it held.
@@ -47,34 +47,6 @@ pub fn trash(
         trash::mark(conn, &ids, &root.id, &path, now)?;
         Ok(files::find_owned_any_state(conn, owner, &root.id)?)
     })
-}
-
-/// `root` and its live descendants, parents before children.
-fn live_subtree(
-    conn: &mut DbConn,
-    owner: &UserId,
-    root: &FileRow,
-) -> Result<Vec<FileRow>, AppError> {
-    let mut all = vec![root.clone()];
-    let mut seen: std::collections::HashSet<FileId> = [root.id.clone()].into();
-    let mut frontier: Vec<FileId> =
-        if root.is_folder() { vec![root.id.clone()] } else { Vec::new() };
-    while !frontier.is_empty() {
-        let mut next = Vec::new();
-        for chunk in frontier.chunks(500) {
-            for child in files::children_of(conn, owner, chunk)? {
-                // Each row once, even if the tree were ever damaged into a cycle.
-                if seen.insert(child.id.clone()) {
-                    if child.is_folder() {
-                        next.push(child.id.clone());
-                    }
-                    all.push(child);
-                }
-            }
-        }
-        frontier = next;
-    }
-    Ok(all)
 }
 
 /// `/a/b` for a chain of folders from the root.

@@ -133,7 +133,7 @@ fn content_req(token: &str, id: &str) -> TestRequest {
 
 /// Deterministic bytes that look random (xorshift64), so that a shifted, truncated or
 /// repeated chunk cannot go unnoticed the way it would in a constant fill.
-fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
+pub(crate) fn pseudo_random(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
     let mut out = Vec::with_capacity(len + 8);
     while out.len() < len {
@@ -162,7 +162,7 @@ pub(crate) fn crc32(bytes: &[u8]) -> u32 {
 }
 
 /// A valid 1×1 greyscale PNG, built chunk by chunk.
-fn png_1x1() -> Vec<u8> {
+pub(crate) fn png_1x1() -> Vec<u8> {
     fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
         let len = u32::try_from(data.len()).expect("small chunk");
         out.extend_from_slice(&len.to_be_bytes());

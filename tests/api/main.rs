@@ -27,4 +27,5 @@ mod storage;
 mod storage_s3;
 mod token_sources;
 mod token_validation;
+mod trash;
 mod ui;

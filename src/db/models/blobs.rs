@@ -32,6 +32,14 @@ pub fn add_ref(
     Ok(refs == 1)
 }
 
+/// Adds `n` references to a blob that has a row (a copy of files that use it).
+pub fn add_refs(conn: &mut DbConn, sha256: &str, n: i64) -> QueryResult<()> {
+    let updated = diesel::update(blobs::table.find(sha256))
+        .set(blobs::refcount.eq(blobs::refcount + n))
+        .execute(conn)?;
+    if updated == 1 { Ok(()) } else { Err(diesel::result::Error::NotFound) }
+}
+
 /// Whether the blob `sha256` has a row (some file still uses it).
 pub fn exists(conn: &mut DbConn, sha256: &str) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(blobs::table.find(sha256))).get_result(conn)

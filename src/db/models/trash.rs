@@ -50,6 +50,14 @@ pub fn restore(
     parent: Option<&FileId>,
     name: &str,
 ) -> QueryResult<FileRow> {
+    // The new name first: the row becomes live (and unique in its folder) in the second step.
+    diesel::update(files::table.find(root))
+        .set((
+            files::parent_id.eq(parent),
+            files::name.eq(name),
+            files::name_key.eq(crate::files::name_key::fold(name)),
+        ))
+        .execute(conn)?;
     diesel::update(files::table.filter(files::trash_root_id.eq(root)))
         .set((
             files::trashed_at.eq(None::<NaiveDateTime>),
@@ -57,14 +65,7 @@ pub fn restore(
             files::trashed_path.eq(None::<String>),
         ))
         .execute(conn)?;
-    diesel::update(files::table.find(root))
-        .set((
-            files::parent_id.eq(parent),
-            files::name.eq(name),
-            files::name_key.eq(crate::files::name_key::fold(name)),
-        ))
-        .returning(files::all_columns)
-        .get_result(conn)
+    files::table.find(root).select(FileRow::as_select()).get_result(conn)
 }
 
 /// Detaches a separately trashed item from a folder being purged: it stays in the trash, and

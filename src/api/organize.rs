@@ -1,0 +1,192 @@
+//! Stars, the recent list, copies and batch operations under `/api/v1`.
+
+use actix_web::{HttpResponse, web};
+use chrono::Utc;
+use serde::{Deserialize, Deserializer, Serialize};
+
+use crate::api::files::with_previews;
+use crate::api::views::{FileItem, Items};
+use crate::db;
+use crate::db::ids::FileId;
+use crate::db::models::trash as rows;
+use crate::error::AppError;
+use crate::files::batch::{self, Batch, OnConflict, Op, Outcome};
+use crate::files::copy::{self, Target};
+use crate::http::auth::{FilesReader, FilesWriter};
+use crate::state::AppState;
+
+/// The most recent files `GET /api/v1/recent` lists.
+const RECENT_LIMIT: i64 = 100;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/files/batch", web::post().to(run_batch))
+        .route("/files/{id}/star", web::put().to(star))
+        .route("/files/{id}/star", web::delete().to(unstar))
+        .route("/files/{id}/copy", web::post().to(copy_one))
+        .route("/starred", web::get().to(starred))
+        .route("/recent", web::get().to(recent));
+}
+
+/// `PUT /api/v1/files/{id}/star` (204)
+async fn star(
+    state: web::Data<AppState>,
+    me: FilesWriter,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    set_star(&state, &me, id.into_inner(), true).await
+}
+
+/// `DELETE /api/v1/files/{id}/star` (204)
+async fn unstar(
+    state: web::Data<AppState>,
+    me: FilesWriter,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    set_star(&state, &me, id.into_inner(), false).await
+}
+
+async fn set_star(
+    state: &AppState,
+    me: &FilesWriter,
+    id: String,
+    on: bool,
+) -> Result<HttpResponse, AppError> {
+    let owner = me.user.id.clone();
+    let n = db::run(&state.db, move |conn| Ok(rows::set_starred(conn, &owner, &[FileId(id)], on)?))
+        .await?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// `GET /api/v1/starred`: starred files and folders, folders first.
+async fn starred(
+    state: web::Data<AppState>,
+    me: FilesReader,
+) -> Result<web::Json<Items<FileItem>>, AppError> {
+    let owner = me.user.id.clone();
+    let found = db::run(&state.db, move |conn| Ok(rows::starred(conn, &owner)?)).await?;
+    Ok(web::Json(Items { items: with_previews(&state, &me, &found)? }))
+}
+
+/// `GET /api/v1/recent`: the latest modified files first.
+async fn recent(
+    state: web::Data<AppState>,
+    me: FilesReader,
+) -> Result<web::Json<Items<FileItem>>, AppError> {
+    let owner = me.user.id.clone();
+    let found =
+        db::run(&state.db, move |conn| Ok(rows::recent(conn, &owner, RECENT_LIMIT)?)).await?;
+    Ok(web::Json(Items { items: with_previews(&state, &me, &found)? }))
+}
+
+/// `Some(None)` for an explicit `null`, `None` when the field is absent.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct CopyBody {
+    /// The target folder; `null` is the root; absent: next to the original.
+    #[serde(default, deserialize_with = "present")]
+    folder: Option<Option<String>>,
+    name: Option<String>,
+}
+
+/// `POST /api/v1/files/{id}/copy` `{folder?, name?}`: 201 the new item.
+async fn copy_one(
+    state: web::Data<AppState>,
+    me: FilesWriter,
+    id: web::Path<String>,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    let body: CopyBody = crate::api::optional_json(&body)?;
+    let (owner, id) = (me.user.id.clone(), FileId(id.into_inner()));
+    let row = db::run(&state.db, move |conn| {
+        let into = body.folder.map(|f| f.filter(|f| !f.is_empty()).map(FileId));
+        let target = Target { into: into.as_ref().map(Option::as_ref), name: body.name.as_deref() };
+        copy::copy(conn, &owner, &id, &target, Utc::now().naive_utc())
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(with_previews(&state, &me, &[row])?.remove(0)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BatchBody {
+    op: String,
+    ids: Vec<String>,
+    #[serde(default, deserialize_with = "present")]
+    folder: Option<Option<String>>,
+    on_conflict: Option<String>,
+}
+
+#[derive(Serialize)]
+struct BatchResult {
+    id: String,
+    ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item: Option<FileItem>,
+}
+
+#[derive(Serialize)]
+struct BatchAnswer {
+    results: Vec<BatchResult>,
+}
+
+/// `POST /api/v1/files/batch` `{op, ids, folder?, on_conflict?}`: 200 one result per id.
+async fn run_batch(
+    state: web::Data<AppState>,
+    me: FilesWriter,
+    body: web::Json<BatchBody>,
+) -> Result<web::Json<BatchAnswer>, AppError> {
+    let body = body.into_inner();
+    let batch = Batch {
+        op: Op::parse(&body.op)?,
+        ids: body.ids.into_iter().map(FileId).collect(),
+        folder: body.folder.map(|f| f.filter(|f| !f.is_empty()).map(FileId)),
+        on_conflict: OnConflict::parse(body.on_conflict.as_deref())?,
+    };
+    batch::validate(&batch)?;
+    let owner = me.user.id.clone();
+    let outcomes =
+        db::run(&state.db, move |conn| batch::run(conn, &owner, &batch, Utc::now().naive_utc()))
+            .await?;
+    let mut results = Vec::with_capacity(outcomes.len());
+    for (id, outcome) in outcomes {
+        let result = match outcome {
+            Outcome::Done(row) => BatchResult {
+                id: id.to_string(),
+                ok: true,
+                code: None,
+                detail: None,
+                item: match row {
+                    Some(row) => Some(with_previews(&state, &me, &[row])?.remove(0)),
+                    None => None,
+                },
+            },
+            Outcome::Skipped => BatchResult {
+                id: id.to_string(),
+                ok: false,
+                code: Some("skipped"),
+                detail: Some("the name is taken in the target folder".into()),
+                item: None,
+            },
+            Outcome::Failed(e) => BatchResult {
+                id: id.to_string(),
+                ok: false,
+                code: Some(e.code_and_status().0),
+                detail: Some(e.to_string()),
+                item: None,
+            },
+        };
+        results.push(result);
+    }
+    Ok(web::Json(BatchAnswer { results }))
+}
