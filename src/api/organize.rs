@@ -167,7 +167,7 @@ async fn run_batch(
                 code: None,
                 detail: None,
                 item: match row {
-                    Some(row) => Some(with_previews(&state, &me, &[row])?.remove(0)),
+                    Some(row) => Some(with_previews(&state, &me, &[*row])?.remove(0)),
                     None => None,
                 },
             },

@@ -84,7 +84,7 @@ pub struct Batch {
 #[derive(Debug)]
 pub enum Outcome {
     /// Done; the item as it is now (none for trash).
-    Done(Option<FileRow>),
+    Done(Option<Box<FileRow>>),
     /// Left alone: its name was taken and the batch said `skip`.
     Skipped,
     Failed(AppError),
@@ -121,7 +121,9 @@ pub fn run(
             Op::Move => move_one(conn, owner, id, target.flatten(), batch.on_conflict, now),
             Op::Copy => copy_one(conn, owner, id, target.flatten(), batch.on_conflict, now),
             Op::Trash => trash::trash(conn, owner, id, now).map(|_| Outcome::Done(None)),
-            Op::Restore => trash::restore(conn, owner, id, target).map(|r| Outcome::Done(Some(r))),
+            Op::Restore => {
+                trash::restore(conn, owner, id, target).map(|r| Outcome::Done(Some(Box::new(r))))
+            }
             Op::Star | Op::Unstar => star(conn, owner, id, batch.op == Op::Star),
         };
         let outcome = match step {
@@ -151,13 +153,14 @@ fn move_one(
         ));
     }
     if row.parent_id.as_ref() == into {
-        return Ok(Outcome::Done(Some(row)));
+        return Ok(Outcome::Done(Some(Box::new(row))));
     }
     let Some(name) = free_or(conn, owner, into, &row.name, on_conflict)? else {
         return Ok(Outcome::Skipped);
     };
     // The checks run again under the tree lock inside `rename_move`.
-    rename_move(conn, owner, id, Some(&name), Some(into), now).map(|r| Outcome::Done(Some(r)))
+    rename_move(conn, owner, id, Some(&name), Some(into), now)
+        .map(|r| Outcome::Done(Some(Box::new(r))))
 }
 
 fn copy_one(
@@ -178,7 +181,7 @@ fn copy_one(
         },
     };
     let target = Target { into: Some(into), name: name.as_deref() };
-    copy::copy(conn, owner, id, &target, now).map(|r| Outcome::Done(Some(r)))
+    copy::copy(conn, owner, id, &target, now).map(|r| Outcome::Done(Some(Box::new(r))))
 }
 
 /// The name to use in `into`: `name` if free; else by `on_conflict` a free variant, `None`
@@ -206,5 +209,5 @@ fn star(conn: &mut DbConn, owner: &UserId, id: &FileId, on: bool) -> Step {
     if trash_rows::set_starred(conn, owner, std::slice::from_ref(id), on)? == 0 {
         return Err(AppError::NotFound);
     }
-    Ok(Outcome::Done(Some(files::find_owned(conn, owner, id)?)))
+    Ok(Outcome::Done(Some(Box::new(files::find_owned(conn, owner, id)?))))
 }
