@@ -46,7 +46,7 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
 
-fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+pub(crate) fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let app = match err {
         JsonPayloadError::Overflow { limit }
         | JsonPayloadError::OverflowKnownLength { limit, .. } => {

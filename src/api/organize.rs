@@ -18,8 +18,14 @@ use crate::state::AppState;
 /// The most recent files `GET /api/v1/recent` lists.
 const RECENT_LIMIT: i64 = 100;
 
+/// Largest batch body: a thousand ids at about 40 bytes each, with room to spare.
+const MAX_BATCH_JSON_BYTES: usize = 128 * 1024;
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/files/batch", web::post().to(run_batch))
+    let json = web::JsonConfig::default()
+        .limit(MAX_BATCH_JSON_BYTES)
+        .error_handler(crate::api::json_error);
+    cfg.service(web::resource("/files/batch").app_data(json).route(web::post().to(run_batch)))
         .route("/files/{id}/star", web::put().to(star))
         .route("/files/{id}/star", web::delete().to(unstar))
         .route("/files/{id}/copy", web::post().to(copy_one))

@@ -211,10 +211,10 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 /// What the server keeps for files, counted on disk and in the database.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) struct Stored {
-    file_rows: i64,
-    blob_rows: i64,
-    blob_files: usize,
-    tmp_entries: usize,
+    pub(crate) file_rows: i64,
+    pub(crate) blob_rows: i64,
+    pub(crate) blob_files: usize,
+    pub(crate) tmp_entries: usize,
 }
 
 fn names(listing: &Value) -> Vec<&str> {

@@ -17,6 +17,7 @@ mod health;
 mod hostile_binary;
 mod logging;
 mod login;
+mod organize;
 mod pages;
 mod preview;
 mod races;
