@@ -84,6 +84,12 @@
       event.preventDefault();
       ask(form.dataset.title || "", form.dataset.text || "", form.dataset.ok).then(function (yes) {
         if (!yes) { return; }
+        // Forms whose server asks again without JavaScript are told the user already agreed.
+        if (form.dataset.confirmField) {
+          var agreed = document.createElement("input");
+          agreed.type = "hidden"; agreed.name = form.dataset.confirmField; agreed.value = "yes";
+          form.appendChild(agreed);
+        }
         form.dataset.confirmed = "yes";
         form.submit();
       });

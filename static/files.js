@@ -72,6 +72,61 @@
     });
   }
 
+  // --- Selection: checkboxes, shift-click ranges, select all, keyboard, the toolbar. ----------
+  var batch = document.getElementById("batch-form");
+  var boxes = Array.prototype.slice.call(document.querySelectorAll("#items input.select"));
+  if (batch && boxes.length) {
+    var all = document.getElementById("select-all");
+    var count = document.getElementById("selected-count");
+    var lastClicked = -1;
+    document.body.classList.add("js-select");
+    batch.querySelectorAll("[data-js-only]").forEach(function (el) { el.hidden = false; });
+    var selected = function () { return boxes.filter(function (b) { return b.checked; }); };
+    var refresh = function () {
+      var n = selected().length;
+      batch.classList.toggle("active", n > 0);
+      count.textContent = n ? t("selected_n", n) : "";
+      if (all) { all.checked = n === boxes.length; all.indeterminate = n > 0 && n < boxes.length; }
+      boxes.forEach(function (b) { b.closest("li").classList.toggle("selected", b.checked); });
+    };
+    var setAll = function (on) { boxes.forEach(function (b) { b.checked = on; }); refresh(); };
+    boxes.forEach(function (box, i) {
+      box.addEventListener("click", function (e) {
+        if (e.shiftKey && lastClicked >= 0) {
+          var lo = Math.min(lastClicked, i), hi = Math.max(lastClicked, i);
+          for (var k = lo; k <= hi; k++) { boxes[k].checked = box.checked; }
+        }
+        lastClicked = i;
+        refresh();
+      });
+    });
+    if (all) { all.addEventListener("change", function () { setAll(all.checked); }); }
+    // Deleting a selection asks first (it goes to the trash, but a surprise is still one).
+    batch.addEventListener("submit", function (e) {
+      var button = e.submitter;
+      if (!selected().length) { e.preventDefault(); hd.toast(t("nothing_selected"), "err"); return; }
+      if (!button || button.value !== "trash" || batch.dataset.confirmed === "yes") { return; }
+      e.preventDefault();
+      hd.ask(t("trash_n_q", selected().length), t("trash_n_text"), t("delete")).then(function (yes) {
+        if (!yes) { return; }
+        batch.dataset.confirmed = "yes";
+        batch.requestSubmit(button);
+      });
+    });
+    document.addEventListener("keydown", function (e) {
+      var tag = (e.target.tagName || "").toLowerCase();
+      if (tag === "input" && e.target.type !== "checkbox" || tag === "textarea" || tag === "select") { return; }
+      if (document.querySelector("dialog[open]")) { return; }
+      if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "a") { e.preventDefault(); setAll(true); }
+      else if (e.key === "Escape" && selected().length) { setAll(false); }
+      else if (e.key === "Delete" && selected().length) {
+        e.preventDefault();
+        batch.requestSubmit(document.getElementById("batch-trash"));
+      }
+    });
+    refresh();
+  }
+
   // --- Uploads. ---------------------------------------------------------------------------------
   var form = document.getElementById("upload-form");
   if (!form) { return; }

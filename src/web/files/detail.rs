@@ -30,11 +30,12 @@ struct DetailPage {
     /// Images: the `lg` preview and the original, through preview URLs.
     large: Option<String>,
     original: Option<String>,
+    starred: bool,
 }
 
 #[derive(Deserialize)]
 pub(super) struct NoticeQuery {
-    notice: Option<String>,
+    pub(super) notice: Option<String>,
 }
 
 async fn find(state: &AppState, me: &CurrentUser, id: String) -> Result<FileRow, AppError> {
@@ -87,6 +88,7 @@ async fn render_detail(
         notice,
         large: preview_url(state, me, &row, Size::Lg),
         original: preview_url(state, me, &row, Size::Orig),
+        starred: row.starred,
     };
     html(HttpResponse::build(status), &page)
 }

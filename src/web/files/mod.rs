@@ -26,7 +26,10 @@ use crate::web::{
     CsrfForm, Locale, Nav, PageError, PageUser, check_csrf, display_time, html, redirect,
 };
 
+mod batch;
+mod collections;
 mod detail;
+mod trash;
 
 use detail::{delete, detail, move_to, rename};
 
@@ -34,6 +37,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/files", web::get().to(browse))
         .route("/files/upload", web::post().to(upload_form))
         .route("/files/folders", web::post().to(new_folder))
+        .route("/files/batch", web::post().to(batch::run))
+        .route("/files/{id}/star", web::post().to(collections::star))
+        .route("/starred", web::get().to(collections::starred))
+        .route("/recent", web::get().to(collections::recent))
+        .route("/trash", web::get().to(trash::page))
+        .route("/trash/empty", web::post().to(trash::empty))
+        .route("/trash/{id}/restore", web::post().to(trash::restore))
+        .route("/trash/{id}/purge", web::post().to(trash::purge))
         .route("/files/{id}", web::get().to(detail))
         .route("/files/{id}/rename", web::post().to(rename))
         .route("/files/{id}/move", web::post().to(move_to))
@@ -57,6 +68,7 @@ struct Row {
     large: Option<String>,
     /// What stands in for a thumbnail: the extension (`PDF`).
     ext: String,
+    starred: bool,
 }
 
 /// A "sort by" link of the listing.
@@ -97,6 +109,13 @@ fn notice_text(t: &'static Ui, code: Option<&str>) -> Option<&'static str> {
         "deleted" => t.notice_deleted,
         "renamed" => t.notice_renamed,
         "moved" => t.notice_moved,
+        "restored" => t.notice_restored,
+        "purged" => t.notice_purged,
+        "emptied" => t.notice_emptied,
+        "copied" => t.notice_copied,
+        "starred" => t.notice_starred,
+        "unstarred" => t.notice_unstarred,
+        "nothing_selected" => t.nothing_selected,
         _ => return None,
     })
 }
@@ -192,6 +211,7 @@ async fn browse(
                 thumb: preview_url(&state, &me, f, Size::Sm),
                 large: preview_url(&state, &me, f, Size::Lg),
                 ext: extension(&f.name),
+                starred: f.starred,
             })
             .collect(),
         max_upload: human_bytes(i64::try_from(state.config.max_upload_bytes).unwrap_or(i64::MAX)),

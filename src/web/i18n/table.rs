@@ -33,6 +33,10 @@ table! {
         nav_main: "Main", "主导航";
         nav_files: "Files", "文件";
         nav_admin: "Admin", "管理";
+        nav_starred: "Starred", "星标";
+        nav_recent: "Recent", "最近";
+        nav_trash: "Trash", "回收站";
+        storage_in_trash: "{} in the trash", "回收站占用 {}";
         nav_account: "Account", "账户";
         user_menu: "Account menu", "账户菜单";
         signed_in_as: "Signed in as {}", "当前用户：{}";
@@ -103,7 +107,14 @@ table! {
         next: "Next image", "下一张";
         notice_uploaded: "Upload complete.", "上传完成。";
         notice_folder: "Folder created.", "文件夹已创建。";
-        notice_deleted: "Deleted.", "已删除。";
+        notice_deleted: "Moved to the trash.", "已移到回收站。";
+        notice_restored: "Restored.", "已恢复。";
+        notice_purged: "Deleted for good.", "已永久删除。";
+        notice_emptied: "The trash is empty.", "回收站已清空。";
+        notice_copied: "Copied.", "已复制。";
+        notice_starred: "Starred.", "已加星标。";
+        notice_unstarred: "Star removed.", "已取消星标。";
+        notice_some_failed: "{} of {} items could not be changed: {}", "{} 项（共 {} 项）未能完成：{}";
         notice_renamed: "Renamed.", "已重命名。";
         notice_moved: "Moved.", "已移动。";
         // A file's page.
@@ -119,11 +130,48 @@ table! {
         to_folder: "To folder", "目标文件夹";
         folder: "Folder", "文件夹";
         top_level: "Your files (top level)", "我的文件（顶层）";
-        delete_file_hint: "The file is removed from your disk for good.", "文件将被永久删除。";
+        delete_file_hint: "The file goes to the trash, where you can restore it until it is purged.", "文件将移到回收站，清除之前都可以恢复。";
         delete_this_file: "Delete this file", "删除此文件";
         delete_named_q: "Delete “{}”?", "删除“{}”？";
-        delete_folder_text: "The folder “{}” and everything in it will be deleted. This cannot be undone.", "文件夹“{}”及其中的所有内容都将被删除，且无法恢复。";
-        delete_file_text: "The file “{}” will be deleted. This cannot be undone.", "文件“{}”将被删除，且无法恢复。";
+        delete_folder_text: "The folder “{}” and everything in it go to the trash. You can restore them from there.", "文件夹“{}”及其中的所有内容将移到回收站，可以从那里恢复。";
+        delete_file_text: "The file “{}” goes to the trash. You can restore it from there.", "文件“{}”将移到回收站，可以从那里恢复。";
+        star: "Star", "加星标";
+        unstar: "Remove star", "取消星标";
+        starred_label: "Starred", "已加星标";
+        select_item: "Select {}", "选择 {}";
+        select_all: "Select all", "全选";
+        selection: "Selected items", "已选项目";
+        batch_move: "Move", "移动";
+        batch_copy: "Copy", "复制";
+        batch_delete: "Delete", "删除";
+        batch_star: "Star", "加星标";
+        batch_unstar: "Unstar", "取消星标";
+        pick_move_title: "Move {} items to…", "将 {} 个项目移动到…";
+        pick_copy_title: "Copy {} items to…", "将 {} 个项目复制到…";
+        pick_hint: "Choose a folder.", "请选择一个文件夹。";
+        nothing_selected: "Select at least one item first.", "请先选择至少一个项目。";
+        in_folder: "in {}", "位于 {}";
+        // Trash, starred, recent.
+        trash_title: "Trash", "回收站";
+        trash_lead: "Deleted items stay here for {} days, then they are deleted for good. They still count in your storage.", "删除的项目会在这里保留 {} 天，之后被永久删除。它们仍占用你的存储空间。";
+        trash_empty_title: "The trash is empty", "回收站是空的";
+        trash_empty_text: "What you delete comes here first, so you can get it back.", "删除的内容会先放到这里，方便你找回。";
+        deleted_at: "Deleted", "删除时间";
+        was_in: "Was in", "原位置";
+        purged_on: "Deleted for good on", "永久删除时间";
+        restore: "Restore", "恢复";
+        restore_named: "Restore {}", "恢复 {}";
+        delete_forever: "Delete for good", "永久删除";
+        delete_forever_named: "Delete {} for good", "永久删除 {}";
+        delete_forever_q: "Delete “{}” for good?", "永久删除“{}”？";
+        delete_forever_text: "It cannot be restored afterwards.", "删除后将无法恢复。";
+        empty_trash: "Empty the trash", "清空回收站";
+        empty_trash_q: "Empty the trash?", "清空回收站？";
+        empty_trash_text: "Everything in the trash is deleted for good. This cannot be undone.", "回收站中的所有内容都将被永久删除，且无法恢复。";
+        starred_title: "Starred", "星标";
+        starred_empty: "Nothing starred yet. Star files and folders to find them here.", "还没有星标项目。给文件或文件夹加星标后，可以在这里找到它们。";
+        recent_title: "Recent files", "最近的文件";
+        recent_empty: "No files yet.", "还没有文件。";
         // Account.
         role: "Role", "角色";
         role_admin: "administrator", "管理员";
@@ -184,12 +232,16 @@ table! {
         upload_some_failed: "Some files were not uploaded.", "部分文件未能上传。";
         delete_q: "Delete “{}”?", "删除“{}”？";
         delete_folder_q: "Delete the folder “{}”?", "删除文件夹“{}”？";
-        delete_file_text: "The file is deleted for good.", "文件将被永久删除。";
-        delete_folder_text: "The folder and everything in it are deleted for good.", "文件夹及其中的所有内容都将被永久删除。";
+        delete_file_text: "The file goes to the trash; you can restore it from there.", "文件将移到回收站，可以从那里恢复。";
+        delete_folder_text: "The folder and everything in it go to the trash; you can restore them from there.", "文件夹及其中的所有内容将移到回收站，可以从那里恢复。";
         delete: "Delete", "删除";
         session_expired: "Your session expired. Log in again to continue.", "登录已过期，请重新登录后继续。";
         image_n_of: "{} of {}", "第 {} 张，共 {} 张";
         image_failed: "This image could not be loaded.", "图片加载失败。";
+        selected_n: "{} selected", "已选择 {} 项";
+        nothing_selected: "Select at least one item first.", "请先选择至少一个项目。";
+        trash_n_q: "Move {} items to the trash?", "将 {} 个项目移到回收站？";
+        trash_n_text: "You can restore them from the trash.", "可以从回收站恢复它们。";
     }
 }
 

@@ -1,0 +1,180 @@
+//! `POST /files/batch`: the selection toolbar of the file list (and its form without
+//! JavaScript). Move and copy first show a folder picker, a plain form of radio buttons.
+
+use std::collections::HashMap;
+
+use super::*;
+use crate::files::batch::{self, Batch, OnConflict, Op, Outcome};
+use crate::web::files::collections::{local_path, with_notice};
+
+/// The form, read by hand: `ids` repeats, which `web::Form` cannot take into a list.
+struct BatchForm {
+    csrf_token: Option<String>,
+    op: String,
+    ids: Vec<String>,
+    /// Present once a folder was picked (empty: the top level).
+    folder: Option<String>,
+    back: Option<String>,
+}
+
+impl BatchForm {
+    fn parse(body: &[u8]) -> BatchForm {
+        let mut form = BatchForm {
+            csrf_token: None,
+            op: String::new(),
+            ids: Vec::new(),
+            folder: None,
+            back: None,
+        };
+        for (key, value) in form_urlencoded::parse(body) {
+            match key.as_ref() {
+                "csrf_token" => form.csrf_token = Some(value.into_owned()),
+                "op" => form.op = value.into_owned(),
+                "ids" if !value.is_empty() => form.ids.push(value.into_owned()),
+                "folder" => form.folder = Some(value.into_owned()),
+                "back" => form.back = Some(value.into_owned()),
+                _ => {}
+            }
+        }
+        form
+    }
+}
+
+struct PickChoice {
+    id: String,
+    label: String,
+}
+
+#[derive(Template)]
+#[template(path = "files/pick_folder.html")]
+struct PickPage {
+    nav: Nav,
+    op: String,
+    title: String,
+    ids: Vec<String>,
+    back: String,
+    folders: Vec<PickChoice>,
+}
+
+#[derive(Template)]
+#[template(path = "files/batch_result.html")]
+struct ResultPage {
+    nav: Nav,
+    summary: String,
+    back: String,
+}
+
+/// `POST /files/batch` (`op`, repeated `ids`, `folder` once picked, `back`)
+pub(super) async fn run(
+    state: web::Data<AppState>,
+    me: PageUser,
+    loc: Locale,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    let me = me.0;
+    let form = BatchForm::parse(&body);
+    check_csrf(&state, &me, form.csrf_token.as_deref())?;
+    let back = form.back.as_deref().and_then(local_path).unwrap_or("/files").to_owned();
+    let op = Op::parse(&form.op)?;
+    if form.ids.is_empty() {
+        return Ok(redirect(&with_notice(&back, "nothing_selected")).finish());
+    }
+    if matches!(op, Op::Move | Op::Copy) && form.folder.is_none() {
+        return pick(&state, &me, &loc, op, form, back).await;
+    }
+    let batch = Batch {
+        op,
+        ids: form.ids.into_iter().map(FileId).collect(),
+        folder: form.folder.map(|f| folder_param(Some(&f))),
+        on_conflict: OnConflict::Rename,
+    };
+    let total = batch.ids.len();
+    let owner = me.user.id.clone();
+    let target = batch.folder.clone().flatten();
+    let outcomes =
+        db::run(&state.db, move |conn| batch::run(conn, &owner, &batch, Utc::now().naive_utc()))
+            .await?;
+    let t = loc.lang.ui();
+    let problems: Vec<String> = outcomes
+        .iter()
+        .filter_map(|(_, o)| match o {
+            Outcome::Failed(e) => Some(t_msg(&loc, &e.to_string())),
+            Outcome::Skipped | Outcome::Done(_) => None,
+        })
+        .collect();
+    let notice = match op {
+        Op::Move => "moved",
+        Op::Copy => "copied",
+        Op::Trash => "deleted",
+        Op::Restore => "restored",
+        Op::Star => "starred",
+        Op::Unstar => "unstarred",
+    };
+    if problems.is_empty() {
+        let to = match op {
+            Op::Move | Op::Copy => folder_url(target.as_ref(), notice),
+            _ => with_notice(&back, notice),
+        };
+        return Ok(redirect(&to).finish());
+    }
+    let mut distinct = problems.clone();
+    distinct.sort();
+    distinct.dedup();
+    let page = ResultPage {
+        nav: Nav::user(&state, &me, &loc),
+        summary: crate::web::i18n::fill(
+            t.notice_some_failed,
+            &[&problems.len(), &total, &distinct.join("; ")],
+        ),
+        back,
+    };
+    html(HttpResponse::Ok(), &page)
+}
+
+fn t_msg(loc: &Locale, message: &str) -> String {
+    crate::web::i18n::translate(loc.lang, message).to_owned()
+}
+
+/// The folder picker of a move or copy: every folder by its path, the top level first.
+async fn pick(
+    state: &AppState,
+    me: &CurrentUser,
+    loc: &Locale,
+    op: Op,
+    form: BatchForm,
+    back: String,
+) -> Result<HttpResponse, PageError> {
+    let owner = me.user.id.clone();
+    let all = db::run(&state.db, move |conn| Ok(rows::folders(conn, &owner)?)).await?;
+    let by_id: HashMap<&FileId, &FileRow> = all.iter().map(|f| (&f.id, f)).collect();
+    let path_of = |f: &FileRow| {
+        let mut names = vec![f.name.as_str()];
+        let mut next = f.parent_id.as_ref();
+        while let Some(p) = next.and_then(|p| by_id.get(p)) {
+            names.push(&p.name);
+            next = p.parent_id.as_ref();
+            if names.len() > 64 {
+                break;
+            }
+        }
+        names.reverse();
+        format!("/{}", names.join("/"))
+    };
+    let mut folders: Vec<PickChoice> = all
+        .iter()
+        .filter(|f| op == Op::Copy || !form.ids.contains(&f.id.0))
+        .map(|f| PickChoice { id: f.id.to_string(), label: path_of(f) })
+        .collect();
+    folders.sort_by(|a, b| a.label.to_lowercase().cmp(&b.label.to_lowercase()));
+    let t = loc.lang.ui();
+    let title = if op == Op::Move { t.pick_move_title } else { t.pick_copy_title };
+    let page = PickPage {
+        nav: Nav::user(state, me, loc),
+        op: form.op,
+        title: crate::web::i18n::fill(title, &[&form.ids.len()]),
+        ids: form.ids,
+        back,
+        folders,
+    };
+    html(HttpResponse::Ok(), &page)
+}
