@@ -165,7 +165,7 @@ async fn pick(
         .filter(|f| op == Op::Copy || !form.ids.contains(&f.id.0))
         .map(|f| PickChoice { id: f.id.to_string(), label: path_of(f) })
         .collect();
-    folders.sort_by(|a, b| a.label.to_lowercase().cmp(&b.label.to_lowercase()));
+    folders.sort_by_key(|f| f.label.to_lowercase());
     let t = loc.lang.ui();
     let title = if op == Op::Move { t.pick_move_title } else { t.pick_copy_title };
     let page = PickPage {

@@ -69,9 +69,9 @@ async fn render(
         };
         let mut parents = std::collections::HashMap::new();
         for id in found.iter().filter_map(|f| f.parent_id.clone()) {
-            if !parents.contains_key(&id) {
-                let name = rows::find_owned(conn, &owner, &id).map(|p| p.name).ok();
-                parents.insert(id, name.unwrap_or_default());
+            if let std::collections::hash_map::Entry::Vacant(slot) = parents.entry(id) {
+                let name = rows::find_owned(conn, &owner, slot.key()).map(|p| p.name).ok();
+                slot.insert(name.unwrap_or_default());
             }
         }
         Ok((found, parents))
