@@ -214,3 +214,75 @@ async fn the_language_switches_in_the_user_menu_and_stays_switched() {
     assert_eq!(b.text(ui::HEADING).await, "Log in to homedisk");
     b.close().await;
 }
+
+#[actix_web::test]
+async fn three_images_selected_moved_one_deleted_and_restored_from_the_trash() {
+    let Some(h) =
+        Harness::start("three_images_selected_moved_one_deleted_and_restored_from_the_trash")
+    else {
+        return;
+    };
+    let b = h.browser().await;
+    steps::register(&b, "alice").await;
+    let dir = tempfile::TempDir::new().expect("tmp");
+    let ids = steps::upload(&b, &steps::sample_images(dir.path())).await;
+
+    // A folder to move them into, made with the page's own form.
+    b.click(ui::NEW_FOLDER).await;
+    b.fill(&ui::field(ui::NEW_FOLDER_FORM, "name"), "Album").await;
+    b.click(&ui::submit(ui::NEW_FOLDER_FORM)).await;
+    b.wait_for(ui::FOLDER_LINKS).await;
+    let album = b
+        .eval(&format!(
+            "return document.querySelector({:?}).getAttribute('href').split('folder=')[1];",
+            ui::FOLDER_LINKS
+        ))
+        .await;
+    let album = album.as_str().expect("album id").to_owned();
+
+    // Select the three images with their checkboxes; the toolbar counts them.
+    for id in &ids {
+        b.click(&ui::select_box(id)).await;
+    }
+    b.wait_until(
+        "three selected",
+        "document.querySelectorAll('#items input.select:checked').length === 3",
+    )
+    .await;
+    assert!(b.text_content(ui::SELECTED_COUNT).await.contains('3'));
+    b.click(&ui::batch_button("move")).await;
+    b.click(&ui::pick_folder(&album)).await;
+    b.click(ui::PICK_SUBMIT).await;
+    b.wait_until(
+        "the album lists the three images",
+        &format!(
+            "location.search.includes('folder={album}') && \
+             document.querySelectorAll({:?}).length === 3",
+            ui::GALLERY_LINKS
+        ),
+    )
+    .await;
+
+    // Delete one (the page asks first), then get it back from the trash.
+    b.click(&ui::delete_button(&ids[1])).await;
+    b.click(ui::CONFIRM_OK).await;
+    b.wait_until(
+        "two images left",
+        &format!("document.querySelectorAll({:?}).length === 2", ui::GALLERY_LINKS),
+    )
+    .await;
+    b.click(ui::NAV_TRASH).await;
+    b.wait_for_path(ui::TRASH).await;
+    assert_eq!(b.find_all(ui::TRASH_ITEMS).await.len(), 1);
+    b.click(&ui::restore_button(&ids[1])).await;
+    b.wait_until(
+        "the restored image is back in the album",
+        &format!(
+            "location.search.includes('folder={album}') && \
+             document.querySelectorAll({:?}).length === 3",
+            ui::GALLERY_LINKS
+        ),
+    )
+    .await;
+    b.close().await;
+}

@@ -80,6 +80,33 @@ pub const ADMIN_USER_LINKS: &str = "table.admin tbody a[href^='/admin/users/']";
 pub const ADMIN_NEW_USER_LINK: &str = "a[href='/admin/users/new']";
 pub const ADMIN_NEW_USER_FORM: &str = "form[action='/admin/users/new']";
 
+// Selection, moving, the trash.
+pub const NEW_FOLDER: &str = "details.new-folder > summary";
+pub const NEW_FOLDER_FORM: &str = "form[action='/files/folders']";
+pub const FOLDER_LINKS: &str = "#items a[href^='/files?folder=']";
+/// The checkbox of the item `id` in the listing.
+pub fn select_box(id: &str) -> String {
+    format!("#items li[data-id='{id}'] input.select")
+}
+pub const SELECTED_COUNT: &str = "#selected-count";
+pub fn batch_button(op: &str) -> String {
+    format!("#batch-form button[value='{op}']")
+}
+pub fn pick_folder(id: &str) -> String {
+    format!("form.pick-folder input[name='folder'][value='{id}']")
+}
+pub const PICK_SUBMIT: &str = "form.pick-folder button[type='submit']";
+/// The delete button of the item `id` in the listing.
+pub fn delete_button(id: &str) -> String {
+    format!("#items li[data-id='{id}'] form.confirm-delete button")
+}
+pub const NAV_TRASH: &str = "header a[href='/trash']";
+pub const TRASH: &str = "/trash";
+pub const TRASH_ITEMS: &str = "#trash-items li";
+pub fn restore_button(id: &str) -> String {
+    format!("#trash-items li[data-id='{id}'] form[action$='/restore'] button")
+}
+
 /// A page to photograph for `HOMEDISK_SCREENSHOTS`: `<name>-desktop.png` / `<name>-phone.png`.
 pub struct Page {
     pub name: &'static str,
@@ -163,6 +190,15 @@ pub const PAGES: &[Page] = &[
         name: "admin-users",
         path: ADMIN_USERS,
         ready: ADMIN_USER_LINKS,
+        show: None,
+        click: None,
+        logged_in: true,
+    },
+    Page { name: "trash", path: TRASH, ready: HEADING, show: None, click: None, logged_in: true },
+    Page {
+        name: "recent",
+        path: "/recent",
+        ready: GALLERY_IMAGES,
         show: None,
         click: None,
         logged_in: true,
