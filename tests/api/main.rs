@@ -29,4 +29,5 @@ mod storage_s3;
 mod token_sources;
 mod token_validation;
 mod trash;
+mod trash_pages;
 mod ui;
