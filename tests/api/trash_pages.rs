@@ -204,3 +204,42 @@ async fn the_selection_form_moves_through_a_folder_picker_and_stars_without_java
     let r = app.send(form(&format!("/files/{bobs}/star"), &s, &[("csrf_token", &csrf)])).await;
     assert_eq!(r.status, 404);
 }
+
+#[actix_web::test]
+async fn an_admin_sets_the_trash_retention_on_the_dashboard() {
+    let app = spawn_app().await;
+    app.register("root").await;
+    let s = app.web_login("root", PASSWORD).await;
+    let csrf = app.page_csrf("/admin", &s).await;
+    let fields = |days: &'static str| {
+        [
+            ("csrf_token", csrf.clone()),
+            ("registration", "open".into()),
+            ("default_quota", "10GiB".into()),
+            ("trash_retention_days", days.into()),
+        ]
+    };
+    for bad in ["0", "3651", "soon"] {
+        let r = app
+            .send(form(
+                "/admin/settings",
+                &s,
+                &fields(bad)
+                    .map(|(k, v)| (k, v))
+                    .iter()
+                    .map(|(k, v)| (*k, v.as_str()))
+                    .collect::<Vec<_>>(),
+            ))
+            .await;
+        assert_eq!(r.status, 400, "{bad:?}");
+        assert!(r.text().contains("must be a whole number of days from 1 to 3650"), "{}", r.text());
+    }
+    let good = fields("14");
+    let pairs: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let r = app.send(form("/admin/settings", &s, &pairs)).await;
+    assert_eq!(location(&r), "/admin?notice=settings");
+    let page = app.send(get("/admin", &s)).await.text();
+    assert!(page.contains("14 days"), "{page}");
+    let trash = app.send(get("/trash", &s)).await.text();
+    assert!(trash.contains("14 days"), "{trash}");
+}

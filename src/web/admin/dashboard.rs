@@ -23,6 +23,7 @@ use crate::web::{CsrfForm, Locale, Nav, PageAdmin, PageError, html, redirect};
 struct SettingsInput {
     registration: String,
     default_quota: String,
+    trash_retention_days: String,
 }
 
 #[derive(Template)]
@@ -40,6 +41,8 @@ struct DashboardPage {
     registration_source: &'static str,
     default_quota: String,
     default_quota_source: &'static str,
+    trash_retention_days: u32,
+    trash_retention_source: &'static str,
     input: SettingsInput,
     errors: FieldErrors,
 }
@@ -86,9 +89,12 @@ async fn render_dashboard(
         registration_source: source(ta, s.registration_stored),
         default_quota: human_u64(loc.lang, s.default_quota),
         default_quota_source: source(ta, s.default_quota_stored),
+        trash_retention_days: s.trash_retention_days,
+        trash_retention_source: source(ta, s.trash_retention_stored),
         input: typed.unwrap_or_else(|| SettingsInput {
             registration: s.registration.as_str().to_owned(),
             default_quota: size_input(s.default_quota),
+            trash_retention_days: s.trash_retention_days.to_string(),
         }),
         errors,
     };
@@ -111,10 +117,12 @@ pub(super) async fn dashboard(
 pub(super) struct SettingsForm {
     registration: Option<String>,
     default_quota: Option<String>,
+    trash_retention_days: Option<String>,
     csrf_token: Option<String>,
 }
 
-/// `POST /admin/settings` (`registration=open|closed`, `default_quota=10GiB`): at once.
+/// `POST /admin/settings` (`registration=open|closed`, `default_quota=10GiB`,
+/// `trash_retention_days=30`): at once.
 pub(super) async fn save_settings(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -125,6 +133,12 @@ pub(super) async fn save_settings(
     let input = SettingsInput {
         registration: form.registration.unwrap_or_default(),
         default_quota: form.default_quota.unwrap_or_default(),
+        trash_retention_days: form.trash_retention_days.unwrap_or_default(),
+    };
+    // Not a number at all is out of range too: the domain's message says what is allowed.
+    let retention = match input.trash_retention_days.trim() {
+        "" => None,
+        raw => Some(raw.parse::<u32>().unwrap_or(0)),
     };
     let quota = match input.default_quota.trim() {
         "" => Ok(None),
@@ -134,7 +148,7 @@ pub(super) async fn save_settings(
         Err(e) => Err(e),
         Ok(default_quota) => {
             let registration = Some(input.registration.clone()).filter(|r| !r.trim().is_empty());
-            let change = Change { registration, default_quota, trash_retention_days: None };
+            let change = Change { registration, default_quota, trash_retention_days: retention };
             let (st, from, who) = (state.clone(), origin(&req), me.user.clone());
             db::run(&state.db, move |conn| {
                 let now = Utc::now().naive_utc();

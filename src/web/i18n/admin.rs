@@ -43,6 +43,9 @@ table! {
         registration_open: "open", "开放";
         registration_closed: "closed", "关闭";
         default_quota: "Default quota", "默认配额";
+        trash_retention: "Trash retention", "回收站保留期";
+        trash_retention_label: "Days deleted items stay in the trash", "删除的项目在回收站中保留的天数";
+        n_days: "{} days", "{} 天";
         from_environment: "(from the environment)", "（来自环境变量）";
         set_by_admin: "(set by an administrator)", "（由管理员设置）";
         registration_open_option: "Open: anyone may register", "开放：任何人都可以注册";

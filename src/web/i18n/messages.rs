@@ -30,6 +30,17 @@ const MESSAGES: &[(&str, &str)] = &[
     ("must not contain control characters (such as line breaks)", "不能包含控制字符（如换行）"),
     ("must not contain text-direction override characters", "不能包含文字方向控制字符"),
     ("must be open or closed", "须为 open 或 closed"),
+    ("must be a whole number of days from 1 to 3650", "须为 1 到 3650 之间的整数天数"),
+    ("is already used in that folder", "在该文件夹中已被使用"),
+    ("is already used in this folder", "在此文件夹中已被使用"),
+    (
+        "a folder cannot move into itself or one of its subfolders",
+        "文件夹不能移动到自身或其子文件夹中",
+    ),
+    (
+        "a folder cannot be copied into itself or one of its subfolders",
+        "文件夹不能复制到自身或其子文件夹中",
+    ),
     (
         "is not a valid phone number (6 to 20 digits, optionally starting with +)",
         "不是有效的手机号（6 到 20 位数字，可以 + 开头）",
@@ -101,6 +112,9 @@ mod tests {
             include_str!("../../users/accounts.rs"),
             include_str!("../../error.rs"),
             include_str!("../../files/mod.rs"),
+            include_str!("../../files/copy.rs"),
+            include_str!("../../files/batch.rs"),
+            include_str!("../../settings.rs"),
             include_str!("../../web/files/mod.rs"),
             include_str!("../../web/files/detail.rs"),
             include_str!("../../web/auth.rs"),
