@@ -345,3 +345,29 @@ async fn admins_set_the_retention_within_bounds_and_it_is_audited() {
         .collect();
     assert!(details.iter().any(|d| d.contains("trash retention 30 → 3 days")), "{details:?}");
 }
+
+#[actix_web::test]
+async fn deleting_an_account_removes_its_trash_too() {
+    let app = spawn_app().await;
+    let root = app.register("root").await;
+    let alice = app.register("alice").await;
+    let t = &alice.token;
+    let bytes = pseudo_random(3000, 8);
+    let folder = app.mkdir(t, "Old", None).await;
+    let r = app
+        .send(
+            crate::files::upload_req(t, "in.bin", &bytes)
+                .uri(&format!("/api/v1/files?folder={folder}")),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    id_of(&app.upload(t, "kept.bin", &pseudo_random(100, 9)).await);
+    app.ok(Method::DELETE, &format!("/api/v1/files/{folder}"), t, None).await;
+    let alice_id = app.me(t).await.json()["id"].as_str().expect("id").to_owned();
+    let r = app
+        .call(Method::DELETE, &format!("/api/v1/admin/users/{alice_id}"), &root.token, None)
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text());
+    let stored = app.stored();
+    assert_eq!((stored.file_rows, stored.blob_rows, stored.blob_files), (0, 0, 0));
+}
