@@ -26,6 +26,8 @@ pub struct StorageMeter {
     pub used: String,
     pub quota: String,
     pub percent: u32,
+    /// How much of `used` is in the trash, on pages that looked it up.
+    pub trash: Option<String>,
 }
 
 impl Nav {
@@ -45,6 +47,7 @@ impl Nav {
                 used: i18n::human_size(loc.lang, used),
                 quota: i18n::human_size(loc.lang, quota),
                 percent,
+                trash: None,
             }),
             ..Nav::bare(loc)
         }
@@ -64,6 +67,14 @@ impl Nav {
             ta: loc.lang.admin(),
             storage: None,
         }
+    }
+
+    /// Shows in the storage meter how much of the used space the trash holds (when any).
+    pub fn with_trash(mut self, lang: Lang, bytes: i64) -> Self {
+        if let Some(meter) = self.storage.as_mut().filter(|_| bytes > 0) {
+            meter.trash = Some(i18n::human_size(lang, bytes));
+        }
+        self
     }
 
     /// Whether this page is under `prefix` (for `aria-current` in the header).

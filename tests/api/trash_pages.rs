@@ -50,6 +50,7 @@ async fn a_page_delete_goes_to_the_trash_page_which_restores_purges_and_empties(
     assert_eq!(location(&r), format!("/files?folder={docs}&notice=deleted"));
     let page = app.send(get(&format!("/files?folder={docs}&notice=deleted"), &s)).await.text();
     assert!(page.contains("Moved to the trash.") && !page.contains("notes.txt"), "{page}");
+    assert!(page.contains("· 5 bytes in the trash"), "the storage meter says it: {page}");
 
     let trash = app.send(get("/trash", &s)).await;
     assert_eq!(trash.status, 200);

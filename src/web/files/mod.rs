@@ -174,8 +174,9 @@ async fn browse(
     let me = me.0;
     let (sort, descending) = files::parse_sort(q.sort.as_deref(), q.order.as_deref())?;
     let (owner, folder) = (me.user.id.clone(), folder_param(q.folder.as_deref()));
-    let listing = db::run(&state.db, move |conn| {
-        files::list(conn, &owner, folder.as_ref(), sort, descending)
+    let (listing, trash_bytes) = db::run(&state.db, move |conn| {
+        let listing = files::list(conn, &owner, folder.as_ref(), sort, descending)?;
+        Ok((listing, crate::db::models::trash::bytes(conn, &owner)?))
     })
     .await?;
     let t = loc.lang.ui();
@@ -187,7 +188,7 @@ async fn browse(
     };
     let order = if descending { "desc" } else { "asc" };
     let page = BrowsePage {
-        nav: Nav::user(&state, &me, &loc),
+        nav: Nav::user(&state, &me, &loc).with_trash(loc.lang, trash_bytes),
         sorts: sort_links(t, &folder_id, sort, order),
         order: order.into(),
         folder_id,

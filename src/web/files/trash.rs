@@ -64,7 +64,7 @@ pub(super) async fn page(
         purge_iso: rfc3339(item.purge_after),
     };
     let page = TrashPage {
-        nav: Nav::user(&state, &me, &loc),
+        nav: Nav::user(&state, &me, &loc).with_trash(loc.lang, used),
         rows: items.iter().map(row).collect(),
         retention_days: days,
         trash_used: human_size(loc.lang, used),
