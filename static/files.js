@@ -111,10 +111,13 @@
         if (!yes) { return; }
         batch.dataset.confirmed = "yes";
         batch.requestSubmit(button);
+        // A page restored from the back/forward cache must ask again.
+        delete batch.dataset.confirmed;
       });
     });
     document.addEventListener("keydown", function (e) {
       var tag = (e.target.tagName || "").toLowerCase();
+      if (e.isComposing || e.target.isContentEditable) { return; }
       if (tag === "input" && e.target.type !== "checkbox" || tag === "textarea" || tag === "select") { return; }
       if (document.querySelector("dialog[open]")) { return; }
       if ((e.ctrlKey || e.metaKey) && e.key.toLowerCase() === "a") { e.preventDefault(); setAll(true); }

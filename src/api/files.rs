@@ -5,7 +5,7 @@ use actix_multipart::Multipart;
 use actix_web::http::header::HeaderValue;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
-use serde::{Deserialize, Deserializer};
+use serde::Deserialize;
 
 use crate::api::views::{FileItem, FolderRef, Items, Listing};
 use crate::auth::preview::{self, Mint};
@@ -106,16 +106,11 @@ async fn metadata(
     Ok(web::Json(with_previews(&state, &me, std::slice::from_ref(&row))?.remove(0)))
 }
 
-/// `Some(None)` for an explicit `null`, `None` when the field is absent.
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
-}
-
 #[derive(Deserialize)]
 struct UpdateBody {
     name: Option<String>,
     /// The new folder; `null` moves to the root.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::api::present")]
     folder: Option<Option<String>>,
 }
 

@@ -80,3 +80,12 @@ pub(crate) fn optional_json<T: serde::de::DeserializeOwned + Default>(
         AppError::BadRequest(format!("the body is not valid JSON for this request: {e}"))
     })
 }
+
+/// For `Option<Option<T>>` body fields: `Some(None)` for an explicit `null`, `None` (with
+/// `#[serde(default)]`) when the field is absent.
+pub(crate) fn present<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<String>>, D::Error> {
+    use serde::Deserialize;
+    Option::<String>::deserialize(d).map(Some)
+}

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::api::files::with_previews;
 use crate::api::views::{FileItem, Items};
@@ -87,16 +87,11 @@ async fn recent(
     Ok(web::Json(Items { items: with_previews(&state, &me, &found)? }))
 }
 
-/// `Some(None)` for an explicit `null`, `None` when the field is absent.
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
-}
-
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct CopyBody {
     /// The target folder; `null` is the root; absent: next to the original.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::api::present")]
     folder: Option<Option<String>>,
     name: Option<String>,
 }
@@ -124,7 +119,7 @@ async fn copy_one(
 struct BatchBody {
     op: String,
     ids: Vec<String>,
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::api::present")]
     folder: Option<Option<String>>,
     on_conflict: Option<String>,
 }

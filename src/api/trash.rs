@@ -1,7 +1,7 @@
 //! `/api/v1/trash`: what the caller deleted, restore by id, purge one, empty all.
 
 use actix_web::{HttpResponse, web};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 use crate::api::views::FileItem;
 use crate::auth::tokens::rfc3339;
@@ -77,16 +77,11 @@ async fn list(
     }))
 }
 
-/// `Some(None)` for an explicit `null`, `None` when the field is absent.
-fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
-    Option::<String>::deserialize(d).map(Some)
-}
-
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RestoreBody {
     /// Where to restore to; `null` (or `""`) is the root; absent: where it was.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "crate::api::present")]
     folder: Option<Option<String>>,
 }
 

@@ -116,10 +116,15 @@ pub fn run(
     validate(batch)?;
     let target = batch.folder.as_ref().map(Option::as_ref);
     let mut results = Vec::with_capacity(batch.ids.len());
+    // Copies share one budget of rows: a thousand ids cannot each copy a large tree.
+    let mut copy_budget = copy::MAX_COPY_ENTRIES;
     for id in &batch.ids {
         let step = match batch.op {
             Op::Move => move_one(conn, owner, id, target.flatten(), batch.on_conflict, now),
-            Op::Copy => copy_one(conn, owner, id, target.flatten(), batch.on_conflict, now),
+            Op::Copy => {
+                let into = target.flatten();
+                copy_one(conn, owner, id, into, batch.on_conflict, now, &mut copy_budget)
+            }
             Op::Trash => trash::trash(conn, owner, id, now).map(|_| Outcome::Done(None)),
             Op::Restore => {
                 trash::restore(conn, owner, id, target).map(|r| Outcome::Done(Some(Box::new(r))))
@@ -170,6 +175,7 @@ fn copy_one(
     into: Option<&FileId>,
     on_conflict: OnConflict,
     now: NaiveDateTime,
+    budget: &mut usize,
 ) -> Step {
     let row = files::find_owned(conn, owner, id)?;
     let name = match on_conflict {
@@ -181,7 +187,9 @@ fn copy_one(
         },
     };
     let target = Target { into: Some(into), name: name.as_deref() };
-    copy::copy(conn, owner, id, &target, now).map(|r| Outcome::Done(Some(Box::new(r))))
+    let (row, made) = copy::copy_at_most(conn, owner, id, &target, now, *budget)?;
+    *budget = budget.saturating_sub(made);
+    Ok(Outcome::Done(Some(Box::new(row))))
 }
 
 /// The name to use in `into`: `name` if free; else by `on_conflict` a free variant, `None`

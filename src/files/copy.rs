@@ -13,8 +13,8 @@ use crate::error::{AppError, FieldErrors};
 use crate::files::upload::quota_error;
 use crate::files::{folder, free_name, live_subtree, validate_name, would_cycle};
 
-/// The largest tree one copy may create; beyond it the request is refused (413) rather than
-/// holding one transaction open for minutes.
+/// The most rows one request may create by copying (one copy, or all the copies of a batch);
+/// beyond it the request is refused (413) rather than holding connections for minutes.
 pub const MAX_COPY_ENTRIES: usize = 20_000;
 
 /// Where a copy goes and under what name.
@@ -34,6 +34,18 @@ pub fn copy(
     target: &Target<'_>,
     now: NaiveDateTime,
 ) -> Result<FileRow, AppError> {
+    copy_at_most(conn, owner, id, target, now, MAX_COPY_ENTRIES).map(|(row, _)| row)
+}
+
+/// [`copy`] of a tree of at most `limit` rows (413 beyond); also says how many it made.
+pub fn copy_at_most(
+    conn: &mut DbConn,
+    owner: &UserId,
+    id: &FileId,
+    target: &Target<'_>,
+    now: NaiveDateTime,
+    limit: usize,
+) -> Result<(FileRow, usize), AppError> {
     if let Some(name) = target.name {
         validate_name("name", name)?;
     }
@@ -63,15 +75,10 @@ pub fn copy(
             Some(name) => name.to_owned(),
             None => free_name(conn, owner, parent_id.as_ref(), &source.name)?,
         };
-        let tree = live_subtree(conn, owner, &source)?;
-        if tree.len() > MAX_COPY_ENTRIES {
-            return Err(AppError::PayloadTooLarge(format!(
-                "this folder holds {} items; one copy can make at most {MAX_COPY_ENTRIES}",
-                tree.len()
-            )));
-        }
+        let tree = live_subtree(conn, owner, &source, Some(limit))?;
         charge(conn, owner, &tree)?;
-        insert_copies(conn, owner, &tree, parent_id.as_ref(), &name, now)
+        let top = insert_copies(conn, owner, &tree, parent_id.as_ref(), &name, now)?;
+        Ok((top, tree.len()))
     })
 }
 

@@ -179,11 +179,13 @@ pub fn path_to(
     Ok(chain)
 }
 
-/// `root` and its live descendants, parents before children.
+/// `root` and its live descendants, parents before children. With `limit`, a tree of more
+/// rows is refused (413) as soon as the walk finds them, before it loads the rest.
 pub(crate) fn live_subtree(
     conn: &mut DbConn,
     owner: &UserId,
     root: &FileRow,
+    limit: Option<usize>,
 ) -> Result<Vec<FileRow>, AppError> {
     let mut all = vec![root.clone()];
     let mut seen: std::collections::HashSet<FileId> = [root.id.clone()].into();
@@ -201,6 +203,12 @@ pub(crate) fn live_subtree(
                     all.push(child);
                 }
             }
+        }
+        if let Some(limit) = limit.filter(|l| all.len() > *l) {
+            return Err(AppError::PayloadTooLarge(format!(
+                "“{}” holds more than {limit} items, more than one request may copy",
+                root.name
+            )));
         }
         frontier = next;
     }

@@ -37,7 +37,7 @@ pub fn trash(
     db::write(conn, |conn| {
         db::lock_tree(conn, owner)?;
         let root = files::find_owned(conn, owner, id)?;
-        let subtree = live_subtree(conn, owner, &root)?;
+        let subtree = live_subtree(conn, owner, &root, None)?;
         let ids: Vec<FileId> = subtree.iter().map(|f| f.id.clone()).collect();
         let parent = match &root.parent_id {
             Some(p) => Some(files::find_owned(conn, owner, p)?),
@@ -64,13 +64,11 @@ pub fn list(
     retention_days: u32,
 ) -> Result<Vec<TrashItem>, AppError> {
     let roots = trash::list(conn, owner)?;
+    let sizes: std::collections::HashMap<FileId, i64> =
+        trash::sizes(conn, owner)?.into_iter().collect();
     let mut items = Vec::with_capacity(roots.len());
     for row in roots {
-        let size = if row.is_folder() {
-            trash::members(conn, &row.id)?.iter().filter(|f| !f.is_folder()).map(|f| f.size).sum()
-        } else {
-            row.size
-        };
+        let size = sizes.get(&row.id).copied().unwrap_or(0);
         let restores_to = match restore_target(conn, owner, &row)? {
             Some(parent) => Some(display_path(&path_to(conn, owner, Some(&parent))?)),
             None => None,
@@ -162,9 +160,25 @@ pub fn purge(
     owner: &UserId,
     id: &FileId,
 ) -> Result<Purged, AppError> {
+    purge_if(conn, storage, removed, owner, id, None)
+}
+
+/// [`purge`], but only if the item was deleted before `deleted_before` (checked under the
+/// lock: an item restored and deleted again meanwhile is young again, and stays).
+fn purge_if(
+    conn: &mut DbConn,
+    storage: &dyn Storage,
+    removed: impl Fn(&str),
+    owner: &UserId,
+    id: &FileId,
+    deleted_before: Option<NaiveDateTime>,
+) -> Result<Purged, AppError> {
     let (purged, unreferenced) = db::write(conn, |conn| {
         db::lock_tree(conn, owner)?;
         let root = trash_root(conn, owner, id)?;
+        if deleted_before.is_some_and(|cutoff| root.trashed_at.is_none_or(|at| at >= cutoff)) {
+            return Err(AppError::NotFound);
+        }
         let rows = purge_rows(conn, owner, root)?;
         // Children before parents (the tree's foreign key), in chunks a statement can bind.
         let ids: Vec<FileId> = rows.iter().rev().map(|f| f.id.clone()).collect();
@@ -204,6 +218,14 @@ fn purge_rows(conn: &mut DbConn, owner: &UserId, root: FileRow) -> Result<Vec<Fi
                     trash::detach(conn, &child.id)?;
                     continue;
                 }
+                // Everything else below a deleted folder was deleted with it; a live row here
+                // would be a broken tree, and is not silently taken along.
+                if child.trash_root_id.is_none() {
+                    return Err(AppError::internal(format!(
+                        "live row {} below the deleted folder",
+                        child.id
+                    )));
+                }
                 if child.is_folder() {
                     next.push(child.id.clone());
                 }
@@ -224,12 +246,18 @@ pub fn empty(
 ) -> Result<Purged, AppError> {
     let mut total = Purged::default();
     for row in trash::list(conn, owner)? {
-        total.add(purge(conn, storage, &removed, owner, &row.id)?);
+        match purge(conn, storage, &removed, owner, &row.id) {
+            Ok(p) => total.add(p),
+            // Restored or purged meanwhile (another tab, the retention job).
+            Err(AppError::NotFound) => {}
+            Err(e) => return Err(e),
+        }
     }
     Ok(total)
 }
 
-/// Purges every deletion older than `cutoff` (the retention job), in batches.
+/// Purges every deletion older than `cutoff` (the retention job), in batches. One item that
+/// cannot be purged is logged and passed over; the others still go.
 pub fn purge_expired(
     conn: &mut DbConn,
     storage: &dyn Storage,
@@ -237,17 +265,20 @@ pub fn purge_expired(
     cutoff: NaiveDateTime,
 ) -> Result<Purged, AppError> {
     let mut total = Purged::default();
+    let mut after: Option<(NaiveDateTime, FileId)> = None;
     loop {
-        let batch = trash::expired(conn, cutoff, 200)?;
-        if batch.is_empty() {
-            return Ok(total);
-        }
-        for (owner, id) in batch {
-            match purge(conn, storage, &removed, &owner, &id) {
+        let batch = trash::expired(conn, cutoff, after.as_ref(), 200)?;
+        let Some(last) = batch.last() else { return Ok(total) };
+        after = Some((last.2, last.1.clone()));
+        for (owner, id, _) in batch {
+            match purge_if(conn, storage, &removed, &owner, &id, Some(cutoff)) {
                 Ok(p) => total.add(p),
-                // Restored or purged by someone else meanwhile.
+                // Restored, deleted again, or purged by someone else meanwhile.
                 Err(AppError::NotFound) => {}
-                Err(e) => return Err(e),
+                Err(e @ AppError::DatabaseUnavailable(_)) => return Err(e),
+                Err(e) => {
+                    tracing::warn!(file = %id, error = %e, "cannot purge an expired trash item");
+                }
             }
         }
     }

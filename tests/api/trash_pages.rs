@@ -174,14 +174,11 @@ async fn the_selection_form_moves_through_a_folder_picker_and_stars_without_java
         .send(form("/files/batch", &s, &[("csrf_token", "forged"), ("op", "trash"), ("ids", &a)]))
         .await;
     assert_eq!(r.status, 403);
-    let r = app
-        .send(form(
-            "/files/batch",
-            &s,
-            &[("csrf_token", &csrf), ("op", "trash"), ("back", "//evil.example/")],
-        ))
-        .await;
-    assert_eq!(location(&r), "/files?notice=nothing_selected");
+    for evil in ["//evil.example/", "/\t/evil.example/", "https://evil.example/", "/\\evil"] {
+        let fields = [("csrf_token", csrf.as_str()), ("op", "trash"), ("back", evil)];
+        let r = app.send(form("/files/batch", &s, &fields)).await;
+        assert_eq!(location(&r), "/files?notice=nothing_selected", "{evil:?}");
+    }
     let r = app
         .send(form("/files/batch", &s, &[("csrf_token", &csrf), ("op", "explode"), ("ids", &a)]))
         .await;

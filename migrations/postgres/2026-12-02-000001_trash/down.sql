@@ -1,5 +1,6 @@
 DROP INDEX files_starred;
 DROP INDEX files_recent;
+DROP INDEX files_trash_expiry;
 DROP INDEX files_trashed_at;
 DROP INDEX files_trash_root;
 DELETE FROM files WHERE trashed_at IS NOT NULL;

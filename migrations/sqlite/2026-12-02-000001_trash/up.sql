@@ -20,7 +20,9 @@ DROP INDEX files_name_in_folder;
 CREATE UNIQUE INDEX files_name_in_folder ON files (owner_id, COALESCE(parent_id, ''), name)
     WHERE trashed_at IS NULL;
 CREATE INDEX files_trash_root ON files (trash_root_id) WHERE trash_root_id IS NOT NULL;
--- The trash of one owner (listing, its size), and the retention job's scan of all trashed rows.
+-- One owner's trash (its listing and size).
 CREATE INDEX files_trashed_at ON files (owner_id, trashed_at) WHERE trashed_at IS NOT NULL;
+-- The retention job's scan of deletions, oldest first, across owners.
+CREATE INDEX files_trash_expiry ON files (trashed_at, id) WHERE trash_root_id = id;
 CREATE INDEX files_recent ON files (owner_id, modified_at);
 CREATE INDEX files_starred ON files (owner_id) WHERE starred;

@@ -161,6 +161,20 @@ pub fn name_taken(
     Ok(q.select(files::id).first::<FileId>(conn).optional()?.is_some())
 }
 
+/// The names of the owner's live `ids` (at most a few hundred: one bound parameter each).
+pub fn names_of(
+    conn: &mut DbConn,
+    owner: &UserId,
+    ids: &[FileId],
+) -> QueryResult<Vec<(FileId, String)>> {
+    files::table
+        .filter(files::owner_id.eq(owner))
+        .filter(files::id.eq_any(ids))
+        .filter(files::trashed_at.is_null())
+        .select((files::id, files::name))
+        .load(conn)
+}
+
 /// The live direct children of any of `parents`.
 pub fn children_of(
     conn: &mut DbConn,

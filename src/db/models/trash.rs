@@ -10,6 +10,9 @@ use crate::db::ids::{FileId, UserId};
 use crate::db::models::files::FileRow;
 use crate::db::schema::files;
 
+/// The most starred items a listing shows.
+pub const MAX_LISTED: i64 = 1000;
+
 /// Marks `ids` as trashed by the deletion of `root` (which must be among them).
 pub fn mark(
     conn: &mut DbConn,
@@ -36,11 +39,6 @@ pub fn list(conn: &mut DbConn, owner: &UserId) -> QueryResult<Vec<FileRow>> {
         .order((files::trashed_at.desc(), files::id.asc()))
         .select(FileRow::as_select())
         .load(conn)
-}
-
-/// Every row trashed together with `root`.
-pub fn members(conn: &mut DbConn, root: &FileId) -> QueryResult<Vec<FileRow>> {
-    files::table.filter(files::trash_root_id.eq(root)).select(FileRow::as_select()).load(conn)
 }
 
 /// Brings the rows of the deletion `root` back; `root` itself goes to `parent` as `name`.
@@ -90,18 +88,38 @@ pub fn bytes(conn: &mut DbConn, owner: &UserId) -> QueryResult<i64> {
         .get_result(conn)
 }
 
-/// Deletions older than `cutoff`, as (owner, item), oldest first, at most `limit`.
+/// Deletions older than `cutoff`, as (owner, item, deleted at), oldest first, after `after`
+/// in that order, at most `limit`.
 pub fn expired(
     conn: &mut DbConn,
     cutoff: NaiveDateTime,
+    after: Option<&(NaiveDateTime, FileId)>,
     limit: i64,
-) -> QueryResult<Vec<(UserId, FileId)>> {
-    files::table
+) -> QueryResult<Vec<(UserId, FileId, NaiveDateTime)>> {
+    let mut q = files::table
         .filter(files::trashed_at.lt(cutoff))
         .filter(files::trash_root_id.eq(files::id.nullable()))
-        .order(files::trashed_at.asc())
+        .into_boxed();
+    if let Some((at, id)) = after {
+        q = q.filter(files::trashed_at.gt(at).or(files::trashed_at.eq(at).and(files::id.gt(id))));
+    }
+    q.order((files::trashed_at.asc(), files::id.asc()))
         .limit(limit)
-        .select((files::owner_id, files::id))
+        .select((files::owner_id, files::id, files::trashed_at.assume_not_null()))
+        .load(conn)
+}
+
+/// Bytes of each of the owner's deletions, by the deleted item's id.
+pub fn sizes(conn: &mut DbConn, owner: &UserId) -> QueryResult<Vec<(FileId, i64)>> {
+    files::table
+        .filter(files::owner_id.eq(owner))
+        .filter(files::trashed_at.is_not_null())
+        .filter(files::blob_sha256.is_not_null())
+        .group_by(files::trash_root_id)
+        .select((
+            files::trash_root_id.assume_not_null(),
+            diesel::dsl::sql::<diesel::sql_types::BigInt>("CAST(COALESCE(SUM(size), 0) AS BIGINT)"),
+        ))
         .load(conn)
 }
 
@@ -131,6 +149,7 @@ pub fn starred(conn: &mut DbConn, owner: &UserId) -> QueryResult<Vec<FileRow>> {
         .order(files::kind.desc())
         .then_order_by(crate::db::sql::order_ignoring_case("name", false))
         .then_order_by(files::id.asc())
+        .limit(MAX_LISTED)
         .select(FileRow::as_select())
         .load(conn)
 }

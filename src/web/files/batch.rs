@@ -74,7 +74,7 @@ pub(super) async fn run(
     let me = me.0;
     let form = BatchForm::parse(&body);
     check_csrf(&state, &me, form.csrf_token.as_deref())?;
-    let back = form.back.as_deref().and_then(local_path).unwrap_or("/files").to_owned();
+    let back = form.back.as_deref().and_then(local_path).unwrap_or_else(|| "/files".into());
     let op = Op::parse(&form.op)?;
     if form.ids.is_empty() {
         return Ok(redirect(&with_notice(&back, "nothing_selected")).finish());
@@ -160,9 +160,10 @@ async fn pick(
         names.reverse();
         format!("/{}", names.join("/"))
     };
+    let selected: std::collections::HashSet<&str> = form.ids.iter().map(String::as_str).collect();
     let mut folders: Vec<PickChoice> = all
         .iter()
-        .filter(|f| op == Op::Copy || !form.ids.contains(&f.id.0))
+        .filter(|f| op == Op::Copy || !selected.contains(f.id.as_str()))
         .map(|f| PickChoice { id: f.id.to_string(), label: path_of(f) })
         .collect();
     folders.sort_by_key(|f| f.label.to_lowercase());

@@ -67,13 +67,9 @@ async fn render(
             Which::Starred => collection_rows::starred(conn, &owner)?,
             Which::Recent => collection_rows::recent(conn, &owner, 100)?,
         };
-        let mut parents = std::collections::HashMap::new();
-        for id in found.iter().filter_map(|f| f.parent_id.clone()) {
-            if let std::collections::hash_map::Entry::Vacant(slot) = parents.entry(id) {
-                let name = rows::find_owned(conn, &owner, slot.key()).map(|p| p.name).ok();
-                slot.insert(name.unwrap_or_default());
-            }
-        }
+        let ids: Vec<FileId> = found.iter().filter_map(|f| f.parent_id.clone()).collect();
+        let parents: std::collections::HashMap<FileId, String> =
+            rows::names_of(conn, &owner, &ids)?.into_iter().collect();
         Ok((found, parents))
     })
     .await?;
@@ -136,16 +132,16 @@ pub(super) async fn star(
     .await?;
     let notice = if on { "starred" } else { "unstarred" };
     let to = match form.back.as_deref().and_then(local_path) {
-        Some(back) => with_notice(back, notice),
+        Some(back) => with_notice(&back, notice),
         None => folder_url(row.parent_id.as_ref(), notice),
     };
     Ok(redirect(&to).finish())
 }
 
-/// `back` when it is a path on this site (never another origin: `//evil`, `https:`).
-pub(super) fn local_path(back: &str) -> Option<&str> {
-    let ok = back.starts_with('/') && !back.starts_with("//") && !back.contains(['\\', '\r', '\n']);
-    ok.then_some(back)
+/// `back` when it is a path on this site (never another origin: see `web::safe_next`).
+pub(super) fn local_path(back: &str) -> Option<String> {
+    let safe = crate::web::safe_next(Some(back));
+    (safe == back).then_some(safe)
 }
 
 /// `path` with `notice=…` set (replacing a notice it had).
