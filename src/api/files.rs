@@ -225,7 +225,7 @@ async fn content(
 
 /// The API view of `rows`, images with a ready `sm` preview URL (stable for a while, so
 /// clients can cache the image by URL).
-fn with_previews(
+pub(crate) fn with_previews(
     state: &AppState,
     me: &CurrentUser,
     rows: &[FileRow],

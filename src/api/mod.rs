@@ -6,6 +6,7 @@ mod auth;
 pub(crate) mod files;
 mod me;
 pub(crate) mod preview;
+mod search;
 mod sessions;
 mod trash;
 mod views;
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(auth::configure)
             .configure(files::configure)
             .configure(me::configure)
+            .configure(search::configure)
             .configure(sessions::configure)
             .configure(trash::configure)
             .default_service(web::to(not_found)),

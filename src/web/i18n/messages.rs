@@ -30,6 +30,13 @@ const MESSAGES: &[(&str, &str)] = &[
     ("must not contain control characters (such as line breaks)", "不能包含控制字符（如换行）"),
     ("must not contain text-direction override characters", "不能包含文字方向控制字符"),
     ("must be open or closed", "须为 open 或 closed"),
+    ("must be at most 200 characters", "最多 200 个字符"),
+    (
+        "must be image, video, audio, document or folder",
+        "须为 image、video、audio、document 或 folder",
+    ),
+    ("must be a number from 1 to 200", "须为 1 到 200 之间的数字"),
+    ("is not a cursor this search gave", "不是本次搜索给出的翻页标记"),
     (
         "is not a valid phone number (6 to 20 digits, optionally starting with +)",
         "不是有效的手机号（6 到 20 位数字，可以 + 开头）",
@@ -101,6 +108,7 @@ mod tests {
             include_str!("../../users/accounts.rs"),
             include_str!("../../error.rs"),
             include_str!("../../files/mod.rs"),
+            include_str!("../../files/search.rs"),
             include_str!("../../web/files/mod.rs"),
             include_str!("../../web/files/detail.rs"),
             include_str!("../../web/auth.rs"),
