@@ -99,10 +99,9 @@ pub(super) async fn search_page(
     let owner = me.user.id.clone();
     let scope = folder_id.clone().map(FileId);
     // The folder's name for "In … and its subfolders"; not found like the listing.
-    let folder =
-        db::run(&state.db, move |conn| Ok(crate::files::folder(conn, &owner, scope.as_ref())?))
-            .await?
-            .map(|f| FolderScope { id: f.id.to_string(), name: f.name });
+    let folder = db::run(&state.db, move |conn| crate::files::folder(conn, &owner, scope.as_ref()))
+        .await?
+        .map(|f| FolderScope { id: f.id.to_string(), name: f.name });
 
     let mut page = SearchPage {
         nav: Nav::user(&state, &me, &loc),
