@@ -109,13 +109,15 @@ pub fn search(conn: &mut DbConn, c: &Criteria<'_>) -> QueryResult<Vec<Hit>> {
 }
 
 /// The owner's live rows among `ids` (in no particular order).
+///
+/// Looked up by primary key only, owner and trash checked here: with the owner in the SQL,
+/// SQLite (no statistics, the app runs no ANALYZE) walked the owner's whole index instead,
+/// 250 ms for 100 000 files against well under 1 ms (bench/search.sh).
 pub fn rows(conn: &mut DbConn, owner: &UserId, ids: &[FileId]) -> QueryResult<Vec<FileRow>> {
-    files::table
-        .filter(files::owner_id.eq(owner))
-        .filter(files::id.eq_any(ids))
-        .filter(files::trashed_at.is_null())
-        .select(FileRow::as_select())
-        .load(conn)
+    let mut found: Vec<FileRow> =
+        files::table.filter(files::id.eq_any(ids)).select(FileRow::as_select()).load(conn)?;
+    found.retain(|r| &r.owner_id == owner && r.trashed_at.is_none());
+    Ok(found)
 }
 
 enum Param {
@@ -159,7 +161,12 @@ fn build(sql: &mut Sql, c: &Criteria<'_>) -> String {
             format!("files_search MATCH {phrase} AND instr(f.name_key, {key}) > 0"),
         )
     } else {
-        ("files f".to_owned(), format!("instr(f.name_key, {key}) > 0"))
+        // Named, because without statistics SQLite picks another owner index and reads every
+        // row; this one holds the keys, so only matches are read (4–5× faster, bench/search.sh).
+        (
+            "files f INDEXED BY files_owner_name_key".to_owned(),
+            format!("instr(f.name_key, {key}) > 0"),
+        )
     };
     let kind = c.kind.map(|k| format!(" AND {}", k.condition())).unwrap_or_default();
     let (with, within) = match c.folder {
