@@ -70,7 +70,7 @@ start() {
 measure() {
   local label=$1 baseline=$2 folder
   folder=$(cat "$work/folder.id")
-  printf '%-8s %-14s %8s %8s %8s %8s %6s %9s\n' "$label" query hits api-p50 api-p95 scan-p50 ratio 'hits(scan)'
+  printf '%-8s %-14s %8s %8s %8s %8s %6s\n' "$label" query hits api-p50 api-p95 scan-p50 ratio
   for entry in "${queries[@]}"; do
     local name=${entry%%|*} qs=${entry#*|}
     qs=${qs//FOLDER/$folder}
