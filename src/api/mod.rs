@@ -7,6 +7,7 @@ pub(crate) mod files;
 mod me;
 mod organize;
 pub(crate) mod preview;
+mod search;
 mod sessions;
 mod trash;
 mod views;
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(files::configure)
             .configure(me::configure)
             .configure(organize::configure)
+            .configure(search::configure)
             .configure(sessions::configure)
             .configure(trash::configure)
             .default_service(web::to(not_found)),

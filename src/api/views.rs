@@ -146,3 +146,18 @@ pub struct Listing {
     pub folder: Option<FolderRef>,
     pub path: Vec<FolderRef>,
 }
+
+/// A search hit: the file item, where it is (`/a/b`, `/` at the root), and its star.
+#[derive(Serialize)]
+pub struct SearchItem {
+    #[serde(flatten)]
+    pub item: FileItem,
+    pub path: String,
+}
+
+/// `GET /api/v1/search`: one page of hits; `next_cursor` is `null` on the last page.
+#[derive(Serialize)]
+pub struct SearchPage {
+    pub items: Vec<SearchItem>,
+    pub next_cursor: Option<String>,
+}

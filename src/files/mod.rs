@@ -10,6 +10,7 @@ pub mod fsck;
 pub mod gc;
 pub mod name_key;
 pub mod release;
+pub mod search;
 pub mod trash;
 pub mod upload;
 

@@ -24,6 +24,7 @@ mod races;
 mod rate_limit;
 mod register;
 mod revocation;
+mod search;
 mod storage;
 mod storage_s3;
 mod token_sources;

@@ -5,6 +5,7 @@ pub mod blobs;
 pub mod files;
 pub mod job_runs;
 pub mod login_limits;
+pub mod search;
 pub mod sessions;
 pub mod settings;
 pub mod trash;

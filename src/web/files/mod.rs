@@ -29,6 +29,7 @@ use crate::web::{
 mod batch;
 mod collections;
 mod detail;
+mod search;
 mod trash;
 
 use detail::{delete, detail, move_to, rename};
@@ -48,7 +49,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/files/{id}", web::get().to(detail))
         .route("/files/{id}/rename", web::post().to(rename))
         .route("/files/{id}/move", web::post().to(move_to))
-        .route("/files/{id}/delete", web::post().to(delete));
+        .route("/files/{id}/delete", web::post().to(delete))
+        .route("/search", web::get().to(search::search_page));
 }
 
 struct Crumb {

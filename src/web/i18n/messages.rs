@@ -41,6 +41,13 @@ const MESSAGES: &[(&str, &str)] = &[
         "a folder cannot be copied into itself or one of its subfolders",
         "文件夹不能复制到自身或其子文件夹中",
     ),
+    ("must be at most 200 characters", "最多 200 个字符"),
+    (
+        "must be image, video, audio, document or folder",
+        "须为 image、video、audio、document 或 folder",
+    ),
+    ("must be a number from 1 to 200", "须为 1 到 200 之间的数字"),
+    ("is not a cursor this search gave", "不是本次搜索给出的翻页标记"),
     (
         "is not a valid phone number (6 to 20 digits, optionally starting with +)",
         "不是有效的手机号（6 到 20 位数字，可以 + 开头）",
@@ -115,6 +122,7 @@ mod tests {
             include_str!("../../files/copy.rs"),
             include_str!("../../files/batch.rs"),
             include_str!("../../settings.rs"),
+            include_str!("../../files/search.rs"),
             include_str!("../../web/files/mod.rs"),
             include_str!("../../web/files/detail.rs"),
             include_str!("../../web/auth.rs"),

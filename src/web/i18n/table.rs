@@ -117,6 +117,23 @@ table! {
         notice_some_failed: "{} of {} items could not be changed: {}", "{} 项（共 {} 项）未能完成：{}";
         notice_renamed: "Renamed.", "已重命名。";
         notice_moved: "Moved.", "已移动。";
+        // Search.
+        search: "Search", "搜索";
+        search_label: "Search your files by name", "按名称搜索文件";
+        search_placeholder: "Search files", "搜索文件";
+        search_results_for: "Results for “{}”", "“{}”的搜索结果";
+        search_in_folder: "In “{}” and its subfolders.", "范围：“{}”及其子文件夹。";
+        search_everywhere: "Search all files", "搜索全部文件";
+        search_none: "Nothing found. Try a shorter or different part of the name.", "没有找到。试试名称中更短或不同的部分。";
+        search_hint: "Any part of a name; case and accents do not matter (“resume” finds “Résumé.pdf”).", "可输入名称的任意部分，不区分大小写和重音（输入“照片”即可找到“家庭照片2024.jpg”）。";
+        search_more: "More results", "更多结果";
+        search_in: "in", "位于";
+        type_any: "Any type", "全部类型";
+        type_image: "Images", "图片";
+        type_video: "Videos", "视频";
+        type_audio: "Audio", "音频";
+        type_document: "Documents", "文档";
+        type_folder: "Folders", "文件夹";
         // A file's page.
         open_original: "Open the original", "查看原图";
         size: "Size", "大小";
