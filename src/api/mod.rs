@@ -2,6 +2,7 @@
 //! details (see `error.rs`); bodies are capped and malformed ones answer 400/413/415.
 
 pub(crate) mod admin;
+mod archives;
 mod auth;
 pub(crate) mod files;
 mod me;
@@ -30,6 +31,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 AppError::BadRequest(format!("bad query string: {e}")).into()
             }))
             .configure(admin::configure)
+            .configure(archives::configure)
             .configure(auth::configure)
             .configure(files::configure)
             .configure(me::configure)
@@ -44,7 +46,7 @@ async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
 
-fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
+pub(crate) fn json_error(err: JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {
     let app = match err {
         JsonPayloadError::Overflow { limit }
         | JsonPayloadError::OverflowKnownLength { limit, .. } => {

@@ -10,6 +10,7 @@ pub mod name_key;
 pub mod release;
 pub mod trash;
 pub mod upload;
+pub mod zip;
 
 use chrono::NaiveDateTime;
 
