@@ -28,3 +28,4 @@ mod storage_s3;
 mod token_sources;
 mod token_validation;
 mod ui;
+mod zip;
