@@ -45,7 +45,7 @@ pub const VARIABLES: &[Variable] = &[
     Variable { name: "HOMEDISK_MAX_UPLOAD_BYTES", default: "4GiB", meaning: "largest file accepted (bytes, or with KiB/MiB/GiB)" },
     Variable { name: "HOMEDISK_DEFAULT_QUOTA_BYTES", default: "10GiB", meaning: "storage quota of a new account" },
     Variable { name: "HOMEDISK_TRASH_RETENTION_DAYS", default: "30", meaning: "days a deleted item stays in the trash before it is purged (1-3650; an admin setting too)" },
-    Variable { name: "HOMEDISK_ZIP_MAX_ENTRIES", default: "100000", meaning: "files and folders one ZIP download may hold (more: 413); above Zip64's 65 535, and about 15 MB of plan at most" },
+    Variable { name: "HOMEDISK_ZIP_MAX_ENTRIES", default: "100000", meaning: "files and folders one ZIP download may hold (more: 413); above Zip64's 65 535; the plan takes about 200 bytes an entry" },
     Variable { name: "HOMEDISK_ZIP_MAX_BYTES", default: "32GiB", meaning: "total size of the files one ZIP download may hold (more: 413)" },
     Variable { name: "HOMEDISK_ZIP_URL_TTL_SECONDS", default: "43200", meaning: "lifetime of a selection's ZIP download URL (never past its session), 60-604800" },
     Variable { name: "HOMEDISK_PREVIEW_TTL_SECONDS", default: "3600", meaning: "preview token lifetime" },
