@@ -45,6 +45,9 @@ pub const VARIABLES: &[Variable] = &[
     Variable { name: "HOMEDISK_MAX_UPLOAD_BYTES", default: "4GiB", meaning: "largest file accepted (bytes, or with KiB/MiB/GiB)" },
     Variable { name: "HOMEDISK_DEFAULT_QUOTA_BYTES", default: "10GiB", meaning: "storage quota of a new account" },
     Variable { name: "HOMEDISK_TRASH_RETENTION_DAYS", default: "30", meaning: "days a deleted item stays in the trash before it is purged (1-3650; an admin setting too)" },
+    Variable { name: "HOMEDISK_ZIP_MAX_ENTRIES", default: "100000", meaning: "files and folders one ZIP download may hold (more: 413); above Zip64's 65 535; the plan takes about 200 bytes an entry" },
+    Variable { name: "HOMEDISK_ZIP_MAX_BYTES", default: "32GiB", meaning: "total size of the files one ZIP download may hold (more: 413)" },
+    Variable { name: "HOMEDISK_ZIP_URL_TTL_SECONDS", default: "43200", meaning: "lifetime of a selection's ZIP download URL (never past its session), 60-604800" },
     Variable { name: "HOMEDISK_PREVIEW_TTL_SECONDS", default: "3600", meaning: "preview token lifetime" },
     Variable { name: "HOMEDISK_QUERY_ACCESS_TOKENS", default: "true", meaning: "accept access tokens in /preview?token= (preview tokens always work)" },
     Variable { name: "HOMEDISK_COOKIE_SECURE", default: "auto", meaning: "Secure cookies: `auto` (when the request is HTTPS), `true`, `false`" },
@@ -117,6 +120,9 @@ pub struct Config {
     pub max_upload_bytes: u64,
     pub default_quota_bytes: u64,
     pub trash_retention_days: u32,
+    /// Bounds of one ZIP download (`HOMEDISK_ZIP_MAX_ENTRIES`, `HOMEDISK_ZIP_MAX_BYTES`).
+    pub zip_limits: crate::files::zip::Limits,
+    pub zip_url_ttl_seconds: u64,
     pub preview_ttl_seconds: u64,
     pub query_access_tokens: bool,
     pub cookie_secure: CookieSecure,
@@ -215,6 +221,16 @@ impl Config {
             max_upload_bytes: bytes(&get, "HOMEDISK_MAX_UPLOAD_BYTES", 4 << 30)?,
             default_quota_bytes: bytes(&get, "HOMEDISK_DEFAULT_QUOTA_BYTES", 10 << 30)?,
             trash_retention_days: number(&get, "HOMEDISK_TRASH_RETENTION_DAYS", 30, 1..=3650)?,
+            zip_limits: crate::files::zip::Limits {
+                max_entries: number(&get, "HOMEDISK_ZIP_MAX_ENTRIES", 100_000, 1..=1_000_000)?,
+                max_bytes: bytes(&get, "HOMEDISK_ZIP_MAX_BYTES", 32 << 30)?,
+            },
+            zip_url_ttl_seconds: number(
+                &get,
+                "HOMEDISK_ZIP_URL_TTL_SECONDS",
+                43_200,
+                60..=604_800,
+            )?,
             preview_ttl_seconds: number(
                 &get,
                 "HOMEDISK_PREVIEW_TTL_SECONDS",

@@ -2,6 +2,7 @@
 //! details (see `error.rs`); bodies are capped and malformed ones answer 400/413/415.
 
 pub(crate) mod admin;
+mod archives;
 mod auth;
 pub(crate) mod files;
 mod me;
@@ -32,6 +33,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 AppError::BadRequest(format!("bad query string: {e}")).into()
             }))
             .configure(admin::configure)
+            .configure(archives::configure)
             .configure(auth::configure)
             .configure(files::configure)
             .configure(me::configure)

@@ -107,3 +107,15 @@ diesel::table! {
         last_run_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    archives (id) {
+        id -> Text,
+        owner_id -> Text,
+        session_id -> Text,
+        secret_sha256 -> Text,
+        items -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}

@@ -13,6 +13,7 @@ pub mod release;
 pub mod search;
 pub mod trash;
 pub mod upload;
+pub mod zip;
 
 use chrono::NaiveDateTime;
 

@@ -32,6 +32,9 @@ pub struct Received {
     pub tmp: NamedTempFile,
     pub size: u64,
     pub sha256: String,
+    /// CRC-32 of the bytes (ZIP archives need it before their first byte; computed here,
+    /// while the bytes pass anyway, so no archive ever has to read them again for it).
+    pub crc32: u32,
     pub mime: String,
     /// Whether [`send_ahead`] stored the bytes in a remote store already (they are then
     /// taken back if the commit is refused).
@@ -126,23 +129,35 @@ where
     if let Some(e) = failure {
         return Err(e);
     }
-    let (tmp, size, sha256, head) = written.map_err(AppError::internal)?;
-    Ok(Received { tmp, size, sha256, mime: sniff(&head), sent_ahead: false })
+    let Written { tmp, size, sha256, crc32, head } = written.map_err(AppError::internal)?;
+    Ok(Received { tmp, size, sha256, crc32, mime: sniff(&head), sent_ahead: false })
+}
+
+/// What [`write_hashed`] leaves: the fsynced temp file, its length, digests and first bytes.
+struct Written {
+    tmp: NamedTempFile,
+    size: u64,
+    sha256: String,
+    crc32: u32,
+    head: Vec<u8>,
 }
 
 /// The writer's side of [`receive`] (on the blocking pool): writes every chunk to `tmp` through
-/// a 256 KiB buffer while hashing it and keeping the start for [`sniff`], then fsyncs.
+/// a 256 KiB buffer while hashing it (SHA-256 and CRC-32) and keeping the start for [`sniff`],
+/// then fsyncs.
 fn write_hashed(
     tmp: NamedTempFile,
     mut rx: tokio::sync::mpsc::Receiver<Bytes>,
-) -> std::io::Result<(NamedTempFile, u64, String, Vec<u8>)> {
+) -> std::io::Result<Written> {
     let mut hasher = Sha256::new();
+    let mut crc = crc32fast::Hasher::new();
     let mut head = Vec::with_capacity(SNIFF_BYTES);
     let mut size = 0u64;
     {
         let mut out = BufWriter::with_capacity(256 * 1024, tmp.as_file());
         while let Some(chunk) = rx.blocking_recv() {
             hasher.update(&chunk);
+            crc.update(&chunk);
             if head.len() < SNIFF_BYTES {
                 let take = (SNIFF_BYTES - head.len()).min(chunk.len());
                 head.extend_from_slice(&chunk[..take]);
@@ -153,8 +168,8 @@ fn write_hashed(
         out.flush()?;
     }
     tmp.as_file().sync_all()?;
-    let sha = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
-    Ok((tmp, size, sha, head))
+    let sha256 = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Ok(Written { tmp, size, sha256, crc32: crc.finalize(), head })
 }
 
 /// The content type, from the bytes (never from what the client claimed).
@@ -210,7 +225,7 @@ pub fn commit(
             let user = users::find(conn, owner)?;
             return Err(quota_error(received.size, user.storage_used as u64, user.quota as u64));
         }
-        let new_blob = blobs::add_ref(conn, &received.sha256, size, now)?;
+        let new_blob = blobs::add_ref(conn, &received.sha256, size, Some(received.crc32), now)?;
         let name = free_name(conn, owner, parent, name)?;
         let row = files::insert(
             conn,

@@ -48,7 +48,7 @@ pub fn is_inline_safe(mime: &str) -> bool {
 }
 
 /// `Content-Disposition` with an ASCII fallback name and the exact UTF-8 name (RFC 6266).
-fn disposition(name: &str, inline: bool) -> ContentDisposition {
+pub(crate) fn disposition(name: &str, inline: bool) -> ContentDisposition {
     let ascii: String = name
         .chars()
         .map(|c| if c == ' ' || (c.is_ascii_graphic() && c != '"' && c != '\\') { c } else { '_' })

@@ -10,6 +10,7 @@
 //! - [`download`]: sending a stored file (conditional requests, Range, safe headers).
 //! - [`multipart`]: multipart/form-data uploads into files.
 //! - [`range`]: the pure parsing behind it (fuzzed in `fuzz/`).
+//! - [`zip`]: sending a planned ZIP archive (its own entity tag, Range, `If-Range`).
 
 pub mod access_log;
 pub mod auth;
@@ -18,3 +19,4 @@ pub mod cookies;
 pub mod download;
 pub mod multipart;
 pub mod range;
+pub mod zip;

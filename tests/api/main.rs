@@ -32,3 +32,4 @@ mod token_validation;
 mod trash;
 mod trash_pages;
 mod ui;
+mod zip;

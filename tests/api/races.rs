@@ -85,6 +85,7 @@ fn received(storage: &dyn Storage, bytes: &[u8]) -> Received {
         tmp,
         size: bytes.len() as u64,
         sha256: format!("{:x}", Sha256::digest(bytes)),
+        crc32: crc32fast::hash(bytes),
         mime: "application/octet-stream".into(),
         sent_ahead: false,
     }

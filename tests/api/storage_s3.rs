@@ -305,6 +305,7 @@ fn bytes_sent_ahead_of_a_refused_commit_are_taken_back() {
         tmp,
         size: bytes.len() as u64,
         sha256: key_of(&bytes),
+        crc32: crc32fast::hash(&bytes),
         mime: "application/octet-stream".into(),
         sent_ahead: false,
     };

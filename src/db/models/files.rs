@@ -189,6 +189,43 @@ pub fn children_of(
         .load(conn)
 }
 
+/// What an archive needs of a row (the narrow select keeps a 100 000-entry plan small).
+#[derive(Debug, Queryable)]
+pub struct Brief {
+    pub id: FileId,
+    pub parent_id: Option<FileId>,
+    pub kind: String,
+    pub name: String,
+    pub size: i64,
+    pub blob_sha256: Option<String>,
+    pub modified_at: NaiveDateTime,
+}
+
+/// At most `limit` live direct children of any of `parents` (a few hundred at a time: one
+/// bound parameter each), as [`Brief`]s.
+pub fn children_brief(
+    conn: &mut DbConn,
+    owner: &UserId,
+    parents: &[FileId],
+    limit: i64,
+) -> QueryResult<Vec<Brief>> {
+    files::table
+        .filter(files::owner_id.eq(owner))
+        .filter(files::parent_id.eq_any(parents))
+        .filter(files::trashed_at.is_null())
+        .select((
+            files::id,
+            files::parent_id,
+            files::kind,
+            files::name,
+            files::size,
+            files::blob_sha256,
+            files::modified_at,
+        ))
+        .limit(limit)
+        .load(conn)
+}
+
 /// The direct children of any of `parents`, live or trashed.
 pub fn children_of_any_state(
     conn: &mut DbConn,
