@@ -355,14 +355,17 @@ async fn a_thumbnail_made_on_one_node_is_shared_with_the_other_through_the_bucke
     assert!(fetched.body == made.body, "the same thumbnail bytes");
     assert_eq!(second.state.thumbs.decodes(), 0, "the second node decoded nothing");
 
-    let deleted = second
-        .send(
-            actix_web::test::TestRequest::delete()
-                .uri(&format!("/api/v1/files/{photo}"))
-                .insert_header(("Authorization", format!("Bearer {}", alice.token))),
-        )
-        .await;
-    assert_eq!(deleted.status, 204);
+    // Deleted, then purged from the trash: the last reference to the bytes goes.
+    for uri in [format!("/api/v1/files/{photo}"), format!("/api/v1/trash/{photo}")] {
+        let deleted = second
+            .send(
+                actix_web::test::TestRequest::delete()
+                    .uri(&uri)
+                    .insert_header(("Authorization", format!("Bearer {}", alice.token))),
+            )
+            .await;
+        assert_eq!(deleted.status, 204, "{uri}");
+    }
     let key = key_of(&jpeg(800, 600));
     let storage = second.state.storage.clone();
     let left = tokio::task::spawn_blocking(move || {
