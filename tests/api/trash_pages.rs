@@ -241,3 +241,29 @@ async fn an_admin_sets_the_trash_retention_on_the_dashboard() {
     let trash = app.send(get("/trash", &s)).await.text();
     assert!(trash.contains("14 days"), "{trash}");
 }
+
+#[actix_web::test]
+async fn the_toolbar_downloads_a_selection_as_a_zip_and_a_folder_links_its_own() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let s = app.web_login("alice", PASSWORD).await;
+    let album = app.mkdir(&alice.token, "Album", None).await;
+    let a = id_of(&app.upload(&alice.token, "a.txt", b"hello").await);
+    let csrf = app.page_csrf("/files", &s).await;
+    let page = app.send(get(&format!("/files?folder={album}"), &s)).await.text();
+    assert!(page.contains(&format!("href=\"/api/v1/files/{album}/zip\"")), "{page}");
+
+    let fields = [("csrf_token", csrf.as_str()), ("op", "zip"), ("ids", &a), ("ids", &album)];
+    let r = app.send(form("/files/batch", &s, &fields)).await;
+    let url = location(&r).to_owned();
+    assert!(url.starts_with("/api/v1/archives/") && url.contains("token="), "{url}");
+    // The link alone opens it (a download manager has no cookie).
+    let zip = app.send(TestRequest::get().uri(&url)).await;
+    assert_eq!(zip.status, 200, "{}", zip.text());
+    assert_eq!(zip.header("content-type"), Some("application/zip"));
+    assert!(zip.body.starts_with(b"PK\x03\x04"));
+    let bob = app.register("bob").await;
+    let bobs = id_of(&app.upload(&bob.token, "b.txt", b"b").await);
+    let fields = [("csrf_token", csrf.as_str()), ("op", "zip"), ("ids", &bobs)];
+    assert_eq!(app.send(form("/files/batch", &s, &fields)).await.status, 404);
+}

@@ -75,10 +75,13 @@ pub(super) async fn run(
     let form = BatchForm::parse(&body);
     check_csrf(&state, &me, form.csrf_token.as_deref())?;
     let back = form.back.as_deref().and_then(local_path).unwrap_or_else(|| "/files".into());
-    let op = Op::parse(&form.op)?;
     if form.ids.is_empty() {
         return Ok(redirect(&with_notice(&back, "nothing_selected")).finish());
     }
+    if form.op == "zip" {
+        return zip_link(&state, &me, form.ids).await;
+    }
+    let op = Op::parse(&form.op)?;
     if matches!(op, Op::Move | Op::Copy) && form.folder.is_none() {
         return pick(&state, &me, &loc, op, form, back).await;
     }
@@ -178,4 +181,33 @@ async fn pick(
         folders,
     };
     html(HttpResponse::Ok(), &page)
+}
+
+/// "Download as ZIP": a link to the selection's archive (bound to this session), followed at
+/// once; the browser downloads it and stays on the page.
+async fn zip_link(
+    state: &AppState,
+    me: &CurrentUser,
+    ids: Vec<String>,
+) -> Result<HttpResponse, PageError> {
+    use crate::files::zip::{self, Context, Source, links};
+    if ids.len() > batch::MAX_BATCH {
+        return Err(AppError::Validation(FieldErrors::single(
+            "ids",
+            format!("must list at most {} ids", batch::MAX_BATCH),
+        ))
+        .into());
+    }
+    let ids: Vec<FileId> = ids.into_iter().map(FileId).collect();
+    let now = Utc::now().naive_utc();
+    let ctx =
+        Context { db: &state.db, storage: state.storage.clone(), limits: state.config.zip_limits };
+    // Planned first, so a foreign id (404) or an archive over the limits (413) is refused here.
+    zip::prepare(&ctx, me.user.id.clone(), Source::Selection(ids.clone()), false, now).await?;
+    let (owner, sid, end) = (me.user.id.clone(), me.session.id.clone(), me.session.expires_at);
+    let ttl = state.config.zip_url_ttl_seconds;
+    let minted =
+        db::run(&state.db, move |conn| links::mint(conn, &owner, (&sid, end), &ids, ttl, now))
+            .await?;
+    Ok(redirect(&minted.url).finish())
 }

@@ -163,6 +163,7 @@ table! {
         batch_delete: "Delete", "删除";
         batch_star: "Star", "加星标";
         batch_unstar: "Unstar", "取消星标";
+        download_zip: "Download as ZIP", "打包下载（ZIP）";
         pick_move_title: "Move {} items to…", "将 {} 个项目移动到…";
         pick_copy_title: "Copy {} items to…", "将 {} 个项目复制到…";
         pick_hint: "Choose a folder.", "请选择一个文件夹。";
