@@ -5,16 +5,7 @@ use serde_json::{Value, json};
 
 use crate::files::{FilesApi, id_of, pseudo_random, upload_req};
 use crate::helpers::{spawn_app, spawn_with};
-use crate::trash::Calls;
-
-fn names(items: &Value) -> Vec<&str> {
-    items["items"]
-        .as_array()
-        .expect("items")
-        .iter()
-        .map(|i| i["name"].as_str().expect("name"))
-        .collect()
-}
+use crate::trash::{Calls, names};
 
 fn results(answer: &Value) -> Vec<(bool, Option<&str>)> {
     answer["results"]

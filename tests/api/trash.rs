@@ -48,7 +48,8 @@ where
     }
 }
 
-fn names(items: &Value) -> Vec<&str> {
+/// The `name` of each of `items.items`.
+pub(crate) fn names(items: &Value) -> Vec<&str> {
     items["items"]
         .as_array()
         .expect("items")
