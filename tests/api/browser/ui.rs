@@ -196,6 +196,14 @@ pub const PAGES: &[Page] = &[
     },
     Page { name: "trash", path: TRASH, ready: HEADING, show: None, click: None, logged_in: true },
     Page {
+        name: "search",
+        path: "/search?q=jp",
+        ready: HEADING,
+        show: None,
+        click: None,
+        logged_in: true,
+    },
+    Page {
         name: "recent",
         path: "/recent",
         ready: GALLERY_IMAGES,
