@@ -110,7 +110,7 @@ pub fn search(conn: &mut DbConn, c: &Criteria<'_>) -> QueryResult<Vec<Hit>> {
         if want <= 0 {
             break;
         }
-        let source = if pg { Source::Planner } else { sqlite_source(conn, c, rank)? };
+        let source = if pg { pg_source(conn, c, rank)? } else { sqlite_source(conn, c, rank)? };
         // The cursor bounds only the tier it was taken in; the later tiers start at their top.
         let after = c.after.filter(|a| a.rank == rank);
         let mut sql = Sql::new(pg);
@@ -133,6 +133,18 @@ fn sqlite_source(conn: &mut DbConn, c: &Criteria<'_>, rank: i32) -> QueryResult<
     };
     let n = load::<Count>(conn, text, sql.params)?.first().map_or(0, |c| c.n);
     Ok(if n <= FTS_CAP { selective } else { Source::Walk })
+}
+
+/// How PostgreSQL reads tier `rank`: a contains tier of 3+ characters with few candidates is
+/// sorted whole; otherwise the planner chooses (a walk for a common query).
+fn pg_source(conn: &mut DbConn, c: &Criteria<'_>, rank: i32) -> QueryResult<Source> {
+    if rank != tier::CONTAINS || c.key.chars().count() < TRIGRAM {
+        return Ok(Source::Planner);
+    }
+    let mut sql = Sql::new(true);
+    let text = tier::count_like(&mut sql, c, FTS_CAP + 1);
+    let n = load::<Count>(conn, text, sql.params)?.first().map_or(0, |c| c.n);
+    Ok(if n <= FTS_CAP { Source::Sorted } else { Source::Planner })
 }
 
 #[derive(QueryableByName)]

@@ -18,6 +18,10 @@ pub enum Source {
     /// PostgreSQL: one query, the planner picks (it has statistics: the trigram or key index
     /// and a sort for a rare query, the newest-first index and an early stop for a common one).
     Planner,
+    /// PostgreSQL, a contains tier with few candidates: every match, then sorted. Fenced
+    /// (`OFFSET 0`) so the planner cannot walk the newest-first index, which it did for a rare
+    /// query it took for a common one (`resume 12`: 100 ms, bench/search.sh).
+    Sorted,
     /// SQLite: the owner's keys in `files_owner_name_key` (exact match, or the prefix range).
     Keys,
     /// SQLite: the trigram FTS5 index `files_search`, for a query it matches rarely.
@@ -113,7 +117,7 @@ pub fn tier(
     let owner = sql.param(Param::Text(c.owner.to_string()));
     let matches = matches(sql, c, rank);
     let (from, extra) = match source {
-        Source::Planner => ("files f".to_owned(), String::new()),
+        Source::Planner | Source::Sorted => ("files f".to_owned(), String::new()),
         // Named, because without statistics SQLite picks another owner index and reads every
         // row (the app runs no ANALYZE).
         Source::Keys => ("files f INDEXED BY files_owner_name_key".to_owned(), String::new()),
@@ -155,12 +159,19 @@ pub fn tier(
         None => String::new(),
     };
     let limit = sql.param(Param::BigInt(limit));
-    format!(
-        "{with}SELECT f.id AS id, {rank} AS rank, f.modified_at AS modified_at \
+    let select = format!(
+        "SELECT f.id AS id, {rank} AS rank, f.modified_at AS modified_at \
          FROM {from} \
          WHERE f.owner_id = {owner} AND f.trashed_at IS NULL AND {matches}{extra}{kind}{within}\
-         {after} ORDER BY f.modified_at DESC, f.id LIMIT {limit}"
-    )
+         {after}"
+    );
+    if source == Source::Sorted {
+        return format!(
+            "{with}SELECT id, rank, modified_at FROM ({select} OFFSET 0) hits \
+             ORDER BY modified_at DESC, id LIMIT {limit}"
+        );
+    }
+    format!("{with}{select} ORDER BY f.modified_at DESC, f.id LIMIT {limit}")
 }
 
 /// The query as one FTS5 phrase (`"` doubled), so no FTS syntax in it ever counts.
@@ -180,6 +191,18 @@ pub fn count_prefix(sql: &mut Sql, c: &Criteria<'_>, cap: i64) -> String {
     format!(
         "SELECT count(*) AS n FROM (SELECT 1 FROM files INDEXED BY files_owner_name_key \
          WHERE owner_id = {owner} AND name_key > {key}{end} LIMIT {cap})"
+    )
+}
+
+/// PostgreSQL: how many of the owner's live keys contain the key, counting to `cap` (through
+/// the trigram index or a scan that stops at `cap`, as the planner sees fit).
+pub fn count_like(sql: &mut Sql, c: &Criteria<'_>, cap: i64) -> String {
+    let owner = sql.param(Param::Text(c.owner.to_string()));
+    let pattern = sql.param(Param::Text(contains_pattern(c.key)));
+    let cap = sql.param(Param::BigInt(cap));
+    format!(
+        "SELECT count(*) AS n FROM (SELECT 1 FROM files f WHERE f.owner_id = {owner} \
+         AND f.trashed_at IS NULL AND f.name_key LIKE {pattern} ESCAPE '\\' LIMIT {cap}) c"
     )
 }
 
