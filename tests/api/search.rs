@@ -495,3 +495,47 @@ async fn the_search_page_lists_hits_with_their_folder_in_both_languages() {
     let anon = app.send(TestRequest::get().uri("/search?q=x")).await;
     assert_eq!(anon.status, 303);
 }
+
+#[actix_web::test]
+async fn cursor_pages_cross_from_exact_to_prefix_to_contains_without_gaps() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let titles = ["cat", "cat 1", "cat 2", "cat 3", "a cat", "b cat", "concat", "scat 2", "dog"];
+    let mut ids = Vec::new();
+    for name in titles {
+        ids.push(app.put(&alice.token, None, name, b"x").await);
+    }
+    // Ties on time within each tier, so pages end between equal times too.
+    for (n, id) in ids.iter().enumerate() {
+        app.set_modified(id, at(i64::try_from(n % 3).expect("small")));
+    }
+    // "cat" reads its contains tier from the trigram index, "ca" (no trigram) walks the rows.
+    for q in ["cat", "ca"] {
+        let all = app.found(&alice.token, q).await;
+        let mut want: Vec<&str> = titles.iter().copied().filter(|n| n.contains(q)).collect();
+        want.sort();
+        let mut sorted = all.clone();
+        sorted.sort();
+        assert_eq!(sorted, want, "{q}");
+        for limit in ["1", "2", "3"] {
+            let mut seen = Vec::new();
+            let mut cursor: Option<String> = None;
+            for _ in 0..20 {
+                let mut pairs = vec![("q", q), ("limit", limit)];
+                if let Some(c) = &cursor {
+                    pairs.push(("cursor", c));
+                }
+                let page = app.search(&alice.token, &pairs).await.json();
+                seen.extend(names(&page));
+                match page["next_cursor"].as_str() {
+                    Some(c) => cursor = Some(c.to_owned()),
+                    None => break,
+                }
+            }
+            assert_eq!(seen, all, "{q} limit {limit}");
+        }
+    }
+    let all = app.found(&alice.token, "cat").await;
+    assert_eq!(all[0], "cat");
+    assert!(all[1..4].iter().all(|n| n.starts_with("cat ")), "{all:?}");
+}

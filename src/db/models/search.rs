@@ -2,17 +2,19 @@
 //! (`name_key`, see `files::name_key`) contains the folded query, ranked exact match first,
 //! then prefix, then the rest, each newest first; paged by keyset (the last row's sort key).
 //!
-//! The SQL differs by backend and by query length, so it is written here as text:
-//! - SQLite, 3 characters or more: the trigram FTS5 index `files_search` (a quoted phrase,
-//!   `"` doubled, so no FTS syntax in the query ever counts), joined to `files` by rowid, and
-//!   the match checked again on the joined row with `instr` (a stale index entry can then only
-//!   make a search miss: see the migration `2026-12-02-000002_search`);
-//! - SQLite, 1 or 2 characters (no trigram to look up): `instr` over the owner's keys in
-//!   `files_owner_name_key`;
-//! - PostgreSQL: `LIKE '%q%'` with `%`, `_` and `\` escaped, which the planner serves from the
-//!   pg_trgm GIN index (3+ characters) or the owner's keys.
+//! Ranking every match and sorting them costs a full scan when a query is common (`jpg`, one
+//! CJK character), so the tiers are served one after another, each with at most the rows the
+//! page still needs (see `tier`):
+//! - exact: `name_key = q` in `files_owner_name_key`;
+//! - prefix: the range `q < name_key < next(q)` in the same index (a byte-order range);
+//! - contains: on SQLite, the trigram FTS5 index when it matches at most `FTS_CAP` keys (then
+//!   the few candidates are sorted), else a walk of the owner's live rows newest first in
+//!   `files_search_recent` (which holds the key) that stops after a page of matches; a prefix
+//!   tier of more than `FTS_CAP` keys is walked the same way. PostgreSQL has statistics and
+//!   picks between the same indexes itself.
 //!
-//! Every value is a bound parameter; only fixed fragments are written into the text.
+//! The FTS5 join is checked again with `instr` on the joined row, so a stale index entry can
+//! only make a search miss (see the migration `2026-12-02-000002_search`).
 
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -22,7 +24,10 @@ use crate::db::DbConn;
 use crate::db::ids::{FileId, UserId};
 use crate::db::models::files::FileRow;
 use crate::db::schema::files;
-use crate::db::sql::contains_pattern;
+
+mod tier;
+
+use tier::{Param, Source, Sql};
 
 /// What kind of item a search is limited to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,14 +91,72 @@ pub struct Hit {
     pub modified_at: NaiveDateTime,
 }
 
-/// The queries below the trigram length go to the owner's keys instead of the trigram index.
+/// The queries below the trigram length have no trigram to look up: their contains tier is
+/// always walked.
 pub const TRIGRAM: usize = 3;
 
-/// The ids and ranks of one page of matches, in order.
+/// Above this many candidates (trigram matches, or keys with the prefix) SQLite walks the
+/// newest rows instead of sorting the candidates: sorting 2 000 rows costs about what walking
+/// to a page of matches among 100 000 does (bench/search.sh).
+const FTS_CAP: i64 = 2000;
+
+/// The ids and ranks of one page of matches, in order: at most `limit` of them.
 pub fn search(conn: &mut DbConn, c: &Criteria<'_>) -> QueryResult<Vec<Hit>> {
-    let mut sql = Sql::new(matches!(conn, DbConn::Pg(_)));
-    let text = build(&mut sql, c);
-    let params = sql.params;
+    let pg = matches!(conn, DbConn::Pg(_));
+    let first = c.after.map_or(tier::EXACT, |a| a.rank);
+    let mut hits: Vec<Hit> = Vec::new();
+    for rank in first..=tier::CONTAINS {
+        let want = c.limit - i64::try_from(hits.len()).unwrap_or(i64::MAX);
+        if want <= 0 {
+            break;
+        }
+        let source = if pg { pg_source(conn, c, rank)? } else { sqlite_source(conn, c, rank)? };
+        // The cursor bounds only the tier it was taken in; the later tiers start at their top.
+        let after = c.after.filter(|a| a.rank == rank);
+        let mut sql = Sql::new(pg);
+        let text = tier::tier(&mut sql, c, rank, source, after, want);
+        hits.extend(load::<Hit>(conn, text, sql.params)?);
+    }
+    Ok(hits)
+}
+
+/// How SQLite reads tier `rank`: from an index when it holds few candidates, else walking.
+fn sqlite_source(conn: &mut DbConn, c: &Criteria<'_>, rank: i32) -> QueryResult<Source> {
+    let mut sql = Sql::new(false);
+    let (text, selective) = match rank {
+        tier::EXACT => return Ok(Source::Keys),
+        tier::PREFIX => (tier::count_prefix(&mut sql, c, FTS_CAP + 1), Source::Keys),
+        _ if c.key.chars().count() >= TRIGRAM => {
+            (tier::count_fts(&mut sql, c, FTS_CAP + 1), Source::Fts)
+        }
+        _ => return Ok(Source::Walk),
+    };
+    let n = load::<Count>(conn, text, sql.params)?.first().map_or(0, |c| c.n);
+    Ok(if n <= FTS_CAP { selective } else { Source::Walk })
+}
+
+/// How PostgreSQL reads tier `rank`: a contains tier of 3+ characters with few candidates is
+/// sorted whole; otherwise the planner chooses (a walk for a common query).
+fn pg_source(conn: &mut DbConn, c: &Criteria<'_>, rank: i32) -> QueryResult<Source> {
+    if rank != tier::CONTAINS || c.key.chars().count() < TRIGRAM {
+        return Ok(Source::Planner);
+    }
+    let mut sql = Sql::new(true);
+    let text = tier::count_like(&mut sql, c, FTS_CAP + 1);
+    let n = load::<Count>(conn, text, sql.params)?.first().map_or(0, |c| c.n);
+    Ok(if n <= FTS_CAP { Source::Sorted } else { Source::Planner })
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+fn load<T>(conn: &mut DbConn, text: String, params: Vec<Param>) -> QueryResult<Vec<T>>
+where
+    T: QueryableByName<diesel::sqlite::Sqlite> + QueryableByName<diesel::pg::Pg> + 'static,
+{
     crate::on_each_backend!(conn, |conn| {
         let mut q = diesel::sql_query(text).into_boxed();
         for p in params {
@@ -104,7 +167,7 @@ pub fn search(conn: &mut DbConn, c: &Criteria<'_>) -> QueryResult<Vec<Hit>> {
                 Param::Time(v) => q.bind::<Timestamp, _>(v),
             };
         }
-        q.load::<Hit>(conn)
+        q.load::<T>(conn)
     })
 }
 
@@ -118,95 +181,4 @@ pub fn rows(conn: &mut DbConn, owner: &UserId, ids: &[FileId]) -> QueryResult<Ve
         files::table.filter(files::id.eq_any(ids)).select(FileRow::as_select()).load(conn)?;
     found.retain(|r| &r.owner_id == owner && r.trashed_at.is_none());
     Ok(found)
-}
-
-enum Param {
-    Text(String),
-    Int(i32),
-    BigInt(i64),
-    Time(NaiveDateTime),
-}
-
-/// SQL text and its parameters, numbered for the backend (`?N` on SQLite, `$N` on PostgreSQL,
-/// both of which let one parameter be used twice).
-struct Sql {
-    pg: bool,
-    params: Vec<Param>,
-}
-
-impl Sql {
-    fn new(pg: bool) -> Self {
-        Sql { pg, params: Vec::new() }
-    }
-
-    fn param(&mut self, p: Param) -> String {
-        self.params.push(p);
-        let n = self.params.len();
-        if self.pg { format!("${n}") } else { format!("?{n}") }
-    }
-}
-
-fn build(sql: &mut Sql, c: &Criteria<'_>) -> String {
-    let key = sql.param(Param::Text(c.key.to_owned()));
-    let chars = i32::try_from(c.key.chars().count()).unwrap_or(i32::MAX);
-    let len = sql.param(Param::Int(chars));
-    let owner = sql.param(Param::Text(c.owner.to_string()));
-    let (source, matches) = if sql.pg {
-        let pattern = sql.param(Param::Text(contains_pattern(c.key)));
-        ("files f".to_owned(), format!("f.name_key LIKE {pattern} ESCAPE '\\'"))
-    } else if c.key.chars().count() >= TRIGRAM {
-        let phrase = sql.param(Param::Text(format!("\"{}\"", c.key.replace('"', "\"\""))));
-        (
-            "files_search JOIN files f ON f.rowid = files_search.rowid".to_owned(),
-            format!("files_search MATCH {phrase} AND instr(f.name_key, {key}) > 0"),
-        )
-    } else {
-        // Named, because without statistics SQLite picks another owner index and reads every
-        // row; this one holds the keys, so only matches are read (4–5× faster, bench/search.sh).
-        (
-            "files f INDEXED BY files_owner_name_key".to_owned(),
-            format!("instr(f.name_key, {key}) > 0"),
-        )
-    };
-    let kind = c.kind.map(|k| format!(" AND {}", k.condition())).unwrap_or_default();
-    let (with, within) = match c.folder {
-        Some(folder) => {
-            let folder = sql.param(Param::Text(folder.to_string()));
-            (
-                format!(
-                    "WITH RECURSIVE tree (id) AS (\
-                       SELECT id FROM files WHERE id = {folder} AND owner_id = {owner} \
-                         AND kind = 'folder' AND trashed_at IS NULL \
-                       UNION ALL \
-                       SELECT c.id FROM files c JOIN tree t ON c.parent_id = t.id \
-                         WHERE c.kind = 'folder' AND c.trashed_at IS NULL) "
-                ),
-                " AND f.parent_id IN (SELECT id FROM tree)".to_owned(),
-            )
-        }
-        None => (String::new(), String::new()),
-    };
-    let after = match c.after {
-        Some(a) => {
-            let rank = sql.param(Param::Int(a.rank));
-            let time = sql.param(Param::Time(a.modified_at));
-            let id = sql.param(Param::Text(a.id.to_string()));
-            format!(
-                "WHERE rank > {rank} OR (rank = {rank} AND (modified_at < {time} \
-                 OR (modified_at = {time} AND id > {id}))) "
-            )
-        }
-        None => String::new(),
-    };
-    let limit = sql.param(Param::BigInt(c.limit));
-    format!(
-        "{with}SELECT id, rank, modified_at FROM (\
-           SELECT f.id AS id, f.modified_at AS modified_at, \
-             CASE WHEN f.name_key = {key} THEN 0 \
-               WHEN substr(f.name_key, 1, {len}) = {key} THEN 1 ELSE 2 END AS rank \
-           FROM {source} \
-           WHERE f.owner_id = {owner} AND f.trashed_at IS NULL AND {matches}{kind}{within}\
-         ) hits {after}\
-         ORDER BY rank, modified_at DESC, id LIMIT {limit}"
-    )
 }
