@@ -194,15 +194,16 @@ pub fn count_prefix(sql: &mut Sql, c: &Criteria<'_>, cap: i64) -> String {
     )
 }
 
-/// PostgreSQL: how many of the owner's live keys contain the key, counting to `cap` (through
-/// the trigram index or a scan that stops at `cap`, as the planner sees fit).
+/// PostgreSQL: how many keys of anyone's contain the key, counting to `cap`. No owner in the
+/// condition, on purpose: with one, the planner walks the owner's index and filters, a full
+/// walk for a rare key (52 ms at 100 000 files); without, a rare key goes through the trigram
+/// index and a common one stops at `cap`. An upper bound of the owner's count, like SQLite's.
 pub fn count_like(sql: &mut Sql, c: &Criteria<'_>, cap: i64) -> String {
-    let owner = sql.param(Param::Text(c.owner.to_string()));
     let pattern = sql.param(Param::Text(contains_pattern(c.key)));
     let cap = sql.param(Param::BigInt(cap));
     format!(
-        "SELECT count(*) AS n FROM (SELECT 1 FROM files f WHERE f.owner_id = {owner} \
-         AND f.trashed_at IS NULL AND f.name_key LIKE {pattern} ESCAPE '\\' LIMIT {cap}) c"
+        "SELECT count(*) AS n FROM (SELECT 1 FROM files f \
+         WHERE f.name_key LIKE {pattern} ESCAPE '\\' LIMIT {cap}) c"
     )
 }
 
