@@ -84,6 +84,10 @@ pub enum AppError {
     ScopeInsufficient(&'static str),
     #[error("the form expired or did not come from this site; reload the page and try again")]
     CsrfFailed,
+    /// A sensitive action (app passwords, 2FA, the password) needs a login or the password
+    /// entered again within the last ten minutes.
+    #[error("confirm your password first: this action needs a login within the last 10 minutes")]
+    ReauthRequired,
     #[error("registration is closed on this instance; ask the administrator for an account")]
     RegistrationClosed,
     #[error("not found")]
@@ -138,6 +142,7 @@ impl AppError {
             UserDisabled => ("user_disabled", StatusCode::FORBIDDEN),
             ScopeInsufficient(_) => ("scope_insufficient", StatusCode::FORBIDDEN),
             CsrfFailed => ("csrf_failed", StatusCode::FORBIDDEN),
+            ReauthRequired => ("reauth_required", StatusCode::FORBIDDEN),
             RegistrationClosed => ("registration_closed", StatusCode::FORBIDDEN),
             NotFound => ("not_found", StatusCode::NOT_FOUND),
             PayloadTooLarge(_) => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE),

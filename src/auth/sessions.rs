@@ -6,6 +6,7 @@
 use chrono::{Duration, NaiveDateTime};
 
 use crate::audit::{self, Entry, Event, Origin};
+use crate::auth::method::AuthMethod;
 use crate::auth::tokens::{AccessClaims, ClientKind, Keys, access_claims};
 use crate::config::Config;
 use crate::db::ids::{SessionId, UserId};
@@ -63,6 +64,8 @@ pub struct SessionRequest {
     pub client: ClientKind,
     pub scope: Option<String>,
     pub origin: Origin,
+    /// How the user proved who they are (shown in the session list).
+    pub method: AuthMethod,
 }
 
 /// A freshly started session and its token.
@@ -83,7 +86,7 @@ pub fn start(
     request: &SessionRequest,
     now: NaiveDateTime,
 ) -> Result<Started, AppError> {
-    let SessionRequest { client, scope, origin } = request;
+    let SessionRequest { client, scope, origin, method } = request;
     let client = *client;
     let scope = grant_scope(user, scope.as_deref())?;
     let id = SessionId::generate();
@@ -111,6 +114,8 @@ pub fn start(
                 expires_at,
                 user_agent: origin.user_agent.as_deref().map(|s| truncate(s, 256)),
                 ip: origin.ip.as_deref(),
+                method: method.as_str(),
+                verified_at: Some(now),
             },
         )
     })?;

@@ -28,6 +28,8 @@ diesel::table! {
         revoked_reason -> Nullable<Text>,
         user_agent -> Nullable<Text>,
         ip -> Nullable<Text>,
+        method -> Text,
+        verified_at -> Nullable<Timestamp>,
     }
 }
 
@@ -119,3 +121,19 @@ diesel::table! {
         expires_at -> Timestamp,
     }
 }
+
+diesel::table! {
+    app_passwords (session_id) {
+        session_id -> Text,
+        user_id -> Text,
+        name -> Text,
+        secret_sha256 -> Text,
+        scope -> Text,
+        folder_id -> Nullable<Text>,
+    }
+}
+
+diesel::joinable!(app_passwords -> sessions (session_id));
+diesel::allow_tables_to_appear_in_same_query!(app_passwords, sessions);
+diesel::allow_tables_to_appear_in_same_query!(app_passwords, users);
+diesel::allow_tables_to_appear_in_same_query!(app_passwords, files);

@@ -6,6 +6,7 @@
 use chrono::{NaiveDateTime, Utc};
 
 use crate::audit::{self, Entry, Event, Origin};
+use crate::auth::method::AuthMethod;
 use crate::auth::sessions::{self, EndReason, SessionRequest, Started};
 use crate::auth::tokens::ClientKind;
 use crate::auth::{device, password};
@@ -143,7 +144,7 @@ pub async fn register(
         let now = Utc::now().naive_utc();
         let user = insert_account(conn, &account, &hash, settings.default_quota, false, now)?;
         audit::record_quietly(conn, &Entry::new(Event::Registered).by(&user).from(&origin), now);
-        let request = SessionRequest { client, scope: None, origin };
+        let request = SessionRequest { client, scope: None, origin, method: AuthMethod::Password };
         sessions::start(conn, &st.keys, &st.config, &user, &request, now)
     })
     .await
@@ -267,7 +268,12 @@ pub async fn login(
         if let Some(new) = rehash {
             users::upgrade_password_hash(conn, &user.id, &user.password_hash, &new)?;
         }
-        let request = SessionRequest { client: input.client, scope: input.scope, origin };
+        let request = SessionRequest {
+            client: input.client,
+            scope: input.scope,
+            origin,
+            method: AuthMethod::Password,
+        };
         let started = sessions::start(conn, &st.keys, &st.config, &user, &request, now)?;
         let entry = Entry::new(Event::LoginSucceeded)
             .by(&user)

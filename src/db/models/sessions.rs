@@ -21,6 +21,10 @@ pub struct Session {
     pub revoked_reason: Option<String>,
     pub user_agent: Option<String>,
     pub ip: Option<String>,
+    /// How the session was verified: an `AuthMethod` (`auth::method`).
+    pub method: String,
+    /// When its user last proved who they are; `None` for sessions older than the column.
+    pub verified_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -34,6 +38,8 @@ pub struct NewSession<'a> {
     pub expires_at: NaiveDateTime,
     pub user_agent: Option<&'a str>,
     pub ip: Option<&'a str>,
+    pub method: &'a str,
+    pub verified_at: Option<NaiveDateTime>,
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewSession<'_>) -> QueryResult<Session> {
@@ -178,4 +184,10 @@ pub fn count_live(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<i64> {
         .filter(sessions::expires_at.gt(now))
         .count()
         .get_result(conn)
+}
+
+/// Notes that the session's user proved who they are just now (see `auth::recent`).
+pub fn mark_verified(conn: &mut DbConn, id: &SessionId, now: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(sessions::table.find(id)).set(sessions::verified_at.eq(now)).execute(conn)?;
+    Ok(())
 }
