@@ -41,6 +41,12 @@ pub struct CurrentUser {
 }
 
 impl CurrentUser {
+    /// Whether the caller authenticated with an app password (`hdk_…`).
+    pub fn is_app_password(&self) -> bool {
+        crate::auth::method::AuthMethod::parse(&self.session.method)
+            == crate::auth::method::AuthMethod::AppPassword
+    }
+
     pub fn require_scope(&self, scope: &'static str) -> Result<(), AppError> {
         if self.claims.has_scope(scope) { Ok(()) } else { Err(AppError::ScopeInsufficient(scope)) }
     }
@@ -83,6 +89,35 @@ macro_rules! scoped_user {
 
 scoped_user!(FilesReader, "files:read");
 scoped_user!(FilesWriter, "files:write");
+
+/// A caller acting as the account holder, not through an app password: only they may manage
+/// credentials (app passwords, two-factor login, the password). An app password gets 403
+/// `scope_insufficient` (it could otherwise mint a lasting credential or lock the owner out).
+#[derive(Debug, Clone)]
+pub struct AccountHolder(pub CurrentUser);
+
+impl std::ops::Deref for AccountHolder {
+    type Target = CurrentUser;
+    fn deref(&self) -> &CurrentUser {
+        &self.0
+    }
+}
+
+impl FromRequest for AccountHolder {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let current = CurrentUser::from_request(req, payload);
+        Box::pin(async move {
+            let current = current.await?;
+            if current.is_app_password() {
+                return Err(AppError::ScopeInsufficient("account"));
+            }
+            Ok(AccountHolder(current))
+        })
+    }
+}
 
 /// The caller must be an admin, with a token carrying the `admin` scope. For anyone else
 /// the admin area does not exist (404), so it cannot be probed.
