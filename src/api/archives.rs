@@ -8,6 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
+use crate::api::confine::{self, Use};
 use crate::auth::tokens::rfc3339;
 use crate::db;
 use crate::db::ids::FileId;
@@ -62,7 +63,9 @@ async fn folder(
     me: FilesReader,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let source = Source::Folder(FileId(id.into_inner()));
+    let id = FileId(id.into_inner());
+    confine::id(&state, &me, &id, Use::Read).await?;
+    let source = Source::Folder(id);
     let now = Utc::now().naive_utc();
     let archive = zip::prepare(&context(&state), me.user.id.clone(), source, true, now).await?;
     Ok(send(&req, &state, archive, "private, no-cache"))
@@ -92,6 +95,7 @@ async fn create(
     body: web::Json<CreateRequest>,
 ) -> Result<HttpResponse, AppError> {
     let ids = selection(body.into_inner().ids)?;
+    confine::ids(&state, &me, &ids, Use::Read).await?;
     let now = Utc::now().naive_utc();
     let (owner, source) = (me.user.id.clone(), Source::Selection(ids.clone()));
     // Planned now (without CRCs) so that a foreign id (404) or an archive over the limits

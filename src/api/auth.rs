@@ -9,7 +9,7 @@ use crate::auth::sessions::{self as auth_sessions, EndReason};
 use crate::auth::tokens::ClientKind;
 use crate::db;
 use crate::error::{AppError, FieldErrors};
-use crate::http::auth::{CurrentUser, origin};
+use crate::http::auth::{AccountHolder, CurrentUser, origin};
 use crate::http::cookies;
 use crate::state::AppState;
 use crate::users::{self, LoginInput, RegisterInput};
@@ -127,10 +127,11 @@ async fn logout(
 }
 
 /// `POST /api/v1/auth/logout-all`: end every session of this user, this one included (204).
+/// App passwords stay (revoke them one by one).
 async fn logout_all(
     req: HttpRequest,
     state: web::Data<AppState>,
-    me: CurrentUser,
+    me: AccountHolder,
 ) -> Result<HttpResponse, AppError> {
     let (now, from) = (Utc::now().naive_utc(), origin(&req));
     db::run(&state.db, move |conn| {

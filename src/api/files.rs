@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
 
+use crate::api::confine::{self, Use};
 use crate::api::views::{FileItem, FolderRef, Items, Listing};
 use crate::auth::preview::{self, Mint};
 use crate::auth::tokens::rfc3339;
@@ -57,16 +58,22 @@ async fn list(
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<Listing>, AppError> {
     let (sort, descending) = domain::parse_sort(query.sort.as_deref(), query.order.as_deref())?;
-    let (owner, folder) = (me.user.id.clone(), query.folder_id());
+    let folder = confine::folder(&state, &me, query.folder_id()).await?;
+    let owner = me.user.id.clone();
     let listing = db::run(&state.db, move |conn| {
         domain::list(conn, &owner, folder.as_ref(), sort, descending)
     })
     .await?;
     let as_ref = |f: &FileRow| FolderRef { id: f.id.to_string(), name: f.name.clone() };
+    // A confined caller's path starts at its own folder: the names above it are not its own.
+    let above = match &me.folder {
+        Some(root) => listing.path.iter().position(|f| f.id == *root).unwrap_or(0),
+        None => 0,
+    };
     Ok(web::Json(Listing {
         items: with_previews(&state, &me, &listing.items)?,
         folder: listing.folder.as_ref().map(as_ref),
-        path: listing.path.iter().map(as_ref).collect(),
+        path: listing.path[above..].iter().map(as_ref).collect(),
     }))
 }
 
@@ -85,15 +92,17 @@ async fn upload(
 ) -> Result<HttpResponse, AppError> {
     let limits = upload::precheck(&state, &me.user.id, upload::content_length(&req)).await?;
     let folder = query.folder.as_deref().filter(|f| !f.is_empty()).map(|f| FileId(f.to_owned()));
+    let to = (&me.user.id, me.folder.clone());
     let rows =
-        upload::store_parts(state.clone().into_inner(), &me.user.id, folder, limits, &mut payload)
-            .await?;
+        upload::store_parts(state.clone().into_inner(), to, folder, limits, &mut payload).await?;
     Ok(HttpResponse::Created().json(Items { items: with_previews(&state, &me, &rows)? }))
 }
 
 async fn find(state: &AppState, me: &CurrentUser, id: String) -> Result<FileRow, AppError> {
+    let id = FileId(id);
+    confine::id(state, me, &id, Use::Read).await?;
     let owner = me.user.id.clone();
-    db::run(&state.db, move |conn| Ok(files::find_owned(conn, &owner, &FileId(id))?)).await
+    db::run(&state.db, move |conn| Ok(files::find_owned(conn, &owner, &id)?)).await
 }
 
 /// `GET /api/v1/files/{id}`
@@ -123,8 +132,13 @@ async fn update(
 ) -> Result<web::Json<FileItem>, AppError> {
     let body = body.into_inner();
     let (owner, id) = (me.user.id.clone(), FileId(id.into_inner()));
+    confine::id(&state, &me, &id, Use::Change).await?;
+    let parent = match body.folder.map(|f| f.filter(|f| !f.is_empty()).map(FileId)) {
+        // For a confined caller "the top level" is its own folder.
+        Some(asked) => Some(confine::folder(&state, &me, asked).await?),
+        None => None,
+    };
     let row = db::run(&state.db, move |conn| {
-        let parent = body.folder.map(|f| f.filter(|f| !f.is_empty()).map(FileId));
         domain::rename_move(
             conn,
             &owner,
@@ -145,6 +159,7 @@ async fn delete(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let (owner, id) = (me.user.id.clone(), FileId(id.into_inner()));
+    confine::id(&state, &me, &id, Use::Change).await?;
     db::run(&state.db, move |conn| domain::trash::trash(conn, &owner, &id, Utc::now().naive_utc()))
         .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -164,8 +179,9 @@ async fn create_folder(
 ) -> Result<HttpResponse, AppError> {
     let body = body.into_inner();
     let owner = me.user.id.clone();
+    let parent =
+        confine::folder(&state, &me, body.folder.filter(|f| !f.is_empty()).map(FileId)).await?;
     let row = db::run(&state.db, move |conn| {
-        let parent = body.folder.filter(|f| !f.is_empty()).map(FileId);
         domain::create_folder(
             conn,
             &owner,

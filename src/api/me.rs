@@ -4,8 +4,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 use crate::api::views::UserView;
+use crate::auth::recent;
 use crate::error::{AppError, FieldErrors};
-use crate::http::auth::{CurrentUser, origin};
+use crate::http::auth::{AccountHolder, CurrentUser, origin};
 use crate::state::AppState;
 use crate::users;
 
@@ -34,15 +35,20 @@ async fn me(state: web::Data<AppState>, me: CurrentUser) -> Result<web::Json<MeV
 struct PasswordBody {
     current_password: Option<String>,
     new_password: Option<String>,
+    /// End the app passwords too (by default they survive a password change).
+    #[serde(default)]
+    end_app_passwords: bool,
 }
 
-/// `PUT /api/v1/me/password`: change the password; the user's other sessions end (204).
+/// `PUT /api/v1/me/password` `{current_password, new_password, end_app_passwords?}`: change
+/// the password; the user's other sessions end (204). Needs a recent login.
 async fn change_password(
     req: HttpRequest,
     state: web::Data<AppState>,
-    me: CurrentUser,
+    me: AccountHolder,
     body: web::Json<PasswordBody>,
 ) -> Result<HttpResponse, AppError> {
+    recent::require(&me.session, chrono::Utc::now().naive_utc())?;
     let body = body.into_inner();
     let mut errors = FieldErrors::default();
     if body.current_password.as_deref().is_none_or(str::is_empty) {
@@ -58,6 +64,7 @@ async fn change_password(
         &me.session.id,
         body.current_password.unwrap_or_default(),
         body.new_password.unwrap_or_default(),
+        body.end_app_passwords,
         origin(&req),
     )
     .await?;

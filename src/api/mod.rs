@@ -2,8 +2,10 @@
 //! details (see `error.rs`); bodies are capped and malformed ones answer 400/413/415.
 
 pub(crate) mod admin;
+pub(crate) mod app_passwords;
 mod archives;
 mod auth;
+mod confine;
 pub(crate) mod files;
 mod me;
 mod organize;
@@ -33,6 +35,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 AppError::BadRequest(format!("bad query string: {e}")).into()
             }))
             .configure(admin::configure)
+            .configure(app_passwords::configure)
             .configure(archives::configure)
             .configure(auth::configure)
             .configure(files::configure)

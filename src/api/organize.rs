@@ -4,6 +4,7 @@ use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
+use crate::api::confine::{self, Use};
 use crate::api::files::with_previews;
 use crate::api::views::{FileItem, Items};
 use crate::db;
@@ -57,9 +58,9 @@ async fn set_star(
     id: String,
     on: bool,
 ) -> Result<HttpResponse, AppError> {
-    let owner = me.user.id.clone();
-    let n = db::run(&state.db, move |conn| Ok(rows::set_starred(conn, &owner, &[FileId(id)], on)?))
-        .await?;
+    let (owner, id) = (me.user.id.clone(), FileId(id));
+    confine::id(state, me, &id, Use::Read).await?;
+    let n = db::run(&state.db, move |conn| Ok(rows::set_starred(conn, &owner, &[id], on)?)).await?;
     if n == 0 {
         return Err(AppError::NotFound);
     }
@@ -73,6 +74,7 @@ async fn starred(
 ) -> Result<web::Json<Items<FileItem>>, AppError> {
     let owner = me.user.id.clone();
     let found = db::run(&state.db, move |conn| Ok(rows::starred(conn, &owner)?)).await?;
+    let found = confine::keep(&state, &me, found).await?;
     Ok(web::Json(Items { items: with_previews(&state, &me, &found)? }))
 }
 
@@ -84,6 +86,7 @@ async fn recent(
     let owner = me.user.id.clone();
     let found =
         db::run(&state.db, move |conn| Ok(rows::recent(conn, &owner, RECENT_LIMIT)?)).await?;
+    let found = confine::keep(&state, &me, found).await?;
     Ok(web::Json(Items { items: with_previews(&state, &me, &found)? }))
 }
 
@@ -105,8 +108,18 @@ async fn copy_one(
 ) -> Result<HttpResponse, AppError> {
     let body: CopyBody = crate::api::optional_json(&body)?;
     let (owner, id) = (me.user.id.clone(), FileId(id.into_inner()));
+    let into = match body.folder.map(|f| f.filter(|f| !f.is_empty()).map(FileId)) {
+        Some(asked) => {
+            confine::id(&state, &me, &id, Use::Read).await?;
+            Some(confine::folder(&state, &me, asked).await?)
+        }
+        // Next to the original: outside a confined caller's folder if it is that folder.
+        None => {
+            confine::id(&state, &me, &id, Use::Change).await?;
+            None
+        }
+    };
     let row = db::run(&state.db, move |conn| {
-        let into = body.folder.map(|f| f.filter(|f| !f.is_empty()).map(FileId));
         let target = Target { into: into.as_ref().map(Option::as_ref), name: body.name.as_deref() };
         copy::copy(conn, &owner, &id, &target, Utc::now().naive_utc())
     })
@@ -141,6 +154,28 @@ struct BatchAnswer {
     results: Vec<BatchResult>,
 }
 
+/// A confined caller's batch: its ids within its folder (and not the folder itself when they
+/// move or go to the trash), "the top level" meaning its folder; no restores from the trash.
+async fn confine_batch(
+    state: &AppState,
+    me: &FilesWriter,
+    mut batch: Batch,
+) -> Result<Batch, AppError> {
+    if me.folder.is_none() {
+        return Ok(batch);
+    }
+    let how = match batch.op {
+        Op::Restore => return Err(AppError::ScopeInsufficient("account")),
+        Op::Move | Op::Trash => Use::Change,
+        Op::Copy | Op::Star | Op::Unstar => Use::Read,
+    };
+    confine::ids(state, me, &batch.ids, how).await?;
+    if let Some(asked) = batch.folder.take() {
+        batch.folder = Some(confine::folder(state, me, asked).await?);
+    }
+    Ok(batch)
+}
+
 /// `POST /api/v1/files/batch` `{op, ids, folder?, on_conflict?}`: 200 one result per id.
 async fn run_batch(
     state: web::Data<AppState>,
@@ -155,6 +190,7 @@ async fn run_batch(
         on_conflict: OnConflict::parse(body.on_conflict.as_deref())?,
     };
     batch::validate(&batch)?;
+    let batch = confine_batch(&state, &me, batch).await?;
     let owner = me.user.id.clone();
     let outcomes =
         db::run(&state.db, move |conn| batch::run(conn, &owner, &batch, Utc::now().naive_utc()))

@@ -5,11 +5,15 @@
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 
-use crate::auth::preview::{PreviewAuth, PreviewGrant, Token, authorize};
+use crate::api::confine::{self, Use};
+use crate::auth::app_passwords;
+use crate::auth::preview::{PreviewAuth, PreviewFile, PreviewGrant, Token, authorize};
+use crate::db;
 use crate::db::ids::FileId;
+use crate::db::models::files;
 use crate::error::AppError;
 use crate::etag;
-use crate::http::auth::api_token;
+use crate::http::auth::{api_token, authenticate_header};
 use crate::http::download::{self, Download};
 use crate::http::range::none_match;
 use crate::preview::{Size, is_previewable};
@@ -65,14 +69,15 @@ async fn preview(
         Some(t) => (t, true),
         None => (api_token(&req)?.ok_or(AppError::TokenMissing)?.0, false),
     };
-    let ctx = PreviewAuth {
-        db: &state.db,
-        keys: &state.keys,
-        verified: &state.verified_tokens,
-        query_access_tokens: state.config.query_access_tokens,
+    let PreviewGrant { file, expires } = if app_passwords::is_app_password(&token) {
+        // Never from a URL, where it would sit in histories and logs for its whole life.
+        if from_query {
+            return Err(AppError::TokenInvalid);
+        }
+        app_password_grant(&req, &state, &token, id).await?
+    } else {
+        token_grant(&state, &token, from_query, id, size).await?
     };
-    let PreviewGrant { file, expires } =
-        authorize(&ctx, Token { text: &token, from_query }, id, size).await?;
     let cache = cache_control(expires);
     let Some(sha) = file.sha256.as_deref().filter(|_| !file.is_folder) else {
         return Err(AppError::UnsupportedMedia("a folder has no preview".into()));
@@ -95,6 +100,47 @@ async fn preview(
         return download::send(&req, state.storage.clone(), download).await;
     }
     thumbnail(&req, &state, sha, mime, size, cache).await
+}
+
+/// The grant of a preview or access token (`auth::preview`).
+async fn token_grant(
+    state: &AppState,
+    token: &str,
+    from_query: bool,
+    id: FileId,
+    size: Size,
+) -> Result<PreviewGrant, AppError> {
+    let ctx = PreviewAuth {
+        db: &state.db,
+        keys: &state.keys,
+        verified: &state.verified_tokens,
+        query_access_tokens: state.config.query_access_tokens,
+    };
+    authorize(&ctx, Token { text: token, from_query }, id, size).await
+}
+
+/// The grant of an app password sent in a header (an app's image loader): `files:read`, and
+/// the file within its folder if it has one.
+async fn app_password_grant(
+    req: &HttpRequest,
+    state: &AppState,
+    token: &str,
+    id: FileId,
+) -> Result<PreviewGrant, AppError> {
+    let me = authenticate_header(req, state, token).await?;
+    me.require_scope("files:read")?;
+    confine::id(state, &me, &id, Use::Read).await?;
+    let owner = me.user.id.clone();
+    let row = db::run(&state.db, move |conn| Ok(files::find_owned(conn, &owner, &id)?)).await?;
+    let file = PreviewFile {
+        is_folder: row.is_folder(),
+        id: row.id,
+        name: row.name,
+        mime: row.mime,
+        sha256: row.blob_sha256,
+        modified_at: row.modified_at,
+    };
+    Ok(PreviewGrant { file, expires: me.session.expires_at.and_utc().timestamp() })
 }
 
 /// A thumbnail (or the generic icon of a file that is not an image), with a keyed ETag, 304

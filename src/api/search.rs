@@ -2,6 +2,7 @@
 
 use actix_web::web;
 
+use crate::api::confine;
 use crate::api::files::with_previews;
 use crate::api::views::{SearchItem, SearchPage};
 use crate::db;
@@ -20,9 +21,21 @@ async fn search_files(
     me: FilesReader,
     params: web::Query<Params>,
 ) -> Result<web::Json<SearchPage>, AppError> {
-    let search = search::parse(&params)?;
-    let owner = me.user.id.clone();
-    let page = db::run(&state.db, move |conn| search::run(conn, &owner, &search)).await?;
+    let mut search = search::parse(&params)?;
+    search.folder = confine::folder(&state, &me, search.folder.take()).await?;
+    let (owner, root) = (me.user.id.clone(), me.folder.clone());
+    let (mut page, above) = db::run(&state.db, move |conn| {
+        let page = search::run(conn, &owner, &search)?;
+        Ok((page, search::path_above(conn, &owner, root.as_ref())?))
+    })
+    .await?;
+    // A confined caller's paths start at its own folder: the names above it are not its own.
+    if let Some(above) = above {
+        for hit in &mut page.hits {
+            let inner = hit.path.strip_prefix(&above).unwrap_or("");
+            hit.path = if inner.is_empty() { "/".to_owned() } else { inner.to_owned() };
+        }
+    }
     let rows: Vec<_> = page.hits.iter().map(|h| h.row.clone()).collect();
     let items = with_previews(&state, &me, &rows)?
         .into_iter()

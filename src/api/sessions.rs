@@ -7,9 +7,10 @@ use crate::api::views::{Items, SessionView};
 use crate::auth::sessions::EndReason;
 use crate::db;
 use crate::db::ids::SessionId;
+use crate::db::models::app_passwords as app_password_rows;
 use crate::db::models::sessions;
 use crate::error::AppError;
-use crate::http::auth::{CurrentUser, origin};
+use crate::http::auth::{AccountHolder, origin};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -19,12 +20,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// `GET /api/v1/sessions`: live sessions, newest first, this one marked `current`.
 async fn list(
     state: web::Data<AppState>,
-    me: CurrentUser,
+    me: AccountHolder,
 ) -> Result<web::Json<Items<SessionView>>, AppError> {
     let now = Utc::now().naive_utc();
     let user = me.user.id.clone();
-    let rows = db::run(&state.db, move |conn| Ok(sessions::list_live(conn, &user, now)?)).await?;
-    let items = rows.iter().map(|s| SessionView::new(s, s.id == me.session.id)).collect();
+    let (rows, names) = db::run(&state.db, move |conn| {
+        Ok((sessions::list_live(conn, &user, now)?, app_password_rows::names_of(conn, &user, now)?))
+    })
+    .await?;
+    let names: std::collections::HashMap<_, _> = names.into_iter().collect();
+    let items = rows
+        .iter()
+        .map(|s| {
+            let mut view = SessionView::new(s, s.id == me.session.id);
+            view.name = names.get(&s.id).cloned();
+            view
+        })
+        .collect();
     Ok(web::Json(Items { items }))
 }
 
@@ -32,7 +44,7 @@ async fn list(
 async fn revoke(
     req: HttpRequest,
     state: web::Data<AppState>,
-    me: CurrentUser,
+    me: AccountHolder,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = SessionId(path.into_inner());

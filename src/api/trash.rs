@@ -3,6 +3,7 @@
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
+use crate::api::confine;
 use crate::api::views::FileItem;
 use crate::auth::tokens::rfc3339;
 use crate::db;
@@ -63,6 +64,7 @@ async fn list(
     state: web::Data<AppState>,
     me: FilesReader,
 ) -> Result<web::Json<TrashList>, AppError> {
+    confine::whole_account(&me)?;
     let (owner, st) = (me.user.id.clone(), state.clone());
     let (items, used, days) = db::run(&state.db, move |conn| {
         let days = settings::current(conn, &st.config)?.trash_retention_days;
@@ -92,6 +94,7 @@ async fn restore(
     id: web::Path<String>,
     body: web::Bytes,
 ) -> Result<web::Json<FileItem>, AppError> {
+    confine::whole_account(&me)?;
     let body: RestoreBody = crate::api::optional_json(&body)?;
     let (owner, id) = (me.user.id.clone(), FileId(id.into_inner()));
     let row = db::run(&state.db, move |conn| {
@@ -108,6 +111,7 @@ async fn purge(
     me: FilesWriter,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    confine::whole_account(&me)?;
     let (owner, id, st) = (me.user.id.clone(), FileId(id.into_inner()), state.clone());
     db::run(&state.db, move |conn| {
         trash::purge(conn, st.storage.as_ref(), |sha| st.thumbs.forget(sha), &owner, &id)
@@ -118,6 +122,7 @@ async fn purge(
 
 /// `DELETE /api/v1/trash`: empty the trash (204).
 async fn empty(state: web::Data<AppState>, me: FilesWriter) -> Result<HttpResponse, AppError> {
+    confine::whole_account(&me)?;
     let (owner, st) = (me.user.id.clone(), state.clone());
     db::run(&state.db, move |conn| {
         trash::empty(conn, st.storage.as_ref(), |sha| st.thumbs.forget(sha), &owner)

@@ -75,6 +75,11 @@ pub struct SessionView {
     pub user_agent: Option<String>,
     pub ip: Option<String>,
     pub current: bool,
+    /// How it was verified: `password`, `password+totp`, `device`, `app_password`.
+    pub method: String,
+    /// An app password's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl SessionView {
@@ -88,6 +93,8 @@ impl SessionView {
             user_agent: s.user_agent.clone(),
             ip: s.ip.clone(),
             current,
+            method: s.method.clone(),
+            name: None,
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Authentication: passwords, tokens, sessions, CSRF, login rate limits, and the extractors
 //! that bring them to handlers.
 
+pub mod app_passwords;
 pub mod claims;
 pub mod csrf;
 pub mod device;
@@ -10,6 +11,7 @@ pub mod password;
 pub mod preview;
 pub mod rate_limit;
 pub mod recent;
+pub mod secret;
 pub mod sessions;
 pub mod tokens;
 pub mod verified;

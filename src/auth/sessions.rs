@@ -10,7 +10,7 @@ use crate::auth::method::AuthMethod;
 use crate::auth::tokens::{AccessClaims, ClientKind, Keys, access_claims};
 use crate::config::Config;
 use crate::db::ids::{SessionId, UserId};
-use crate::db::models::sessions::{self, NewSession, Session};
+use crate::db::models::sessions::{self, Ending, NewSession, Session};
 use crate::db::models::users::{self, Role, User, UserState};
 use crate::db::{self, DbConn};
 use crate::error::AppError;
@@ -93,11 +93,11 @@ pub fn start(
     let expires_at = now + lifetime(config, client);
     let session = db::write(conn, |conn| {
         if config.single_session {
+            let others = Ending { client: Some(client.as_str()), ..Ending::default() };
             sessions::revoke_all(
                 conn,
                 &user.id,
-                None,
-                Some(client.as_str()),
+                others,
                 EndReason::SignedInElsewhere.as_str(),
                 now,
             )?;
@@ -151,7 +151,8 @@ pub fn end_all(
     origin: &Origin,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
-    let n = sessions::revoke_all(conn, &user.id, None, None, EndReason::LogoutAll.as_str(), now)?;
+    let reason = EndReason::LogoutAll.as_str();
+    let n = sessions::revoke_all(conn, &user.id, Ending::default(), reason, now)?;
     let entry =
         Entry::new(Event::LogoutAll).by(user).from(origin).detail(format!("{n} session(s)"));
     audit::record_quietly(conn, &entry, now);

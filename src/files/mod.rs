@@ -5,6 +5,7 @@
 //! (bytes live under their SHA-256, see `storage`).
 
 pub mod batch;
+pub mod confine;
 pub mod copy;
 pub mod fsck;
 pub mod gc;

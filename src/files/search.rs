@@ -194,6 +194,18 @@ pub fn run(conn: &mut DbConn, owner: &UserId, s: &Search) -> Result<Page, AppErr
     Ok(Page { hits, next_cursor })
 }
 
+/// The path (`/a/b`) of `folder` itself, which hits inside it start with; `None` for none.
+pub fn path_above(
+    conn: &mut DbConn,
+    owner: &UserId,
+    folder: Option<&FileId>,
+) -> Result<Option<String>, AppError> {
+    let Some(folder) = folder else { return Ok(None) };
+    let row = crate::db::models::files::find_owned(conn, owner, folder)?;
+    let chain = crate::files::path_to(conn, owner, Some(&row))?;
+    Ok(Some(chain.iter().map(|f| format!("/{}", f.name)).collect()))
+}
+
 /// The path (`/a/b`) of each folder holding one of `rows`: one query per level of depth,
 /// whatever the number of rows.
 fn folder_paths(

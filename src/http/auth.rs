@@ -20,10 +20,11 @@ use base64::engine::general_purpose::STANDARD;
 use chrono::Utc;
 
 use crate::audit::Origin;
-use crate::auth::csrf;
 use crate::auth::sessions;
 use crate::auth::tokens::AccessClaims;
+use crate::auth::{app_passwords, csrf};
 use crate::db;
+use crate::db::ids::FileId;
 use crate::db::models::sessions::Session;
 use crate::db::models::users::{Role, User};
 use crate::error::AppError;
@@ -38,6 +39,9 @@ pub struct CurrentUser {
     pub user: User,
     pub session: Session,
     pub claims: AccessClaims,
+    /// The folder an app password confines every file operation to (`None`: the whole
+    /// account). See `api::confine`.
+    pub folder: Option<FileId>,
 }
 
 impl CurrentUser {
@@ -170,10 +174,7 @@ pub(crate) fn api_token(req: &HttpRequest) -> Result<Option<(String, Source)>, A
         let token = if scheme.eq_ignore_ascii_case("bearer") {
             rest.trim().to_owned()
         } else if scheme.eq_ignore_ascii_case("basic") {
-            // HTTP Basic with the token as the user name (the password is ignored).
-            let decoded = STANDARD.decode(rest.trim()).map_err(|_| AppError::TokenInvalid)?;
-            let text = String::from_utf8(decoded).map_err(|_| AppError::TokenInvalid)?;
-            text.split_once(':').map_or(text.as_str(), |(user, _)| user).to_owned()
+            basic_token(rest.trim())?
         } else {
             return Err(AppError::TokenInvalid);
         };
@@ -188,6 +189,28 @@ pub(crate) fn api_token(req: &HttpRequest) -> Result<Option<(String, Source)>, A
     Ok(cookie_token(req).map(|t| (t, Source::Cookie)))
 }
 
+/// The credential in an HTTP Basic header: an app password as the password (`user:hdk_…`,
+/// as WebDAV clients and `curl -u` send it) or as the user name (`hdk_…:`), else the token as
+/// the user name (the seed recipes' form; the password is then ignored). The account
+/// password is never accepted here: `alice:password` reads as the token `alice`, which fails.
+fn basic_token(encoded: &str) -> Result<String, AppError> {
+    let decoded = STANDARD.decode(encoded).map_err(|_| AppError::TokenInvalid)?;
+    let text = String::from_utf8(decoded).map_err(|_| AppError::TokenInvalid)?;
+    let (user, password) = text.split_once(':').unwrap_or((text.as_str(), ""));
+    if app_passwords::is_app_password(password) {
+        if !user.is_empty() && !app_passwords::is_app_password(user) {
+            // The user name must then be the account's: checked with the secret.
+            return Ok(format!("{password}{BASIC_USER_SEPARATOR}{user}"));
+        }
+        return Ok(password.to_owned());
+    }
+    Ok(user.to_owned())
+}
+
+/// Joins an app password and the Basic user name it came with (a character no token or
+/// user name holds); `authenticate_header` splits them again.
+const BASIC_USER_SEPARATOR: char = '\n';
+
 /// The access token from the session cookie, if any.
 pub fn cookie_token(req: &HttpRequest) -> Option<String> {
     req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned()).filter(|v| !v.is_empty())
@@ -200,7 +223,36 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<CurrentUser, 
     let checked = claims.clone();
     let (session, user) =
         db::run(&state.db, move |conn| sessions::check(conn, &checked, now)).await?;
-    Ok(CurrentUser { user, session, claims })
+    Ok(CurrentUser { user, session, claims, folder: None })
+}
+
+/// Authenticates a credential sent in a header: an app password, or a token as
+/// [`authenticate`] does. (The cookie only ever holds a token: see `CurrentUser`.)
+pub async fn authenticate_header(
+    req: &HttpRequest,
+    state: &AppState,
+    credential: &str,
+) -> Result<CurrentUser, AppError> {
+    if !app_passwords::is_app_password(credential) {
+        return authenticate(state, credential).await;
+    }
+    let (secret, basic_user) = match credential.split_once(BASIC_USER_SEPARATOR) {
+        Some((secret, user)) => (secret.to_owned(), Some(user.to_owned())),
+        None => (credential.to_owned(), None),
+    };
+    let (now, from) = (Utc::now().naive_utc(), origin(req));
+    let found =
+        db::run(&state.db, move |conn| app_passwords::authenticate(conn, &secret, &from, now))
+            .await?;
+    if basic_user.is_some_and(|u| !u.eq_ignore_ascii_case(&found.user.username)) {
+        return Err(AppError::TokenInvalid);
+    }
+    Ok(CurrentUser {
+        user: found.user,
+        session: found.session,
+        claims: found.claims,
+        folder: found.folder,
+    })
 }
 
 impl FromRequest for CurrentUser {
@@ -212,7 +264,10 @@ impl FromRequest for CurrentUser {
         Box::pin(async move {
             let state = app_state(&req)?;
             let (token, source) = api_token(&req)?.ok_or(AppError::TokenMissing)?;
-            let current = authenticate(&state, &token).await?;
+            let current = match source {
+                Source::Header => authenticate_header(&req, &state, &token).await?,
+                Source::Cookie => authenticate(&state, &token).await?,
+            };
             if source == Source::Cookie && !req.method().is_safe() {
                 let presented = req.headers().get(csrf::HEADER).and_then(|v| v.to_str().ok());
                 let binding = current.session.id.as_str();

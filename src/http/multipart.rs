@@ -13,6 +13,7 @@ use crate::db::ids::{FileId, UserId};
 use crate::db::models::files::FileRow;
 use crate::db::models::users;
 use crate::error::AppError;
+use crate::files::confine::Confinement;
 use crate::files::upload::{self, Limits};
 use crate::files::{self, upload_name};
 use crate::state::AppState;
@@ -94,6 +95,8 @@ struct Destination {
     folder: Option<FileId>,
     /// The folder last found to exist and belong to the owner.
     checked: Option<Option<FileId>>,
+    /// An app password's folder: uploads go there or below it (`files::confine`).
+    confined_to: Option<FileId>,
     limits: Limits,
 }
 
@@ -103,12 +106,12 @@ struct Destination {
 /// answer is the refusal; the client can list the folder to see what arrived.
 pub async fn store_parts(
     state: Arc<AppState>,
-    owner: &UserId,
+    (owner, confined_to): (&UserId, Option<FileId>),
     folder: Option<FileId>,
     limits: Limits,
     payload: &mut Multipart,
 ) -> Result<Vec<FileRow>, AppError> {
-    let mut to = Destination { owner: owner.clone(), folder, checked: None, limits };
+    let mut to = Destination { owner: owner.clone(), folder, checked: None, confined_to, limits };
     let mut stored = Vec::new();
     while let Some(field) = payload.next().await {
         let field = field.map_err(malformed)?;
@@ -163,8 +166,16 @@ async fn store_file(
     // Refuse a bad name or folder before streaming, not after the whole body.
     files::validate_name("file", &name)?;
     if to.checked.as_ref() != Some(&to.folder) {
-        let (owner, f) = (to.owner.clone(), to.folder.clone());
-        db::run(&state.db, move |conn| files::folder(conn, &owner, f.as_ref()).map(drop)).await?;
+        let (owner, f, root) = (to.owner.clone(), to.folder.clone(), to.confined_to.clone());
+        to.folder = db::run(&state.db, move |conn| {
+            let f = match &root {
+                Some(root) => Confinement::new(&owner, root).folder(conn, f)?,
+                None => f,
+            };
+            files::folder(conn, &owner, f.as_ref())?;
+            Ok(f)
+        })
+        .await?;
         to.checked = Some(to.folder.clone());
     }
     let mut received = upload::receive(state.storage.clone(), &mut field, to.limits).await?;

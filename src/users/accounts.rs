@@ -12,7 +12,7 @@ use crate::auth::tokens::ClientKind;
 use crate::auth::{device, password};
 use crate::config::Registration;
 use crate::db::ids::{SessionId, UserId};
-use crate::db::models::sessions as session_rows;
+use crate::db::models::sessions::{self as session_rows, Ending};
 use crate::db::models::users::{self, NewUser, Role, User};
 use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldErrors};
@@ -305,13 +305,15 @@ async fn record_failure(
     .await
 }
 
-/// Changes the password after checking the current one, and ends the user's other sessions.
+/// Changes the password after checking the current one, and ends the user's other sessions
+/// (and app passwords, when `end_app_passwords`).
 pub async fn change_password(
     accounts: &Accounts,
     user: &UserId,
     keep: &SessionId,
     current_password: String,
     new_password: String,
+    end_app_passwords: bool,
     origin: Origin,
 ) -> Result<(), AppError> {
     let mut errors = FieldErrors::default();
@@ -337,14 +339,12 @@ pub async fn change_password(
         let now = Utc::now().naive_utc();
         db::write(conn, |conn| {
             users::set_password_hash(conn, &user, &hash)?;
-            let ended = session_rows::revoke_all(
-                conn,
-                &user,
-                Some(&keep),
-                None,
-                EndReason::PasswordChanged.as_str(),
-                now,
-            )?;
+            let others =
+                Ending { keep: Some(&keep), client: None, app_passwords: end_app_passwords };
+            let reason = EndReason::PasswordChanged.as_str();
+            let ended = session_rows::revoke_all(conn, &user, others, reason, now)?;
+            // The password was just proved: this session may go on with sensitive actions.
+            session_rows::mark_verified(conn, &keep, now)?;
             let me = users::find(conn, &user)?;
             let entry = Entry::new(Event::PasswordChanged)
                 .by(&me)

@@ -13,7 +13,7 @@ use crate::auth::sessions::EndReason;
 use crate::db::ids::UserId;
 use crate::db::models::MAX_PAGE;
 use crate::db::models::files as file_rows;
-use crate::db::models::sessions as session_rows;
+use crate::db::models::sessions::{self as session_rows, Ending};
 use crate::db::models::users::{self, Role, User, UserQuery, UserSort, UserState};
 use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldErrors};
@@ -103,12 +103,15 @@ pub fn end_sessions(
     db::write(conn, |conn| {
         let user = users::find(conn, target)?;
         let n =
-            session_rows::revoke_all(conn, &user.id, None, None, EndReason::Admin.as_str(), now)?;
+            session_rows::revoke_all(conn, &user.id, EVERYTHING, EndReason::Admin.as_str(), now)?;
         let entry = Entry::new(Event::SessionsEndedByAdmin).by(admin).on(&user).from(origin);
         audit::record(conn, &entry.detail(format!("{n} session(s) ended")), now)?;
         Ok(n)
     })
 }
+
+/// What an admin's force logout or password reset ends: every session and app password.
+const EVERYTHING: Ending<'static> = Ending { keep: None, client: None, app_passwords: true };
 
 /// Sets a new password for `target` (validated like any password; bcrypt off the executor)
 /// and ends all of its sessions.
@@ -131,7 +134,7 @@ pub async fn reset_password(
         db::write(conn, |conn| {
             let user = users::find(conn, &target)?;
             users::set_password_hash(conn, &user.id, &hash)?;
-            session_rows::revoke_all(conn, &user.id, None, None, EndReason::Admin.as_str(), now)?;
+            session_rows::revoke_all(conn, &user.id, EVERYTHING, EndReason::Admin.as_str(), now)?;
             let entry = Entry::new(Event::PasswordReset).by(&admin).on(&user).from(&origin);
             audit::record(conn, &entry, now)?;
             Ok(())

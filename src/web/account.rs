@@ -1,14 +1,19 @@
 //! `/account`: profile, password change, the session list, logging out everywhere.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use chrono::Utc;
 use serde::Deserialize;
 
+use crate::auth::app_passwords::{self, Request};
+use crate::auth::method::AuthMethod;
+use crate::auth::recent;
 use crate::auth::sessions::EndReason;
 use crate::auth::tokens::rfc3339;
 use crate::db;
 use crate::db::ids::SessionId;
+use crate::db::models::app_passwords as app_password_rows;
 use crate::db::models::sessions;
 use crate::error::{AppError, FieldErrors};
 use crate::http::auth::{CurrentUser, origin};
@@ -25,12 +30,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/account", web::get().to(account_page))
         .route("/account/password", web::post().to(change_password))
         .route("/account/sessions/{id}/revoke", web::post().to(revoke_session))
-        .route("/account/logout-all", web::post().to(logout_all));
+        .route("/account/logout-all", web::post().to(logout_all))
+        .route("/account/app-passwords", web::post().to(create_app_password));
 }
 
 struct SessionRow {
     id: String,
     client: String,
+    /// An app password's name.
+    name: String,
+    /// How it was verified, in words.
+    method: &'static str,
     created_at: String,
     last_used_at: String,
     /// RFC 3339, for `<time datetime>`.
@@ -56,19 +66,45 @@ struct AccountPage {
     sessions: Vec<SessionRow>,
     errors: FieldErrors,
     notice: Option<&'static str>,
+    /// The folders an app password may be confined to: `(id, path)`.
+    folders: Vec<(String, String)>,
+    /// An app password just created, shown this once.
+    created: Option<NewAppPassword>,
 }
 
-async fn render_account(
+/// An app password just created: its name, its secret and this server's address (for the
+/// example command).
+pub(crate) struct NewAppPassword {
+    pub name: String,
+    pub token: String,
+    pub base: String,
+}
+
+/// What a render of the account page adds to the account itself.
+#[derive(Default)]
+pub(crate) struct Extras {
+    pub errors: FieldErrors,
+    pub notice: Option<&'static str>,
+    pub created: Option<NewAppPassword>,
+}
+
+pub(crate) async fn render_account(
     state: &web::Data<AppState>,
     me: &CurrentUser,
     loc: &Locale,
     status: actix_web::http::StatusCode,
-    errors: FieldErrors,
-    notice: Option<&'static str>,
+    extras: Extras,
 ) -> Result<HttpResponse, PageError> {
     let now = Utc::now().naive_utc();
     let user = me.user.id.clone();
-    let rows = db::run(&state.db, move |conn| Ok(sessions::list_live(conn, &user, now)?)).await?;
+    let (rows, names, folders) = db::run(&state.db, move |conn| {
+        let rows = sessions::list_live(conn, &user, now)?;
+        let names = app_password_rows::names_of(conn, &user, now)?;
+        Ok((rows, names, crate::web::files::folder_choices(conn, &user)?))
+    })
+    .await?;
+    let names: std::collections::HashMap<_, _> = names.into_iter().collect();
+    let t = loc.lang.ui();
     let u = &me.user;
     let page = AccountPage {
         nav: Nav::user(state, me, loc),
@@ -84,6 +120,13 @@ async fn render_account(
             .into_iter()
             .map(|s| SessionRow {
                 current: s.id == me.session.id,
+                name: names.get(&s.id).cloned().unwrap_or_default(),
+                method: match AuthMethod::parse(&s.method) {
+                    AuthMethod::Password => t.method_password,
+                    AuthMethod::PasswordTotp => t.method_password_totp,
+                    AuthMethod::Device => t.method_device,
+                    AuthMethod::AppPassword => t.method_app_password,
+                },
                 id: s.id.to_string(),
                 client: s.client,
                 created_at: display_time(s.created_at),
@@ -94,10 +137,15 @@ async fn render_account(
                 ip: s.ip.unwrap_or_default(),
             })
             .collect(),
-        errors,
-        notice,
+        errors: extras.errors,
+        notice: extras.notice,
+        folders,
+        created: extras.created,
     };
-    html(HttpResponse::build(status), &page)
+    let mut b = HttpResponse::build(status);
+    // A page showing a new secret is kept by no cache and no history.
+    b.insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"));
+    html(b, &page)
 }
 
 /// `GET /account`
@@ -107,7 +155,7 @@ async fn account_page(
     loc: Locale,
 ) -> Result<HttpResponse, PageError> {
     let ok = actix_web::http::StatusCode::OK;
-    render_account(&state, &me.0, &loc, ok, FieldErrors::default(), None).await
+    render_account(&state, &me.0, &loc, ok, Extras::default()).await
 }
 
 #[derive(Deserialize)]
@@ -115,6 +163,8 @@ struct PasswordForm {
     current_password: Option<String>,
     new_password: Option<String>,
     new_password_confirm: Option<String>,
+    /// The "end app passwords too" box.
+    end_app_passwords: Option<String>,
     csrf_token: Option<String>,
 }
 
@@ -125,6 +175,8 @@ async fn change_password(
     CsrfForm { user: PageUser(me), form }: CsrfForm<PageUser, PasswordForm>,
     loc: Locale,
 ) -> Result<HttpResponse, PageError> {
+    recent::require(&me.session, Utc::now().naive_utc())
+        .map_err(|_| PageError::Reauth { next: "/account".into() })?;
     let new = form.new_password.unwrap_or_default();
     let result = if form.new_password_confirm.as_deref() != Some(new.as_str()) {
         Err(AppError::Validation(FieldErrors::single(
@@ -138,25 +190,20 @@ async fn change_password(
             &me.session.id,
             form.current_password.unwrap_or_default(),
             new,
+            form.end_app_passwords.is_some(),
             origin(&req),
         )
         .await
     };
     match result {
         Ok(()) => {
-            render_account(
-                &state,
-                &me,
-                &loc,
-                actix_web::http::StatusCode::OK,
-                FieldErrors::default(),
-                Some(loc.lang.ui().notice_password_changed_here),
-            )
-            .await
+            let notice = Some(loc.lang.ui().notice_password_changed_here);
+            let ok = actix_web::http::StatusCode::OK;
+            render_account(&state, &me, &loc, ok, Extras { notice, ..Extras::default() }).await
         }
         Err(AppError::Validation(errors)) => {
             let status = actix_web::http::StatusCode::BAD_REQUEST;
-            render_account(&state, &me, &loc, status, errors, None).await
+            render_account(&state, &me, &loc, status, Extras { errors, ..Extras::default() }).await
         }
         Err(other) => Err(other.into()),
     }
@@ -203,3 +250,67 @@ async fn logout_all(
 }
 
 crate::csrf_protected!(PasswordForm);
+
+#[derive(Deserialize)]
+struct AppPasswordForm {
+    name: Option<String>,
+    /// One box per scope, present when ticked.
+    scope_files_read: Option<String>,
+    scope_files_write: Option<String>,
+    scope_shares: Option<String>,
+    scope_dav: Option<String>,
+    folder: Option<String>,
+    expires: Option<String>,
+    csrf_token: Option<String>,
+}
+
+crate::csrf_protected!(AppPasswordForm);
+
+/// `POST /account/app-passwords`: create one and show its secret once, on this answer (never
+/// in a URL, never again). Needs a recent login.
+async fn create_app_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CsrfForm { user: PageUser(me), form }: CsrfForm<PageUser, AppPasswordForm>,
+    loc: Locale,
+) -> Result<HttpResponse, PageError> {
+    let now = Utc::now().naive_utc();
+    recent::require(&me.session, now)
+        .map_err(|_| PageError::Reauth { next: "/account#app-passwords".into() })?;
+    let ticked = [
+        (&form.scope_files_read, "files:read"),
+        (&form.scope_files_write, "files:write"),
+        (&form.scope_shares, "shares"),
+        (&form.scope_dav, "dav"),
+    ];
+    let scopes: Vec<&str> =
+        ticked.iter().filter(|(on, _)| on.is_some()).map(|(_, scope)| *scope).collect();
+    let expires_at = match form.expires.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+        Some(e) => Some(crate::api::app_passwords::parse_expiry("expires", e)?),
+        None => None,
+    };
+    let request = Request {
+        name: form.name.unwrap_or_default(),
+        // No box ticked is a mistake, not "everything".
+        scope: Some(scopes.join(" ")),
+        folder: form.folder.filter(|f| !f.is_empty()).map(crate::db::ids::FileId),
+        expires_at,
+    };
+    let (user, from) = (me.user.clone(), origin(&req));
+    let created =
+        db::run(&state.db, move |conn| app_passwords::create(conn, &user, &request, &from, now))
+            .await;
+    let (status, extras) = match created {
+        Ok(c) => {
+            let info = req.connection_info();
+            let base = format!("{}://{}", info.scheme(), info.host());
+            let created = NewAppPassword { name: c.row.name, token: c.token, base };
+            (StatusCode::CREATED, Extras { created: Some(created), ..Extras::default() })
+        }
+        Err(AppError::Validation(errors)) => {
+            (StatusCode::BAD_REQUEST, Extras { errors, ..Extras::default() })
+        }
+        Err(other) => return Err(other.into()),
+    };
+    render_account(&state, &me, &loc, status, extras).await
+}

@@ -104,13 +104,16 @@ pub enum PageError {
     App(#[from] AppError),
     #[error("login required")]
     Login { next: Option<String>, notice: &'static str },
+    /// A sensitive action without a recent login: confirm the password, then back to `next`.
+    #[error("confirm your password")]
+    Reauth { next: String },
 }
 
 impl ResponseError for PageError {
     fn status_code(&self) -> StatusCode {
         match self {
             PageError::App(e) => e.code_and_status().1,
-            PageError::Login { .. } => StatusCode::SEE_OTHER,
+            PageError::Login { .. } | PageError::Reauth { .. } => StatusCode::SEE_OTHER,
         }
     }
 
@@ -126,6 +129,9 @@ impl ResponseError for PageError {
                 gone.set_path("/");
                 gone.make_removal();
                 redirect(&url).cookie(gone).finish()
+            }
+            PageError::Reauth { next } => {
+                redirect(&format!("/account/confirm?next={}", urlencode(next))).finish()
             }
             PageError::App(e) => {
                 e.log_if_internal();

@@ -1,5 +1,6 @@
 //! One file per table: the row types and the queries on that table.
 
+pub mod app_passwords;
 pub mod archives;
 pub mod audit;
 pub mod blobs;

@@ -149,20 +149,35 @@ pub fn revoke(
     Ok(n > 0)
 }
 
-/// Revokes every live session of `user`, except `keep`, optionally only those of one client
-/// type. Returns how many were revoked.
+/// Which of a user's sessions [`revoke_all`] ends.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Ending<'a> {
+    /// This one stays (the caller's own).
+    pub keep: Option<&'a SessionId>,
+    /// Only those of this client type.
+    pub client: Option<&'a str>,
+    /// App passwords too (they are separate credentials: logging out everywhere or a
+    /// single-session login leaves them; an admin's force logout or password reset does not).
+    pub app_passwords: bool,
+}
+
+/// Revokes the live sessions of `user` that `which` names. Returns how many were revoked.
 pub fn revoke_all(
     conn: &mut DbConn,
     user: &UserId,
-    keep: Option<&SessionId>,
-    client: Option<&str>,
+    which: Ending<'_>,
     reason: &str,
     now: NaiveDateTime,
 ) -> QueryResult<usize> {
+    let Ending { keep, client, app_passwords } = which;
     let mut query = diesel::update(sessions::table)
         .filter(sessions::user_id.eq(user))
         .filter(sessions::revoked_at.is_null())
         .into_boxed();
+    if !app_passwords {
+        query = query
+            .filter(sessions::method.ne(crate::auth::method::AuthMethod::AppPassword.as_str()));
+    }
     if let Some(keep) = keep {
         query = query.filter(sessions::id.ne(keep));
     }
@@ -170,6 +185,24 @@ pub fn revoke_all(
         query = query.filter(sessions::client.eq(client));
     }
     query.set((sessions::revoked_at.eq(now), sessions::revoked_reason.eq(reason))).execute(conn)
+}
+
+/// Notes a use and where it came from (app passwords: the list shows their last address).
+pub fn touch_from(
+    conn: &mut DbConn,
+    id: &SessionId,
+    now: NaiveDateTime,
+    origin: &crate::audit::Origin,
+) -> QueryResult<()> {
+    let agent = origin.user_agent.as_deref().map(|a| &a[..a.floor_char_boundary(256)]);
+    diesel::update(sessions::table.find(id))
+        .set((
+            sessions::last_used_at.eq(now),
+            sessions::ip.eq(origin.ip.as_deref()),
+            sessions::user_agent.eq(agent),
+        ))
+        .execute(conn)?;
+    Ok(())
 }
 
 pub fn touch(conn: &mut DbConn, id: &SessionId, now: NaiveDateTime) -> QueryResult<()> {

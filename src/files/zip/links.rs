@@ -10,8 +10,8 @@
 //! may be up to 1 000 ids, far more than a URL (or `MAX_TOKEN_LEN`) holds.
 
 use chrono::{Duration, NaiveDateTime};
-use sha2::{Digest, Sha256};
 
+use crate::auth::secret::{self, digest};
 use crate::auth::sessions;
 use crate::db::DbConn;
 use crate::db::ids::{FileId, SessionId, UserId};
@@ -37,7 +37,7 @@ pub fn mint(
     now: NaiveDateTime,
 ) -> Result<Minted, AppError> {
     let id = uuid::Uuid::new_v4().simple().to_string();
-    let secret = random_secret()?;
+    let secret = secret::random_hex()?;
     let ttl = Duration::seconds(i64::try_from(ttl_seconds).unwrap_or(i64::MAX / 2));
     let expires_at = (now + ttl).min(session_end);
     let row = ArchiveRow {
@@ -68,8 +68,7 @@ pub fn open(
     now: NaiveDateTime,
 ) -> Result<(UserId, Vec<FileId>), AppError> {
     let row = archives::find(conn, id)?.ok_or(AppError::NotFound)?;
-    // Comparing digests: how long the comparison takes says nothing about the secret.
-    if row.secret_sha256 != digest(secret) {
+    if !secret::matches(secret, &row.secret_sha256) {
         return Err(AppError::NotFound);
     }
     if row.expires_at <= now {
@@ -79,15 +78,4 @@ pub fn open(
     sessions::validate(&session, &user, &row.owner_id, None, now)?;
     let items: Vec<FileId> = serde_json::from_str(&row.items).map_err(AppError::internal)?;
     Ok((row.owner_id, items))
-}
-
-/// 32 random bytes, hex.
-fn random_secret() -> Result<String, AppError> {
-    let mut bytes = [0u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| AppError::internal(e.to_string()))?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-fn digest(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -1,8 +1,6 @@
 //! `POST /files/batch`: the selection toolbar of the file list (and its form without
 //! JavaScript). Move and copy first show a folder picker, a plain form of radio buttons.
 
-use std::collections::HashMap;
-
 use super::*;
 use crate::files::batch::{self, Batch, OnConflict, Op, Outcome};
 use crate::web::files::collections::{local_path, with_notice};
@@ -148,28 +146,13 @@ async fn pick(
     back: String,
 ) -> Result<HttpResponse, PageError> {
     let owner = me.user.id.clone();
-    let all = db::run(&state.db, move |conn| Ok(rows::folders(conn, &owner)?)).await?;
-    let by_id: HashMap<&FileId, &FileRow> = all.iter().map(|f| (&f.id, f)).collect();
-    let path_of = |f: &FileRow| {
-        let mut names = vec![f.name.as_str()];
-        let mut next = f.parent_id.as_ref();
-        while let Some(p) = next.and_then(|p| by_id.get(p)) {
-            names.push(&p.name);
-            next = p.parent_id.as_ref();
-            if names.len() > 64 {
-                break;
-            }
-        }
-        names.reverse();
-        format!("/{}", names.join("/"))
-    };
+    let all = db::run(&state.db, move |conn| super::folder_choices(conn, &owner)).await?;
     let selected: std::collections::HashSet<&str> = form.ids.iter().map(String::as_str).collect();
-    let mut folders: Vec<PickChoice> = all
-        .iter()
-        .filter(|f| op == Op::Copy || !selected.contains(f.id.as_str()))
-        .map(|f| PickChoice { id: f.id.to_string(), label: path_of(f) })
+    let folders: Vec<PickChoice> = all
+        .into_iter()
+        .filter(|(id, _)| op == Op::Copy || !selected.contains(id.as_str()))
+        .map(|(id, label)| PickChoice { id, label })
         .collect();
-    folders.sort_by_key(|f| f.label.to_lowercase());
     let t = loc.lang.ui();
     let title = if op == Op::Move { t.pick_move_title } else { t.pick_copy_title };
     let page = PickPage {

@@ -277,8 +277,14 @@ async fn upload_form(
 
     let limits = upload::precheck(&state, &me.user.id, upload::content_length(&req)).await?;
     let folder = folder_param(q.folder.as_deref());
-    upload::store_parts(state.into_inner(), &me.user.id, folder.clone(), limits, &mut payload)
-        .await?;
+    upload::store_parts(
+        state.into_inner(),
+        (&me.user.id, None),
+        folder.clone(),
+        limits,
+        &mut payload,
+    )
+    .await?;
     Ok(redirect(&folder_url(folder.as_ref(), "uploaded")).finish())
 }
 
@@ -317,3 +323,31 @@ async fn new_folder(
 }
 
 crate::csrf_protected!(NewFolderForm);
+
+/// Every folder of `owner` as `(id, path)`, sorted by path (`/Photos/2024`): the choices of a
+/// folder picker.
+pub(crate) fn folder_choices(
+    conn: &mut crate::db::DbConn,
+    owner: &crate::db::ids::UserId,
+) -> Result<Vec<(String, String)>, AppError> {
+    use std::collections::HashMap;
+    let all = crate::db::models::files::folders(conn, owner)?;
+    let by_id: HashMap<&FileId, &FileRow> = all.iter().map(|f| (&f.id, f)).collect();
+    let path_of = |f: &FileRow| {
+        let mut names = vec![f.name.as_str()];
+        let mut next = f.parent_id.as_ref();
+        while let Some(p) = next.and_then(|p| by_id.get(p)) {
+            names.push(&p.name);
+            next = p.parent_id.as_ref();
+            if names.len() > 64 {
+                break;
+            }
+        }
+        names.reverse();
+        format!("/{}", names.join("/"))
+    };
+    let mut choices: Vec<(String, String)> =
+        all.iter().map(|f| (f.id.to_string(), path_of(f))).collect();
+    choices.sort_by_key(|(_, label)| label.to_lowercase());
+    Ok(choices)
+}

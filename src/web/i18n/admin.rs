@@ -167,6 +167,8 @@ table! {
         ev_password_reset: "Admin: reset password", "管理员：重置密码";
         ev_user_deleted: "Admin: deleted user", "管理员：删除用户";
         ev_setting_changed: "Admin: changed a setting", "管理员：更改设置";
+        ev_app_password_created: "Created an app password", "创建应用密码";
+        ev_app_password_revoked: "Revoked an app password", "撤销应用密码";
     }
 }
 
