@@ -1080,6 +1080,15 @@ async fn every_event_kind_is_recorded_with_who_whom_and_where_and_no_secret() {
     assert_eq!(r.status, 200, "{}", r.text());
     let r = app.call(DELETE, &users_path(&dave_id), &root.token, None).await;
     assert_eq!(r.status, 204, "{}", r.text());
+    // app_password_created, app_password_revoked (its secret is a token not to be logged).
+    let r =
+        app.call(POST, "/api/v1/app-passwords", &root.token, Some(json!({ "name": "cli" }))).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let app_password = r.json();
+    tokens.push(str_of(&app_password, "token").to_owned());
+    let id = str_of(&app_password, "id").to_owned();
+    let r = app.call(DELETE, &format!("/api/v1/app-passwords/{id}"), &root.token, None).await;
+    assert_eq!(r.status, 204, "{}", r.text());
     // A preview token too.
     let item = app.upload(&root.token, "p.png", &png(5)).await;
     let preview_url = str_of(&item, "preview_url").to_owned();
