@@ -7,12 +7,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::{self, Entry, Event};
 use crate::auth::app_passwords::{self, Request};
-use crate::auth::sessions::{self, EndReason};
+use crate::auth::sessions::EndReason;
 use crate::auth::{recent, tokens::rfc3339};
 use crate::db;
 use crate::db::ids::{FileId, SessionId};
 use crate::db::models::app_passwords::{self as rows, AppPasswordRow};
-use crate::db::models::sessions::Session;
+use crate::db::models::sessions::{self as session_rows, Session};
 use crate::error::{AppError, FieldErrors};
 use crate::http::auth::{AccountHolder, origin};
 use crate::state::AppState;
@@ -150,7 +150,8 @@ pub fn revoke_one(
     let Some((row, _)) = live.iter().find(|(r, _)| r.session_id == *id) else {
         return Err(AppError::NotFound);
     };
-    if !sessions::end(conn, user, id, EndReason::Revoked, from, now)? {
+    // Its own audit event below, not `session_revoked` as well.
+    if !session_rows::revoke(conn, &user.id, id, EndReason::Revoked.as_str(), now)? {
         return Err(AppError::NotFound);
     }
     let entry =

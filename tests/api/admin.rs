@@ -30,7 +30,7 @@ const PATCH: Method = Method::PATCH;
 const DELETE: Method = Method::DELETE;
 
 /// Every audit event name, as the API documents them.
-const EVENTS: [&str; 16] = [
+const EVENTS: [&str; 18] = [
     "registered",
     "login",
     "login_failed",
@@ -47,6 +47,8 @@ const EVENTS: [&str; 16] = [
     "admin_password_reset",
     "admin_user_deleted",
     "admin_setting_changed",
+    "app_password_created",
+    "app_password_revoked",
 ];
 
 // ---------------------------------------------------------------------------------------------
