@@ -82,6 +82,14 @@ pub enum AppError {
     UserDisabled,
     #[error("this token does not allow that: it lacks the `{0}` scope")]
     ScopeInsufficient(&'static str),
+    /// What an app password may never do, and why (`scope_insufficient`, like a missing scope).
+    #[error("{0}")]
+    NotForAppPasswords(&'static str),
+    /// HTTP Basic with what looks like a user name and the account password: never accepted.
+    #[error(
+        "HTTP Basic takes an app password (hdk_…, create one on your account page), never the account password"
+    )]
+    AccountPasswordOverBasic,
     #[error("the form expired or did not come from this site; reload the page and try again")]
     CsrfFailed,
     /// A sensitive action (app passwords, 2FA, the password) needs a login or the password
@@ -140,7 +148,10 @@ impl AppError {
             TokenExpired => ("token_expired", StatusCode::UNAUTHORIZED),
             TokenRevoked(_) => ("token_revoked", StatusCode::UNAUTHORIZED),
             UserDisabled => ("user_disabled", StatusCode::FORBIDDEN),
-            ScopeInsufficient(_) => ("scope_insufficient", StatusCode::FORBIDDEN),
+            ScopeInsufficient(_) | NotForAppPasswords(_) => {
+                ("scope_insufficient", StatusCode::FORBIDDEN)
+            }
+            AccountPasswordOverBasic => ("token_invalid", StatusCode::UNAUTHORIZED),
             CsrfFailed => ("csrf_failed", StatusCode::FORBIDDEN),
             ReauthRequired => ("reauth_required", StatusCode::FORBIDDEN),
             RegistrationClosed => ("registration_closed", StatusCode::FORBIDDEN),
@@ -166,6 +177,7 @@ impl AppError {
                 | AppError::TokenInvalid
                 | AppError::TokenExpired
                 | AppError::TokenRevoked(_)
+                | AppError::AccountPasswordOverBasic
         )
     }
 

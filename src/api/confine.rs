@@ -69,5 +69,8 @@ pub async fn keep(
 
 /// Refuses a confined caller (routes about the whole account, such as the trash).
 pub fn whole_account(me: &CurrentUser) -> Result<(), AppError> {
-    if me.folder.is_some() { Err(AppError::ScopeInsufficient("account")) } else { Ok(()) }
+    if me.folder.is_some() { Err(AppError::NotForAppPasswords(ONE_FOLDER)) } else { Ok(()) }
 }
+
+/// Why a confined caller cannot use the trash.
+pub const ONE_FOLDER: &str = "an app password limited to one folder cannot use the trash";

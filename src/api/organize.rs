@@ -165,7 +165,7 @@ async fn confine_batch(
         return Ok(batch);
     }
     let how = match batch.op {
-        Op::Restore => return Err(AppError::ScopeInsufficient("account")),
+        Op::Restore => return Err(AppError::NotForAppPasswords(confine::ONE_FOLDER)),
         Op::Move | Op::Trash => Use::Change,
         Op::Copy | Op::Star | Op::Unstar => Use::Read,
     };

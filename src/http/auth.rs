@@ -116,7 +116,10 @@ impl FromRequest for AccountHolder {
         Box::pin(async move {
             let current = current.await?;
             if current.is_app_password() {
-                return Err(AppError::ScopeInsufficient("account"));
+                return Err(AppError::NotForAppPasswords(
+                    "an app password cannot manage the account (app passwords, password, \
+                     two-factor login, sessions); log in with the account password",
+                ));
             }
             Ok(AccountHolder(current))
         })
@@ -203,6 +206,11 @@ fn basic_token(encoded: &str) -> Result<String, AppError> {
             return Ok(format!("{password}{BASIC_USER_SEPARATOR}{user}"));
         }
         return Ok(password.to_owned());
+    }
+    // A token has dots (a JWT); a user name with a password is someone trying the account
+    // password, which deserves a clear refusal rather than "token invalid".
+    if !user.contains('.') && !password.is_empty() {
+        return Err(AppError::AccountPasswordOverBasic);
     }
     Ok(user.to_owned())
 }
