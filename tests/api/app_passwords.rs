@@ -18,20 +18,20 @@ use crate::helpers::{Resp, TestApp, TestUser, csrf_in, session_cookie, spawn_app
 const BOUNDARY: &str = "----homedisk-app-password-test";
 
 /// A request carrying `auth` as its `Authorization` header.
-fn with_auth(method: Method, uri: &str, auth: &str) -> TestRequest {
+pub(crate) fn with_auth(method: Method, uri: &str, auth: &str) -> TestRequest {
     TestRequest::default().method(method).uri(uri).insert_header(("Authorization", auth.to_owned()))
 }
 
-fn bearer(token: &str) -> String {
+pub(crate) fn bearer(token: &str) -> String {
     format!("Bearer {token}")
 }
 
-fn basic(user: &str, password: &str) -> String {
+pub(crate) fn basic(user: &str, password: &str) -> String {
     format!("Basic {}", STANDARD.encode(format!("{user}:{password}")))
 }
 
 /// A multipart upload of one file to `uri`.
-fn upload(uri: &str, auth: &str, name: &str, bytes: &[u8]) -> TestRequest {
+pub(crate) fn upload(uri: &str, auth: &str, name: &str, bytes: &[u8]) -> TestRequest {
     let mut body = format!(
         "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\
          Content-Type: application/octet-stream\r\n\r\n"
@@ -45,7 +45,7 @@ fn upload(uri: &str, auth: &str, name: &str, bytes: &[u8]) -> TestRequest {
 }
 
 /// Creates an app password for `user` through the API; returns the whole answer.
-async fn create<S, B>(app: &TestApp<S>, user: &TestUser, body: Value) -> Value
+pub(crate) async fn create<S, B>(app: &TestApp<S>, user: &TestUser, body: Value) -> Value
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
@@ -57,7 +57,7 @@ where
     r.json()
 }
 
-async fn call<S, B>(
+pub(crate) async fn call<S, B>(
     app: &TestApp<S>,
     method: Method,
     uri: &str,
@@ -76,7 +76,7 @@ where
     .await
 }
 
-fn token_of(created: &Value) -> String {
+pub(crate) fn token_of(created: &Value) -> String {
     created["token"].as_str().expect("token").to_owned()
 }
 
@@ -167,123 +167,6 @@ async fn scopes_allow_and_refuse_each_route_class() {
             assert_eq!(r.code(), "scope_insufficient", "{method} {uri}");
         }
     }
-}
-
-#[actix_web::test]
-async fn a_folder_confines_every_file_route() {
-    let app = spawn_app().await;
-    let alice = app.register("alice").await;
-    let owner = bearer(&alice.token);
-    let mk = |name: &str, parent: Option<String>| {
-        call(
-            &app,
-            Method::POST,
-            "/api/v1/folders",
-            &owner,
-            Some(json!({ "name": name, "folder": parent })),
-        )
-    };
-    let photos = id_of(&mk("Photos", None).await.json());
-    let private = id_of(&mk("Private", None).await.json());
-    let inside = id_of(
-        &app.send(upload(&format!("/api/v1/files?folder={photos}"), &owner, "in.png", &png_1x1()))
-            .await
-            .json()["items"][0],
-    );
-    let outside = id_of(
-        &app.send(upload(
-            &format!("/api/v1/files?folder={private}"),
-            &owner,
-            "secret.png",
-            &png_1x1(),
-        ))
-        .await
-        .json()["items"][0],
-    );
-    for id in [&inside, &outside] {
-        call(&app, Method::PUT, &format!("/api/v1/files/{id}/star"), &owner, None).await;
-    }
-    let phone = bearer(&token_of(
-        &create(&app, &alice, json!({ "name": "phone", "folder": photos })).await,
-    ));
-
-    // The top level of a confined password is its folder, and its path starts there.
-    let r = call(&app, Method::GET, "/api/v1/files", &phone, None).await;
-    assert_eq!(r.status, 200, "{}", r.text());
-    let listing = r.json();
-    assert_eq!(listing["items"][0]["name"], "in.png");
-    assert_eq!(listing["path"].as_array().map(Vec::len), Some(1));
-
-    // Everything about the other folder, or its file, is missing.
-    let o = &outside;
-    let refused: Vec<(Method, String, Option<Value>)> = vec![
-        (Method::GET, format!("/api/v1/files?folder={private}"), None),
-        (Method::GET, format!("/api/v1/files/{o}"), None),
-        (Method::GET, format!("/api/v1/files/{o}/content"), None),
-        (Method::POST, format!("/api/v1/files/{o}/preview-url"), None),
-        (Method::PATCH, format!("/api/v1/files/{o}"), Some(json!({ "name": "x.png" }))),
-        (Method::DELETE, format!("/api/v1/files/{o}"), None),
-        (Method::PUT, format!("/api/v1/files/{o}/star"), None),
-        (Method::POST, format!("/api/v1/files/{o}/copy"), Some(json!({ "folder": photos }))),
-        (Method::GET, format!("/api/v1/files/{private}/zip"), None),
-        (Method::POST, "/api/v1/archives".into(), Some(json!({ "ids": [o] }))),
-        (Method::GET, format!("/api/v1/search?q=secret&folder={private}"), None),
-        (Method::POST, "/api/v1/folders".into(), Some(json!({ "name": "n", "folder": private }))),
-        (Method::PATCH, format!("/api/v1/files/{inside}"), Some(json!({ "folder": private }))),
-        (Method::POST, format!("/api/v1/files/{inside}/copy"), Some(json!({ "folder": private }))),
-        (Method::POST, "/api/v1/files/batch".into(), Some(json!({ "op": "trash", "ids": [o] }))),
-        (
-            Method::POST,
-            "/api/v1/files/batch".into(),
-            Some(json!({ "op": "move", "ids": [inside], "folder": private })),
-        ),
-        // The folder itself cannot be renamed, moved or deleted through it.
-        (Method::PATCH, format!("/api/v1/files/{photos}"), Some(json!({ "name": "P" }))),
-        (Method::DELETE, format!("/api/v1/files/{photos}"), None),
-        (Method::GET, format!("/preview/{o}?size=sm"), None),
-    ];
-    for (method, uri, body) in refused {
-        let r = call(&app, method.clone(), &uri, &phone, body).await;
-        assert_eq!(r.status, 404, "{method} {uri}: {}", r.text());
-    }
-    let r =
-        app.send(upload(&format!("/api/v1/files?folder={private}"), &phone, "x.bin", b"x")).await;
-    assert_eq!(r.status, 404, "{}", r.text());
-    let r = call(&app, Method::GET, "/api/v1/trash", &phone, None).await;
-    assert_eq!(r.status, 403, "{}", r.text());
-
-    // Lists and searches hold only what is inside; paths start at the folder.
-    for uri in ["/api/v1/starred", "/api/v1/recent", "/api/v1/search?q=png"] {
-        let r = call(&app, Method::GET, uri, &phone, None).await;
-        let names: Vec<_> = r.json()["items"]
-            .as_array()
-            .expect("items")
-            .iter()
-            .map(|i| i["name"].clone())
-            .collect();
-        assert_eq!(names, vec![json!("in.png")], "{uri}");
-    }
-    let hit = call(&app, Method::GET, "/api/v1/search?q=in.png", &phone, None).await.json();
-    assert_eq!(hit["items"][0]["path"], "/");
-
-    // What it may do lands inside: an upload and a folder without a folder, a copy.
-    let r = app.send(upload("/api/v1/files", &phone, "new.bin", b"new")).await;
-    assert_eq!(r.status, 201, "{}", r.text());
-    assert_eq!(r.json()["items"][0]["folder"], json!(photos));
-    let r =
-        call(&app, Method::POST, "/api/v1/folders", &phone, Some(json!({ "name": "sub" }))).await;
-    assert_eq!(r.json()["folder"], json!(photos));
-    for uri in [
-        format!("/api/v1/files/{inside}/content"),
-        format!("/preview/{inside}?size=sm"),
-        format!("/api/v1/files/{photos}/zip"),
-    ] {
-        let r = call(&app, Method::GET, &uri, &phone, None).await;
-        assert_eq!(r.status, 200, "{uri}: {}", r.text());
-    }
-    // The owner still sees everything.
-    let r = call(&app, Method::GET, &format!("/api/v1/files/{outside}"), &owner, None).await;
-    assert_eq!(r.status, 200);
 }
 
 #[actix_web::test]

@@ -8,6 +8,7 @@ mod server;
 
 mod admin;
 mod admin_pages;
+mod app_password_folders;
 mod app_passwords;
 mod binary;
 mod browser;
