@@ -38,10 +38,12 @@ pub enum Event {
     PasswordReset,
     UserDeleted,
     SettingChanged,
+    DeviceApproved,
+    DeviceDenied,
 }
 
 impl Event {
-    pub const ALL: [Event; 16] = [
+    pub const ALL: [Event; 18] = [
         Event::Registered,
         Event::LoginSucceeded,
         Event::LoginFailed,
@@ -58,6 +60,8 @@ impl Event {
         Event::PasswordReset,
         Event::UserDeleted,
         Event::SettingChanged,
+        Event::DeviceApproved,
+        Event::DeviceDenied,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -78,6 +82,8 @@ impl Event {
             Event::PasswordReset => "admin_password_reset",
             Event::UserDeleted => "admin_user_deleted",
             Event::SettingChanged => "admin_setting_changed",
+            Event::DeviceApproved => "device_approved",
+            Event::DeviceDenied => "device_denied",
         }
     }
 

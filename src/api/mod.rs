@@ -4,6 +4,7 @@
 pub(crate) mod admin;
 mod archives;
 mod auth;
+mod device;
 pub(crate) mod files;
 mod me;
 mod organize;
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(admin::configure)
             .configure(archives::configure)
             .configure(auth::configure)
+            .configure(device::configure)
             .configure(files::configure)
             .configure(me::configure)
             .configure(organize::configure)

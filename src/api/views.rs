@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::auth::method::AuthMethod;
 use crate::auth::sessions::Started;
 use crate::auth::tokens::rfc3339;
 use crate::db::models::files::FileRow;
@@ -75,6 +76,9 @@ pub struct SessionView {
     pub user_agent: Option<String>,
     pub ip: Option<String>,
     pub current: bool,
+    /// How the session was verified (`auth::method`): `password`, `password+totp`,
+    /// `device`, `app_password`.
+    pub method: &'static str,
 }
 
 impl SessionView {
@@ -88,6 +92,7 @@ impl SessionView {
             user_agent: s.user_agent.clone(),
             ip: s.ip.clone(),
             current,
+            method: AuthMethod::parse(&s.method).as_str(),
         }
     }
 }

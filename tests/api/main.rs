@@ -10,6 +10,7 @@ mod admin;
 mod admin_pages;
 mod binary;
 mod browser;
+mod device_login;
 mod file_pages;
 mod files;
 mod hardening;

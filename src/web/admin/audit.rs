@@ -94,6 +94,8 @@ fn event_label(ta: &'static AdminUi, e: Event) -> &'static str {
         Event::PasswordReset => ta.ev_password_reset,
         Event::UserDeleted => ta.ev_user_deleted,
         Event::SettingChanged => ta.ev_setting_changed,
+        Event::DeviceApproved => ta.ev_device_approved,
+        Event::DeviceDenied => ta.ev_device_denied,
     }
 }
 

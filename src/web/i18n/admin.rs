@@ -167,6 +167,8 @@ table! {
         ev_password_reset: "Admin: reset password", "管理员：重置密码";
         ev_user_deleted: "Admin: deleted user", "管理员：删除用户";
         ev_setting_changed: "Admin: changed a setting", "管理员：更改设置";
+        ev_device_approved: "Approved a device login", "批准了设备登录";
+        ev_device_denied: "Denied a device login", "拒绝了设备登录";
     }
 }
 
