@@ -5,12 +5,91 @@ use actix_web::test::TestRequest;
 use chrono::Utc;
 use diesel::prelude::*;
 use homedisk::db::schema::device_codes;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::helpers::spawn_app;
+use crate::helpers::{TestApp, csrf_in, session_cookie, spawn_app};
 
 const REQUEST: &str = "/api/v1/auth/device";
 const TOKEN: &str = "/api/v1/auth/device/token";
+
+/// What a test app is, for helpers that take one.
+pub trait App {
+    async fn send(&self, req: TestRequest) -> crate::helpers::Resp;
+}
+
+impl<S, B> App for TestApp<S>
+where
+    S: actix_web::dev::Service<
+            actix_http::Request,
+            Response = actix_web::dev::ServiceResponse<B>,
+            Error = actix_web::Error,
+        >,
+    B: actix_web::body::MessageBody,
+{
+    async fn send(&self, req: TestRequest) -> crate::helpers::Resp {
+        TestApp::send(self, req).await
+    }
+}
+
+/// An app asks: (device code, user code as shown).
+async fn new_request(app: &impl App, name: &str) -> (String, String) {
+    let r = app
+        .send(
+            TestRequest::post()
+                .uri(REQUEST)
+                .insert_header(("user-agent", "HomediskPhone/1.0"))
+                .set_json(json!({ "client_name": name })),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v: Value = r.json();
+    let code = |k: &str| v[k].as_str().expect(k).to_owned();
+    (code("device_code"), code("user_code"))
+}
+
+async fn poll(app: &impl App, device_code: &str) -> crate::helpers::Resp {
+    let body = json!({ "device_code": device_code });
+    app.send(TestRequest::post().uri(TOKEN).set_json(body)).await
+}
+
+/// The value of the hidden `name` field in a page.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} in {html}")) + marker.len();
+    html[start..].split('"').next().expect("value").to_owned()
+}
+
+/// The browser with `session` types `user_code` at `/device`: the confirmation page.
+async fn enter_code(app: &impl App, session: &str, user_code: &str) -> crate::helpers::Resp {
+    let page = app.send(TestRequest::get().uri("/device").cookie(session_cookie(session))).await;
+    assert_eq!(page.status, 200, "{}", page.text());
+    let csrf = csrf_in(&page.text());
+    let form = [("user_code", user_code), ("csrf_token", &csrf)];
+    app.send(TestRequest::post().uri("/device").cookie(session_cookie(session)).set_form(form))
+        .await
+}
+
+/// The browser with `session` approves (or denies) the request of `user_code`; the outcome
+/// page.
+async fn decide(
+    app: &impl App,
+    session: &str,
+    user_code: &str,
+    decision: &str,
+) -> crate::helpers::Resp {
+    let confirm = enter_code(app, session, user_code).await;
+    assert_eq!(confirm.status, 200, "{}", confirm.text());
+    let html = confirm.text();
+    let form = [
+        ("id", hidden(&html, "id")),
+        ("decision", decision.to_owned()),
+        ("csrf_token", csrf_in(&html)),
+    ];
+    app.send(
+        TestRequest::post().uri("/device/decide").cookie(session_cookie(session)).set_form(form),
+    )
+    .await
+}
 
 /// Lets the next poll of every request come "after the interval" without sleeping.
 fn forget_last_poll(conn: &mut homedisk::db::PooledConn) {
@@ -128,4 +207,277 @@ async fn hostile_requests_are_refused_with_4xx() {
     }
     let rows: i64 = device_codes::table.count().get_result(&mut app.conn()).expect("count");
     assert_eq!(rows, 0, "nothing was stored for refused requests");
+}
+
+#[actix_web::test]
+async fn an_approved_code_gives_one_app_session_of_the_approver() {
+    let app = spawn_app().await;
+    app.register("first-admin").await;
+    let alice = app.register("alice").await;
+    let browser = app.web_login("alice", &alice.password).await;
+    let (device_code, user_code) = new_request(&app, "Alice's phone").await;
+    assert_eq!(poll(&app, &device_code).await.code(), "authorization_pending");
+
+    let confirm = enter_code(&app, &browser, &user_code.to_lowercase().replace('-', "")).await;
+    assert_eq!(confirm.status, 200, "{}", confirm.text());
+    for shown in ["Alice&#39;s phone", &user_code, "HomediskPhone/1.0"] {
+        assert!(confirm.text().contains(shown), "{shown} in {}", confirm.text());
+    }
+    let done = decide(&app, &browser, &user_code, "approve").await;
+    assert_eq!(done.status, 200, "{}", done.text());
+    assert!(done.text().contains("the app is now logged in"), "{}", done.text());
+
+    forget_last_poll(&mut app.conn());
+    let r = poll(&app, &device_code).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let v = r.json();
+    assert_eq!(v["token_type"], "Bearer");
+    assert_eq!(v["client"], "app");
+    assert_eq!(v["user"]["id"], alice.id.as_str());
+    assert_eq!(v["scope"], "files:read files:write");
+    let token = v["token"].as_str().expect("token");
+    let me = app.me(token).await;
+    assert_eq!((me.status.as_u16(), me.json()["username"].clone()), (200, json!("alice")));
+
+    let list = app.get_bearer("/api/v1/sessions", token).await.json();
+    let item = list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|s| s["current"] == true)
+        .expect("this session is listed")
+        .clone();
+    assert_eq!((item["client"].clone(), item["method"].clone()), (json!("app"), json!("device")));
+    assert!(list["items"].as_array().expect("items").iter().all(|s| s["method"].is_string()));
+
+    let again = poll(&app, &device_code).await;
+    assert_eq!((again.status.as_u16(), again.code()), (400, "invalid_grant".into()));
+
+    let log = app.log.text();
+    assert!(!log.contains(&device_code), "the device code reached the log");
+    assert!(!log.contains(token), "the token reached the log");
+}
+
+#[actix_web::test]
+async fn two_polls_at_once_get_one_session() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let browser = app.web_login("alice", &alice.password).await;
+    let (device_code, user_code) = new_request(&app, "racer").await;
+    assert_eq!(decide(&app, &browser, &user_code, "approve").await.status, 200);
+    let (a, b) = tokio::join!(poll(&app, &device_code), poll(&app, &device_code));
+    let mut statuses = [a.status.as_u16(), b.status.as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [200, 400]);
+}
+
+#[actix_web::test]
+async fn a_denied_code_answers_access_denied_and_cannot_be_approved_after() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let browser = app.web_login("alice", &alice.password).await;
+    let (device_code, user_code) = new_request(&app, "unknown app").await;
+    let done = decide(&app, &browser, &user_code, "deny").await;
+    assert_eq!(done.status, 200, "{}", done.text());
+    assert!(done.text().contains("Request denied"));
+    let r = poll(&app, &device_code).await;
+    assert_eq!((r.status.as_u16(), r.code()), (400, "access_denied".into()));
+    let again = enter_code(&app, &browser, &user_code).await;
+    assert_eq!(again.status, 400);
+    assert!(again.text().contains("already used"), "{}", again.text());
+    assert_eq!(poll(&app, &device_code).await.code(), "access_denied");
+}
+
+#[actix_web::test]
+async fn another_users_decision_cannot_replay_or_take_over_an_approval() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    app.register("mallory").await;
+    let alice_browser = app.web_login("alice", &alice.password).await;
+    let mallory_browser = app.web_login("mallory", crate::helpers::PASSWORD).await;
+    let (device_code, user_code) = new_request(&app, "Alice's tablet").await;
+    let confirm = enter_code(&app, &alice_browser, &user_code).await.text();
+    let id = hidden(&confirm, "id");
+    let form =
+        [("id", id.clone()), ("decision", "approve".into()), ("csrf_token", csrf_in(&confirm))];
+    let r = app
+        .send(
+            TestRequest::post()
+                .uri("/device/decide")
+                .cookie(session_cookie(&alice_browser))
+                .set_form(form),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+
+    // Mallory replays the decision with her own session and CSRF token: already decided.
+    let csrf = app.page_csrf("/device", &mallory_browser).await;
+    for decision in ["approve", "deny"] {
+        let form =
+            [("id", id.clone()), ("decision", decision.into()), ("csrf_token", csrf.clone())];
+        let r = app
+            .send(
+                TestRequest::post()
+                    .uri("/device/decide")
+                    .cookie(session_cookie(&mallory_browser))
+                    .set_form(form),
+            )
+            .await;
+        assert_eq!(r.status, 400, "{decision}: {}", r.text());
+    }
+    forget_last_poll(&mut app.conn());
+    let v = poll(&app, &device_code).await.json();
+    assert_eq!(v["user"]["username"], "alice", "{v}");
+    // A fresh request is not approved by the old decision.
+    let (second, _) = new_request(&app, "Alice's tablet").await;
+    assert_eq!(poll(&app, &second).await.code(), "authorization_pending");
+}
+
+#[actix_web::test]
+async fn an_anonymous_visitor_is_sent_to_log_in_and_back() {
+    let app = spawn_app().await;
+    let r = app.send(TestRequest::get().uri("/device?code=BCDF-GHJK")).await;
+    assert_eq!(r.status, 303);
+    let location = r.header("location").expect("location");
+    assert!(location.starts_with("/login?"), "{location}");
+    assert!(location.contains("next=/device%3Fcode%3DBCDF-GHJK"), "{location}");
+    let post =
+        app.send(TestRequest::post().uri("/device").set_form([("user_code", "BCDF-GHJK")])).await;
+    assert!(matches!(post.status.as_u16(), 303 | 401 | 403), "{}", post.status);
+}
+
+#[actix_web::test]
+async fn the_code_page_is_prefilled_from_the_link_and_speaks_chinese() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let browser = app.web_login("alice", &alice.password).await;
+    let get = |uri: &str| TestRequest::get().uri(uri).cookie(session_cookie(&browser));
+    let page = app.send(get("/device?code=bcdf-ghjk")).await.text();
+    assert!(page.contains("value=\"bcdf-ghjk\""), "{page}");
+    let page = app.send(get("/device?code=%22%3E%3Cscript%3Ex")).await.text();
+    assert!(!page.contains("<script>x"), "{page}");
+    let zh = app.send(get("/device").insert_header(("Accept-Language", "zh-CN"))).await.text();
+    assert!(zh.contains("登录应用"), "{zh}");
+}
+
+#[actix_web::test]
+async fn wrong_user_codes_are_limited_to_ten_per_ten_minutes() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let browser = app.web_login("alice", &alice.password).await;
+    let (_, user_code) = new_request(&app, "target").await;
+    let wrong = if user_code == "BBBB-BBBB" { "CCCC-CCCC" } else { "BBBB-BBBB" };
+    for i in 0..10 {
+        let r = enter_code(&app, &browser, wrong).await;
+        assert_eq!(r.status, 400, "try {i}: {}", r.text());
+        assert!(r.text().contains("That code is not right"), "{}", r.text());
+    }
+    let r = enter_code(&app, &browser, wrong).await;
+    assert_eq!(r.status, 429, "{}", r.text());
+    assert!(r.header("retry-after").is_some());
+    // The limit comes before the look-up: the right code waits too.
+    assert_eq!(enter_code(&app, &browser, &user_code).await.status, 429);
+}
+
+#[actix_web::test]
+async fn code_entry_and_decisions_need_the_csrf_token() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let browser = app.web_login("alice", &alice.password).await;
+    let (device_code, user_code) = new_request(&app, "csrf").await;
+    let post = |uri: &str, form: Vec<(&str, String)>| {
+        TestRequest::post().uri(uri).cookie(session_cookie(&browser)).set_form(form)
+    };
+    let r = app.send(post("/device", vec![("user_code", user_code.clone())])).await;
+    assert_eq!(r.status, 403);
+    let confirm = enter_code(&app, &browser, &user_code).await.text();
+    let id = hidden(&confirm, "id");
+    for csrf in [None, Some("forged".to_owned())] {
+        for decision in ["approve", "deny"] {
+            let mut form = vec![("id", id.clone()), ("decision", decision.to_owned())];
+            if let Some(c) = &csrf {
+                form.push(("csrf_token", c.clone()));
+            }
+            assert_eq!(app.send(post("/device/decide", form)).await.status, 403);
+        }
+    }
+    assert_eq!(poll(&app, &device_code).await.code(), "authorization_pending");
+    let form =
+        vec![("id", id), ("decision", "maybe".to_owned()), ("csrf_token", csrf_in(&confirm))];
+    assert_eq!(app.send(post("/device/decide", form)).await.status, 400);
+}
+
+#[actix_web::test]
+async fn an_expired_code_cannot_be_approved() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let browser = app.web_login("alice", &alice.password).await;
+    let (device_code, user_code) = new_request(&app, "slow").await;
+    let confirm = enter_code(&app, &browser, &user_code).await.text();
+    let past = Utc::now().naive_utc() - chrono::Duration::seconds(1);
+    diesel::update(device_codes::table)
+        .set(device_codes::expires_at.eq(past))
+        .execute(&mut app.conn())
+        .expect("expire");
+    let form = [
+        ("id", hidden(&confirm, "id")),
+        ("decision", "approve".into()),
+        ("csrf_token", csrf_in(&confirm)),
+    ];
+    let r = app
+        .send(
+            TestRequest::post()
+                .uri("/device/decide")
+                .cookie(session_cookie(&browser))
+                .set_form(form),
+        )
+        .await;
+    assert_eq!(r.status, 400);
+    assert!(r.text().contains("expired"), "{}", r.text());
+    let again = enter_code(&app, &browser, &user_code).await;
+    assert_eq!(again.status, 400);
+    assert!(again.text().contains("expired"));
+    assert_eq!(poll(&app, &device_code).await.code(), "expired_token");
+}
+
+#[actix_web::test]
+async fn decisions_are_audited_with_the_app_name() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let browser = app.web_login("alice", &alice.password).await;
+    let (_, approved) = new_request(&app, "Approved app").await;
+    let (_, denied) = new_request(&app, "Denied app").await;
+    decide(&app, &browser, &approved, "approve").await;
+    decide(&app, &browser, &denied, "deny").await;
+    let rows: Vec<(String, Option<String>, Option<String>)> =
+        homedisk::db::schema::audit_log::table
+            .select((
+                homedisk::db::schema::audit_log::event,
+                homedisk::db::schema::audit_log::actor_name,
+                homedisk::db::schema::audit_log::detail,
+            ))
+            .load(&mut app.conn())
+            .expect("audit");
+    let find = |event: &str| rows.iter().find(|r| r.0 == event).cloned().expect(event);
+    let (_, actor, detail) = find("device_approved");
+    assert_eq!(actor.as_deref(), Some("alice"));
+    assert!(detail.unwrap_or_default().contains("Approved app"));
+    assert!(find("device_denied").2.unwrap_or_default().contains("Denied app"));
+}
+
+#[actix_web::test]
+async fn expired_requests_are_pruned_a_day_later() {
+    let app = spawn_app().await;
+    new_request(&app, "old").await;
+    new_request(&app, "recent").await;
+    let now = Utc::now().naive_utc();
+    diesel::update(device_codes::table.filter(device_codes::client_name.eq("old")))
+        .set(device_codes::expires_at.eq(now - chrono::Duration::hours(25)))
+        .execute(&mut app.conn())
+        .expect("age");
+    let removed = homedisk::auth::device_flow::prune(&mut app.conn(), now).expect("prune");
+    assert_eq!(removed, 1);
+    let left: Vec<String> =
+        device_codes::table.select(device_codes::client_name).load(&mut app.conn()).expect("rows");
+    assert_eq!(left, ["recent"]);
 }
