@@ -481,3 +481,28 @@ async fn expired_requests_are_pruned_a_day_later() {
         device_codes::table.select(device_codes::client_name).load(&mut app.conn()).expect("rows");
     assert_eq!(left, ["recent"]);
 }
+
+#[actix_web::test]
+async fn hostile_page_input_is_refused_with_4xx() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let browser = app.web_login("alice", &alice.password).await;
+    let csrf = app.page_csrf("/device", &browser).await;
+    let post = |uri: &str, form: Vec<(&str, String)>| {
+        TestRequest::post().uri(uri).cookie(session_cookie(&browser)).set_form(form)
+    };
+    for typed in ["x".repeat(10 * 1024), "BCDF\u{0}GHJK".into(), "<script>".into(), String::new()] {
+        let r = app
+            .send(post("/device", vec![("user_code", typed), ("csrf_token", csrf.clone())]))
+            .await;
+        assert_eq!(r.status, 400, "{}", r.text());
+        assert!(!r.text().contains("<script>"));
+    }
+    for id in ["x".repeat(10 * 1024), "not-an-id".into(), String::new()] {
+        let form = vec![("id", id), ("decision", "approve".into()), ("csrf_token", csrf.clone())];
+        let r = app.send(post("/device/decide", form)).await;
+        assert!(r.status.is_client_error(), "{} {}", r.status, r.text());
+    }
+    let huge = vec![("user_code", "B".repeat(64 * 1024)), ("csrf_token", csrf.clone())];
+    assert_eq!(app.send(post("/device", huge)).await.status, 413);
+}
