@@ -11,6 +11,7 @@ mod admin_pages;
 mod binary;
 mod browser;
 mod device_login;
+mod device_pages;
 mod file_pages;
 mod files;
 mod hardening;
