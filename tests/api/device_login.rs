@@ -96,6 +96,49 @@ pub(crate) async fn decide(
     .await
 }
 
+/// One approved and one denied device login, every request from `ip` with `ua`, decided by
+/// the browser whose session cookie holds `session`; the app polls the approved one to its
+/// session (audit events `device_approved`, `device_denied`, `login`). Gives the secrets
+/// that must never be logged: both device codes and the app's token.
+pub(crate) async fn approve_and_deny_from(
+    app: &impl App,
+    session: &str,
+    ip: &str,
+    ua: &str,
+) -> Vec<String> {
+    let peer: std::net::SocketAddr = format!("{ip}:40405").parse().expect("addr");
+    let from = |req: TestRequest| req.peer_addr(peer).insert_header(("User-Agent", ua.to_owned()));
+    let mut secrets = Vec::new();
+    let mut approved = None;
+    for decision in ["approve", "deny"] {
+        let body = json!({ "client_name": format!("app to {decision}") });
+        let r = app.send(from(TestRequest::post().uri(REQUEST).set_json(body))).await;
+        let v: Value = r.json();
+        let (device_code, user_code) = (v["device_code"].as_str(), v["user_code"].as_str());
+        let (device_code, user_code) = (device_code.expect("dc"), user_code.expect("uc"));
+        let page = |req: TestRequest| from(req).cookie(session_cookie(session));
+        let csrf = csrf_in(&app.send(page(TestRequest::get().uri("/device"))).await.text());
+        let form = [("user_code", user_code), ("csrf_token", &csrf)];
+        let confirm = app.send(page(TestRequest::post().uri("/device").set_form(form))).await;
+        let form = [
+            ("id", &*hidden(&confirm.text(), "id")),
+            ("decision", decision),
+            ("csrf_token", &csrf),
+        ];
+        let done = app.send(page(TestRequest::post().uri("/device/decide").set_form(form))).await;
+        assert_eq!(done.status, 200, "{}", done.text());
+        secrets.push(device_code.to_owned());
+        if decision == "approve" {
+            approved = Some(device_code.to_owned());
+        }
+    }
+    let body = json!({ "device_code": approved.expect("approved") });
+    let r = app.send(from(TestRequest::post().uri(TOKEN).set_json(body))).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    secrets.push(r.json()["token"].as_str().expect("token").to_owned());
+    secrets
+}
+
 /// Lets the next poll of every request come "after the interval" without sleeping.
 fn forget_last_poll(conn: &mut homedisk::db::PooledConn) {
     diesel::update(device_codes::table)
