@@ -2,7 +2,6 @@
 
 use serde::Serialize;
 
-use crate::auth::method::AuthMethod;
 use crate::auth::sessions::Started;
 use crate::auth::tokens::rfc3339;
 use crate::db::models::files::FileRow;
@@ -76,9 +75,11 @@ pub struct SessionView {
     pub user_agent: Option<String>,
     pub ip: Option<String>,
     pub current: bool,
-    /// How the session was verified (`auth::method`): `password`, `password+totp`,
-    /// `device`, `app_password`.
-    pub method: &'static str,
+    /// How it was verified: `password`, `password+totp`, `device`, `app_password`.
+    pub method: String,
+    /// An app password's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 impl SessionView {
@@ -92,7 +93,8 @@ impl SessionView {
             user_agent: s.user_agent.clone(),
             ip: s.ip.clone(),
             current,
-            method: AuthMethod::parse(&s.method).as_str(),
+            method: s.method.clone(),
+            name: None,
         }
     }
 }
