@@ -40,10 +40,12 @@ pub enum Event {
     SettingChanged,
     AppPasswordCreated,
     AppPasswordRevoked,
+    DeviceApproved,
+    DeviceDenied,
 }
 
 impl Event {
-    pub const ALL: [Event; 18] = [
+    pub const ALL: [Event; 20] = [
         Event::Registered,
         Event::LoginSucceeded,
         Event::LoginFailed,
@@ -62,6 +64,8 @@ impl Event {
         Event::SettingChanged,
         Event::AppPasswordCreated,
         Event::AppPasswordRevoked,
+        Event::DeviceApproved,
+        Event::DeviceDenied,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -84,6 +88,8 @@ impl Event {
             Event::SettingChanged => "admin_setting_changed",
             Event::AppPasswordCreated => "app_password_created",
             Event::AppPasswordRevoked => "app_password_revoked",
+            Event::DeviceApproved => "device_approved",
+            Event::DeviceDenied => "device_denied",
         }
     }
 

@@ -126,6 +126,22 @@ pub enum AppError {
     /// locked SQLite file, no free connection. Retrying shortly is right.
     #[error("the database is busy or cannot be reached right now; try again in a moment")]
     DatabaseUnavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// Device login (RFC 8628): nobody has approved or denied the code yet; poll again.
+    #[error("the request is not approved yet; poll again after the interval")]
+    AuthorizationPending,
+    /// Device login: polled sooner than the interval after the last poll. The interval grows
+    /// by 5 s (RFC 8628, 3.5), and the answer says the new one.
+    #[error("polling too fast: wait at least {interval} s between polls (5 s more than before)")]
+    SlowDown { interval: u64 },
+    /// Device login: the code expired before it was approved and used.
+    #[error("the device code has expired; start the device login again")]
+    ExpiredToken,
+    /// Device login: the user denied the request.
+    #[error("the request was denied")]
+    AccessDenied,
+    /// Device login: no such device code, or it was already used.
+    #[error("the device code is not valid or was already used")]
+    InvalidGrant,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -165,6 +181,11 @@ impl AppError {
             Busy => ("busy", StatusCode::SERVICE_UNAVAILABLE),
             StorageUnavailable(_) => ("storage_unavailable", StatusCode::SERVICE_UNAVAILABLE),
             DatabaseUnavailable(_) => ("database_unavailable", StatusCode::SERVICE_UNAVAILABLE),
+            AuthorizationPending => ("authorization_pending", StatusCode::BAD_REQUEST),
+            SlowDown { .. } => ("slow_down", StatusCode::BAD_REQUEST),
+            ExpiredToken => ("expired_token", StatusCode::BAD_REQUEST),
+            AccessDenied => ("access_denied", StatusCode::BAD_REQUEST),
+            InvalidGrant => ("invalid_grant", StatusCode::BAD_REQUEST),
             Internal(_) => ("internal", StatusCode::INTERNAL_SERVER_ERROR),
         }
     }
@@ -239,6 +260,9 @@ struct Problem<'a> {
     code: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     errors: Option<&'a FieldErrors>,
+    /// `slow_down`: the polling interval from now on, in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    interval: Option<u64>,
 }
 
 impl ResponseError for AppError {
@@ -257,6 +281,10 @@ impl ResponseError for AppError {
             code,
             errors: match self {
                 AppError::Validation(errors) => Some(errors),
+                _ => None,
+            },
+            interval: match self {
+                AppError::SlowDown { interval } => Some(*interval),
                 _ => None,
             },
         };

@@ -26,6 +26,7 @@ const JOBS: &[Job] = &[
     Job { name: "login_limits_prune", period: chrono::Duration::hours(1), run: prune_login_limits },
     Job { name: "orphan_blobs", period: chrono::Duration::days(1), run: remove_orphan_blobs },
     Job { name: "trash_purge", period: chrono::Duration::hours(1), run: purge_trash },
+    Job { name: "device_codes_prune", period: chrono::Duration::hours(1), run: prune_device_codes },
 ];
 
 /// Stored bytes without a row younger than this are left alone by the daily sweep: an upload
@@ -68,6 +69,12 @@ fn prune_audit_log(state: &AppState, conn: &mut db::DbConn) -> Result<(), AppErr
 /// Forgets login limits whose allowance is full again.
 fn prune_login_limits(_: &AppState, conn: &mut db::DbConn) -> Result<(), AppError> {
     db::models::login_limits::prune(conn, chrono::Utc::now().timestamp_millis())?;
+    Ok(())
+}
+
+/// Removes device login requests a day after they expired.
+fn prune_device_codes(_: &AppState, conn: &mut db::DbConn) -> Result<(), AppError> {
+    crate::auth::device_flow::prune(conn, chrono::Utc::now().naive_utc())?;
     Ok(())
 }
 

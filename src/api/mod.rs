@@ -6,6 +6,7 @@ pub(crate) mod app_passwords;
 mod archives;
 mod auth;
 mod confine;
+mod device;
 pub(crate) mod files;
 mod me;
 mod organize;
@@ -38,6 +39,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(app_passwords::configure)
             .configure(archives::configure)
             .configure(auth::configure)
+            .configure(device::configure)
             .configure(files::configure)
             .configure(me::configure)
             .configure(organize::configure)

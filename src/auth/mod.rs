@@ -5,6 +5,7 @@ pub mod app_passwords;
 pub mod claims;
 pub mod csrf;
 pub mod device;
+pub mod device_flow;
 pub mod end_reason;
 pub mod method;
 pub mod password;

@@ -137,3 +137,21 @@ diesel::joinable!(app_passwords -> sessions (session_id));
 diesel::allow_tables_to_appear_in_same_query!(app_passwords, sessions);
 diesel::allow_tables_to_appear_in_same_query!(app_passwords, users);
 diesel::allow_tables_to_appear_in_same_query!(app_passwords, files);
+
+diesel::table! {
+    device_codes (id) {
+        id -> Text,
+        device_code_sha256 -> Text,
+        user_code -> Text,
+        client_name -> Text,
+        ip -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        interval_secs -> Integer,
+        last_poll_at -> Nullable<Timestamp>,
+        status -> Text,
+        user_id -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}

@@ -11,6 +11,7 @@ mod admin;
 mod assets;
 mod auth;
 mod cookies;
+mod device;
 mod errors;
 mod extract;
 mod files;
@@ -51,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/", web::get().to(index))
     .configure(auth::configure)
     .configure(account::configure)
+    .configure(device::configure)
     .configure(files::configure)
     .configure(admin::configure)
     .configure(assets::configure)

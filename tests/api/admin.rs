@@ -30,7 +30,7 @@ const PATCH: Method = Method::PATCH;
 const DELETE: Method = Method::DELETE;
 
 /// Every audit event name, as the API documents them.
-const EVENTS: [&str; 18] = [
+const EVENTS: [&str; 20] = [
     "registered",
     "login",
     "login_failed",
@@ -49,6 +49,8 @@ const EVENTS: [&str; 18] = [
     "admin_setting_changed",
     "app_password_created",
     "app_password_revoked",
+    "device_approved",
+    "device_denied",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1076,6 +1078,8 @@ async fn every_event_kind_is_recorded_with_who_whom_and_where_and_no_secret() {
         .await;
     assert_eq!(r.status, 204, "{}", r.text());
     tokens.push(app.token_for("dave", RESET_PASS).await);
+    // device_approved, device_denied (device codes are secrets not to be logged either).
+    tokens.extend(crate::device_login::approve_and_deny_from(&app, &root.token, IP, UA).await);
     let r = app
         .call(PATCH, "/api/v1/admin/settings", &root.token, Some(json!({ "default_quota": 9999 })))
         .await;

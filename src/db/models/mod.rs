@@ -4,6 +4,7 @@ pub mod app_passwords;
 pub mod archives;
 pub mod audit;
 pub mod blobs;
+pub mod device_codes;
 pub mod files;
 pub mod job_runs;
 pub mod login_limits;

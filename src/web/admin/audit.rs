@@ -96,6 +96,8 @@ fn event_label(ta: &'static AdminUi, e: Event) -> &'static str {
         Event::SettingChanged => ta.ev_setting_changed,
         Event::AppPasswordCreated => ta.ev_app_password_created,
         Event::AppPasswordRevoked => ta.ev_app_password_revoked,
+        Event::DeviceApproved => ta.ev_device_approved,
+        Event::DeviceDenied => ta.ev_device_denied,
     }
 }
 

@@ -169,6 +169,8 @@ table! {
         ev_setting_changed: "Admin: changed a setting", "管理员：更改设置";
         ev_app_password_created: "Created an app password", "创建应用密码";
         ev_app_password_revoked: "Revoked an app password", "撤销应用密码";
+        ev_device_approved: "Approved a device login", "批准了设备登录";
+        ev_device_denied: "Denied a device login", "拒绝了设备登录";
     }
 }
 

@@ -10,6 +10,7 @@
 //! placeholders use `{}`, filled in order by [`fill`].
 
 mod admin;
+mod device;
 mod messages;
 mod table;
 
@@ -23,6 +24,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 pub use admin::AdminUi;
+pub use device::DeviceUi;
 pub use messages::translate;
 pub use table::{Js, Ui};
 
@@ -108,6 +110,13 @@ impl Lang {
         match self {
             Lang::En => &AdminUi::EN,
             Lang::ZhCn => &AdminUi::ZH_CN,
+        }
+    }
+
+    pub fn device(self) -> &'static DeviceUi {
+        match self {
+            Lang::En => &DeviceUi::EN,
+            Lang::ZhCn => &DeviceUi::ZH_CN,
         }
     }
 

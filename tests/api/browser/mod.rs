@@ -14,6 +14,7 @@
 //! (`required` to fail instead of skipping), `HOMEDISK_SCREENSHOTS` (a directory for PNGs).
 
 mod context;
+mod device;
 mod driver;
 mod flows;
 mod screenshots;
