@@ -38,10 +38,15 @@ pub enum Event {
     PasswordReset,
     UserDeleted,
     SettingChanged,
+    TotpEnabled,
+    TotpDisabled,
+    TotpResetByAdmin,
+    RecoveryCodesRegenerated,
+    LoginMfaFailed,
 }
 
 impl Event {
-    pub const ALL: [Event; 16] = [
+    pub const ALL: [Event; 21] = [
         Event::Registered,
         Event::LoginSucceeded,
         Event::LoginFailed,
@@ -58,6 +63,11 @@ impl Event {
         Event::PasswordReset,
         Event::UserDeleted,
         Event::SettingChanged,
+        Event::TotpEnabled,
+        Event::TotpDisabled,
+        Event::TotpResetByAdmin,
+        Event::RecoveryCodesRegenerated,
+        Event::LoginMfaFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -78,6 +88,11 @@ impl Event {
             Event::PasswordReset => "admin_password_reset",
             Event::UserDeleted => "admin_user_deleted",
             Event::SettingChanged => "admin_setting_changed",
+            Event::TotpEnabled => "totp_enabled",
+            Event::TotpDisabled => "totp_disabled",
+            Event::TotpResetByAdmin => "totp_reset_by_admin",
+            Event::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+            Event::LoginMfaFailed => "login_mfa_failed",
         }
     }
 

@@ -94,6 +94,11 @@ fn event_label(ta: &'static AdminUi, e: Event) -> &'static str {
         Event::PasswordReset => ta.ev_password_reset,
         Event::UserDeleted => ta.ev_user_deleted,
         Event::SettingChanged => ta.ev_setting_changed,
+        Event::TotpEnabled => ta.ev_totp_enabled,
+        Event::TotpDisabled => ta.ev_totp_disabled,
+        Event::TotpResetByAdmin => ta.ev_totp_reset,
+        Event::RecoveryCodesRegenerated => ta.ev_recovery_codes,
+        Event::LoginMfaFailed => ta.ev_login_mfa_failed,
     }
 }
 

@@ -167,6 +167,11 @@ table! {
         ev_password_reset: "Admin: reset password", "管理员：重置密码";
         ev_user_deleted: "Admin: deleted user", "管理员：删除用户";
         ev_setting_changed: "Admin: changed a setting", "管理员：更改设置";
+        ev_totp_enabled: "Turned on two-factor login", "开启两步验证";
+        ev_totp_disabled: "Turned off two-factor login", "关闭两步验证";
+        ev_totp_reset: "Admin: reset two-factor login", "管理员：重置两步验证";
+        ev_recovery_codes: "New recovery codes", "重新生成恢复码";
+        ev_login_mfa_failed: "Wrong two-factor code", "两步验证码错误";
     }
 }
 
