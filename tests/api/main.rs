@@ -29,6 +29,7 @@ mod storage;
 mod storage_s3;
 mod token_sources;
 mod token_validation;
+mod totp;
 mod trash;
 mod trash_pages;
 mod ui;
