@@ -54,7 +54,7 @@ pub async fn room_in_step() {
 }
 
 /// A six-digit code valid for none of the steps around now.
-fn wrong_code(secret: &str) -> String {
+pub fn wrong_code(secret: &str) -> String {
     let t = now();
     let valid: Vec<String> = (-2..=2).map(|k| code_at(secret, t + 30 * k)).collect();
     (0..10).map(|d| d.to_string().repeat(6)).find(|c| !valid.contains(c)).expect("a wrong code")
@@ -68,7 +68,7 @@ pub fn bearer(req: TestRequest, token: &str) -> TestRequest {
 /// current and the next step are still free); returns (secret, recovery codes).
 macro_rules! enrol {
     ($app:expr, $user:expr) => {{
-        let r = $app.send(bearer(TestRequest::post().uri("/api/v1/me/totp"), &$user.token)).await;
+        let r = $app.send(crate::totp::bearer(TestRequest::post().uri("/api/v1/me/totp"), &$user.token)).await;
         assert_eq!(r.status, 200, "{}", r.text());
         let v = r.json();
         let secret = v["secret"].as_str().expect("secret").to_owned();
@@ -80,8 +80,8 @@ macro_rules! enrol {
         let code = crate::totp::code_at(&secret, crate::totp::now() - 30);
         let r = $app
             .send(
-                bearer(TestRequest::post().uri("/api/v1/me/totp/confirm"), &$user.token)
-                    .set_json(json!({ "code": code })),
+                crate::totp::bearer(TestRequest::post().uri("/api/v1/me/totp/confirm"), &$user.token)
+                    .set_json(serde_json::json!({ "code": code })),
             )
             .await;
         assert_eq!(r.status, 200, "{}", r.text());
@@ -95,7 +95,6 @@ macro_rules! enrol {
         (secret, codes)
     }};
 }
-#[allow(unused_imports)] // used by the page tests
 pub(crate) use enrol;
 
 fn mfa_token(r: &crate::helpers::Resp) -> String {
