@@ -199,3 +199,33 @@ async fn an_old_login_confirms_the_password_and_comes_back() {
     let r = app.send(bearer(TestRequest::post().uri("/api/v1/me/totp"), &alice.token)).await;
     assert_eq!(r.code(), "reauth_required");
 }
+
+#[actix_web::test]
+async fn the_admin_user_page_turns_2fa_off() {
+    if !have_oathtool() {
+        return;
+    }
+    room_in_step().await;
+    let app = spawn_app().await;
+    let root = app.register("root").await;
+    let bob = app.register("bob").await;
+    let path = format!("/admin/users/{}", bob.id);
+    let session = app.web_login("root", &root.password).await;
+    let page = app.send(TestRequest::get().uri(&path).cookie(session_cookie(&session))).await;
+    assert!(!page.text().contains("/reset-2fa"), "no button while 2FA is off");
+    let _ = enrol!(app, bob);
+    let page = app.send(TestRequest::get().uri(&path).cookie(session_cookie(&session))).await;
+    assert!(page.text().contains(&format!("action=\"{path}/reset-2fa\"")));
+    let csrf = csrf_in(&page.text());
+    let r = app
+        .send(
+            TestRequest::post()
+                .uri(&format!("{path}/reset-2fa"))
+                .cookie(session_cookie(&session))
+                .set_form([("csrf_token", csrf.as_str())]),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(r.header("location"), Some(format!("{path}?notice=totp_reset").as_str()));
+    assert_eq!(app.me(&bob.token).await.json()["totp_enabled"], false);
+}
