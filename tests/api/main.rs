@@ -30,6 +30,7 @@ mod storage_s3;
 mod token_sources;
 mod token_validation;
 mod totp;
+mod totp_admin;
 mod totp_pages;
 mod trash;
 mod trash_pages;
