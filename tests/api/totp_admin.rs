@@ -1,6 +1,6 @@
 //! Two-factor login, the administrator's side and the record: the admin reset (API and the
-//! real binary's `homedisk admin reset-2fa`) and every 2FA event in the audit log. Codes come
-//! from `oathtool` (see `totp.rs`).
+//! real binary's `homedisk admin reset-2fa`), every 2FA event in the audit log, and racing
+//! logins with one code. Codes come from `oathtool` (see `totp.rs`).
 
 use std::process::Command;
 
@@ -115,5 +115,64 @@ async fn every_2fa_event_is_audited_with_who_and_no_secret() {
     }
     for secret_text in [secret.as_str(), token.as_str(), codes[0].as_str()] {
         assert!(!text.contains(secret_text), "{secret_text} in the audit log");
+    }
+}
+
+/// Six logins with the same code at the same moment, each on its own connection (real
+/// concurrent transactions on the PostgreSQL run): the code counts once, and so does a
+/// recovery code.
+#[test]
+fn racing_logins_cannot_share_a_code_or_a_recovery_code() {
+    use homedisk::db::ids::UserId;
+    use homedisk::db::models::{recovery_codes, users as user_rows};
+    use std::sync::Barrier;
+    if !have_oathtool() {
+        return;
+    }
+    let dir = tempfile::TempDir::new().expect("tmp");
+    let url = crate::database::fresh_url();
+    let mut options = crate::database::options(url.as_deref(), dir.path());
+    options.pool_size = 8;
+    let pool = homedisk::db::connect(&options).expect("database");
+    let (id, now) = (UserId::generate(), Utc::now().naive_utc());
+    let mut conn = pool.get().expect("conn");
+    let new = user_rows::NewUser {
+        id: &id,
+        username: "racer",
+        email: None,
+        phone: None,
+        password_hash: "x",
+        role: "user",
+        quota: 1 << 20,
+        created_at: now,
+    };
+    user_rows::insert(&mut conn, &new).expect("user");
+    let secret = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    diesel::update(users::table.find(&id))
+        .set((users::totp_secret.eq(secret), users::totp_enabled_at.eq(now)))
+        .execute(&mut conn)
+        .expect("2FA on");
+    let recovery = homedisk::auth::mfa::new_recovery_codes().expect("codes");
+    let digest = homedisk::auth::mfa::recovery_digest(&recovery[0]).expect("digest");
+    recovery_codes::replace(&mut conn, &id, &[digest]).expect("stored");
+    drop(conn);
+
+    let code = crate::totp::code_at(secret, crate::totp::now());
+    for attempt in [code.as_str(), recovery[0].as_str()] {
+        let barrier = Barrier::new(6);
+        let won = std::thread::scope(|s| {
+            let runs: Vec<_> = (0..6)
+                .map(|_| {
+                    let (pool, barrier, id) = (&pool, &barrier, &id);
+                    s.spawn(move || {
+                        let mut conn = pool.get().expect("conn");
+                        barrier.wait();
+                        homedisk::users::totp::use_factor(&mut conn, id, attempt).expect("query")
+                    })
+                })
+                .collect();
+            runs.into_iter().map(|r| r.join().expect("thread")).filter(|won| *won).count()
+        });
+        assert_eq!(won, 1, "{attempt} accepted once");
     }
 }
