@@ -42,10 +42,15 @@ pub enum Event {
     AppPasswordRevoked,
     DeviceApproved,
     DeviceDenied,
+    TotpEnabled,
+    TotpDisabled,
+    TotpResetByAdmin,
+    RecoveryCodesRegenerated,
+    LoginMfaFailed,
 }
 
 impl Event {
-    pub const ALL: [Event; 20] = [
+    pub const ALL: [Event; 25] = [
         Event::Registered,
         Event::LoginSucceeded,
         Event::LoginFailed,
@@ -66,6 +71,11 @@ impl Event {
         Event::AppPasswordRevoked,
         Event::DeviceApproved,
         Event::DeviceDenied,
+        Event::TotpEnabled,
+        Event::TotpDisabled,
+        Event::TotpResetByAdmin,
+        Event::RecoveryCodesRegenerated,
+        Event::LoginMfaFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -90,6 +100,11 @@ impl Event {
             Event::AppPasswordRevoked => "app_password_revoked",
             Event::DeviceApproved => "device_approved",
             Event::DeviceDenied => "device_denied",
+            Event::TotpEnabled => "totp_enabled",
+            Event::TotpDisabled => "totp_disabled",
+            Event::TotpResetByAdmin => "totp_reset_by_admin",
+            Event::RecoveryCodesRegenerated => "recovery_codes_regenerated",
+            Event::LoginMfaFailed => "login_mfa_failed",
         }
     }
 

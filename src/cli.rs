@@ -1,6 +1,6 @@
 //! The command line: `homedisk` serves; `homedisk admin create NAME` makes an admin account;
-//! `homedisk admin fsck` checks the blob rows against the store; `--help` lists the
-//! configuration variables.
+//! `homedisk admin fsck` checks the blob rows against the store; `homedisk admin reset-2fa
+//! NAME` turns an account's two-factor login off; `--help` lists the configuration variables.
 
 use std::io::BufRead;
 
@@ -27,6 +27,10 @@ pub enum Command {
     AdminFsck {
         repair: bool,
         grace_hours: u64,
+    },
+    /// `admin reset-2fa NAME`
+    AdminReset2fa {
+        username: String,
     },
 }
 
@@ -71,8 +75,12 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
             }
             Ok(Command::AdminFsck { repair, grace_hours })
         }
+        ["admin", "reset-2fa", name] if !name.starts_with('-') => {
+            Ok(Command::AdminReset2fa { username: name.to_string() })
+        }
         ["admin", ..] => Err("usage: homedisk admin create NAME [--email E] [--phone P] \
-             [--password-stdin]\n       homedisk admin fsck [--repair] [--grace-hours H]"
+             [--password-stdin]\n       homedisk admin fsck [--repair] [--grace-hours H]\n       \
+             homedisk admin reset-2fa NAME"
             .into()),
         [other, ..] => Err(format!("unknown command `{other}`")),
     }
@@ -90,6 +98,8 @@ pub fn help() -> String {
          list blob rows without stored objects and objects\n                                \
          without rows; --repair removes such objects older\n                                \
          than H hours (default 24)\n  \
+         homedisk admin reset-2fa NAME turn off the account's two-factor login (a lost\n                                \
+         authenticator and lost recovery codes)\n  \
          homedisk --help | --version\n\n\
          CONFIGURATION (environment variables, also read from ./.env):\n",
     );
@@ -109,6 +119,7 @@ pub fn execute(command: Command, config: Config) -> Result<(), StartupError> {
             admin_create(config, username, email, phone, password_stdin)
         }
         Command::AdminFsck { repair, grace_hours } => admin_fsck(config, repair, grace_hours),
+        Command::AdminReset2fa { username } => admin_reset_2fa(config, &username),
         Command::Help | Command::Version => Ok(()),
     }
 }
@@ -188,6 +199,21 @@ fn admin_create(
     Ok(())
 }
 
+/// Turns off `username`'s two-factor login (audited, with no acting user: the console).
+fn admin_reset_2fa(config: Config, username: &str) -> Result<(), StartupError> {
+    let state = startup::build_state(config)?;
+    let mut conn = state.db.get().map_err(|e| StartupError::Other(e.to_string()))?;
+    let fail = |e: crate::error::AppError| StartupError::Other(e.to_string());
+    let user = crate::db::models::users::find_by_username(&mut conn, username)
+        .map_err(|e| fail(e.into()))?
+        .ok_or_else(|| StartupError::Other(format!("no account is named `{username}`")))?;
+    let origin =
+        crate::audit::Origin { user_agent: Some("homedisk admin reset-2fa".into()), ip: None };
+    users::totp::admin_reset(&mut conn, None, &user, &origin).map_err(fail)?;
+    println!("two-factor login of `{}` is off; they log in with the password alone", user.username);
+    Ok(())
+}
+
 /// 20 characters from an unambiguous alphabet (about 110 bits).
 fn random_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -229,6 +255,11 @@ mod tests {
         );
         assert!(p(&["admin", "fsck", "--grace-hours", "soon"]).is_err());
         assert!(p(&["admin", "create", "root", "--bogus"]).is_err());
+        assert_eq!(
+            p(&["admin", "reset-2fa", "alice"]),
+            Ok(Command::AdminReset2fa { username: "alice".into() })
+        );
+        assert!(p(&["admin", "reset-2fa"]).is_err());
         assert!(p(&["frobnicate"]).is_err());
     }
 

@@ -96,6 +96,20 @@ pub enum AppError {
     /// entered again within the last ten minutes.
     #[error("confirm your password first: this action needs a login within the last 10 minutes")]
     ReauthRequired,
+    /// The password was right and the account has two-factor login on: no session yet. The
+    /// client sends a code with this token to `/api/v1/auth/login/mfa`.
+    #[error(
+        "enter the 6-digit code of your authenticator app (or a recovery code) to finish logging in"
+    )]
+    MfaRequired(MfaToken),
+    /// A wrong TOTP or recovery code, or one already used.
+    #[error("the code is wrong or was already used")]
+    MfaInvalid,
+    /// The two-factor step cannot go on: unknown, used, expired, or five wrong codes.
+    #[error(
+        "this login attempt has ended (too many wrong codes, or more than 5 minutes); log in again with your password"
+    )]
+    MfaExpired,
     #[error("registration is closed on this instance; ask the administrator for an account")]
     RegistrationClosed,
     #[error("not found")]
@@ -170,6 +184,9 @@ impl AppError {
             AccountPasswordOverBasic => ("token_invalid", StatusCode::UNAUTHORIZED),
             CsrfFailed => ("csrf_failed", StatusCode::FORBIDDEN),
             ReauthRequired => ("reauth_required", StatusCode::FORBIDDEN),
+            MfaRequired(_) => ("mfa_required", StatusCode::UNAUTHORIZED),
+            MfaInvalid => ("mfa_invalid", StatusCode::UNAUTHORIZED),
+            MfaExpired => ("mfa_expired", StatusCode::UNAUTHORIZED),
             RegistrationClosed => ("registration_closed", StatusCode::FORBIDDEN),
             NotFound => ("not_found", StatusCode::NOT_FOUND),
             PayloadTooLarge(_) => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE),
@@ -249,6 +266,20 @@ impl AppError {
     }
 }
 
+/// The `mfa_token` of an [`AppError::MfaRequired`]: its `Debug` hides it, so logging the
+/// error cannot leak it.
+#[derive(Clone)]
+pub struct MfaToken(pub String);
+
+impl fmt::Debug for MfaToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MfaToken(REDACTED)")
+    }
+}
+
+/// The second factors `/api/v1/auth/login/mfa` accepts, as `methods` of `mfa_required`.
+const MFA_METHODS: &[&str] = &["totp", "recovery_code"];
+
 /// RFC 9457 problem details, with homedisk's `code` and optional per-field `errors`.
 #[derive(Serialize)]
 struct Problem<'a> {
@@ -263,6 +294,10 @@ struct Problem<'a> {
     /// `slow_down`: the polling interval from now on, in seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     interval: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mfa_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    methods: Option<&'static [&'static str]>,
 }
 
 impl ResponseError for AppError {
@@ -287,6 +322,11 @@ impl ResponseError for AppError {
                 AppError::SlowDown { interval } => Some(*interval),
                 _ => None,
             },
+            mfa_token: match self {
+                AppError::MfaRequired(token) => Some(&token.0),
+                _ => None,
+            },
+            methods: matches!(self, AppError::MfaRequired(_)).then_some(MFA_METHODS),
         };
         let mut resp = HttpResponse::build(status);
         resp.content_type("application/problem+json");

@@ -30,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/users/{id}", web::delete().to(delete_user))
             .route("/users/{id}/logout", web::post().to(logout_user))
             .route("/users/{id}/password", web::put().to(reset_password))
+            .route("/users/{id}/reset-2fa", web::post().to(reset_2fa))
             .route("/audit", web::get().to(list_audit))
             .route("/settings", web::get().to(get_settings))
             .route("/settings", web::patch().to(update_settings)),
@@ -178,6 +179,23 @@ async fn logout_user(
     })
     .await?;
     Ok(web::Json(Ended { sessions_ended: n }))
+}
+
+/// `POST /api/v1/admin/users/{id}/reset-2fa`: turns that account's two-factor login off
+/// (its recovery codes and open login challenges go too) (204).
+async fn reset_2fa(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let (id, from) = (UserId(id.into_inner()), origin(&req));
+    db::run(&state.db, move |conn| {
+        let target = crate::db::models::users::find(conn, &id)?;
+        crate::users::totp::admin_reset(conn, Some(&admin.0.user), &target, &from)
+    })
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
 
 #[derive(Deserialize)]

@@ -20,15 +20,18 @@ struct MeView {
     user: UserView,
     /// Bytes in the trash (part of `storage_used` until purged).
     trash_used: i64,
+    /// Whether logging in asks for a TOTP code after the password.
+    totp_enabled: bool,
 }
 
 /// `GET /api/v1/me`: the caller's account.
 async fn me(state: web::Data<AppState>, me: CurrentUser) -> Result<web::Json<MeView>, AppError> {
     let owner = me.user.id.clone();
-    let trash_used =
-        crate::db::run(&state.db, move |conn| Ok(crate::db::models::trash::bytes(conn, &owner)?))
-            .await?;
-    Ok(web::Json(MeView { user: UserView::from(&me.user), trash_used }))
+    let (trash_used, totp_enabled) = crate::db::run(&state.db, move |conn| {
+        Ok((crate::db::models::trash::bytes(conn, &owner)?, users::totp::enabled(conn, &owner)?))
+    })
+    .await?;
+    Ok(web::Json(MeView { user: UserView::from(&me.user), trash_used, totp_enabled }))
 }
 
 #[derive(Deserialize)]

@@ -268,6 +268,11 @@ pub async fn login(
         if let Some(new) = rehash {
             users::upgrade_password_hash(conn, &user.id, &user.password_hash, &new)?;
         }
+        if crate::users::totp::enabled(conn, &user.id)? {
+            // No session yet: the client comes back with a code (`users::mfa::complete`).
+            let (client, scope) = (input.client, input.scope);
+            return Err(crate::users::mfa::challenge(conn, &user, client, scope, &origin, now));
+        }
         let request = SessionRequest {
             client: input.client,
             scope: input.scope,

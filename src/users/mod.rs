@@ -2,6 +2,8 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod mfa;
+pub mod totp;
 pub mod validate;
 
 pub use accounts::*;

@@ -69,6 +69,7 @@ fn notice_text(t: &'static Ui, code: Option<&str>) -> Option<&'static str> {
         "disabled" => t.notice_disabled,
         "logged_out" => t.notice_logged_out,
         "password_changed" => t.notice_password_changed,
+        "mfa_expired" => t.notice_mfa_expired,
         _ => return None,
     })
 }
@@ -82,7 +83,7 @@ async fn logged_in(req: &HttpRequest, state: &AppState) -> bool {
 }
 
 /// The response after a successful login or registration: cookie, then on to `next`.
-fn start_browser_session(
+pub(super) fn start_browser_session(
     req: &HttpRequest,
     state: &AppState,
     started: Started,
@@ -160,6 +161,9 @@ async fn login_submit(
         };
         match users::login(&state.accounts(), input, origin(&req)).await {
             Ok(started) => return Ok(start_browser_session(&req, &state, started, &next)),
+            Err(AppError::MfaRequired(token)) => {
+                return Ok(crate::web::two_factor::handover(&req, &state.config, token, &next));
+            }
             Err(
                 e @ (AppError::InvalidCredentials
                 | AppError::UserDisabled

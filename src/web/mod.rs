@@ -17,6 +17,8 @@ mod extract;
 mod files;
 pub mod i18n;
 mod nav;
+mod security;
+mod two_factor;
 
 pub use cookies::{anon_binding, removed_session_cookie, session_cookie};
 pub(crate) use errors::capitalize;
@@ -53,6 +55,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(auth::configure)
     .configure(account::configure)
     .configure(device::configure)
+    .configure(security::configure)
+    .configure(two_factor::configure)
     .configure(files::configure)
     .configure(admin::configure)
     .configure(assets::configure)

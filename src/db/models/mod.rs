@@ -8,9 +8,12 @@ pub mod device_codes;
 pub mod files;
 pub mod job_runs;
 pub mod login_limits;
+pub mod mfa_challenges;
+pub mod recovery_codes;
 pub mod search;
 pub mod sessions;
 pub mod settings;
+pub mod totp;
 pub mod trash;
 pub mod users;
 

@@ -103,7 +103,9 @@ pub struct NewUser<'a> {
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewUser<'_>) -> QueryResult<User> {
-    diesel::insert_into(users::table).values(new).returning(users::all_columns).get_result(conn)
+    // Not `returning(all_columns)`: `users` has columns `User` does not hold (2FA).
+    diesel::insert_into(users::table).values(new).execute(conn)?;
+    find(conn, new.id)
 }
 
 pub fn count(conn: &mut DbConn) -> QueryResult<i64> {

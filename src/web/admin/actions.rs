@@ -33,6 +33,7 @@ enum Done {
     LoggedOut,
     Password,
     Deleted,
+    TotpReset,
 }
 
 impl Done {
@@ -46,6 +47,7 @@ impl Done {
             Done::LoggedOut => "logged_out",
             Done::Password => "password",
             Done::Deleted => "deleted",
+            Done::TotpReset => "totp_reset",
         }
     }
 }
@@ -179,6 +181,24 @@ pub(super) async fn force_logout(
     })
     .await?;
     Ok(after(&me, &target, Done::LoggedOut))
+}
+
+/// `POST /admin/users/{id}/reset-2fa`: turns the account's two-factor login off.
+pub(super) async fn reset_2fa(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    CsrfForm { user: admin, .. }: CsrfForm<PageAdmin, CsrfOnly>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let me = admin.0;
+    let (who, target, from) = (me.user.clone(), UserId(id.into_inner()), origin(&req));
+    let t = target.clone();
+    db::run(&state.db, move |conn| {
+        let user = users::find(conn, &t)?;
+        crate::users::totp::admin_reset(conn, Some(&who), &user, &from)
+    })
+    .await?;
+    Ok(after(&me, &target, Done::TotpReset))
 }
 
 #[derive(Deserialize)]

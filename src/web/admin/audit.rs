@@ -98,6 +98,11 @@ fn event_label(ta: &'static AdminUi, e: Event) -> &'static str {
         Event::AppPasswordRevoked => ta.ev_app_password_revoked,
         Event::DeviceApproved => ta.ev_device_approved,
         Event::DeviceDenied => ta.ev_device_denied,
+        Event::TotpEnabled => ta.ev_totp_enabled,
+        Event::TotpDisabled => ta.ev_totp_disabled,
+        Event::TotpResetByAdmin => ta.ev_totp_reset,
+        Event::RecoveryCodesRegenerated => ta.ev_recovery_codes,
+        Event::LoginMfaFailed => ta.ev_login_mfa_failed,
     }
 }
 

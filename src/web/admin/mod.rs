@@ -52,6 +52,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/users/{id}/quota", web::post().to(actions::set_quota))
             .route("/users/{id}/logout", web::post().to(actions::force_logout))
             .route("/users/{id}/password", web::post().to(actions::reset_password))
+            .route("/users/{id}/reset-2fa", web::post().to(actions::reset_2fa))
             .route("/users/{id}/delete", web::post().to(actions::delete_user))
             .route("/audit", web::get().to(audit::audit_log)),
     );
@@ -70,6 +71,7 @@ fn notice_text(ta: &'static AdminUi, code: Option<&str>) -> Option<&'static str>
         "logged_out" => ta.notice_logged_out,
         "password" => ta.notice_password,
         "deleted" => ta.notice_deleted,
+        "totp_reset" => ta.notice_totp_reset,
         _ => return None,
     })
 }

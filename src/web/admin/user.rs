@@ -42,6 +42,8 @@ struct UserPage {
     last_login_iso: String,
     sessions: usize,
     is_me: bool,
+    /// Whether two-factor login is on (the reset button shows then).
+    totp_enabled: bool,
 }
 
 /// What a user's page reports besides the account: a notice, or why an action was refused.
@@ -64,10 +66,10 @@ async fn render_user(
     shown: Shown,
 ) -> Result<HttpResponse, PageError> {
     let id = UserId(id.to_owned());
-    let (u, live) = db::run(&state.db, move |conn| {
+    let (u, live, totp_enabled) = db::run(&state.db, move |conn| {
         let u = users::find(conn, &id)?;
         let live = sessions::list_live(conn, &u.id, Utc::now().naive_utc())?.len();
-        Ok((u, live))
+        Ok((u, live, crate::users::totp::enabled(conn, &id)?))
     })
     .await?;
     let ta = loc.lang.admin();
@@ -95,6 +97,7 @@ async fn render_user(
         last_login_iso: u.last_login_at.map(rfc3339).unwrap_or_default(),
         sessions: live,
         is_me: u.id == me.user.id,
+        totp_enabled,
     };
     html(HttpResponse::build(status), &page)
 }

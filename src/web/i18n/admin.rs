@@ -62,6 +62,12 @@ table! {
         notice_demoted: "No longer an administrator.", "已取消管理员身份。";
         notice_quota: "Quota saved.", "配额已保存。";
         notice_logged_out: "Every session of this account was ended.", "该账户的所有会话均已结束。";
+        notice_totp_reset: "Two-factor login of this account is off; it logs in with the password alone.", "该账户的两步验证已关闭，仅凭密码即可登录。";
+        totp: "Two-factor login", "两步验证";
+        totp_on_help: "On. Turn it off only for an owner who lost both the authenticator and the recovery codes.", "已开启。仅在账户所有者同时丢失身份验证器和恢复码时才关闭。";
+        totp_reset_q: "Turn off two-factor login of “{}”?", "关闭“{}”的两步验证？";
+        totp_reset_text: "The account then logs in with its password alone, until its owner sets it up again.", "此后该账户仅凭密码即可登录，直到所有者重新设置。";
+        totp_reset: "Turn off two-factor login", "关闭两步验证";
         notice_password: "Password reset. Every session of this account was ended.", "密码已重置，该账户的所有会话均已结束。";
         notice_deleted: "Account deleted, with all its files.", "账户及其所有文件已删除。";
         // The account list.
@@ -171,6 +177,11 @@ table! {
         ev_app_password_revoked: "Revoked an app password", "撤销应用密码";
         ev_device_approved: "Approved a device login", "批准了设备登录";
         ev_device_denied: "Denied a device login", "拒绝了设备登录";
+        ev_totp_enabled: "Turned on two-factor login", "开启两步验证";
+        ev_totp_disabled: "Turned off two-factor login", "关闭两步验证";
+        ev_totp_reset: "Admin: reset two-factor login", "管理员：重置两步验证";
+        ev_recovery_codes: "New recovery codes", "重新生成恢复码";
+        ev_login_mfa_failed: "Wrong two-factor code", "两步验证码错误";
     }
 }
 

@@ -19,6 +19,11 @@ const MESSAGES: &[(&str, &str)] = &[
     ("must contain at least one letter", "须至少包含一个字母"),
     ("must be 8 to 128 characters", "须为 8 到 128 个字符"),
     ("is not your current password", "不是您当前的密码"),
+    (
+        "is not a current code of your authenticator app or an unused recovery code",
+        "不是身份验证器应用当前的验证码，也不是未使用的恢复码",
+    ),
+    ("is not the current code of your authenticator app", "不是身份验证器应用当前的验证码"),
     ("is a file, not a folder", "是文件，不是文件夹"),
     ("must be 0 or more bytes", "须为 0 或更多字节"),
     ("must be active or disabled", "须为 active 或 disabled"),
@@ -58,6 +63,7 @@ const MESSAGES: &[(&str, &str)] = &[
         "这样会使本站没有可用的管理员，请先将另一个账户设为管理员",
     ),
     ("the login or the password is wrong", "用户名或密码错误"),
+    ("the code is wrong or was already used", "验证码错误或已被使用"),
     (
         "Enter your user name (or email or phone) and your password.",
         "请输入用户名（或邮箱、手机号）和密码。",
@@ -134,6 +140,7 @@ mod tests {
             include_str!("../../api/files.rs"),
             include_str!("../../db/models/users.rs"),
             include_str!("../../audit.rs"),
+            include_str!("../../users/totp.rs"),
         ];
         // A string continued with `\` at the end of a line reads as one.
         let sources: Vec<String> = sources

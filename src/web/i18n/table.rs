@@ -77,6 +77,38 @@ table! {
         notice_disabled: "This account is disabled. Ask the administrator.", "此账户已被停用，请联系管理员。";
         notice_logged_out: "You are logged out.", "你已退出登录。";
         notice_password_changed: "Your password was changed. Please log in again.", "密码已修改，请重新登录。";
+        notice_mfa_expired: "That login attempt has ended. Please log in again.", "本次登录已失效，请重新登录。";
+        // Two-factor login and confirming it is you.
+        twofa_title: "Two-factor login", "两步验证";
+        twofa_lead: "Enter the 6-digit code from your authenticator app.", "请输入身份验证器应用中的 6 位验证码。";
+        twofa_verify: "Verify", "验证";
+        twofa_use_recovery: "Use a recovery code instead", "改用恢复码";
+        twofa_recovery_code: "Recovery code", "恢复码";
+        twofa_start_over: "Start over", "重新登录";
+        account_security_link: "Security: two-factor login", "安全：两步验证";
+        sec_title: "Security", "安全";
+        sec_2fa: "Two-factor login", "两步验证";
+        sec_on: "On: after your password, logging in asks for a code from your authenticator app.", "已开启：登录时输入密码后，还需输入身份验证器应用中的验证码。";
+        sec_off: "Off: your password alone logs you in.", "未开启：仅凭密码即可登录。";
+        sec_why: "With two-factor login, a stolen password is not enough to get into your account.", "开启两步验证后，即使密码被盗，他人也无法登录你的账户。";
+        sec_recovery_left: "Unused recovery codes: {}", "未使用的恢复码：{} 个";
+        sec_set_up: "Set up two-factor login", "设置两步验证";
+        sec_scan: "Scan this QR code with your authenticator app (such as Aegis, Google Authenticator or 1Password), or type the key, then enter the code it shows.", "用身份验证器应用（如 Aegis、Google Authenticator 或 1Password）扫描此二维码，或手动输入密钥，然后输入应用显示的验证码。";
+        sec_key: "Key", "密钥";
+        sec_code: "6-digit code", "6 位验证码";
+        sec_confirm: "Turn on", "开启";
+        sec_codes_title: "Your recovery codes", "你的恢复码";
+        sec_codes_hint: "Save these codes somewhere safe (a password manager, or on paper). If you lose your phone, each one logs you in once instead of a code. They are shown only now.", "请把这些恢复码保存在安全的地方（密码管理器或纸上）。手机丢失时，每个恢复码可代替验证码登录一次。它们只显示这一次。";
+        sec_done: "I have saved them", "我已保存";
+        sec_regenerate: "New recovery codes", "重新生成恢复码";
+        sec_regenerate_hint: "Ten new codes; the old ones stop working.", "生成十个新的恢复码，旧的将失效。";
+        sec_disable: "Turn off two-factor login", "关闭两步验证";
+        sec_code_or_recovery: "Code from your app, or a recovery code", "应用中的验证码或恢复码";
+        notice_totp_on: "Two-factor login is on.", "两步验证已开启。";
+        notice_totp_off: "Two-factor login is off.", "两步验证已关闭。";
+        confirm_title: "Confirm it is you", "确认是你本人";
+        confirm_lead: "This action needs your password again: your last login was more than 10 minutes ago.", "此操作需要再次输入密码：你上次登录已超过 10 分钟。";
+        confirm_button: "Confirm", "确认";
         // Files.
         your_files: "Your files", "我的文件";
         breadcrumbs: "Folders", "文件夹路径";

@@ -19,6 +19,7 @@ mod driver;
 mod flows;
 mod screenshots;
 mod steps;
+mod two_factor;
 mod ui;
 
 use std::io::Write;

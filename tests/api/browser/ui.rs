@@ -69,6 +69,16 @@ pub const FILE_PREVIEW: &str = "figure.preview img";
 // Account.
 pub const ACCOUNT: &str = "/account";
 pub const LOGOUT_EVERYWHERE: &str = "form[action='/account/logout-all'] button";
+/// Two-factor login: the security page, its "set up" button, the key shown for enrolment
+/// (`data-secret` holds it ungrouped), the confirmation form, the recovery codes shown once.
+pub const SECURITY: &str = "/account/security";
+pub const TOTP_START: &str = "form[action='/account/security/totp'] button";
+pub const TOTP_SECRET: &str = "#totp-secret";
+pub const TOTP_CONFIRM_FORM: &str = "form[action='/account/security/totp/confirm']";
+pub const RECOVERY_CODES: &str = "#recovery-codes li code";
+/// The page asking for the code after the password, and its form.
+pub const LOGIN_2FA: &str = "/login/2fa";
+pub const LOGIN_2FA_FORM: &str = "form#totp-form";
 
 // Administration.
 pub const ADMIN: &str = "/admin";

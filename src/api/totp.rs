@@ -1,0 +1,170 @@
+//! Two-factor login on the API: `/api/v1/me/totp…` (enrol, confirm, recovery codes, turn
+//! off), `/api/v1/auth/login/mfa` (the code after the password) and `/api/v1/auth/confirm`
+//! (prove it is you again). Managing 2FA takes [`AccountHolder`] (never an app password) and
+//! a login or confirmation within ten minutes (`auth::recent`).
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+use crate::api::views::TokenView;
+use crate::auth::recent;
+use crate::db;
+use crate::error::{AppError, FieldErrors};
+use crate::http::auth::{AccountHolder, origin};
+use crate::http::cookies;
+use crate::state::AppState;
+use crate::users::{mfa, totp};
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/me/totp", web::post().to(enrol))
+        .route("/me/totp", web::delete().to(disable))
+        .route("/me/totp/confirm", web::post().to(confirm))
+        .route("/me/totp/recovery-codes", web::post().to(regenerate))
+        .route("/auth/login/mfa", web::post().to(login_mfa))
+        .route("/auth/confirm", web::post().to(confirm_identity));
+}
+
+#[derive(Serialize)]
+struct EnrolView {
+    secret: String,
+    otpauth_uri: String,
+    qr_svg: String,
+}
+
+#[derive(Serialize)]
+struct RecoveryCodesView {
+    recovery_codes: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct CodeBody {
+    code: Option<String>,
+}
+
+fn required(value: Option<String>, field: &'static str) -> Result<String, AppError> {
+    match value {
+        Some(v) if !v.trim().is_empty() => Ok(v),
+        _ => Err(AppError::Validation(FieldErrors::single(field, "is required"))),
+    }
+}
+
+fn recently_verified(me: &AccountHolder) -> Result<(), AppError> {
+    recent::require(&me.session, Utc::now().naive_utc())
+}
+
+/// `POST /api/v1/me/totp`: start (or restart) enrolment → `{secret, otpauth_uri, qr_svg}`.
+async fn enrol(
+    state: web::Data<AppState>,
+    me: AccountHolder,
+) -> Result<web::Json<EnrolView>, AppError> {
+    recently_verified(&me)?;
+    let user = me.user.clone();
+    let e = db::run(&state.db, move |conn| totp::enrol(conn, &user)).await?;
+    Ok(web::Json(EnrolView { secret: e.secret, otpauth_uri: e.otpauth_uri, qr_svg: e.qr_svg }))
+}
+
+/// `POST /api/v1/me/totp/confirm` `{code}`: turn 2FA on → `{recovery_codes}` (shown once).
+async fn confirm(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: AccountHolder,
+    body: web::Json<CodeBody>,
+) -> Result<web::Json<RecoveryCodesView>, AppError> {
+    recently_verified(&me)?;
+    let code = required(body.into_inner().code, "code")?;
+    let (user, from) = (me.user.clone(), origin(&req));
+    let codes = db::run(&state.db, move |conn| totp::confirm(conn, &user, &code, &from)).await?;
+    Ok(web::Json(RecoveryCodesView { recovery_codes: codes }))
+}
+
+/// `POST /api/v1/me/totp/recovery-codes` `{code}`: ten new codes; the old ones stop working.
+async fn regenerate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: AccountHolder,
+    body: web::Json<CodeBody>,
+) -> Result<web::Json<RecoveryCodesView>, AppError> {
+    recently_verified(&me)?;
+    let code = required(body.into_inner().code, "code")?;
+    let (user, from) = (me.user.clone(), origin(&req));
+    let codes = db::run(&state.db, move |conn| totp::regenerate(conn, &user, &code, &from)).await?;
+    Ok(web::Json(RecoveryCodesView { recovery_codes: codes }))
+}
+
+#[derive(Deserialize)]
+struct DisableBody {
+    password: Option<String>,
+    code: Option<String>,
+}
+
+/// `DELETE /api/v1/me/totp` `{password, code}`: turn 2FA off (204).
+async fn disable(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    me: AccountHolder,
+    body: web::Json<DisableBody>,
+) -> Result<HttpResponse, AppError> {
+    recently_verified(&me)?;
+    let body = body.into_inner();
+    let mut errors = FieldErrors::default();
+    for (field, value) in [("password", &body.password), ("code", &body.code)] {
+        if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
+            errors.add(field, "is required");
+        }
+    }
+    errors.into_result()?;
+    let (password, code) = (body.password.unwrap_or_default(), body.code.unwrap_or_default());
+    totp::disable(&state.accounts(), &me.user, password, code, origin(&req)).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+struct MfaBody {
+    mfa_token: Option<String>,
+    code: Option<String>,
+    recovery_code: Option<String>,
+}
+
+/// `POST /api/v1/auth/login/mfa` `{mfa_token, code | recovery_code}` → the login answer.
+async fn login_mfa(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<MfaBody>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let token = required(body.mfa_token, "mfa_token")?;
+    let code = [body.code, body.recovery_code]
+        .into_iter()
+        .flatten()
+        .find(|c| !c.trim().is_empty())
+        .ok_or_else(|| AppError::Validation(FieldErrors::single("code", "is required")))?;
+    let device = cookies::device_sent(&req);
+    let started = mfa::complete(&state.accounts(), token, code, device, origin(&req)).await?;
+    let mut resp = HttpResponse::Ok();
+    if let Some(c) = cookies::device_after_login(&req, &state.keys, &state.config, &started.user.id)
+    {
+        resp.cookie(c);
+    }
+    Ok(resp.json(TokenView::new(started)))
+}
+
+#[derive(Deserialize)]
+struct ConfirmBody {
+    password: Option<String>,
+    code: Option<String>,
+}
+
+/// `POST /api/v1/auth/confirm` `{password, code?}`: prove it is you again (204); sensitive
+/// actions are then allowed for ten minutes.
+async fn confirm_identity(
+    state: web::Data<AppState>,
+    me: AccountHolder,
+    body: web::Json<ConfirmBody>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.into_inner();
+    let password = required(body.password, "password")?;
+    let (user, session) = (&me.user.id, &me.session.id);
+    totp::confirm_identity(&state.accounts(), user, session, password, body.code).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
