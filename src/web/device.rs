@@ -9,6 +9,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::auth::device_flow::{self, Decided, Lookup};
+use crate::auth::recent;
 use crate::auth::tokens::rfc3339;
 use crate::db;
 use crate::error::AppError;
@@ -112,6 +113,12 @@ async fn code_submit(
 ) -> Result<HttpResponse, PageError> {
     let typed = form.user_code.unwrap_or_default();
     let (user, ip, now) = (me.user.clone(), origin(&req).ip, Utc::now().naive_utc());
+    // Approving gives an app a session as lasting as an app password: like creating one, it
+    // needs a recent login (then back here with the code filled in).
+    if !recent::is_recent(&me.session, now) {
+        let code: String = typed.chars().filter(char::is_ascii_alphabetic).take(8).collect();
+        return Err(PageError::Reauth { next: format!("/device?code={code}") });
+    }
     let text = typed.clone();
     let found =
         db::run(&state.db, move |conn| device_flow::lookup(conn, &user, ip.as_deref(), &text, now))
@@ -156,6 +163,9 @@ async fn decide(
     };
     let id = form.id.filter(|id| !id.is_empty() && id.len() <= 64).ok_or(AppError::NotFound)?;
     let (user, from, now) = (me.user.clone(), origin(&req), Utc::now().naive_utc());
+    if approve && !recent::is_recent(&me.session, now) {
+        return Err(PageError::Reauth { next: "/device".into() });
+    }
     let decided =
         db::run(&state.db, move |conn| device_flow::decide(conn, &user, &id, approve, &from, now))
             .await?;

@@ -165,3 +165,26 @@ async fn hostile_page_input_is_refused_with_4xx() {
     let huge = vec![("user_code", "B".repeat(64 * 1024)), ("csrf_token", csrf.clone())];
     assert_eq!(app.send(post("/device", huge)).await.status, 413);
 }
+
+#[actix_web::test]
+async fn approving_needs_a_recent_login_and_comes_back_with_the_code() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let browser = app.web_login("alice", &alice.password).await;
+    let (device_code, user_code) = new_request(&app, "phone").await;
+    {
+        use homedisk::db::schema::sessions::dsl::*;
+        let old = Utc::now().naive_utc() - chrono::Duration::minutes(11);
+        diesel::update(sessions.filter(user_id.eq(&alice.id)))
+            .set(verified_at.eq(old))
+            .execute(&mut *app.conn())
+            .expect("age the logins");
+    }
+    let r = enter_code(&app, &browser, &user_code).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let location = r.header("location").expect("location");
+    let letters: String = user_code.chars().filter(char::is_ascii_alphabetic).collect();
+    assert_eq!(location, format!("/account/confirm?next=/device%3Fcode%3D{letters}"));
+    // Nothing was decided: the app is still waiting.
+    assert_eq!(poll(&app, &device_code).await.code(), "authorization_pending");
+}
