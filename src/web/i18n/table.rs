@@ -231,7 +231,7 @@ table! {
         current_password: "Current password", "当前密码";
         new_password: "New password", "新密码";
         new_password_again: "New password again", "再次输入新密码";
-        change_password_hint: "Changing your password logs out your other sessions.", "修改密码后，你在其他设备上的登录都会退出。";
+        change_password_hint: "Changing your password logs out your other sessions. App passwords keep working unless you tick the box.", "修改密码后，你在其他设备上的登录都会退出。除非勾选上面的选项，应用密码会继续有效。";
         notice_password_changed_here: "Password changed. Your other sessions were logged out.", "密码已修改，其他设备上的登录已退出。";
         sessions_title: "Devices and apps", "设备和应用";
         method_password: "password", "密码登录";

@@ -204,6 +204,23 @@ pub const PAGES: &[Page] = &[
         click: None,
         logged_in: true,
     },
+    Page {
+        name: "account-app-passwords",
+        path: ACCOUNT,
+        ready: LOGOUT_EVERYWHERE,
+        show: Some("#app-passwords"),
+        click: None,
+        logged_in: true,
+    },
+    Page {
+        name: "account-security",
+        path: "/account/security",
+        ready: HEADING,
+        show: None,
+        click: None,
+        logged_in: true,
+    },
+    Page { name: "device", path: "/device", ready: HEADING, show: None, click: None, logged_in: true },
     Page { name: "trash", path: TRASH, ready: HEADING, show: None, click: None, logged_in: true },
     Page {
         name: "search",
