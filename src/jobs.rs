@@ -27,6 +27,7 @@ const JOBS: &[Job] = &[
     Job { name: "orphan_blobs", period: chrono::Duration::days(1), run: remove_orphan_blobs },
     Job { name: "trash_purge", period: chrono::Duration::hours(1), run: purge_trash },
     Job { name: "device_codes_prune", period: chrono::Duration::hours(1), run: prune_device_codes },
+    Job { name: "mfa_challenges_prune", period: chrono::Duration::hours(1), run: prune_challenges },
 ];
 
 /// Stored bytes without a row younger than this are left alone by the daily sweep: an upload
@@ -69,6 +70,12 @@ fn prune_audit_log(state: &AppState, conn: &mut db::DbConn) -> Result<(), AppErr
 /// Forgets login limits whose allowance is full again.
 fn prune_login_limits(_: &AppState, conn: &mut db::DbConn) -> Result<(), AppError> {
     db::models::login_limits::prune(conn, chrono::Utc::now().timestamp_millis())?;
+    Ok(())
+}
+
+/// Removes two-factor login challenges that expired (used or not, they open nothing then).
+fn prune_challenges(_: &AppState, conn: &mut db::DbConn) -> Result<(), AppError> {
+    crate::db::models::mfa_challenges::delete_expired(conn, chrono::Utc::now().naive_utc())?;
     Ok(())
 }
 
