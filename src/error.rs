@@ -348,6 +348,11 @@ impl From<diesel::result::Error> for AppError {
             Error::DatabaseError(_, ref info) if is_transient(info.message()) => {
                 AppError::DatabaseUnavailable(e.into())
             }
+            // PostgreSQL refuses text holding a NUL (SQLite stores it, then finds nothing):
+            // an id or a name from a hostile request, the client's mistake, not ours.
+            Error::DatabaseError(_, ref info) if info.message().contains("0x00") => {
+                AppError::BadRequest("text with a NUL character (\\0) is not accepted".into())
+            }
             other => AppError::internal(other),
         }
     }

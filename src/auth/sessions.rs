@@ -115,7 +115,7 @@ pub fn start(
                 user_agent: origin.user_agent.as_deref().map(|s| truncate(s, 256)),
                 ip: origin.ip.as_deref(),
                 method: method.as_str(),
-                verified_at: Some(now),
+                verified_at: Some(proved_at(*method, now)),
             },
         )
     })?;
@@ -124,6 +124,17 @@ pub fn start(
     let mut user = user.clone();
     user.last_login_at = Some(now);
     Ok(Started { user, session, token, claims })
+}
+
+/// When a new session's user last proved who they are, for "sensitive actions ask again":
+/// now for a login with the password. A device login is not a proof: the app never saw the
+/// password or a code (a browser approved it), so like an app password it counts as never,
+/// and an app talked into being approved cannot mint an app password or enrol 2FA.
+fn proved_at(method: AuthMethod, now: NaiveDateTime) -> NaiveDateTime {
+    match method {
+        AuthMethod::Password | AuthMethod::PasswordTotp => now,
+        AuthMethod::Device | AuthMethod::AppPassword => chrono::DateTime::UNIX_EPOCH.naive_utc(),
+    }
 }
 
 /// Ends session `id` of `user` (`Logout` for the caller's own, `Revoked` for another of

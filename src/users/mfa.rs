@@ -72,9 +72,9 @@ fn open(conn: &mut DbConn, token: &str, now: NaiveDateTime) -> Result<(Challenge
     Ok((row, user))
 }
 
-/// Exchanges `token` and a code (TOTP or recovery) for a session. A wrong code counts in the
-/// login rate limits and against the challenge; the fifth ends it (`MfaExpired` from then on,
-/// even with the right code).
+/// Exchanges `token` and a code (TOTP or recovery) for a session. Every try counts in the
+/// login rate limits and against the challenge; after the fifth wrong one it is over
+/// (`MfaExpired` from then on, even with the right code).
 pub async fn complete(
     accounts: &Accounts,
     token: String,
@@ -90,8 +90,14 @@ pub async fn complete(
     let st = accounts.clone();
     db::run(&accounts.db, move |conn| {
         let now = Utc::now().naive_utc();
+        // The attempt is counted first, in its own statement, whatever the code turns out to
+        // be: at most MAX_ATTEMPTS tries reach the code check, however many run at once.
+        if !mfa_challenges::take_attempt(conn, &row.id, MAX_ATTEMPTS, now)? {
+            return Err(AppError::MfaExpired);
+        }
         let verdict = db::write(conn, |conn| {
-            if !mfa_challenges::consume(conn, &row.id, MAX_ATTEMPTS, now)? {
+            // This try's own attempt is counted: the bound is one above the last allowed.
+            if !mfa_challenges::consume(conn, &row.id, MAX_ATTEMPTS + 1, now)? {
                 return Err(AppError::MfaExpired);
             }
             // A wrong code rolls the consumption back: the challenge stays open.
@@ -102,7 +108,6 @@ pub async fn complete(
             }
         });
         if let Err(AppError::MfaInvalid) = verdict {
-            mfa_challenges::count_failure(conn, &row.id)?;
             let entry = Entry::new(Event::LoginMfaFailed).on(&user).from(&origin);
             audit::record_quietly(conn, &entry.detail("wrong or used code"), now);
         }

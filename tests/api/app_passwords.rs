@@ -443,3 +443,40 @@ async fn the_account_page_creates_one_shows_it_once_and_revokes_it() {
     assert_eq!(r.status, 400, "{}", r.text());
     assert!(!r.text().contains("hdk_"));
 }
+
+#[actix_web::test]
+async fn a_nul_in_an_id_is_a_client_error_on_every_database() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let owner = bearer(&alice.token);
+    let confined_to = id_of(
+        &call(&app, Method::POST, "/api/v1/folders", &owner, Some(json!({ "name": "F" })))
+            .await
+            .json(),
+    );
+    let confined = bearer(&token_of(
+        &create(&app, &alice, json!({ "name": "c", "folder": confined_to })).await,
+    ));
+    let cases: Vec<(&str, Method, &str, Option<Value>)> = vec![
+        (
+            &owner,
+            Method::POST,
+            "/api/v1/app-passwords",
+            Some(json!({ "name": "x", "folder": "a\u{0}b" })),
+        ),
+        (&owner, Method::GET, "/api/v1/files/a%00b", None),
+        (&owner, Method::GET, "/api/v1/files?folder=a%00b", None),
+        (
+            &owner,
+            Method::POST,
+            "/api/v1/folders",
+            Some(json!({ "name": "n", "folder": "a\u{0}b" })),
+        ),
+        (&confined, Method::GET, "/api/v1/files?folder=%00", None),
+        (&confined, Method::GET, "/api/v1/files/a%00b/content", None),
+    ];
+    for (auth, method, uri, body) in cases {
+        let r = call(&app, method.clone(), uri, auth, body).await;
+        assert!(r.status.is_client_error(), "{method} {uri}: {} {}", r.status, r.text());
+    }
+}

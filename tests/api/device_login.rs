@@ -301,6 +301,22 @@ async fn an_approved_code_gives_one_app_session_of_the_approver() {
     let again = poll(&app, &device_code).await;
     assert_eq!((again.status.as_u16(), again.code()), (400, "invalid_grant".into()));
 
+    // The app never proved who it is: it cannot mint a lasting credential or take over 2FA
+    // (a device approved by mistake or by phishing stays revocable and limited).
+    for (path, body) in
+        [("/api/v1/app-passwords", json!({ "name": "keep" })), ("/api/v1/me/totp", json!({}))]
+    {
+        let r = app
+            .send(
+                actix_web::test::TestRequest::post()
+                    .uri(path)
+                    .insert_header(("Authorization", format!("Bearer {token}")))
+                    .set_json(body),
+            )
+            .await;
+        assert_eq!((r.status.as_u16(), r.code()), (403, "reauth_required".into()), "{path}");
+    }
+
     let log = app.log.text();
     assert!(!log.contains(&device_code), "the device code reached the log");
     assert!(!log.contains(token), "the token reached the log");

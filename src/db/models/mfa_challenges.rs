@@ -57,11 +57,25 @@ pub fn consume(
     Ok(n == 1)
 }
 
-/// Counts one wrong code against an open challenge.
-pub fn count_failure(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
-    diesel::update(mfa_challenges::table.find(id).filter(mfa_challenges::used_at.is_null()))
-        .set(mfa_challenges::attempts.eq(mfa_challenges::attempts + 1))
-        .execute(conn)
+/// Takes one of the challenge's attempts, if it is open and has one left: true when this
+/// call took it. Checked and counted in one statement, so parallel tries cannot all pass a
+/// check made before any of them is counted.
+pub fn take_attempt(
+    conn: &mut DbConn,
+    id: &str,
+    max_attempts: i32,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        mfa_challenges::table
+            .find(id)
+            .filter(mfa_challenges::used_at.is_null())
+            .filter(mfa_challenges::expires_at.gt(now))
+            .filter(mfa_challenges::attempts.lt(max_attempts)),
+    )
+    .set(mfa_challenges::attempts.eq(mfa_challenges::attempts + 1))
+    .execute(conn)?;
+    Ok(n == 1)
 }
 
 pub fn delete_for_user(conn: &mut DbConn, user: &UserId) -> QueryResult<usize> {
