@@ -28,6 +28,7 @@ pub mod http;
 pub mod jobs;
 pub mod preview;
 pub mod settings;
+pub mod shares;
 pub mod startup;
 pub mod state;
 pub mod storage;

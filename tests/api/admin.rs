@@ -30,7 +30,7 @@ const PATCH: Method = Method::PATCH;
 const DELETE: Method = Method::DELETE;
 
 /// Every audit event name, as the API documents them.
-const EVENTS: [&str; 20] = [
+const EVENTS: [&str; 22] = [
     "registered",
     "login",
     "login_failed",
@@ -51,6 +51,8 @@ const EVENTS: [&str; 20] = [
     "app_password_revoked",
     "device_approved",
     "device_denied",
+    "share_created",
+    "share_revoked",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1097,6 +1099,14 @@ async fn every_event_kind_is_recorded_with_who_whom_and_where_and_no_secret() {
     assert_eq!(r.status, 204, "{}", r.text());
     // A preview token too.
     let item = app.upload(&root.token, "p.png", &png(5)).await;
+    // share_created, share_revoked (a share token is not to be logged either).
+    let body = json!({ "file": str_of(&item, "id"), "password": "a share password" });
+    let r = app.call(POST, "/api/v1/shares", &root.token, Some(body)).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    tokens.push(str_of(&r.json(), "token").to_owned());
+    let share = format!("/api/v1/shares/{}", str_of(&r.json(), "id"));
+    let r = app.call(DELETE, &share, &root.token, None).await;
+    assert_eq!(r.status, 204, "{}", r.text());
     let preview_url = str_of(&item, "preview_url").to_owned();
     tokens.push(preview_url.split("token=").nth(1).expect("token in url").to_owned());
 
