@@ -220,7 +220,14 @@ pub const PAGES: &[Page] = &[
         click: None,
         logged_in: true,
     },
-    Page { name: "device", path: "/device", ready: HEADING, show: None, click: None, logged_in: true },
+    Page {
+        name: "device",
+        path: "/device",
+        ready: HEADING,
+        show: None,
+        click: None,
+        logged_in: true,
+    },
     Page { name: "trash", path: TRASH, ready: HEADING, show: None, click: None, logged_in: true },
     Page {
         name: "search",
