@@ -29,6 +29,7 @@ mod rate_limit;
 mod register;
 mod revocation;
 mod search;
+mod share_links;
 mod shares;
 mod storage;
 mod storage_s3;
