@@ -7,6 +7,7 @@
 //! which rebuild nothing: the owner copies the URL then). Only its SHA-256 is stored, so the
 //! database names no working link. A password is bcrypt, like an account password.
 
+pub mod browse;
 pub mod gate;
 pub mod unlock;
 

@@ -30,6 +30,7 @@ mod register;
 mod revocation;
 mod search;
 mod share_links;
+mod share_pages;
 mod shares;
 mod storage;
 mod storage_s3;

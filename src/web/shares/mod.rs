@@ -8,6 +8,7 @@
 //! sandbox CSP through `http::download` and `http::thumb`.
 
 mod bytes;
+mod page;
 mod unlock;
 
 use actix_web::middleware::DefaultHeaders;
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                     .add(("X-Robots-Tag", "noindex, nofollow"))
                     .add(("Cache-Control", "private, no-store")),
             )
+            .configure(page::configure)
             .configure(unlock::configure)
             .configure(bytes::configure),
     );

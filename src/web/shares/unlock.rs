@@ -10,12 +10,14 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use super::page::refusal;
 use super::{UNLOCK_COOKIE, gate};
 use crate::auth::password;
 use crate::error::AppError;
 use crate::shares::Operation;
 use crate::shares::unlock::{self as unlocks, UNLOCK_SECONDS};
 use crate::state::AppState;
+use crate::web::Locale;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/unlock", web::post().to(unlock));
@@ -47,19 +49,39 @@ fn body_of(req: &HttpRequest, body: &[u8]) -> Result<(UnlockBody, bool), AppErro
     Ok((parsed?, json))
 }
 
-/// `POST /s/{token}/unlock`
+/// `POST /s/{token}/unlock`: JSON callers get problem details; a form gets the password
+/// page again (401) or the page saying why the link does not work.
 async fn unlock(
     req: HttpRequest,
     state: web::Data<AppState>,
+    loc: Locale,
     token: web::Path<String>,
     body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
+) -> Result<HttpResponse, actix_web::Error> {
     let token = token.into_inner();
     let (body, json) = body_of(&req, &body)?;
-    let (grant, now) = gate(&req, &state, token.clone(), None, Operation::Unlock).await?;
+    match attempt(&req, &state, &token, body, json).await {
+        Ok(resp) => Ok(resp),
+        Err(e) if json => Err(e.into()),
+        Err(e) => {
+            let wrong = matches!(e, AppError::InvalidCredentials);
+            Ok(refusal(&loc, &format!("/s/{token}"), e, wrong)?)
+        }
+    }
+}
+
+async fn attempt(
+    req: &HttpRequest,
+    state: &AppState,
+    token: &str,
+    body: UnlockBody,
+    json: bool,
+) -> Result<HttpResponse, AppError> {
+    let token = token.to_owned();
+    let (grant, now) = gate(req, state, token.clone(), None, Operation::Unlock).await?;
     let share = grant.share;
     let limiter = &state.login_limiter;
-    limiter.check_ip(&crate::http::auth::client_ip(&req).unwrap_or_default()).await?;
+    limiter.check_ip(&crate::http::auth::client_ip(req).unwrap_or_default()).await?;
     limiter.check_account(&format!("share:{}", share.id), None).await?;
     if let Some(hash) = share.password_hash.clone() {
         let typed = body.password;
@@ -73,7 +95,7 @@ async fn unlock(
         .path(format!("/s/{token}"))
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(crate::http::cookies::secure(&req, &state.config))
+        .secure(crate::http::cookies::secure(req, &state.config))
         .max_age(CookieDuration::seconds(UNLOCK_SECONDS))
         .finish();
     if json {
