@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::app_passwords::{bearer, call, upload};
 use crate::files::{id_of, png_1x1};
-use crate::helpers::spawn_app;
+use crate::helpers::{session_cookie, spawn_app};
 use crate::shares::SHARE_PASSWORD;
 
 #[actix_web::test]
@@ -149,4 +149,77 @@ async fn a_file_link_shows_its_preview_in_both_languages_and_dead_links_say_why(
     let unknown = app.send(TestRequest::get().uri("/s/not-a-real-token-at-all")).await;
     assert_eq!(unknown.status, 404);
     assert!(unknown.text().contains("This link does not work"));
+}
+
+#[actix_web::test]
+async fn the_owner_shares_from_the_file_page_lists_and_revokes() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let auth = bearer(&alice.token);
+    let photo = id_of(
+        &app.send(upload("/api/v1/files", &auth, "beach.png", &png_1x1())).await.json()["items"][0],
+    );
+    let session = app.web_login("alice", &alice.password).await;
+    let detail = format!("/files/{photo}");
+    let csrf = app.page_csrf(&detail, &session).await;
+    let page = app.send(TestRequest::get().uri(&detail).cookie(session_cookie(&session))).await;
+    assert!(page.text().contains("action=\"/shares\""), "the file page has the Share form");
+    let made = app
+        .send(TestRequest::post().uri("/shares").cookie(session_cookie(&session)).set_form([
+            ("csrf_token", csrf.as_str()),
+            ("file", photo.as_str()),
+            ("label", "For Bob"),
+            ("password", SHARE_PASSWORD),
+            ("expires_on", "2099-12-31"),
+            ("max_downloads", "5"),
+            ("allow_download", "1"),
+        ]))
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text());
+    let html = made.text();
+    let start = html.find("/s/").expect("the link is shown once") + 3;
+    let token: String = html[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert!(token.len() >= 43, "{token}");
+    assert!(!html.contains(SHARE_PASSWORD));
+    let r = app.send(TestRequest::get().uri(&format!("/s/{token}"))).await;
+    assert_eq!(r.status, 401, "the password was set");
+
+    let list = app.send(TestRequest::get().uri("/shares").cookie(session_cookie(&session))).await;
+    assert_eq!(list.status, 200);
+    let html = list.text();
+    assert!(
+        html.contains("beach.png") && html.contains("For Bob") && html.contains("0 / 5"),
+        "{html}"
+    );
+    assert!(!html.contains(&token), "the list cannot show the token: only its digest is kept");
+    let id = {
+        let r = call(&app, Method::GET, "/api/v1/shares", &auth, None).await;
+        id_of(&r.json()["items"][0])
+    };
+    let csrf = app.page_csrf("/shares", &session).await;
+    let r = app
+        .send(
+            TestRequest::post()
+                .uri(&format!("/shares/{id}/revoke"))
+                .cookie(session_cookie(&session))
+                .set_form([("csrf_token", csrf.as_str())]),
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    let r = app.send(TestRequest::get().uri(&format!("/s/{token}"))).await;
+    assert_eq!(r.status, 404, "revoked");
+    let r = app
+        .send(
+            TestRequest::post()
+                .uri(&format!("/shares/{id}/revoke"))
+                .cookie(session_cookie(&session))
+                .set_form([("csrf_token", "forged")]),
+        )
+        .await;
+    assert_eq!(r.status, 403, "the CSRF token is checked");
+    let list = app.send(TestRequest::get().uri("/shares").cookie(session_cookie(&session))).await;
+    assert!(list.text().contains("revoked"));
 }

@@ -1,6 +1,6 @@
 //! The visitor's side of share links, no account needed: `/s/{token}` (the page),
 //! `/s/{token}/unlock`, `/s/{token}/file/{id}`, `/s/{token}/thumb/{id}`, `/s/{token}/zip`.
-//! Every handler asks the one gate, [`shares::authorize`], through [`gate`]; nothing here
+//! The owner's pages (`/shares`, `/shares/new`) are in [`owner`]. Every visitor handler asks the one gate, [`shares::authorize`], through [`gate`]; nothing here
 //! decides who may see what.
 //!
 //! Every answer of the scope (errors included) says `Referrer-Policy: no-referrer`,
@@ -8,6 +8,7 @@
 //! sandbox CSP through `http::download` and `http::thumb`.
 
 mod bytes;
+mod owner;
 mod page;
 mod unlock;
 
@@ -28,6 +29,7 @@ pub const UNLOCK_COOKIE: &str = "homedisk_share";
 pub const UNLOCK_HEADER: &str = "x-share-unlock";
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    owner::configure(cfg);
     cfg.service(
         web::scope("/s/{token}")
             .wrap(
