@@ -49,10 +49,11 @@ pub enum Event {
     LoginMfaFailed,
     ShareCreated,
     ShareRevoked,
+    SharePasswordFailed,
 }
 
 impl Event {
-    pub const ALL: [Event; 27] = [
+    pub const ALL: [Event; 28] = [
         Event::Registered,
         Event::LoginSucceeded,
         Event::LoginFailed,
@@ -80,6 +81,7 @@ impl Event {
         Event::LoginMfaFailed,
         Event::ShareCreated,
         Event::ShareRevoked,
+        Event::SharePasswordFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -111,6 +113,7 @@ impl Event {
             Event::LoginMfaFailed => "login_mfa_failed",
             Event::ShareCreated => "share_created",
             Event::ShareRevoked => "share_revoked",
+            Event::SharePasswordFailed => "share_password_failed",
         }
     }
 

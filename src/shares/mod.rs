@@ -219,6 +219,26 @@ pub fn revoke(
     })
 }
 
+/// Records a wrong password for `share` (on its owner's entries), at most once a minute per
+/// link: a stranger guessing must not be able to flood the audit log. Never the password
+/// tried.
+pub fn password_failed(
+    conn: &mut DbConn,
+    share: &ShareRow,
+    from: &Origin,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let detail = format!("wrong password for link {}", share.id);
+    let event = Event::SharePasswordFailed;
+    let since = now - chrono::Duration::minutes(1);
+    if crate::db::models::audit::recorded_since(conn, event.as_str(), &detail, since)? {
+        return Ok(());
+    }
+    let owner = crate::db::models::users::find(conn, &share.owner_id)?;
+    audit::record_quietly(conn, &Entry::new(event).on(&owner).from(from).detail(detail), now);
+    Ok(())
+}
+
 /// What the audit log says of a link: its id, kind and file, never its token or password.
 fn describe(row: &ShareRow) -> String {
     let password = if row.password_hash.is_some() { ", with a password" } else { "" };

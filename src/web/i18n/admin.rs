@@ -184,6 +184,7 @@ table! {
         ev_login_mfa_failed: "Wrong two-factor code", "两步验证码错误";
         ev_share_created: "Created a share link", "创建分享链接";
         ev_share_revoked: "Revoked a share link", "撤销分享链接";
+        ev_share_password_failed: "Wrong share link password", "分享链接密码错误";
     }
 }
 

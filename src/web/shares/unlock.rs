@@ -13,9 +13,10 @@ use serde::Deserialize;
 use super::page::refusal;
 use super::{UNLOCK_COOKIE, gate};
 use crate::auth::password;
+use crate::db;
 use crate::error::AppError;
-use crate::shares::Operation;
 use crate::shares::unlock::{self as unlocks, UNLOCK_SECONDS};
+use crate::shares::{self, Operation};
 use crate::state::AppState;
 use crate::web::Locale;
 
@@ -87,6 +88,9 @@ async fn attempt(
         let typed = body.password;
         let right = state.hashers.run(move || password::verify(&typed, &hash)).await?;
         if !right {
+            let (from, failed) = (crate::http::auth::origin(req), share.clone());
+            db::run(&state.db, move |conn| shares::password_failed(conn, &failed, &from, now))
+                .await?;
             return Err(AppError::InvalidCredentials);
         }
     }
