@@ -274,3 +274,39 @@ async fn range_pieces_of_one_download_count_once() {
     let r = app.send(TestRequest::get().uri(&url)).await;
     assert_eq!((r.status.as_u16(), count().await), (200, json!(2)), "a full GET is a new download");
 }
+
+#[actix_web::test]
+async fn the_cap_holds_for_twenty_threads_on_their_own_connections() {
+    let app = crate::helpers::spawn_with(&[("HOMEDISK_DATABASE_POOL_SIZE", "24")]).await;
+    let alice = app.register("alice").await;
+    let auth = bearer(&alice.token);
+    let file = id_of(
+        &app.send(upload("/api/v1/files", &auth, "a.txt", MARKER.as_bytes())).await.json()["items"]
+            [0],
+    );
+    let body = json!({ "file": file, "max_downloads": 3 });
+    let token = call(&app, Method::POST, "/api/v1/shares", &auth, Some(body)).await.json()["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(20));
+    let threads: Vec<_> = (0..20)
+        .map(|_| {
+            let (pool, barrier, token) = (app.state.db.clone(), barrier.clone(), token.clone());
+            std::thread::spawn(move || {
+                let mut conn = pool.get().expect("a connection per thread");
+                barrier.wait();
+                let op = homedisk::shares::Operation::Download { counted: true };
+                let now = chrono::Utc::now().naive_utc();
+                homedisk::shares::authorize(&mut conn, &token, None, None, op, now)
+            })
+        })
+        .collect();
+    let results: Vec<_> = threads.into_iter().map(|t| t.join().expect("thread")).collect();
+    let granted = results.iter().filter(|r| r.is_ok()).count();
+    let exhausted = results
+        .iter()
+        .filter(|r| matches!(r, Err(homedisk::error::AppError::ShareExhausted)))
+        .count();
+    assert_eq!((granted, exhausted), (3, 17), "{results:?}");
+}
