@@ -47,10 +47,13 @@ pub enum Event {
     TotpResetByAdmin,
     RecoveryCodesRegenerated,
     LoginMfaFailed,
+    ShareCreated,
+    ShareRevoked,
+    SharePasswordFailed,
 }
 
 impl Event {
-    pub const ALL: [Event; 25] = [
+    pub const ALL: [Event; 28] = [
         Event::Registered,
         Event::LoginSucceeded,
         Event::LoginFailed,
@@ -76,6 +79,9 @@ impl Event {
         Event::TotpResetByAdmin,
         Event::RecoveryCodesRegenerated,
         Event::LoginMfaFailed,
+        Event::ShareCreated,
+        Event::ShareRevoked,
+        Event::SharePasswordFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -105,6 +111,9 @@ impl Event {
             Event::TotpResetByAdmin => "totp_reset_by_admin",
             Event::RecoveryCodesRegenerated => "recovery_codes_regenerated",
             Event::LoginMfaFailed => "login_mfa_failed",
+            Event::ShareCreated => "share_created",
+            Event::ShareRevoked => "share_revoked",
+            Event::SharePasswordFailed => "share_password_failed",
         }
     }
 

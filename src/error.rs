@@ -156,6 +156,17 @@ pub enum AppError {
     /// Device login: no such device code, or it was already used.
     #[error("the device code is not valid or was already used")]
     InvalidGrant,
+    /// A share link with a password that this visitor has not unlocked (or unlocked before
+    /// the password changed).
+    #[error("this link is protected by a password: unlock it first")]
+    ShareLocked,
+    /// A share link whose download cap is reached.
+    #[error("this link has reached its download limit")]
+    ShareExhausted,
+    /// A view-only share link whose owner turned downloads off: thumbnails and the viewer
+    /// only, never the original or the ZIP.
+    #[error("the owner of this link does not allow downloads")]
+    ShareDownloadOff,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -198,6 +209,9 @@ impl AppError {
             Busy => ("busy", StatusCode::SERVICE_UNAVAILABLE),
             StorageUnavailable(_) => ("storage_unavailable", StatusCode::SERVICE_UNAVAILABLE),
             DatabaseUnavailable(_) => ("database_unavailable", StatusCode::SERVICE_UNAVAILABLE),
+            ShareLocked => ("share_locked", StatusCode::UNAUTHORIZED),
+            ShareExhausted => ("share_exhausted", StatusCode::GONE),
+            ShareDownloadOff => ("share_download_disabled", StatusCode::FORBIDDEN),
             AuthorizationPending => ("authorization_pending", StatusCode::BAD_REQUEST),
             SlowDown { .. } => ("slow_down", StatusCode::BAD_REQUEST),
             ExpiredToken => ("expired_token", StatusCode::BAD_REQUEST),

@@ -5,7 +5,7 @@
 //! - `main.rs` → [`cli`] (arguments) → [`startup`] (state, app, server)
 //! - [`web`] (HTML pages) and [`api`] (JSON under `/api/v1`): thin adapters over…
 //! - [`users`] (accounts), [`files`] (folders, names, uploads),
-//!   [`preview`] (thumbnails and their cache)
+//!   [`preview`] (thumbnails and their cache), [`shares`] (share links and their one gate)
 //!   and [`auth`] (passwords, tokens, sessions, CSRF, rate limits, extractors), which use…
 //! - [`db`] (pool, migrations, one file of queries per table).
 //! - Cross-cutting: [`config`], [`error`] (the one error type), [`state`], [`telemetry`],
@@ -28,6 +28,7 @@ pub mod http;
 pub mod jobs;
 pub mod preview;
 pub mod settings;
+pub mod shares;
 pub mod startup;
 pub mod state;
 pub mod storage;

@@ -31,6 +31,16 @@ pub fn init() -> tracing_appender::non_blocking::WorkerGuard {
 
 const SECRET_PARAMS: &[&str] = &["token", "access_token", "z-token", "password"];
 
+/// A share link's path with its token cut to its first four characters (`/s/AbCd…/file/…`):
+/// enough to tell links apart in the log, far too little to open one.
+pub fn shorten_share_token(path: &str) -> String {
+    let Some(rest) = path.strip_prefix("/s/") else { return path.to_owned() };
+    let (token, tail) = rest.split_once('/').map_or((rest, ""), |(t, tail)| (t, tail));
+    let short: String = token.chars().take(4).collect();
+    let slash = if tail.is_empty() && !rest.contains('/') { "" } else { "/" };
+    format!("/s/{short}…{slash}{tail}")
+}
+
 /// The query string with secret parameter values replaced by `REDACTED`. Names are compared
 /// after decoding (`tok%65n` is `token` to the handlers too); a pair that does not decode is
 /// redacted whole.
@@ -107,7 +117,7 @@ fn percent_decode(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{redact_credentials, redact_query};
+    use super::{redact_credentials, redact_query, shorten_share_token};
 
     #[test]
     fn credential_shaped_values_are_redacted_anywhere() {
@@ -121,6 +131,14 @@ mod tests {
         assert_eq!(redact_credentials("pw=HDK_ABC"), "pw=REDACTED");
         assert_eq!(redact_credentials("/files/abc?sort=name"), "/files/abc?sort=name");
         assert_eq!(redact_credentials("/static/app.v1.js"), "/static/app.v1.js");
+    }
+
+    #[test]
+    fn share_tokens_are_shortened() {
+        let token = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcdef";
+        assert_eq!(shorten_share_token(&format!("/s/{token}")), "/s/AbCd…");
+        assert_eq!(shorten_share_token(&format!("/s/{token}/file/x")), "/s/AbCd…/file/x");
+        assert_eq!(shorten_share_token("/api/v1/shares"), "/api/v1/shares");
     }
 
     #[test]

@@ -13,6 +13,7 @@ mod organize;
 pub(crate) mod preview;
 mod search;
 mod sessions;
+mod shares;
 mod totp;
 mod trash;
 mod views;
@@ -46,6 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(organize::configure)
             .configure(search::configure)
             .configure(sessions::configure)
+            .configure(shares::configure)
             .configure(totp::configure)
             .configure(trash::configure)
             .default_service(web::to(not_found)),

@@ -2,7 +2,7 @@
 //! `<img>` tag or an app's image loader. Authorization is in `auth::preview`; thumbnails come
 //! from `preview::Thumbnailer`; `orig` is the file itself, served as a download would be.
 
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::HeaderValue;
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use crate::api::confine::{self, Use};
@@ -15,12 +15,9 @@ use crate::error::AppError;
 use crate::etag;
 use crate::http::auth::{api_token, authenticate_header};
 use crate::http::download::{self, Download};
-use crate::http::range::none_match;
 use crate::preview::{Size, is_previewable};
 use crate::state::AppState;
 
-/// The generic picture of a file that is not an image.
-const FILE_ICON: &[u8] = include_bytes!("../../static/file-icon.png");
 /// No cache keeps a preview longer than this, whatever the token's life.
 const MAX_AGE_CAP: i64 = 3600;
 
@@ -99,7 +96,8 @@ async fn preview(
         };
         return download::send(&req, state.storage.clone(), download).await;
     }
-    thumbnail(&req, &state, sha, mime, size, cache).await
+    crate::http::thumb::send(&req, &state.thumbs, state.storage.clone(), (sha, mime, size), cache)
+        .await
 }
 
 /// The grant of a preview or access token (`auth::preview`).
@@ -141,43 +139,6 @@ async fn app_password_grant(
         modified_at: row.modified_at,
     };
     Ok(PreviewGrant { file, expires: me.session.expires_at.and_utc().timestamp() })
-}
-
-/// A thumbnail (or the generic icon of a file that is not an image), with a keyed ETag, 304
-/// when the client has it, and the headers of every preview.
-async fn thumbnail(
-    req: &HttpRequest,
-    state: &AppState,
-    sha: &str,
-    mime: &str,
-    size: Size,
-    cache: HeaderValue,
-) -> Result<HttpResponse, AppError> {
-    let (bytes, content_type, etag) = if is_previewable(mime) {
-        let thumb = state.thumbs.get(state.storage.clone(), sha, mime, size).await?;
-        (thumb.bytes, thumb.content_type, thumb.etag)
-    } else {
-        (web::Bytes::from_static(FILE_ICON), "image/png", "\"file-icon-1\"".to_owned())
-    };
-    let fresh = req
-        .headers()
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| none_match(tags, &etag));
-    let mut resp = if fresh {
-        HttpResponse::NotModified().finish()
-    } else {
-        HttpResponse::Ok().content_type(content_type).body(bytes)
-    };
-    let headers = resp.headers_mut();
-    headers.insert(header::CACHE_CONTROL, cache);
-    headers.insert(header::ETAG, HeaderValue::from_str(&etag).map_err(AppError::internal)?);
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("sandbox; default-src 'none'"),
-    );
-    Ok(resp)
 }
 
 /// `private, max-age=N`: never in a shared cache, and never kept past the credential's life.

@@ -189,3 +189,29 @@ diesel::joinable!(recovery_codes -> users (user_id));
 diesel::joinable!(mfa_challenges -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(recovery_codes, users);
 diesel::allow_tables_to_appear_in_same_query!(mfa_challenges, users);
+
+diesel::table! {
+    shares (id) {
+        id -> Text,
+        token_sha256 -> Text,
+        owner_id -> Text,
+        file_id -> Text,
+        kind -> Text,
+        label -> Nullable<Text>,
+        password_hash -> Nullable<Text>,
+        password_version -> Integer,
+        allow_download -> Bool,
+        hide_location -> Bool,
+        expires_at -> Nullable<Timestamp>,
+        max_downloads -> Nullable<BigInt>,
+        download_count -> BigInt,
+        view_count -> BigInt,
+        created_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::joinable!(shares -> users (owner_id));
+diesel::joinable!(shares -> files (file_id));
+diesel::allow_tables_to_appear_in_same_query!(shares, users);
+diesel::allow_tables_to_appear_in_same_query!(shares, files);

@@ -9,7 +9,7 @@ use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::middleware::Next;
 
-use crate::telemetry::{redact_credentials, redact_query};
+use crate::telemetry::{redact_credentials, redact_query, shorten_share_token};
 
 /// Access-log middleware (`middleware::from_fn(telemetry::access_log)`).
 pub async fn access_log(
@@ -18,7 +18,7 @@ pub async fn access_log(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let method = req.method().clone();
-    let path = redact_credentials(req.path());
+    let path = redact_credentials(&shorten_share_token(req.path()));
     let query = req.query_string();
     let query = if query.is_empty() {
         String::new()

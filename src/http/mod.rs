@@ -10,6 +10,7 @@
 //! - [`download`]: sending a stored file (conditional requests, Range, safe headers).
 //! - [`multipart`]: multipart/form-data uploads into files.
 //! - [`range`]: the pure parsing behind it (fuzzed in `fuzz/`).
+//! - [`thumb`]: sending a thumbnail (`/preview` and share links).
 //! - [`zip`]: sending a planned ZIP archive (its own entity tag, Range, `If-Range`).
 
 pub mod access_log;
@@ -19,4 +20,5 @@ pub mod cookies;
 pub mod download;
 pub mod multipart;
 pub mod range;
+pub mod thumb;
 pub mod zip;

@@ -18,6 +18,7 @@ mod files;
 pub mod i18n;
 mod nav;
 mod security;
+mod shares;
 mod two_factor;
 
 pub use cookies::{anon_binding, removed_session_cookie, session_cookie};
@@ -58,6 +59,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .configure(security::configure)
     .configure(two_factor::configure)
     .configure(files::configure)
+    .configure(shares::configure)
     .configure(admin::configure)
     .configure(assets::configure)
     .configure(i18n::configure)

@@ -30,7 +30,7 @@ const PATCH: Method = Method::PATCH;
 const DELETE: Method = Method::DELETE;
 
 /// Every audit event name, as the API documents them.
-const EVENTS: [&str; 20] = [
+const EVENTS: [&str; 23] = [
     "registered",
     "login",
     "login_failed",
@@ -51,6 +51,9 @@ const EVENTS: [&str; 20] = [
     "app_password_revoked",
     "device_approved",
     "device_denied",
+    "share_created",
+    "share_revoked",
+    "share_password_failed",
 ];
 
 // ---------------------------------------------------------------------------------------------
@@ -1097,6 +1100,22 @@ async fn every_event_kind_is_recorded_with_who_whom_and_where_and_no_secret() {
     assert_eq!(r.status, 204, "{}", r.text());
     // A preview token too.
     let item = app.upload(&root.token, "p.png", &png(5)).await;
+    // share_created, share_revoked (a share token is not to be logged either).
+    let body = json!({ "file": str_of(&item, "id"), "password": "a share password" });
+    let r = app.call(POST, "/api/v1/shares", &root.token, Some(body)).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let share_token = str_of(&r.json(), "token").to_owned();
+    tokens.push(share_token.clone());
+    let share = format!("/api/v1/shares/{}", str_of(&r.json(), "id"));
+    // share_password_failed (twice: recorded once, a guesser cannot flood the log).
+    for _ in 0..2 {
+        let unlock = format!("/s/{share_token}/unlock");
+        let r = app.call(POST, &unlock, &root.token, Some(json!({ "password": "a guess" }))).await;
+        assert_eq!(r.status, 401, "{}", r.text());
+    }
+    assert_eq!(app.events(&root.token, "share_password_failed").await.len(), 1);
+    let r = app.call(DELETE, &share, &root.token, None).await;
+    assert_eq!(r.status, 204, "{}", r.text());
     let preview_url = str_of(&item, "preview_url").to_owned();
     tokens.push(preview_url.split("token=").nth(1).expect("token in url").to_owned());
 
@@ -1174,7 +1193,16 @@ async fn every_event_kind_is_recorded_with_who_whom_and_where_and_no_secret() {
     );
 
     // No password and no token anywhere: every column of every row, the API's view, the log.
-    let passwords = [PASSWORD, CREATED_PASS, CHANGED_PASS, RESET_PASS, WRONG_PASS, GHOST_PASS];
+    let passwords = [
+        PASSWORD,
+        CREATED_PASS,
+        CHANGED_PASS,
+        RESET_PASS,
+        WRONG_PASS,
+        GHOST_PASS,
+        "a share password",
+        "a guess",
+    ];
     let rows = app.audit_rows();
     assert_eq!(rows.len(), all.len(), "the API showed every row");
     for row in &rows {

@@ -42,6 +42,23 @@ pub fn insert(conn: &mut DbConn, new: &NewAudit<'_>) -> QueryResult<()> {
     diesel::insert_into(audit_log::table).values(new).execute(conn).map(drop)
 }
 
+/// Whether an `event` entry with exactly this `detail` was recorded after `since` (throttling
+/// events a stranger can trigger at will).
+pub fn recorded_since(
+    conn: &mut DbConn,
+    event: &str,
+    detail: &str,
+    since: NaiveDateTime,
+) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        audit_log::table
+            .filter(audit_log::event.eq(event))
+            .filter(audit_log::detail.eq(detail))
+            .filter(audit_log::at.gt(since)),
+    ))
+    .get_result(conn)
+}
+
 /// What to show: an event kind, a user (as actor or target, by id), text in the names, login
 /// or IP; `before` pages back (entries with a smaller id).
 #[derive(Debug, Clone, Default)]

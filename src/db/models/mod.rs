@@ -13,6 +13,7 @@ pub mod recovery_codes;
 pub mod search;
 pub mod sessions;
 pub mod settings;
+pub mod shares;
 pub mod totp;
 pub mod trash;
 pub mod users;

@@ -103,6 +103,9 @@ fn event_label(ta: &'static AdminUi, e: Event) -> &'static str {
         Event::TotpResetByAdmin => ta.ev_totp_reset,
         Event::RecoveryCodesRegenerated => ta.ev_recovery_codes,
         Event::LoginMfaFailed => ta.ev_login_mfa_failed,
+        Event::ShareCreated => ta.ev_share_created,
+        Event::ShareRevoked => ta.ev_share_revoked,
+        Event::SharePasswordFailed => ta.ev_share_password_failed,
     }
 }
 

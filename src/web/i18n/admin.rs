@@ -182,6 +182,9 @@ table! {
         ev_totp_reset: "Admin: reset two-factor login", "管理员：重置两步验证";
         ev_recovery_codes: "New recovery codes", "重新生成恢复码";
         ev_login_mfa_failed: "Wrong two-factor code", "两步验证码错误";
+        ev_share_created: "Created a share link", "创建分享链接";
+        ev_share_revoked: "Revoked a share link", "撤销分享链接";
+        ev_share_password_failed: "Wrong share link password", "分享链接密码错误";
     }
 }
 

@@ -12,6 +12,7 @@
 mod admin;
 mod device;
 mod messages;
+mod shares;
 mod table;
 
 use std::fmt::Display;
@@ -26,6 +27,7 @@ use serde::Deserialize;
 pub use admin::AdminUi;
 pub use device::DeviceUi;
 pub use messages::translate;
+pub use shares::ShareUi;
 pub use table::{Js, Ui};
 
 /// The cookie that remembers the language chosen in the user menu.
@@ -117,6 +119,13 @@ impl Lang {
         match self {
             Lang::En => &DeviceUi::EN,
             Lang::ZhCn => &DeviceUi::ZH_CN,
+        }
+    }
+
+    pub fn shares(self) -> &'static ShareUi {
+        match self {
+            Lang::En => &ShareUi::EN,
+            Lang::ZhCn => &ShareUi::ZH_CN,
         }
     }
 

@@ -1,0 +1,28 @@
+-- Share links. The token (256 random bits) is kept only as its SHA-256, so a leaked
+-- database names no working link; a link is found by that digest. password_hash is bcrypt
+-- (people pick share passwords); password_version grows with every password change, and an
+-- unlock names the version it was for, so a new password locks every visitor out again.
+-- kind: view or upload. download_count only grows by one conditional UPDATE against
+-- max_downloads (the cap). A link of a deleted account goes with it (ON DELETE CASCADE); its
+-- file is checked live at every request (a trashed target is not shared, a restored one is).
+CREATE TABLE shares (
+    id               TEXT PRIMARY KEY NOT NULL,
+    token_sha256     TEXT NOT NULL UNIQUE,
+    owner_id         TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    file_id          TEXT NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+    kind             TEXT NOT NULL DEFAULT 'view',
+    label            TEXT,
+    password_hash    TEXT,
+    password_version INTEGER NOT NULL DEFAULT 0,
+    allow_download   BOOLEAN NOT NULL DEFAULT TRUE,
+    hide_location    BOOLEAN NOT NULL DEFAULT FALSE,
+    expires_at       TIMESTAMP,
+    max_downloads    BIGINT,
+    download_count   BIGINT NOT NULL DEFAULT 0,
+    view_count       BIGINT NOT NULL DEFAULT 0,
+    created_at       TIMESTAMP NOT NULL,
+    revoked_at       TIMESTAMP
+);
+
+CREATE INDEX shares_owner ON shares (owner_id, created_at);
+CREATE INDEX shares_file ON shares (file_id);

@@ -1,0 +1,66 @@
+//! The share link pages' part of the translation table (see `table.rs`): what a visitor
+//! without an account sees at `/s/{token}`, and the owner's `/shares` page.
+
+use super::table::table;
+
+table! {
+    /// The strings of the share link pages.
+    ShareUi {
+        shared_with_you: "Shared with you", "分享给你的";
+        download: "Download", "下载";
+        download_all: "Download all (ZIP)", "全部下载（ZIP）";
+        no_downloads: "The owner allows viewing only: no downloads.", "分享者只允许查看，不能下载。";
+        empty_folder: "This folder is empty.", "此文件夹为空。";
+        name: "Name", "名称";
+        size: "Size", "大小";
+        locked_title: "This link is protected", "此链接受密码保护";
+        locked_lead: "Enter the password you were given with the link.", "请输入随链接一起提供给你的密码。";
+        password: "Password", "密码";
+        unlock: "Open", "打开";
+        wrong_password: "That password is not right.", "密码不正确。";
+        gone_title: "This link does not work", "此链接无效";
+        gone_text: "It may have expired or been revoked, or the address is not complete. Ask the person who sent it for a new link.", "它可能已过期或已被撤销，或者地址不完整。请向发送者索取新的链接。";
+        exhausted_title: "This link has reached its download limit", "此链接已达到下载次数上限";
+        exhausted_text: "The owner allowed a limited number of downloads, and they have all been used. Ask the person who sent it for a new link.", "分享者限制了下载次数，现已用完。请向发送者索取新的链接。";
+        shares_title: "Share links", "分享链接";
+        shares_lead: "Links you have made. Anyone with an active link can open it, no account needed.", "你创建的链接。任何持有有效链接的人都能打开，无需账户。";
+        no_shares: "You have not shared anything yet. Open a file or folder and choose Share.", "你还没有分享任何内容。打开文件或文件夹并选择“分享”。";
+        target: "Shared item", "分享的项目";
+        label: "Label", "标签";
+        views: "Views", "查看次数";
+        downloads: "Downloads", "下载次数";
+        state: "State", "状态";
+        expires: "Expires", "过期时间";
+        never: "never", "永不";
+        state_active: "active", "有效";
+        state_expired: "expired", "已过期";
+        state_exhausted: "download limit reached", "已达下载上限";
+        state_revoked: "revoked", "已撤销";
+        revoke: "Revoke", "撤销";
+        share: "Share", "分享";
+        share_lead: "Make a link that anyone can open without an account.", "创建一个无需账户即可打开的链接。";
+        password_optional: "Password (optional)", "密码（可选）";
+        expires_optional: "Expires on (optional)", "过期日期（可选）";
+        max_downloads_optional: "Download limit (optional)", "下载次数上限（可选）";
+        allow_download: "Allow downloads (off: thumbnails and viewer only)", "允许下载（关闭后只能查看缩略图和图片）";
+        create_link: "Create link", "创建链接";
+        created_title: "Link created", "链接已创建";
+        created_lead: "Copy it now: for your safety homedisk keeps only a fingerprint of it and cannot show it again.", "请现在复制：为了安全，homedisk 只保存它的指纹，之后无法再次显示。";
+        copy: "Copy link", "复制链接";
+        password_set: "password", "有密码";
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ShareUi;
+
+    #[test]
+    fn both_languages_fill_every_key_with_the_same_placeholders() {
+        for ((key, en), (_, zh)) in ShareUi::EN.entries().into_iter().zip(ShareUi::ZH_CN.entries())
+        {
+            assert!(!en.is_empty() && !zh.is_empty(), "{key} is empty");
+            assert_eq!(en.matches("{}").count(), zh.matches("{}").count(), "{key}");
+        }
+    }
+}

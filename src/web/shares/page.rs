@@ -1,0 +1,222 @@
+//! `GET /s/{token}[?folder=ID]`: what a visitor opens. A file: its preview (or its type and
+//! size) and a download button. A folder: its contents as a grid of thumbnails (a list on
+//! narrow screens and without images), subfolders inside the share with breadcrumbs that stop
+//! at the shared folder, a download per file and "Download all (ZIP)". A link with a password
+//! shows the password form until it is unlocked; a dead link says so, in the visitor's
+//! language. Views are counted at most once per visitor per 30 minutes, never for bots that
+//! unfurl links.
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use serde::Deserialize;
+
+use super::gate;
+use crate::db;
+use crate::db::ids::FileId;
+use crate::db::models::files::FileRow;
+use crate::db::models::shares as share_rows;
+use crate::error::AppError;
+use crate::preview::is_previewable;
+use crate::shares::browse::{self, Contents};
+use crate::shares::unlock::{self as unlocks, VIEW_SECONDS};
+use crate::shares::{Grant, Operation};
+use crate::state::AppState;
+use crate::web::i18n::{ShareUi, human_size};
+use crate::web::{Locale, Nav, PageError, html};
+
+/// The cookie marking a counted view, limited to the link's path.
+const VIEW_COOKIE: &str = "homedisk_share_view";
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("", web::get().to(page));
+}
+
+/// One file or folder as shown to a visitor.
+struct Entry {
+    id: String,
+    name: String,
+    is_folder: bool,
+    size: String,
+    /// The thumbnail URL of an image.
+    thumb: Option<String>,
+    ext: String,
+}
+
+#[derive(Template)]
+#[template(path = "shares/visit.html")]
+struct VisitPage {
+    nav: Nav,
+    s: &'static ShareUi,
+    base: String,
+    title: String,
+    /// The single shared file, when the link is to a file.
+    file: Option<Entry>,
+    crumbs: Vec<(String, String)>,
+    items: Vec<Entry>,
+    allow_download: bool,
+    /// Open Graph tags: only for links without a password.
+    open_graph: bool,
+}
+
+#[derive(Template)]
+#[template(path = "shares/locked.html")]
+struct LockedPage {
+    nav: Nav,
+    s: &'static ShareUi,
+    base: String,
+    wrong: bool,
+}
+
+#[derive(Template)]
+#[template(path = "shares/gone.html")]
+struct GonePage {
+    nav: Nav,
+    s: &'static ShareUi,
+    exhausted: bool,
+}
+
+#[derive(Deserialize)]
+struct PageQuery {
+    folder: Option<String>,
+}
+
+/// `GET /s/{token}`
+async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    loc: Locale,
+    token: web::Path<String>,
+    query: web::Query<PageQuery>,
+) -> Result<HttpResponse, PageError> {
+    let token = token.into_inner();
+    let base = format!("/s/{token}");
+    let folder = query.into_inner().folder.filter(|f| !f.is_empty()).map(FileId);
+    let grant = match gate(&req, &state, token, folder, Operation::Page).await {
+        Ok((grant, _)) => grant,
+        Err(e) => return refusal(&loc, &base, e, false),
+    };
+    let counted = count_view(&req, &state, &grant).await?;
+    let contents = if grant.file.is_folder() {
+        let g = grant.clone();
+        Some(db::run(&state.db, move |conn| browse::contents(conn, &g)).await?)
+    } else {
+        None
+    };
+    let page = visit_page(&loc, base.clone(), &grant, contents);
+    let mut builder = HttpResponse::Ok();
+    if let Some(cookie) = counted {
+        builder.cookie(cookie);
+    }
+    html(builder, &page)
+}
+
+/// The answer for a refused page: the password form (401), or a clear page for a link that
+/// does not work (404) or is used up (410); anything else is the usual error page.
+pub(super) fn refusal(
+    loc: &Locale,
+    base: &str,
+    e: AppError,
+    wrong: bool,
+) -> Result<HttpResponse, PageError> {
+    let (nav, s) = (Nav::bare(loc), loc.lang.shares());
+    match e {
+        AppError::ShareLocked | AppError::InvalidCredentials => {
+            let page = LockedPage { nav, s, base: base.to_owned(), wrong };
+            html(HttpResponse::build(StatusCode::UNAUTHORIZED), &page)
+        }
+        AppError::NotFound => {
+            html(HttpResponse::NotFound(), &GonePage { nav, s, exhausted: false })
+        }
+        AppError::ShareExhausted => {
+            html(HttpResponse::build(StatusCode::GONE), &GonePage { nav, s, exhausted: true })
+        }
+        other => Err(PageError::App(other)),
+    }
+}
+
+fn entry(loc: &Locale, base: &str, row: &FileRow) -> Entry {
+    let image = row.mime.as_deref().is_some_and(is_previewable);
+    Entry {
+        id: row.id.to_string(),
+        name: row.name.clone(),
+        is_folder: row.is_folder(),
+        size: human_size(loc.lang, row.size),
+        thumb: image.then(|| format!("{base}/thumb/{}?size=md", row.id)),
+        ext: extension(&row.name),
+    }
+}
+
+fn visit_page(loc: &Locale, base: String, grant: &Grant, contents: Option<Contents>) -> VisitPage {
+    let (crumbs, items) = match contents {
+        Some(c) => (
+            c.crumbs.iter().map(|f| (f.id.to_string(), f.name.clone())).collect(),
+            c.items.iter().map(|f| entry(loc, &base, f)).collect(),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let file = (!grant.file.is_folder()).then(|| entry(loc, &base, &grant.file));
+    VisitPage {
+        nav: Nav::bare(loc),
+        s: loc.lang.shares(),
+        title: grant.share.label.clone().unwrap_or_else(|| grant.target.name.clone()),
+        file,
+        crumbs,
+        items,
+        allow_download: grant.share.allow_download,
+        open_graph: grant.share.password_hash.is_none(),
+        base,
+    }
+}
+
+/// Counts this view unless this visitor's was counted in the last 30 minutes or it is a bot
+/// unfurling the link; the cookie to set when it counted.
+async fn count_view(
+    req: &HttpRequest,
+    state: &AppState,
+    grant: &Grant,
+) -> Result<Option<Cookie<'static>>, AppError> {
+    let now = chrono::Utc::now().naive_utc();
+    let id = grant.share.id.clone();
+    let seen =
+        req.cookie(VIEW_COOKIE).is_some_and(|c| unlocks::viewed(&state.keys, c.value(), &id, now));
+    if seen || is_unfurler(req) {
+        return Ok(None);
+    }
+    let counted = id.clone();
+    db::run(&state.db, move |conn| Ok(share_rows::count_view(conn, &counted)?)).await?;
+    let path = req.path().to_owned();
+    Ok(Some(
+        Cookie::build(VIEW_COOKIE, unlocks::view_mark(&state.keys, &id, now))
+            .path(path)
+            .http_only(true)
+            .same_site(SameSite::Lax)
+            .secure(crate::http::cookies::secure(req, &state.config))
+            .max_age(CookieDuration::seconds(VIEW_SECONDS))
+            .finish(),
+    ))
+}
+
+/// Link preview fetchers of chat apps and social sites (they are not visitors).
+fn is_unfurler(req: &HttpRequest) -> bool {
+    let agent = req
+        .headers()
+        .get(actix_web::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    ["bot", "facebookexternalhit", "slack", "whatsapp", "telegram", "discord", "preview", "embedly"]
+        .iter()
+        .any(|b| agent.contains(b))
+}
+
+/// `JPG` for `a.jpg`; `FILE` when there is no short extension.
+fn extension(name: &str) -> String {
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() && (1..=5).contains(&ext.chars().count()) => {
+            ext.to_uppercase()
+        }
+        _ => "FILE".into(),
+    }
+}
