@@ -135,5 +135,21 @@
     b.addEventListener("click", function () { window.history.back(); });
   });
 
+  // Copy buttons (share links): shown only where the clipboard can be written; without them the
+  // link stays in a read-only field to select.
+  if (navigator.clipboard && window.isSecureContext) {
+    document.querySelectorAll("button[data-copy]").forEach(function (b) {
+      b.hidden = false;
+      b.addEventListener("click", function () {
+        navigator.clipboard.writeText(b.dataset.copy).then(function () {
+          toast(b.dataset.copied || "");
+        }, function () { /* denied: the field is still there to select */ });
+      });
+    });
+  }
+  document.querySelectorAll("input.share-url").forEach(function (i) {
+    i.addEventListener("focus", function () { i.select(); });
+  });
+
   window.homedisk = { t: t, toast: toast, ask: ask };
 })();

@@ -1,8 +1,7 @@
 //! `/api/v1/shares` and `/api/v1/files/{id}/shares`: the owner's share links (create, list,
 //! read, edit, revoke). Thin over `shares::`. Reading needs `files:read`, changing
 //! `files:write`, and an app password also needs the `shares` scope; one confined to a folder
-//! shares only inside it. No answer carries a password or its hash; the token only the
-//! creation's.
+//! shares only inside it. No answer carries a password or its hash.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDateTime, Utc};
@@ -11,13 +10,14 @@ use serde::{Deserialize, Serialize};
 use crate::api::app_passwords::parse_expiry;
 use crate::api::confine::{self, Use};
 use crate::auth::password;
+use crate::auth::tokens::Keys;
 use crate::auth::tokens::rfc3339;
 use crate::db;
 use crate::db::ids::FileId;
 use crate::db::models::shares::{self as rows, ShareChanges, ShareRow};
 use crate::error::AppError;
 use crate::http::auth::{CurrentUser, FilesReader, FilesWriter, origin};
-use crate::shares::{self, Kind, NewShare, State};
+use crate::shares::{self, Kind, NewShare, State, UploadCaps};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -38,7 +38,8 @@ fn may_share(me: &CurrentUser) -> Result<(), AppError> {
 #[derive(Serialize)]
 pub struct ShareView {
     id: String,
-    /// Only in the answer to its creation, with `url`: the token is kept hashed.
+    /// The token and the path to open (`/s/{token}`): absent when the link was sealed under
+    /// a signing key that has since been replaced (the link works; make a new one to copy).
     #[serde(skip_serializing_if = "Option::is_none")]
     token: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -53,6 +54,13 @@ pub struct ShareView {
     max_downloads: Option<i64>,
     download_count: i64,
     view_count: i64,
+    /// Upload links: caps on files and bytes in all, what arrived so far, and whether each
+    /// visitor's files go in a subfolder named after them.
+    max_uploads: Option<i64>,
+    max_upload_bytes: Option<i64>,
+    upload_count: i64,
+    upload_bytes: i64,
+    uploader_folders: bool,
     created_at: String,
     revoked_at: Option<String>,
     /// `active`, `expired`, `exhausted` or `revoked`.
@@ -60,11 +68,12 @@ pub struct ShareView {
 }
 
 impl ShareView {
-    pub fn new(row: &ShareRow, now: NaiveDateTime) -> Self {
+    pub fn new(row: &ShareRow, keys: &Keys, now: NaiveDateTime) -> Self {
+        let token = shares::seal::unseal(keys, row);
         ShareView {
             id: row.id.clone(),
-            token: None,
-            url: None,
+            url: token.as_deref().map(shares::url),
+            token,
             kind: row.kind.clone(),
             file: row.file_id.to_string(),
             label: row.label.clone(),
@@ -75,6 +84,11 @@ impl ShareView {
             max_downloads: row.max_downloads,
             download_count: row.download_count,
             view_count: row.view_count,
+            max_uploads: row.max_uploads,
+            max_upload_bytes: row.max_upload_bytes,
+            upload_count: row.upload_count,
+            upload_bytes: row.upload_bytes,
+            uploader_folders: row.uploader_folders,
             created_at: rfc3339(row.created_at),
             revoked_at: row.revoked_at.map(rfc3339),
             state: State::of(row, now).as_str(),
@@ -93,6 +107,9 @@ struct CreateBody {
     allow_download: Option<bool>,
     hide_location: Option<bool>,
     label: Option<String>,
+    max_uploads: Option<i64>,
+    max_upload_bytes: Option<i64>,
+    uploader_folders: Option<bool>,
 }
 
 /// The bcrypt of a non-empty `password`, made on the hashers pool.
@@ -123,11 +140,18 @@ async fn create(
         hide_location: body.hide_location.unwrap_or(false),
         expires_at: body.expires_at.map(|e| parse_expiry("expires_at", &e)).transpose()?,
         max_downloads: body.max_downloads,
+        upload: UploadCaps {
+            max_files: body.max_uploads,
+            max_bytes: body.max_upload_bytes,
+            uploader_folders: body.uploader_folders.unwrap_or(false),
+        },
     };
     let (user, from, now) = (me.user.clone(), origin(&req), Utc::now().naive_utc());
+    let keys = state.keys.clone();
     let (row, token) =
-        db::run(&state.db, move |conn| shares::create(conn, &user, new, &from, now)).await?;
-    let mut view = ShareView::new(&row, now);
+        db::run(&state.db, move |conn| shares::create(conn, (&user, &keys), new, &from, now))
+            .await?;
+    let mut view = ShareView::new(&row, &state.keys, now);
     view.url = Some(shares::url(&token));
     view.token = Some(token);
     Ok(HttpResponse::Created().json(view))
@@ -155,7 +179,7 @@ async fn listed(
     let now = Utc::now().naive_utc();
     for row in found {
         if confine::id(state, me, &row.file_id, Use::Read).await.is_ok() {
-            items.push(ShareView::new(&row, now));
+            items.push(ShareView::new(&row, &state.keys, now));
         }
     }
     Ok(web::Json(Listed { items }))
@@ -191,7 +215,7 @@ async fn one(
     id: web::Path<String>,
 ) -> Result<web::Json<ShareView>, AppError> {
     let row = owned(&state, &me, id.into_inner()).await?;
-    Ok(web::Json(ShareView::new(&row, Utc::now().naive_utc())))
+    Ok(web::Json(ShareView::new(&row, &state.keys, Utc::now().naive_utc())))
 }
 
 /// Deserializes a field that may be absent (`None`), `null` (`Some(None)`) or a value.
@@ -217,6 +241,11 @@ struct EditBody {
     label: Option<Option<String>>,
     allow_download: Option<bool>,
     hide_location: Option<bool>,
+    #[serde(default, deserialize_with = "nullable")]
+    max_uploads: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "nullable")]
+    max_upload_bytes: Option<Option<i64>>,
+    uploader_folders: Option<bool>,
 }
 
 /// `PATCH /api/v1/shares/{id}` `{password?, expires_at?, max_downloads?, allow_download?,
@@ -243,13 +272,16 @@ async fn edit(
             None => None,
         },
         max_downloads: body.max_downloads,
+        max_uploads: body.max_uploads,
+        max_upload_bytes: body.max_upload_bytes,
+        uploader_folders: body.uploader_folders,
     };
     let (user, now) = (me.user.clone(), Utc::now().naive_utc());
     let updated = db::run(&state.db, move |conn| {
         shares::update(conn, &user, &row.id, &changes, password_changed, now)
     })
     .await?;
-    Ok(web::Json(ShareView::new(&updated, now)))
+    Ok(web::Json(ShareView::new(&updated, &state.keys, now)))
 }
 
 /// `DELETE /api/v1/shares/{id}`: revokes it (204); 404 when it is not a live link of the

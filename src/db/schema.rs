@@ -206,6 +206,12 @@ diesel::table! {
         max_downloads -> Nullable<BigInt>,
         download_count -> BigInt,
         view_count -> BigInt,
+        max_uploads -> Nullable<BigInt>,
+        max_upload_bytes -> Nullable<BigInt>,
+        upload_count -> BigInt,
+        upload_bytes -> BigInt,
+        uploader_folders -> Bool,
+        token_sealed -> Nullable<Text>,
         created_at -> Timestamp,
         revoked_at -> Nullable<Timestamp>,
     }

@@ -264,6 +264,42 @@ pub fn create_folder(
     })
 }
 
+/// The folder `name` in `parent`: the live one of that name, else a new one (named
+/// `name (1)` etc. when a file holds the name). For drops through upload links, which sort
+/// each visitor's files into a folder named after them.
+pub fn folder_named(
+    conn: &mut DbConn,
+    owner: &UserId,
+    parent: &FileId,
+    name: &str,
+    now: NaiveDateTime,
+) -> Result<FileRow, AppError> {
+    validate_name("uploader", name)?;
+    db::write(conn, |conn| {
+        db::lock_tree(conn, owner)?;
+        if let Some(found) = files::child_folder(conn, owner, parent, name)? {
+            return Ok(found);
+        }
+        folder(conn, owner, Some(parent))?;
+        let name = free_name(conn, owner, Some(parent), name)?;
+        Ok(files::insert(
+            conn,
+            &NewFile {
+                id: &FileId::generate(),
+                owner_id: owner,
+                parent_id: Some(parent),
+                kind: "folder",
+                name: &name,
+                size: 0,
+                mime: None,
+                blob_sha256: None,
+                created_at: now,
+                modified_at: now,
+            },
+        )?)
+    })
+}
+
 /// Renames and/or moves `id`. `new_parent`: `None` keeps the folder, `Some(None)` is the root.
 /// A folder cannot move into itself or below itself.
 pub fn rename_move(

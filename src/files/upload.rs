@@ -210,6 +210,20 @@ pub fn commit(
     received: Received,
     now: NaiveDateTime,
 ) -> Result<FileRow, AppError> {
+    commit_checked(conn, storage, (owner, parent, name), received, now, |_, _| Ok(()))
+}
+
+/// [`commit`], with `check(conn, size)` run in the same transaction after the quota is
+/// reserved: its refusal rolls everything back (an upload link's caps use it, so a refused
+/// file takes nothing from them).
+pub fn commit_checked(
+    conn: &mut DbConn,
+    storage: &dyn Storage,
+    (owner, parent, name): (&UserId, Option<&FileId>, &str),
+    received: Received,
+    now: NaiveDateTime,
+    check: impl FnOnce(&mut DbConn, i64) -> Result<(), AppError>,
+) -> Result<FileRow, AppError> {
     validate_name("file", name)?;
     let size = i64::try_from(received.size).map_err(AppError::internal)?;
     // After `send_ahead` (if the caller made one), `put` below only confirms the bytes are
@@ -225,6 +239,7 @@ pub fn commit(
             let user = users::find(conn, owner)?;
             return Err(quota_error(received.size, user.storage_used as u64, user.quota as u64));
         }
+        check(conn, size)?;
         let new_blob = blobs::add_ref(conn, &received.sha256, size, Some(received.crc32), now)?;
         let name = free_name(conn, owner, parent, name)?;
         let row = files::insert(

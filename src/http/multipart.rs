@@ -22,13 +22,13 @@ use crate::state::AppState;
 const MULTIPART_OVERHEAD: u64 = 64 * 1024;
 
 /// The part's file name: `filename`, else the RFC 5987 `filename*`.
-fn file_name(cd: &actix_web::http::header::ContentDisposition) -> Option<String> {
+pub(crate) fn file_name(cd: &actix_web::http::header::ContentDisposition) -> Option<String> {
     cd.get_filename().map(str::to_owned).or_else(|| {
         cd.get_filename_ext().map(|ext| String::from_utf8_lossy(&ext.value).into_owned())
     })
 }
 
-fn malformed(e: impl std::fmt::Display) -> AppError {
+pub(crate) fn malformed(e: impl std::fmt::Display) -> AppError {
     AppError::BadRequest(format!("the upload is not a valid multipart/form-data body: {e}"))
 }
 
@@ -90,14 +90,31 @@ pub async fn precheck(
 
 /// Where the parts of one upload go: the folder (a `folder` part may change it before the
 /// first file) and what is left of the limits.
-struct Destination {
+pub(crate) struct Destination {
     owner: UserId,
-    folder: Option<FileId>,
+    pub(crate) folder: Option<FileId>,
     /// The folder last found to exist and belong to the owner.
     checked: Option<Option<FileId>>,
     /// An app password's folder: uploads go there or below it (`files::confine`).
     confined_to: Option<FileId>,
     limits: Limits,
+    /// An upload link whose caps every file must fit (`shares::take_upload`), checked in
+    /// the transaction that commits it.
+    cap: Option<String>,
+}
+
+impl Destination {
+    /// Files of a drop through the upload link `share` into `folder` of `owner`.
+    pub(crate) fn for_link(owner: &UserId, folder: FileId, limits: Limits, share: String) -> Self {
+        Destination {
+            owner: owner.clone(),
+            folder: Some(folder),
+            checked: None,
+            confined_to: None,
+            limits,
+            cap: Some(share),
+        }
+    }
 }
 
 /// Stores every `file` part of `payload` in `folder` (a `folder` part, if any, must come
@@ -111,7 +128,8 @@ pub async fn store_parts(
     limits: Limits,
     payload: &mut Multipart,
 ) -> Result<Vec<FileRow>, AppError> {
-    let mut to = Destination { owner: owner.clone(), folder, checked: None, confined_to, limits };
+    let mut to =
+        Destination { owner: owner.clone(), folder, checked: None, confined_to, limits, cap: None };
     let mut stored = Vec::new();
     while let Some(field) = payload.next().await {
         let field = field.map_err(malformed)?;
@@ -123,7 +141,7 @@ pub async fn store_parts(
                     "send the `folder` field before the files".into(),
                 ));
             }
-            "folder" => to.folder = read_folder(field).await?,
+            "folder" => to.folder = read_text(field, "folder").await?.map(FileId),
             "file" => {
                 let name =
                     cd.as_ref().and_then(file_name).map(|n| upload_name(&n)).unwrap_or_default();
@@ -140,21 +158,25 @@ pub async fn store_parts(
     Ok(stored)
 }
 
-/// The `folder` part: a folder id, or empty for the root.
-async fn read_folder(mut field: Field) -> Result<Option<FileId>, AppError> {
+/// A short text part (`folder`: a folder id, or empty for the root), trimmed; `None` when
+/// empty.
+pub(crate) async fn read_text(
+    mut field: Field,
+    name: &'static str,
+) -> Result<Option<String>, AppError> {
     let mut text = Vec::new();
     while let Some(chunk) = field.next().await {
         text.extend_from_slice(&chunk.map_err(malformed)?);
-        if text.len() > 100 {
-            return Err(AppError::BadRequest("the `folder` field is too long".into()));
+        if text.len() > 1024 {
+            return Err(AppError::BadRequest(format!("the `{name}` field is too long")));
         }
     }
     let text = String::from_utf8_lossy(&text).trim().to_owned();
-    Ok((!text.is_empty()).then_some(FileId(text)))
+    Ok((!text.is_empty()).then_some(text))
 }
 
 /// A `file` part: checked (name, folder) before its bytes stream, then received and committed.
-async fn store_file(
+pub(crate) async fn store_file(
     state: &Arc<AppState>,
     to: &mut Destination,
     name: String,
@@ -188,15 +210,21 @@ async fn store_file(
     })
     .await??;
     let (storage, owner, folder) = (state.storage.clone(), to.owner.clone(), to.folder.clone());
+    let cap = to.cap.clone();
     db::run(&state.db, move |conn| {
         let now = Utc::now().naive_utc();
-        upload::commit(conn, storage.as_ref(), &owner, folder.as_ref(), &name, received, now)
+        let into = (&owner, folder.as_ref(), name.as_str());
+        upload::commit_checked(conn, storage.as_ref(), into, received, now, |conn, size| match &cap
+        {
+            Some(share) => crate::shares::drop::take(conn, share, size),
+            None => Ok(()),
+        })
     })
     .await
 }
 
 /// Any other part: read and dropped.
-async fn skip(mut field: Field) -> Result<(), AppError> {
+pub(crate) async fn skip(mut field: Field) -> Result<(), AppError> {
     while let Some(chunk) = field.next().await {
         chunk.map_err(malformed)?;
     }
@@ -205,7 +233,7 @@ async fn skip(mut field: Field) -> Result<(), AppError> {
 
 /// Starts making the `sm` thumbnail of a freshly stored image in the background, so the grid
 /// shows it without waiting for a decode.
-fn warm_thumbnail(state: &AppState, row: &FileRow) {
+pub(crate) fn warm_thumbnail(state: &AppState, row: &FileRow) {
     let (Some(sha), Some(mime)) = (row.blob_sha256.as_deref(), row.mime.as_deref()) else {
         return;
     };

@@ -8,8 +8,10 @@
 //! 5. a password is unlocked for the current password version → else 401 `share_locked`;
 //! 6. the requested file is the target or a live descendant of it **now** (a file moved out
 //!    or trashed is gone from the share) → else 404;
-//! 7. the operation is allowed: downloads (original, ZIP) need `allow_download` → else 403
-//!    `share_download_disabled` (the visitor sees the page, so saying why is no leak);
+//! 7. the operation is allowed: an upload link allows only its drop page and the drop (and
+//!    names no file inside: anything else → 404); downloads (original, ZIP) of a view link
+//!    need `allow_download` → else 403 `share_download_disabled` (the visitor sees the page,
+//!    so saying why is no leak);
 //! 8. a counted download takes one from the cap in one conditional UPDATE → else 410.
 //!
 //! Steps 1 to 3 answer alike, so a stranger learns nothing about a link that is not live.
@@ -40,6 +42,9 @@ pub enum Operation {
     Download { counted: bool },
     /// The ZIP of the shared folder (`counted` as for a download).
     Zip { counted: bool },
+    /// Drop files into the folder of an upload link (each file is counted against the
+    /// link's caps when it is committed: `db::models::shares::take_upload`).
+    Upload,
 }
 
 /// What the gate let through.
@@ -79,12 +84,15 @@ pub fn authorize(
     if op != Operation::Unlock && !unlocked(&share, unlock, now) {
         return Err(AppError::ShareLocked);
     }
+    let kind = Kind::parse(&share.kind)?;
     let file = match file {
         None => target.clone(),
+        // An upload link shows nothing inside its folder, not even whether an id is there.
+        Some(_) if kind == Kind::Upload => return Err(AppError::NotFound),
         Some(id) if *id == target.id => target.clone(),
         Some(id) => within(conn, &target, id)?,
     };
-    allowed(&share, &file, op)?;
+    allowed(&share, kind, &file, op)?;
     if matches!(op, Operation::Download { counted: true } | Operation::Zip { counted: true })
         && !rows::take_download(conn, &share.id)?
     {
@@ -116,13 +124,16 @@ fn within(conn: &mut DbConn, target: &FileRow, id: &FileId) -> Result<FileRow, A
 }
 
 /// Whether the link's kind and options allow `op` on `file`.
-fn allowed(share: &ShareRow, file: &FileRow, op: Operation) -> Result<(), AppError> {
-    if Kind::parse(&share.kind)? != Kind::View {
-        // Upload links are refused at creation; one in the table (a later version's) shows
-        // nothing until this version knows how to serve it.
-        return Err(AppError::NotFound);
+fn allowed(share: &ShareRow, kind: Kind, file: &FileRow, op: Operation) -> Result<(), AppError> {
+    if kind == Kind::Upload {
+        // The drop page and the drop; what is in the folder is never the visitor's to see.
+        return match op {
+            Operation::Unlock | Operation::Page | Operation::Upload if file.is_folder() => Ok(()),
+            _ => Err(AppError::NotFound),
+        };
     }
     match op {
+        Operation::Upload => Err(AppError::NotFound),
         Operation::Unlock | Operation::Page | Operation::Thumb => Ok(()),
         Operation::Download { .. } | Operation::Zip { .. } if !share.allow_download => {
             Err(AppError::ShareDownloadOff)

@@ -3,12 +3,14 @@
 //! (`api/shares.rs`) and the visitor routes (`web/shares/`) are thin adapters over
 //! [`create`], [`update`], [`revoke`] and the one gate, [`gate::authorize`].
 //!
-//! The token is 256 random bits, shown once (in the creation answer and the owner's pages,
-//! which rebuild nothing: the owner copies the URL then). Only its SHA-256 is stored, so the
-//! database names no working link. A password is bcrypt, like an account password.
+//! The token is 256 random bits. A link is found by its SHA-256; the token itself is kept
+//! only sealed under the server's key ([`seal`]), so the owner can copy the link again while
+//! the database alone names no working link. A password is bcrypt, like an account password.
 
 pub mod browse;
+pub mod drop;
 pub mod gate;
+pub mod seal;
 pub mod unlock;
 
 use base64::Engine;
@@ -17,6 +19,7 @@ use chrono::NaiveDateTime;
 
 use crate::audit::{self, Entry, Event, Origin};
 use crate::auth::secret;
+use crate::auth::tokens::Keys;
 use crate::db::DbConn;
 use crate::db::ids::FileId;
 use crate::db::models::files;
@@ -34,7 +37,7 @@ const MAX_LABEL_CHARS: usize = 200;
 pub enum Kind {
     /// See (and, unless downloads are off, download) the file or the folder's contents.
     View,
-    /// Drop files into the folder without seeing it (not served yet: see [`create`]).
+    /// Drop files into the folder without seeing what is in it.
     Upload,
 }
 
@@ -70,7 +73,9 @@ impl State {
             State::Revoked
         } else if row.expires_at.is_some_and(|t| t <= now) {
             State::Expired
-        } else if row.max_downloads.is_some_and(|m| row.download_count >= m) {
+        } else if row.max_downloads.is_some_and(|m| row.download_count >= m)
+            || row.max_uploads.is_some_and(|m| row.upload_count >= m)
+        {
             State::Exhausted
         } else {
             State::Active
@@ -98,6 +103,18 @@ pub struct NewShare {
     pub hide_location: bool,
     pub expires_at: Option<NaiveDateTime>,
     pub max_downloads: Option<i64>,
+    pub upload: UploadCaps,
+}
+
+/// What an upload link accepts (ignored for view links).
+#[derive(Debug, Default, Clone, Copy)]
+pub struct UploadCaps {
+    /// Files in all.
+    pub max_files: Option<i64>,
+    /// Bytes in all.
+    pub max_bytes: Option<i64>,
+    /// Each visitor's files go in a subfolder named after them.
+    pub uploader_folders: bool,
 }
 
 /// The path a visitor opens.
@@ -114,10 +131,16 @@ fn new_token() -> Result<String, AppError> {
 pub fn validate(
     label: Option<&str>,
     expires_at: Option<NaiveDateTime>,
-    max_downloads: Option<i64>,
+    (max_downloads, max_uploads, max_upload_bytes): (Option<i64>, Option<i64>, Option<i64>),
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let mut errors = FieldErrors::default();
+    if max_uploads.is_some_and(|m| m < 1) {
+        errors.add("max_uploads", "must be at least 1");
+    }
+    if max_upload_bytes.is_some_and(|m| m < 1) {
+        errors.add("max_upload_bytes", "must be at least 1");
+    }
     if label.is_some_and(|l| l.chars().count() > MAX_LABEL_CHARS) {
         errors.add("label", format!("must be at most {MAX_LABEL_CHARS} characters"));
     }
@@ -136,22 +159,29 @@ pub fn clean_label(label: Option<String>) -> Option<String> {
 }
 
 /// Creates a link to `new.file` (a live file or folder of `owner`) and audits it. Returns the
-/// row and the token, which exists nowhere else from now on.
+/// row and the token (kept only sealed under `keys`).
 pub fn create(
     conn: &mut DbConn,
-    owner: &User,
+    (owner, keys): (&User, &Keys),
     new: NewShare,
     from: &Origin,
     now: NaiveDateTime,
 ) -> Result<(ShareRow, String), AppError> {
-    validate(new.label.as_deref(), new.expires_at, new.max_downloads, now)?;
-    if new.kind == Kind::Upload {
-        return Err(AppError::BadRequest("upload links are not supported yet".into()));
-    }
+    let caps = (new.max_downloads, new.upload.max_files, new.upload.max_bytes);
+    validate(new.label.as_deref(), new.expires_at, caps, now)?;
     let target = files::find_owned(conn, &owner.id, &new.file)?;
+    if new.kind == Kind::Upload && !target.is_folder() {
+        return Err(AppError::Validation(FieldErrors::single(
+            "kind",
+            "an upload link needs a folder to put the files in",
+        )));
+    }
     let token = new_token()?;
+    let id = uuid::Uuid::new_v4().to_string();
+    let upload = new.upload;
     let row = ShareRow {
-        id: uuid::Uuid::new_v4().to_string(),
+        token_sealed: seal::seal(keys, &id, &token),
+        id,
         token_sha256: secret::digest(&token),
         owner_id: owner.id.clone(),
         file_id: target.id,
@@ -165,6 +195,11 @@ pub fn create(
         max_downloads: new.max_downloads,
         download_count: 0,
         view_count: 0,
+        max_uploads: upload.max_files,
+        max_upload_bytes: upload.max_bytes,
+        upload_count: 0,
+        upload_bytes: 0,
+        uploader_folders: upload.uploader_folders,
         created_at: now,
         revoked_at: None,
     };
@@ -195,7 +230,12 @@ pub fn update(
     let label = changes.label.as_ref().and_then(|l| l.as_deref());
     // An expiry left as it was may be past already; only a new one must be in the future.
     let new_expiry = if changes.expires_at.is_some() { expires } else { None };
-    validate(label, new_expiry, changes.max_downloads.unwrap_or(None), now)?;
+    let caps = (
+        changes.max_downloads.unwrap_or(None),
+        changes.max_uploads.unwrap_or(None),
+        changes.max_upload_bytes.unwrap_or(None),
+    );
+    validate(label, new_expiry, caps, now)?;
     rows::update(conn, &owner.id, id, changes, password_changed)?;
     Ok(rows::find_owned(conn, &owner.id, id)?)
 }

@@ -31,6 +31,7 @@ mod revocation;
 mod search;
 mod share_links;
 mod share_pages;
+mod share_uploads;
 mod shares;
 mod storage;
 mod storage_s3;

@@ -28,6 +28,16 @@ pub struct ShareRow {
     pub max_downloads: Option<i64>,
     pub download_count: i64,
     pub view_count: i64,
+    /// An upload link's caps: files and bytes in all (none: no cap but the owner's quota).
+    pub max_uploads: Option<i64>,
+    pub max_upload_bytes: Option<i64>,
+    /// What visitors dropped through an upload link so far.
+    pub upload_count: i64,
+    pub upload_bytes: i64,
+    /// An upload link puts each visitor's files in a subfolder named after them.
+    pub uploader_folders: bool,
+    /// The token sealed under the server's key (`shares::seal`), for the owner's pages.
+    pub token_sealed: Option<String>,
     pub created_at: NaiveDateTime,
     pub revoked_at: Option<NaiveDateTime>,
 }
@@ -42,6 +52,9 @@ pub struct ShareChanges {
     pub hide_location: Option<bool>,
     pub expires_at: Option<Option<NaiveDateTime>>,
     pub max_downloads: Option<Option<i64>>,
+    pub max_uploads: Option<Option<i64>>,
+    pub max_upload_bytes: Option<Option<i64>>,
+    pub uploader_folders: Option<bool>,
 }
 
 pub fn insert(conn: &mut DbConn, row: &ShareRow) -> QueryResult<usize> {
@@ -54,6 +67,10 @@ pub fn find_by_digest(conn: &mut DbConn, sha256: &str) -> QueryResult<Option<Sha
         .select(ShareRow::as_select())
         .first(conn)
         .optional()
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<ShareRow> {
+    shares::table.find(id).select(ShareRow::as_select()).first(conn)
 }
 
 /// The link `id` if `owner` made it (revoked ones included).
@@ -126,6 +143,32 @@ pub fn take_download(conn: &mut DbConn, id: &str) -> QueryResult<bool> {
         ),
     )
     .set(shares::download_count.eq(shares::download_count + 1))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Counts one file of `size` bytes dropped through an upload link if its caps allow it, in
+/// one statement (called inside the transaction that commits the file, so a refused commit
+/// takes nothing): `false` when a cap would be passed.
+pub fn take_upload(conn: &mut DbConn, id: &str, size: i64) -> QueryResult<bool> {
+    let n = diesel::update(
+        shares::table
+            .find(id)
+            .filter(
+                shares::max_uploads
+                    .is_null()
+                    .or(shares::upload_count.nullable().lt(shares::max_uploads)),
+            )
+            .filter(
+                shares::max_upload_bytes
+                    .is_null()
+                    .or((shares::upload_bytes + size).nullable().le(shares::max_upload_bytes)),
+            ),
+    )
+    .set((
+        shares::upload_count.eq(shares::upload_count + 1),
+        shares::upload_bytes.eq(shares::upload_bytes + size),
+    ))
     .execute(conn)?;
     Ok(n == 1)
 }

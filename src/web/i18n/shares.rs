@@ -45,9 +45,34 @@ table! {
         allow_download: "Allow downloads (off: thumbnails and viewer only)", "允许下载（关闭后只能查看缩略图和图片）";
         create_link: "Create link", "创建链接";
         created_title: "Link created", "链接已创建";
-        created_lead: "Copy it now: for your safety homedisk keeps only a fingerprint of it and cannot show it again.", "请现在复制：为了安全，homedisk 只保存它的指纹，之后无法再次显示。";
+        created_lead: "Send it to the people you want to share with. You can copy it again from your share links.", "把它发送给你想分享的人。你之后也可以在“分享链接”中再次复制。";
         copy: "Copy link", "复制链接";
         password_set: "password", "有密码";
+        drop_title: "Send files", "发送文件";
+        drop_lead: "Choose files or drop them on this page. They go straight to the person who sent you this link.", "选择文件或将其拖放到此页面，它们会直接发送给分享此链接的人。";
+        drop_your_name: "Your name (your files go in a folder with this name)", "你的名字（你的文件会放在以此命名的文件夹中）";
+        drop_choose: "Choose files, or drop them here", "选择文件，或将其拖放到这里";
+        drop_send: "Send", "发送";
+        drop_sent: "sent", "已发送";
+        drop_failed: "not sent", "未发送";
+        drop_thanks: "Thank you, these files arrived:", "谢谢，以下文件已收到：";
+        drop_private: "You can only send files here; you cannot see what is in the folder.", "你只能在此发送文件，无法看到文件夹中的内容。";
+        kind_label: "Kind of link", "链接类型";
+        kind_view: "View and download", "查看和下载";
+        kind_upload: "Upload only (people send you files; they see nothing)", "仅上传（他人向你发送文件，但看不到任何内容）";
+        hide_location: "Hide photo locations (GPS data removed from downloads)", "隐藏照片位置（下载时移除 GPS 数据）";
+        max_uploads_optional: "File limit (optional, upload links)", "文件数量上限（可选，上传链接）";
+        max_upload_mb_optional: "Size limit in MB (optional, upload links)", "大小上限，单位 MB（可选，上传链接）";
+        uploader_folders: "Ask for the sender's name and put their files in a folder of that name", "询问发送者的名字，并把其文件放入以该名字命名的文件夹";
+        uploads: "Received", "已收到";
+        edit: "Edit", "编辑";
+        edit_title: "Edit link", "编辑链接";
+        new_password_optional: "New password (empty: keep the current one)", "新密码（留空则保留当前密码）";
+        remove_password: "Remove the password", "移除密码";
+        save: "Save", "保存";
+        copied: "Link copied", "链接已复制";
+        not_copyable: "made before a key change: make a new link to copy it", "在密钥更换前创建：请新建链接以复制";
+        kind_upload_short: "upload", "上传";
     }
 }
 

@@ -1,5 +1,6 @@
 //! The visitor's side of share links, no account needed: `/s/{token}` (the page),
-//! `/s/{token}/unlock`, `/s/{token}/file/{id}`, `/s/{token}/thumb/{id}`, `/s/{token}/zip`.
+//! `/s/{token}/unlock`, `/s/{token}/file/{id}`, `/s/{token}/thumb/{id}`, `/s/{token}/zip`,
+//! `/s/{token}/upload` (upload links, [`drop`]).
 //! The owner's pages (`/shares`, `/shares/new`) are in [`owner`]. Every visitor handler asks the one gate, [`shares::authorize`], through [`gate`]; nothing here
 //! decides who may see what.
 //!
@@ -8,6 +9,8 @@
 //! sandbox CSP through `http::download` and `http::thumb`.
 
 mod bytes;
+mod drop;
+mod edit;
 mod owner;
 mod page;
 mod unlock;
@@ -40,7 +43,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             )
             .configure(page::configure)
             .configure(unlock::configure)
-            .configure(bytes::configure),
+            .configure(bytes::configure)
+            .configure(drop::configure),
     );
 }
 

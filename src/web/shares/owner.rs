@@ -16,12 +16,13 @@ use crate::db::models::files;
 use crate::db::models::shares as rows;
 use crate::error::AppError;
 use crate::http::auth::origin;
-use crate::shares::{self, Kind, NewShare, State};
+use crate::shares::{self, Kind, NewShare, State, UploadCaps};
 use crate::state::AppState;
 use crate::web::i18n::ShareUi;
 use crate::web::{CsrfForm, Locale, Nav, PageError, PageUser, display_time, html, redirect};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
+    super::edit::configure(cfg);
     cfg.route("/shares", web::get().to(list))
         .route("/shares", web::post().to(create))
         .route("/shares/new", web::get().to(new))
@@ -39,6 +40,11 @@ struct Row {
     state: State,
     expires: Option<String>,
     has_password: bool,
+    /// The whole link to copy; `None` when it was sealed under a replaced key.
+    url: Option<String>,
+    upload: bool,
+    /// An upload link's files and bytes received so far.
+    received: String,
 }
 
 #[derive(Template)]
@@ -56,6 +62,7 @@ struct NewPage {
     s: &'static ShareUi,
     file_id: String,
     name: String,
+    is_folder: bool,
     error: Option<String>,
 }
 
@@ -67,8 +74,15 @@ struct CreatedPage {
     url: String,
 }
 
+/// `https://host` as the visitor's browser reaches this server.
+pub(super) fn origin_of(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
 /// `GET /shares`
 async fn list(
+    req: HttpRequest,
     state: web::Data<AppState>,
     PageUser(me): PageUser,
     loc: Locale,
@@ -104,6 +118,14 @@ async fn list(
             state: State::of(&link, now),
             expires: link.expires_at.map(display_time),
             has_password: link.password_hash.is_some(),
+            url: shares::seal::unseal(&state.keys, &link)
+                .map(|t| format!("{}{}", origin_of(&req), shares::url(&t))),
+            upload: link.kind == Kind::Upload.as_str(),
+            received: format!(
+                "{} · {}",
+                link.upload_count,
+                crate::web::i18n::human_size(loc.lang, link.upload_bytes)
+            ),
         })
         .collect();
     let page = ListPage { nav: Nav::user(&state, &me, &loc), s: loc.lang.shares(), rows };
@@ -128,6 +150,7 @@ async fn new(
         nav: Nav::user(&state, &me, &loc),
         s: loc.lang.shares(),
         file_id: file.id.to_string(),
+        is_folder: file.is_folder(),
         name: file.name,
         error: None,
     };
@@ -144,6 +167,13 @@ pub struct ShareForm {
     max_downloads: Option<String>,
     /// A checkbox: absent when unticked.
     allow_download: Option<String>,
+    hide_location: Option<String>,
+    /// `view` (the default) or `upload` (folders only).
+    kind: Option<String>,
+    max_uploads: Option<String>,
+    /// The byte cap of an upload link, in MB (10^6 bytes).
+    max_upload_mb: Option<String>,
+    uploader_folders: Option<String>,
     csrf_token: Option<String>,
 }
 
@@ -154,29 +184,48 @@ fn filled(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// The form's fields as a new link (the password not yet hashed).
-fn read_form(form: &ShareForm) -> Result<NewShare, AppError> {
-    let expires_at = filled(&form.expires_on)
+/// A whole number typed in a form field, if any.
+pub(super) fn number(v: &Option<String>) -> Result<Option<i64>, AppError> {
+    filled(v)
+        .map(|n| {
+            n.parse::<i64>()
+                .map_err(|_| AppError::BadRequest("a limit must be a whole number".into()))
+        })
+        .transpose()
+}
+
+/// A `YYYY-MM-DD` date field as the last second of that day (UTC).
+pub(super) fn end_of_day(v: &Option<String>) -> Result<Option<chrono::NaiveDateTime>, AppError> {
+    filled(v)
         .map(|d| {
             chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d")
                 .map(|d| d.and_hms_opt(23, 59, 59).unwrap_or_default())
                 .map_err(|_| AppError::BadRequest("the expiry must be a date".into()))
         })
-        .transpose()?;
-    let max_downloads = filled(&form.max_downloads)
-        .map(|n| {
-            n.parse::<i64>().map_err(|_| AppError::BadRequest("the limit must be a number".into()))
-        })
-        .transpose()?;
+        .transpose()
+}
+
+/// The byte cap of an upload link typed in MB.
+pub(super) fn megabytes(v: &Option<String>) -> Result<Option<i64>, AppError> {
+    Ok(number(v)?.map(|mb| mb.saturating_mul(1_000_000)))
+}
+
+/// The form's fields as a new link (the password not yet hashed).
+fn read_form(form: &ShareForm) -> Result<NewShare, AppError> {
     Ok(NewShare {
         file: FileId(form.file.clone()),
-        kind: Kind::View,
+        kind: Kind::parse(filled(&form.kind).unwrap_or("view"))?,
         label: form.label.clone(),
         password_hash: None,
         allow_download: form.allow_download.is_some(),
-        hide_location: false,
-        expires_at,
-        max_downloads,
+        hide_location: form.hide_location.is_some(),
+        expires_at: end_of_day(&form.expires_on)?,
+        max_downloads: number(&form.max_downloads)?,
+        upload: UploadCaps {
+            max_files: number(&form.max_uploads)?,
+            max_bytes: megabytes(&form.max_upload_mb)?,
+            uploader_folders: form.uploader_folders.is_some(),
+        },
     })
 }
 
@@ -194,10 +243,11 @@ async fn create(
             Some(state.accounts().hashers.run(move || password::hash(&p, cost)).await??);
     }
     let (user, from, now) = (me.user.clone(), origin(&req), Utc::now().naive_utc());
+    let keys = state.keys.clone();
     let (_, token) =
-        db::run(&state.db, move |conn| shares::create(conn, &user, new, &from, now)).await?;
-    let info = req.connection_info();
-    let url = format!("{}://{}{}", info.scheme(), info.host(), shares::url(&token));
+        db::run(&state.db, move |conn| shares::create(conn, (&user, &keys), new, &from, now))
+            .await?;
+    let url = format!("{}{}", origin_of(&req), shares::url(&token));
     let page = CreatedPage { nav: Nav::user(&state, &me, &loc), s: loc.lang.shares(), url };
     html(HttpResponse::build(StatusCode::CREATED), &page)
 }

@@ -21,7 +21,7 @@ use crate::error::AppError;
 use crate::preview::is_previewable;
 use crate::shares::browse::{self, Contents};
 use crate::shares::unlock::{self as unlocks, VIEW_SECONDS};
-use crate::shares::{Grant, Operation};
+use crate::shares::{Grant, Kind, Operation};
 use crate::state::AppState;
 use crate::web::i18n::{ShareUi, human_size};
 use crate::web::{Locale, Nav, PageError, html};
@@ -98,6 +98,13 @@ async fn page(
         Err(e) => return refusal(&loc, &base, e, false),
     };
     let counted = count_view(&req, &state, &grant).await?;
+    let mut builder = HttpResponse::Ok();
+    if let Some(cookie) = counted {
+        builder.cookie(cookie);
+    }
+    if grant.share.kind == Kind::Upload.as_str() {
+        return html(builder, &super::drop::page(&loc, base, &grant, Vec::new()));
+    }
     let contents = if grant.file.is_folder() {
         let g = grant.clone();
         Some(db::run(&state.db, move |conn| browse::contents(conn, &g)).await?)
@@ -105,10 +112,6 @@ async fn page(
         None
     };
     let page = visit_page(&loc, base.clone(), &grant, contents);
-    let mut builder = HttpResponse::Ok();
-    if let Some(cookie) = counted {
-        builder.cookie(cookie);
-    }
     html(builder, &page)
 }
 
