@@ -167,6 +167,12 @@ pub enum AppError {
     /// only, never the original or the ZIP.
     #[error("the owner of this link does not allow downloads")]
     ShareDownloadOff,
+    /// A share link that hides locations, asked for the original of a type whose location
+    /// homedisk cannot take out (HEIC, TIFF, video…): same code as downloads off.
+    #[error(
+        "the owner of this link hides where photos were taken, and this file's location cannot          be removed, so it is not offered for download"
+    )]
+    ShareLocationKept,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -211,7 +217,9 @@ impl AppError {
             DatabaseUnavailable(_) => ("database_unavailable", StatusCode::SERVICE_UNAVAILABLE),
             ShareLocked => ("share_locked", StatusCode::UNAUTHORIZED),
             ShareExhausted => ("share_exhausted", StatusCode::GONE),
-            ShareDownloadOff => ("share_download_disabled", StatusCode::FORBIDDEN),
+            ShareDownloadOff | ShareLocationKept => {
+                ("share_download_disabled", StatusCode::FORBIDDEN)
+            }
             AuthorizationPending => ("authorization_pending", StatusCode::BAD_REQUEST),
             SlowDown { .. } => ("slow_down", StatusCode::BAD_REQUEST),
             ExpiredToken => ("expired_token", StatusCode::BAD_REQUEST),

@@ -219,6 +219,7 @@ pub async fn serve(
         etag: etag::keyed(state.keys.etag_key(), &[row.id.as_str(), sha]),
         modified_at: row.modified_at,
         cache: HeaderValue::from_static("private, no-cache"),
+        patches: Default::default(),
     };
     download::send(req, state.storage.clone(), download).await
 }

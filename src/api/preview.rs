@@ -93,6 +93,7 @@ async fn preview(
             etag: etag::keyed(state.keys.etag_key(), &[file.id.as_str(), sha]),
             modified_at: file.modified_at,
             cache,
+            patches: Default::default(),
         };
         return download::send(&req, state.storage.clone(), download).await;
     }

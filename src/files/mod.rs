@@ -9,6 +9,7 @@ pub mod confine;
 pub mod copy;
 pub mod fsck;
 pub mod gc;
+pub mod location;
 pub mod name_key;
 pub mod release;
 pub mod search;

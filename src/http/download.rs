@@ -22,6 +22,7 @@ use futures_util::stream;
 
 use crate::blocking;
 use crate::error::AppError;
+use crate::files::location::{self, Patch};
 use crate::http::range::{self, Plan};
 use crate::storage::{BlobReader, Storage};
 
@@ -40,6 +41,9 @@ pub struct Download<'a> {
     pub modified_at: NaiveDateTime,
     /// `Cache-Control`.
     pub cache: HeaderValue,
+    /// Bytes overwritten on the way out (`files::location`: a share link hiding where a photo
+    /// was taken); empty for the bytes as stored. The length never changes.
+    pub patches: Arc<Vec<Patch>>,
 }
 
 /// Types a browser may show inline: raster images, which cannot run script.
@@ -176,16 +180,19 @@ fn bytes(
         .content_type(content_type)
         .insert_header((header::CONTENT_DISPOSITION, disposition(d.name, inline)))
         .no_chunking(count)
-        .streaming(body(blob, start, count))
+        .streaming(body(blob, start, count, d.patches.clone()))
 }
 
-/// `count` bytes of `blob` from `start`, read on the blocking pool a chunk at a time.
+/// `count` bytes of `blob` from `start` (with `patches` applied), read on the blocking pool a
+/// chunk at a time.
 fn body(
     blob: BlobReader,
     start: u64,
     count: u64,
+    patches: Arc<Vec<Patch>>,
 ) -> impl futures_util::Stream<Item = Result<Bytes, AppError>> {
-    stream::try_unfold((blob, start, count, true), |(mut blob, at, left, first)| async move {
+    let state = (blob, start, count, true, patches);
+    stream::try_unfold(state, |(mut blob, at, left, first, patches)| async move {
         if left == 0 {
             return Ok(None);
         }
@@ -200,7 +207,9 @@ fn body(
         })
         .await?
         .map_err(crate::storage::to_app_error)?;
+        let mut chunk = chunk;
+        location::apply(&patches, at, &mut chunk);
         let n = chunk.len() as u64;
-        Ok(Some((Bytes::from(chunk), (blob, at + n, left - n, false))))
+        Ok(Some((Bytes::from(chunk), (blob, at + n, left - n, false, patches))))
     })
 }

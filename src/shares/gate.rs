@@ -11,7 +11,8 @@
 //! 7. the operation is allowed: an upload link allows only its drop page and the drop (and
 //!    names no file inside: anything else → 404); downloads (original, ZIP) of a view link
 //!    need `allow_download` → else 403 `share_download_disabled` (the visitor sees the page,
-//!    so saying why is no leak);
+//!    so saying why is no leak); a link that hides locations does not hand out originals
+//!    whose location cannot be removed (`files::location`), with the same code;
 //! 8. a counted download takes one from the cap in one conditional UPDATE → else 410.
 //!
 //! Steps 1 to 3 answer alike, so a stranger learns nothing about a link that is not live.
@@ -140,6 +141,12 @@ fn allowed(share: &ShareRow, kind: Kind, file: &FileRow, op: Operation) -> Resul
         }
         Operation::Download { .. } if file.is_folder() => {
             Err(AppError::BadRequest("a folder has no content to download; take the ZIP".into()))
+        }
+        Operation::Download { .. }
+            if share.hide_location
+                && !crate::files::location::strippable(file.mime.as_deref().unwrap_or("")) =>
+        {
+            Err(AppError::ShareLocationKept)
         }
         Operation::Download { .. } => Ok(()),
         Operation::Zip { .. } if !file.is_folder() => {

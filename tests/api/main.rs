@@ -30,6 +30,7 @@ mod register;
 mod revocation;
 mod search;
 mod share_links;
+mod share_location;
 mod share_pages;
 mod share_uploads;
 mod shares;

@@ -123,7 +123,7 @@ print(json.dumps({"bad": bad, "entries": out}))
 /// `None` for a folder), after checking `testzip()` and that every entry is stored, UTF-8
 /// named and without a data descriptor; then `unzip -t` and `bsdtar -tf` must accept it.
 /// `None` when Python is not there.
-fn open_everywhere(zip: &[u8]) -> Option<BTreeMap<String, Option<String>>> {
+pub(crate) fn open_everywhere(zip: &[u8]) -> Option<BTreeMap<String, Option<String>>> {
     let mut file = tempfile::NamedTempFile::new().expect("temp");
     file.write_all(zip).expect("write");
     let path = file.path().to_str().expect("utf-8 path").to_owned();

@@ -217,6 +217,7 @@ pub struct Brief {
     pub size: i64,
     pub blob_sha256: Option<String>,
     pub modified_at: NaiveDateTime,
+    pub mime: Option<String>,
 }
 
 /// At most `limit` live direct children of any of `parents` (a few hundred at a time: one
@@ -239,6 +240,7 @@ pub fn children_brief(
             files::size,
             files::blob_sha256,
             files::modified_at,
+            files::mime,
         ))
         .limit(limit)
         .load(conn)

@@ -134,6 +134,7 @@ fn brief(row: files::FileRow) -> Brief {
         size: row.size,
         blob_sha256: row.blob_sha256,
         modified_at: row.modified_at,
+        mime: row.mime,
     }
 }
 
@@ -184,7 +185,15 @@ impl Tally {
         self.digest.update(size.to_le_bytes());
         self.digest.update(row.modified_at.and_utc().timestamp().to_le_bytes());
         let folder = is_dir.then(|| (row.id.clone(), path.clone()));
-        self.items.push(Item { path, blob, size, crc32: 0, modified_at: row.modified_at });
+        self.items.push(Item {
+            path,
+            blob,
+            size,
+            crc32: 0,
+            modified_at: row.modified_at,
+            mime: row.mime.clone(),
+            patches: Default::default(),
+        });
         Ok(folder)
     }
 

@@ -11,7 +11,11 @@
 //! and the Zip64 end records when there are 65 535 entries or more, or the central directory
 //! starts or ends past 4 GiB. Names are UTF-8 (general purpose flag bit 11).
 
+use std::sync::Arc;
+
 use chrono::{Datelike, NaiveDateTime, Timelike};
+
+use crate::files::location::Patch;
 
 /// The largest value the classic 32-bit fields hold; this value itself means "see Zip64".
 const MAX32: u64 = 0xFFFF_FFFF;
@@ -37,6 +41,9 @@ pub struct Item {
     pub size: u64,
     pub crc32: u32,
     pub modified_at: NaiveDateTime,
+    pub mime: Option<String>,
+    /// Bytes overwritten on the way out (`files::location`); `crc32` is then the patched one.
+    pub patches: Arc<Vec<Patch>>,
 }
 
 /// An entry with its place in the archive.
@@ -46,6 +53,7 @@ pub struct Entry {
     pub blob: Option<Box<str>>,
     pub size: u64,
     pub crc32: u32,
+    pub patches: Arc<Vec<Patch>>,
     dos_time: u16,
     dos_date: u16,
     /// Where its local header starts.
@@ -125,6 +133,7 @@ impl Plan {
                 blob: item.blob.map(String::into_boxed_str),
                 size: item.size,
                 crc32: item.crc32,
+                patches: item.patches,
                 dos_time,
                 dos_date,
                 offset: at,
@@ -312,6 +321,8 @@ mod tests {
             crc32: 7,
             modified_at: NaiveDateTime::parse_from_str("2026-12-02 10:20:31", "%Y-%m-%d %H:%M:%S")
                 .expect("time"),
+            mime: None,
+            patches: Default::default(),
         }
     }
 

@@ -26,11 +26,15 @@ use chrono::NaiveDateTime;
 pub use collect::{Limits, Source};
 pub use layout::Plan;
 
+use std::io::{Read, Seek};
+
 use crate::blocking;
 use crate::db::ids::UserId;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
+use crate::files::location::{self, Plan as LocationPlan};
 use crate::storage::Storage;
+use layout::Item;
 
 /// An archive ready to stream.
 pub struct Archive {
@@ -59,6 +63,19 @@ pub async fn prepare(
     crcs: bool,
     now: NaiveDateTime,
 ) -> Result<Archive, AppError> {
+    prepare_with(ctx, owner, source, (crcs, false), now).await
+}
+
+/// [`prepare`], where `hide_location` takes where photos were taken out of them (a share
+/// link's option, `files::location`): pictures and videos whose location cannot be removed
+/// are left out of the archive.
+pub async fn prepare_with(
+    ctx: &Context<'_>,
+    owner: UserId,
+    source: Source,
+    (crcs, hide_location): (bool, bool),
+    now: NaiveDateTime,
+) -> Result<Archive, AppError> {
     let limits = ctx.limits;
     let (mut collected, missing) = db::run(ctx.db, move |conn| {
         let mut collected = collect::collect(conn, &owner, &source, limits, now)?;
@@ -70,9 +87,47 @@ pub async fn prepare(
         let computed = compute_crcs(ctx, missing).await?;
         crc::apply(&mut collected.items, &computed);
     }
-    let collect::Collected { items, name, digest } = collected;
+    let collect::Collected { mut items, name, mut digest } = collected;
+    if hide_location {
+        items = without_location(ctx, items).await?;
+        digest.push_str(":no-location");
+    }
     // Planning 100 000 entries takes a few milliseconds: not worth the blocking pool.
     Ok(Archive { plan: Arc::new(Plan::new(items)), name, digest })
+}
+
+/// `items` with their locations taken out (patches and the CRC-32 they give), those whose
+/// location cannot be taken out left out. Reads each picture's blob as far as needed.
+async fn without_location(ctx: &Context<'_>, items: Vec<Item>) -> Result<Vec<Item>, AppError> {
+    let storage = ctx.storage.clone();
+    blocking::run(move || -> std::io::Result<Vec<Item>> {
+        let mut kept = Vec::with_capacity(items.len());
+        for mut item in items {
+            let (Some(key), Some(mime)) = (item.blob.clone(), item.mime.clone()) else {
+                kept.push(item);
+                continue;
+            };
+            let mut blob = storage.open(&key)?;
+            let mut head = std::io::BufReader::with_capacity(64 * 1024, &mut blob);
+            match location::plan(&mime, &mut head, item.size)? {
+                LocationPlan::Unchanged => kept.push(item),
+                LocationPlan::Unknown => {}
+                LocationPlan::Patched(patches) => {
+                    item.crc32 = location::crc_after(item.crc32, item.size, &patches, |at, n| {
+                        blob.seek(std::io::SeekFrom::Start(at))?;
+                        let mut original = vec![0; n];
+                        blob.read_exact(&mut original)?;
+                        Ok(original)
+                    })?;
+                    item.patches = Arc::new(patches);
+                    kept.push(item);
+                }
+            }
+        }
+        Ok(kept)
+    })
+    .await?
+    .map_err(crate::storage::to_app_error)
 }
 
 /// Reads the blobs `keys` (stored before CRCs were kept) for their CRC-32s, off the database

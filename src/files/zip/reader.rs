@@ -89,6 +89,7 @@ impl Cursor {
         let start = buf.len();
         buf.resize(start + take, 0);
         open.reader.read_exact(&mut buf[start..])?;
+        crate::files::location::apply(&entry.patches, at, &mut buf[start..]);
         open.at = at + take as u64;
         Ok(())
     }

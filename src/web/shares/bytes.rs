@@ -9,8 +9,12 @@ use serde::Deserialize;
 
 use super::gate;
 use crate::db::ids::FileId;
+use std::sync::Arc;
+
+use crate::blocking;
 use crate::error::AppError;
 use crate::etag;
+use crate::files::location::{self, Patch, Plan};
 use crate::files::zip::{self, Context, Source};
 use crate::http::download::{self, Download};
 use crate::http::zip::ZipDownload;
@@ -57,15 +61,46 @@ async fn file(
     let Some(sha) = row.blob_sha256.as_deref() else {
         return Err(AppError::BadRequest("a folder has no content to download".into()));
     };
+    let patches = if grant.share.hide_location {
+        without_location(&state, sha, row.mime.as_deref()).await?
+    } else {
+        Vec::new()
+    };
+    // The bytes sent differ from the stored ones when patched: so does their tag.
+    let variant = if patches.is_empty() { "" } else { "no-location" };
     let download = Download {
         key: sha,
         name: &row.name,
         mime: row.mime.as_deref(),
-        etag: etag::keyed(state.keys.etag_key(), &[row.id.as_str(), sha]),
+        etag: etag::keyed(state.keys.etag_key(), &[row.id.as_str(), sha, variant]),
         modified_at: row.modified_at,
         cache: HeaderValue::from_static(CACHE),
+        patches: Arc::new(patches),
     };
     download::send(&req, state.storage.clone(), download).await
+}
+
+/// The patches that take the location out of the blob `sha` (read as far as needed, on the
+/// blocking pool); a file whose location cannot be taken out is refused.
+async fn without_location(
+    state: &AppState,
+    sha: &str,
+    mime: Option<&str>,
+) -> Result<Vec<Patch>, AppError> {
+    let (storage, key) = (state.storage.clone(), sha.to_owned());
+    let mime = mime.unwrap_or("application/octet-stream").to_owned();
+    let plan = blocking::run(move || {
+        let mut blob = storage.open(&key)?;
+        let len = blob.len;
+        location::plan(&mime, &mut std::io::BufReader::with_capacity(64 * 1024, &mut blob), len)
+    })
+    .await?
+    .map_err(crate::storage::to_app_error)?;
+    match plan {
+        Plan::Unchanged => Ok(Vec::new()),
+        Plan::Patched(patches) => Ok(patches),
+        Plan::Unknown => Err(AppError::ShareLocationKept),
+    }
 }
 
 #[derive(Deserialize)]
@@ -108,7 +143,9 @@ async fn folder_zip(
     let ctx =
         Context { db: &state.db, storage: state.storage.clone(), limits: state.config.zip_limits };
     let source = Source::Folder(grant.target.id.clone());
-    let archive = zip::prepare(&ctx, grant.share.owner_id.clone(), source, true, now).await?;
+    let options = (true, grant.share.hide_location);
+    let archive =
+        zip::prepare_with(&ctx, grant.share.owner_id.clone(), source, options, now).await?;
     let etag = etag::keyed(state.keys.etag_key(), &["zip", &archive.digest]);
     let download = ZipDownload { archive, etag, cache: HeaderValue::from_static(CACHE) };
     Ok(crate::http::zip::send(&req, state.storage.clone(), download))
