@@ -79,6 +79,15 @@ pub(super) async fn run(
     if form.op == "zip" {
         return zip_link(&state, &me, form.ids).await;
     }
+    if form.op == "share" {
+        // A link is to one file or folder: the form for it (which checks it is the caller's).
+        return match form.ids.as_slice() {
+            [one] => {
+                Ok(redirect(&format!("/shares/new?file={}", crate::web::urlencode(one))).finish())
+            }
+            _ => Ok(redirect(&with_notice(&back, "share_one")).finish()),
+        };
+    }
     let op = Op::parse(&form.op)?;
     if matches!(op, Op::Move | Op::Copy) && form.folder.is_none() {
         return pick(&state, &me, &loc, op, form, back).await;

@@ -118,6 +118,7 @@ fn notice_text(t: &'static Ui, code: Option<&str>) -> Option<&'static str> {
         "starred" => t.notice_starred,
         "unstarred" => t.notice_unstarred,
         "nothing_selected" => t.nothing_selected,
+        "share_one" => t.share_one,
         _ => return None,
     })
 }

@@ -200,6 +200,7 @@ table! {
         pick_copy_title: "Copy {} items to…", "将 {} 个项目复制到…";
         pick_hint: "Choose a folder.", "请选择一个文件夹。";
         nothing_selected: "Select at least one item first.", "请先选择至少一个项目。";
+        share_one: "A link shares one file or folder: select just one (or put them in a folder and share that).", "一个链接只能分享一个文件或文件夹：请只选择一个（或把它们放进一个文件夹后分享该文件夹）。";
         in_folder: "in {}", "位于 {}";
         // Trash, starred, recent.
         trash_title: "Trash", "回收站";

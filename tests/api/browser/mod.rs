@@ -18,6 +18,7 @@ mod device;
 mod driver;
 mod flows;
 mod screenshots;
+mod shares;
 mod steps;
 mod two_factor;
 mod ui;

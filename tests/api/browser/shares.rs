@@ -1,0 +1,130 @@
+//! A share link in real browsers: the owner makes a password-protected link to a folder from
+//! its page; a fresh browser with no account and no cookies opens it, gets the password form,
+//! unlocks, sees the thumbnails load, opens the lightbox, and downloads the whole folder as a
+//! ZIP with the unlock cookie alone. With `HOMEDISK_SCREENSHOTS`, the locked and unlocked
+//! pages are photographed at both widths (`share-locked-*.png`, `share-gallery-*.png`).
+
+use std::path::PathBuf;
+
+use serde_json::{Value, json};
+
+use super::{Browser, Harness, steps, ui};
+use crate::helpers::PASSWORD;
+
+const SHARE_PASSWORD: &str = "summer-by-the-sea";
+const BOUNDARY: &str = "browser-share-boundary";
+
+async fn snap(b: &Browser, name: &str) {
+    let Some(dir) = std::env::var_os("HOMEDISK_SCREENSHOTS").filter(|d| !d.is_empty()) else {
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    for (label, (w, h)) in [("phone", ui::PHONE), ("desktop", ui::DESKTOP)] {
+        b.set_size(w, h).await;
+        b.screenshot(&dir.join(format!("{name}-{label}.png"))).await;
+    }
+    b.set_size(ui::DESKTOP.0, ui::DESKTOP.1).await;
+}
+
+fn api(h: &Harness, method: &str, path: &str, token: &str, body: &Value) -> Value {
+    let auth = format!("Bearer {token}");
+    let headers = [("Content-Type", "application/json"), ("Authorization", auth.as_str())];
+    let (status, _, bytes) =
+        h.server.http(method, path, &headers, body.to_string().as_bytes()).expect("request");
+    let answer = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    assert!((200..300).contains(&status), "{method} {path}: {status} {answer}");
+    answer
+}
+
+fn upload(h: &Harness, token: &str, folder: &str, file: &PathBuf) {
+    let name = file.file_name().and_then(|n| n.to_str()).expect("name");
+    let mut body = format!(
+        "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend(std::fs::read(file).expect("read"));
+    body.extend_from_slice(format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
+    let auth = format!("Bearer {token}");
+    let kind = format!("multipart/form-data; boundary={BOUNDARY}");
+    let headers = [("Content-Type", kind.as_str()), ("Authorization", auth.as_str())];
+    let path = format!("/api/v1/files?folder={folder}");
+    let (status, _, bytes) = h.server.http("POST", &path, &headers, &body).expect("upload");
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&bytes));
+}
+
+#[actix_web::test]
+async fn a_password_protected_folder_link_opens_in_a_browser_without_an_account() {
+    let Some(h) =
+        Harness::start("a_password_protected_folder_link_opens_in_a_browser_without_an_account")
+    else {
+        return;
+    };
+    let owner = h.browser().await;
+    steps::register(&owner, "alice").await;
+    let login = json!({ "login": "alice", "password": PASSWORD, "client": "app" });
+    let (_, _, bytes) = h
+        .server
+        .http(
+            "POST",
+            "/api/v1/auth/login",
+            &[("Content-Type", "application/json")],
+            login.to_string().as_bytes(),
+        )
+        .expect("login");
+    let token = serde_json::from_slice::<Value>(&bytes).expect("json")["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let album = api(&h, "POST", "/api/v1/folders", &token, &json!({ "name": "Seaside" }));
+    let album = album["id"].as_str().expect("id").to_owned();
+    let dir = tempfile::tempdir().expect("temp dir");
+    for file in steps::sample_images(dir.path()) {
+        upload(&h, &token, &album, &file);
+    }
+
+    owner.goto(&format!("/files?folder={album}")).await;
+    owner.click(&format!("a[href='/shares/new?file={album}']")).await;
+    owner.wait_for("form[action='/shares']").await;
+    owner.fill("#share-password", SHARE_PASSWORD).await;
+    owner.click("form[action='/shares'] button[type='submit']").await;
+    owner.wait_for("#share-url").await;
+    let url = owner.eval("return document.querySelector('#share-url').value;").await;
+    let url = url.as_str().expect("the link").to_owned();
+    let path = url[url.find("/s/").expect("a /s/ link")..].to_owned();
+    owner.close().await;
+
+    let visitor = h.browser().await;
+    visitor.goto(&path).await;
+    visitor.wait_for("form[action$='/unlock']").await;
+    assert!(!visitor.text("main").await.contains(".png"), "no names before the password");
+    snap(&visitor, "share-locked").await;
+    visitor.fill("input[name='password']", "not the password").await;
+    visitor.click("form[action$='/unlock'] button").await;
+    visitor.wait_for("main .error").await;
+    visitor.fill("input[name='password']", SHARE_PASSWORD).await;
+    visitor.click("form[action$='/unlock'] button").await;
+    let thumbs = visitor.wait_images_loaded("#items img.thumb", 3).await;
+    assert!(thumbs.iter().all(|src| src.contains(&format!("{path}/thumb/"))), "{thumbs:?}");
+    snap(&visitor, "share-gallery").await;
+
+    visitor.click("#items a[data-lightbox]").await;
+    visitor.wait_images_loaded(ui::LIGHTBOX_IMAGE, 1).await;
+    visitor.press("Escape").await;
+
+    // The ZIP, with nothing but the unlock cookie the page set (limited to this link's path).
+    let zip = visitor
+        .eval(&format!(
+            "return fetch('{path}/zip').then(async r => {{
+                 const b = new Uint8Array(await r.arrayBuffer());
+                 return [r.status, r.headers.get('content-type'), b.length, String.fromCharCode(b[0], b[1])];
+             }});"
+        ))
+        .await;
+    assert_eq!(zip[0], 200, "{zip}");
+    assert_eq!(zip[3], "PK", "a ZIP: {zip}");
+    assert!(zip[2].as_u64() > Some(1000), "with the images in it: {zip}");
+    let elsewhere = visitor.eval("return fetch('/api/v1/me').then(r => r.status);").await;
+    assert_eq!(elsewhere, 401, "the unlock is no account");
+    visitor.close().await;
+}
