@@ -8,6 +8,7 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("style.css", "text/css; charset=utf-8", include_bytes!("../../static/style.css")),
     ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../static/app.js")),
     ("files.js", "text/javascript; charset=utf-8", include_bytes!("../../static/files.js")),
+    ("drop.js", "text/javascript; charset=utf-8", include_bytes!("../../static/drop.js")),
     ("icon.svg", "image/svg+xml", include_bytes!("../../static/icon.svg")),
     ("folder.svg", "image/svg+xml", include_bytes!("../../static/folder.svg")),
     ("empty.svg", "image/svg+xml", include_bytes!("../../static/empty.svg")),

@@ -58,6 +58,8 @@ struct VisitPage {
     allow_download: bool,
     /// Open Graph tags: only for links without a password.
     open_graph: bool,
+    /// `https://host`, for Open Graph URLs (link previews need absolute ones).
+    origin: String,
 }
 
 #[derive(Template)]
@@ -111,7 +113,8 @@ async fn page(
     } else {
         None
     };
-    let page = visit_page(&loc, base.clone(), &grant, contents);
+    let mut page = visit_page(&loc, base.clone(), &grant, contents);
+    page.origin = super::owner::origin_of(&req);
     html(builder, &page)
 }
 
@@ -169,6 +172,7 @@ fn visit_page(loc: &Locale, base: String, grant: &Grant, contents: Option<Conten
         items,
         allow_download: grant.share.allow_download,
         open_graph: grant.share.password_hash.is_none(),
+        origin: String::new(),
         base,
     }
 }

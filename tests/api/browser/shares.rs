@@ -126,5 +126,30 @@ async fn a_password_protected_folder_link_opens_in_a_browser_without_an_account(
     assert!(zip[2].as_u64() > Some(1000), "with the images in it: {zip}");
     let elsewhere = visitor.eval("return fetch('/api/v1/me').then(r => r.status);").await;
     assert_eq!(elsewhere, 401, "the unlock is no account");
+
+    // An upload link: the visitor drops two pictures, each gets its bar and "sent".
+    let drop = json!({ "file": album, "kind": "upload", "uploader_folders": true });
+    let drop = api(&h, "POST", "/api/v1/shares", &token, &drop);
+    let drop_path = drop["url"].as_str().expect("url").to_owned();
+    visitor.goto(&drop_path).await;
+    visitor.wait_for("#drop-form").await;
+    assert!(!visitor.text("main").await.contains(".png"), "the drop page names nothing there");
+    snap(&visitor, "share-drop").await;
+    visitor.fill("#drop-uploader", "Bob").await;
+    let files: Vec<String> =
+        steps::sample_images(dir.path()).iter().take(2).map(|p| p.display().to_string()).collect();
+    visitor.fill("#drop-files", &files.join("\n")).await;
+    visitor.click("#drop-form button[type='submit']").await;
+    visitor
+        .wait_until(
+            "two files sent",
+            "document.querySelectorAll('#drop-list li.done').length === 2",
+        )
+        .await;
     visitor.close().await;
+    let inbox = api(&h, "GET", &format!("/api/v1/files?folder={album}"), &token, &Value::Null);
+    let bob = inbox["items"].as_array().expect("items").iter().find(|i| i["name"] == "Bob");
+    let bob = bob.expect("a folder for Bob")["id"].as_str().expect("id").to_owned();
+    let theirs = api(&h, "GET", &format!("/api/v1/files?folder={bob}"), &token, &Value::Null);
+    assert_eq!(theirs["items"].as_array().map(Vec::len), Some(2), "{theirs}");
 }
