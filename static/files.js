@@ -18,11 +18,13 @@
       items.classList.toggle("view-list", view === "list");
     }
     toggles.forEach(function (b) { b.setAttribute("aria-pressed", String(b.dataset.view === view)); });
-    if (remember) { try { localStorage.setItem("homedisk.view", view); } catch (_) { /* private mode */ } }
+    if (remember) { try { localStorage.setItem(viewKey, view); } catch (_) { /* private mode */ } }
   }
+  // A shared gallery opens as a grid and remembers its own choice.
+  var viewKey = (items && items.dataset.viewKey) || "homedisk.view";
   var saved = null;
-  try { saved = localStorage.getItem("homedisk.view"); } catch (_) { saved = null; }
-  setView(saved || "list", false);
+  try { saved = localStorage.getItem(viewKey); } catch (_) { saved = null; }
+  setView(saved || (items && items.dataset.view) || "list", false);
   toggles.forEach(function (b) { b.addEventListener("click", function () { setView(b.dataset.view, true); }); });
 
   // --- Lightbox: the images of this folder, ← → to move, Esc to close. -------------------------
