@@ -173,6 +173,23 @@ pub enum AppError {
         "the owner of this link hides where photos were taken, and this file's location cannot          be removed, so it is not offered for download"
     )]
     ShareLocationKept,
+    /// tus: the client speaks another protocol version (`Tus-Resumable`).
+    #[error("this server speaks tus 1.0.0: send `Tus-Resumable: 1.0.0`")]
+    TusVersion,
+    /// tus: the `Upload-Offset` sent is not where the upload is.
+    #[error(
+        "the upload is at byte {0}, not at the `Upload-Offset` sent; ask with HEAD and resume from there"
+    )]
+    UploadOffset(i64),
+    /// tus: the chunk's bytes do not match its `Upload-Checksum`; nothing of it was kept.
+    #[error("the chunk does not match its Upload-Checksum; nothing of it was kept, send it again")]
+    ChecksumMismatch,
+    /// tus: another request is writing to this upload right now.
+    #[error("another request is sending bytes to this upload; wait for it, then ask with HEAD")]
+    UploadBusy,
+    /// tus: the upload expired (24 h without bytes) or was finished or cancelled.
+    #[error("this upload has expired; start it again")]
+    UploadGone,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -220,6 +237,14 @@ impl AppError {
             ShareDownloadOff | ShareLocationKept => {
                 ("share_download_disabled", StatusCode::FORBIDDEN)
             }
+            TusVersion => ("tus_version", StatusCode::PRECONDITION_FAILED),
+            UploadOffset(_) => ("upload_offset", StatusCode::CONFLICT),
+            // 460 is the tus checksum extension's own status.
+            ChecksumMismatch => {
+                ("checksum_mismatch", StatusCode::from_u16(460).unwrap_or(StatusCode::BAD_REQUEST))
+            }
+            UploadBusy => ("upload_busy", StatusCode::LOCKED),
+            UploadGone => ("upload_gone", StatusCode::GONE),
             AuthorizationPending => ("authorization_pending", StatusCode::BAD_REQUEST),
             SlowDown { .. } => ("slow_down", StatusCode::BAD_REQUEST),
             ExpiredToken => ("expired_token", StatusCode::BAD_REQUEST),

@@ -28,6 +28,7 @@ const JOBS: &[Job] = &[
     Job { name: "trash_purge", period: chrono::Duration::hours(1), run: purge_trash },
     Job { name: "device_codes_prune", period: chrono::Duration::hours(1), run: prune_device_codes },
     Job { name: "mfa_challenges_prune", period: chrono::Duration::hours(1), run: prune_challenges },
+    Job { name: "uploads_sweep", period: chrono::Duration::hours(1), run: sweep_uploads },
 ];
 
 /// Stored bytes without a row younger than this are left alone by the daily sweep: an upload
@@ -76,6 +77,16 @@ fn prune_login_limits(_: &AppState, conn: &mut db::DbConn) -> Result<(), AppErro
 /// Removes two-factor login challenges that expired (used or not, they open nothing then).
 fn prune_challenges(_: &AppState, conn: &mut db::DbConn) -> Result<(), AppError> {
     crate::db::models::mfa_challenges::delete_expired(conn, chrono::Utc::now().naive_utc())?;
+    Ok(())
+}
+
+/// Removes resumable uploads 24 h after their last bytes, with their bytes.
+fn sweep_uploads(state: &AppState, conn: &mut db::DbConn) -> Result<(), AppError> {
+    let dir = state.config.data_dir.join("uploads");
+    let n = crate::uploads::sweep(conn, &dir, chrono::Utc::now().naive_utc(), 1000)?;
+    if n > 0 {
+        tracing::info!(count = n, "removed expired resumable uploads");
+    }
     Ok(())
 }
 

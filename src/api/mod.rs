@@ -16,6 +16,7 @@ mod sessions;
 mod shares;
 mod totp;
 mod trash;
+mod uploads;
 mod views;
 
 use actix_web::error::JsonPayloadError;
@@ -50,6 +51,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(shares::configure)
             .configure(totp::configure)
             .configure(trash::configure)
+            .configure(uploads::configure)
             .default_service(web::to(not_found)),
     );
 }

@@ -217,6 +217,25 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    uploads (id) {
+        id -> Text,
+        owner_id -> Text,
+        session_id -> Text,
+        folder_id -> Nullable<Text>,
+        name -> Text,
+        length -> BigInt,
+        received -> BigInt,
+        sha256_state -> Text,
+        crc32 -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        expires_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(uploads -> users (owner_id));
+
 diesel::joinable!(shares -> users (owner_id));
 diesel::joinable!(shares -> files (file_id));
 diesel::allow_tables_to_appear_in_same_query!(shares, users);

@@ -16,6 +16,7 @@ pub mod settings;
 pub mod shares;
 pub mod totp;
 pub mod trash;
+pub mod uploads;
 pub mod users;
 
 /// The largest page of users or audit entries a listing returns.

@@ -1,0 +1,82 @@
+//! The `uploads` table: unfinished resumable uploads (see `uploads::`). `received` moves only
+//! through [`advance`], which names the offset it expects, so two writers can never both
+//! move it from the same place.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use crate::db::DbConn;
+use crate::db::ids::{FileId, UserId};
+use crate::db::schema::uploads;
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = uploads, check_for_backend(diesel::sqlite::Sqlite, diesel::pg::Pg))]
+pub struct UploadRow {
+    pub id: String,
+    pub owner_id: UserId,
+    pub session_id: String,
+    pub folder_id: Option<FileId>,
+    pub name: String,
+    pub length: i64,
+    pub received: i64,
+    pub sha256_state: String,
+    pub crc32: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub expires_at: NaiveDateTime,
+}
+
+pub fn insert(conn: &mut DbConn, row: &UploadRow) -> QueryResult<usize> {
+    diesel::insert_into(uploads::table).values(row).execute(conn)
+}
+
+/// The upload `id` of `owner` made by `session`.
+pub fn find_owned(
+    conn: &mut DbConn,
+    owner: &UserId,
+    session: &str,
+    id: &str,
+) -> QueryResult<Option<UploadRow>> {
+    uploads::table
+        .find(id)
+        .filter(uploads::owner_id.eq(owner))
+        .filter(uploads::session_id.eq(session))
+        .select(UploadRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Records bytes `from..to` as received with the hash states after them; `false` when the
+/// row is not at `from` any more (or is gone).
+pub fn advance(
+    conn: &mut DbConn,
+    id: &str,
+    (from, to): (i64, i64),
+    (sha256_state, crc32): (&str, i64),
+    (now, expires): (NaiveDateTime, NaiveDateTime),
+) -> QueryResult<bool> {
+    let n = diesel::update(uploads::table.find(id).filter(uploads::received.eq(from)))
+        .set((
+            uploads::received.eq(to),
+            uploads::sha256_state.eq(sha256_state),
+            uploads::crc32.eq(crc32),
+            uploads::updated_at.eq(now),
+            uploads::expires_at.eq(expires),
+        ))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
+    diesel::delete(uploads::table.find(id)).execute(conn)
+}
+
+/// Up to `limit` uploads expired at `now`.
+pub fn expired(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
+    uploads::table.filter(uploads::expires_at.le(now)).select(uploads::id).limit(limit).load(conn)
+}
+
+/// Every upload id (for the sweep of files without a row).
+pub fn all_ids(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    uploads::table.select(uploads::id).load(conn)
+}
