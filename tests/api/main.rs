@@ -43,5 +43,6 @@ mod totp_admin;
 mod totp_pages;
 mod trash;
 mod trash_pages;
+mod tus_clients;
 mod ui;
 mod zip;

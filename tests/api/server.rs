@@ -46,7 +46,7 @@ impl Server {
         let dir = std::rc::Rc::new(tempfile::TempDir::new().expect("tmp"));
         let url = crate::database::fresh_url();
         let database = std::rc::Rc::new(crate::database::DropOnExit::new(url.clone()));
-        Server::launch(dir, url, database, env)
+        Server::launch(dir, url, database, env, None)
     }
 
     /// Kills this server with SIGKILL (no clean-up of any kind, as a crash or a power cut) and
@@ -54,7 +54,16 @@ impl Server {
     pub fn crash_and_restart(self, env: &[(&str, &str)]) -> Server {
         let mut old = self;
         old.crash();
-        Server::launch(old.dir.clone(), old.database_url.clone(), old._database.clone(), env)
+        Server::launch(old.dir.clone(), old.database_url.clone(), old._database.clone(), env, None)
+    }
+
+    /// [`Server::crash_and_restart`] on the same port, for clients that keep the URLs they
+    /// were given (resumable uploads).
+    pub fn crash_and_restart_on_same_port(self, env: &[(&str, &str)]) -> Server {
+        let mut old = self;
+        old.crash();
+        let port = Some(old.port);
+        Server::launch(old.dir.clone(), old.database_url.clone(), old._database.clone(), env, port)
     }
 
     /// SIGKILL, then wait for the process to be gone.
@@ -68,8 +77,9 @@ impl Server {
         database_url: Option<String>,
         _database: std::rc::Rc<crate::database::DropOnExit>,
         env: &[(&str, &str)],
+        port: Option<u16>,
     ) -> Server {
-        let port = free_port();
+        let port = port.unwrap_or_else(free_port);
         let log = dir.path().join("server.log");
         let out =
             std::fs::OpenOptions::new().create(true).append(true).open(&log).expect("server.log");
