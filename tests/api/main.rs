@@ -45,4 +45,5 @@ mod trash;
 mod trash_pages;
 mod tus_clients;
 mod ui;
+mod uploads;
 mod zip;
