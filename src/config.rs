@@ -43,6 +43,7 @@ pub const VARIABLES: &[Variable] = &[
     Variable { name: "HOMEDISK_REGISTRATION", default: "open", meaning: "`open`, or `closed` (only admins create accounts)" },
     Variable { name: "HOMEDISK_SINGLE_SESSION", default: "false", meaning: "a new login revokes the user's older sessions of that client type" },
     Variable { name: "HOMEDISK_MAX_UPLOAD_BYTES", default: "4GiB", meaning: "largest file accepted (bytes, or with KiB/MiB/GiB)" },
+    Variable { name: "HOMEDISK_RESUMABLE_UPLOAD_BYTES", default: "20MiB", meaning: "the web page sends files from this size on as resumable (tus) uploads" },
     Variable { name: "HOMEDISK_DEFAULT_QUOTA_BYTES", default: "10GiB", meaning: "storage quota of a new account" },
     Variable { name: "HOMEDISK_TRASH_RETENTION_DAYS", default: "30", meaning: "days a deleted item stays in the trash before it is purged (1-3650; an admin setting too)" },
     Variable { name: "HOMEDISK_ZIP_MAX_ENTRIES", default: "100000", meaning: "files and folders one ZIP download may hold (more: 413); above Zip64's 65 535; the plan takes about 200 bytes an entry" },
@@ -118,6 +119,8 @@ pub struct Config {
     pub registration: Registration,
     pub single_session: bool,
     pub max_upload_bytes: u64,
+    /// Files from this size on go up through tus from the web page.
+    pub resumable_upload_bytes: u64,
     pub default_quota_bytes: u64,
     pub trash_retention_days: u32,
     /// Bounds of one ZIP download (`HOMEDISK_ZIP_MAX_ENTRIES`, `HOMEDISK_ZIP_MAX_BYTES`).
@@ -219,6 +222,7 @@ impl Config {
             },
             single_session: boolean(&get, "HOMEDISK_SINGLE_SESSION", false)?,
             max_upload_bytes: bytes(&get, "HOMEDISK_MAX_UPLOAD_BYTES", 4 << 30)?,
+            resumable_upload_bytes: bytes(&get, "HOMEDISK_RESUMABLE_UPLOAD_BYTES", 20 << 20)?,
             default_quota_bytes: bytes(&get, "HOMEDISK_DEFAULT_QUOTA_BYTES", 10 << 30)?,
             trash_retention_days: number(&get, "HOMEDISK_TRASH_RETENTION_DAYS", 30, 1..=3650)?,
             zip_limits: crate::files::zip::Limits {

@@ -141,7 +141,21 @@
   var total = document.getElementById("upload-total");
   var summary = document.getElementById("upload-summary");
   var folder = form.dataset.folder;
+  var resumableFrom = Number(form.dataset.resumableFrom || 20971520);
   var MAX_PARALLEL = 3;
+  // Uploads a reload interrupted: tus-js-client keeps them in localStorage; choosing the same
+  // files again resumes them from where the server stopped.
+  try {
+    var unfinished = [];
+    for (var k = 0; k < localStorage.length; k++) {
+      var key = localStorage.key(k);
+      if (key && key.indexOf("tus::") === 0) {
+        var saved = JSON.parse(localStorage.getItem(key) || "{}");
+        if (saved.metadata && saved.metadata.filename) { unfinished.push(saved.metadata.filename); }
+      }
+    }
+    if (unfinished.length) { hd.toast(t("resume_unfinished", unfinished.join(", ")), "err"); }
+  } catch (_) { /* no localStorage */ }
 
   function loginAgain() {
     var here = window.location.pathname + window.location.search;
@@ -176,9 +190,67 @@
     }
     progress();
     var next = 0;
+    function finishJob(job, ok, message) {
+      finished += 1;
+      job.loaded = job.file.size;
+      if (ok) {
+        succeeded += 1; job.bar.value = 100;
+        job.li.classList.add("done"); job.state.textContent = t("done");
+      } else {
+        failed += 1;
+        job.li.classList.add("failed"); job.state.textContent = message;
+      }
+      if (job.pause) { job.pause.remove(); }
+      progress();
+      if (finished === jobs.length) { done(); } else { start(); }
+    }
+    // Large files go through tus: a dropped connection or a restarted server resumes from the
+    // last byte the server acknowledged, and the user can pause and resume.
+    function resumable(job) {
+      var upload = new window.tus.Upload(job.file, {
+        endpoint: "/api/v1/uploads",
+        chunkSize: 8 * 1024 * 1024,
+        retryDelays: [0, 1000, 2000, 4000, 8000, 15000, 30000, 30000, 60000],
+        headers: { "X-CSRF-Token": csrf },
+        metadata: { filename: job.file.name, folder: folder || "" },
+        storeFingerprintForResuming: true,
+        removeFingerprintOnSuccess: true,
+        onProgress: function (sent, size) {
+          job.loaded = sent;
+          job.bar.value = size ? Math.floor((sent / size) * 100) : 100;
+          job.state.textContent = job.bar.value + "%";
+          progress();
+        },
+        onSuccess: function () { finishJob(job, true); },
+        onError: function (err) {
+          var status = err && err.originalResponse ? err.originalResponse.getStatus() : 0;
+          var message = t("failed");
+          try { message = JSON.parse(err.originalResponse.getBody()).detail || message; } catch (_) { /* not JSON */ }
+          if (status === 0) { message = t("connection_lost"); }
+          if (status === 401) { expired = true; message = t("session_expired"); }
+          finishJob(job, false, message);
+        }
+      });
+      var pause = document.createElement("button");
+      pause.type = "button"; pause.className = "secondary up-pause"; pause.textContent = t("pause");
+      pause.addEventListener("click", function () {
+        if (job.paused) { job.paused = false; pause.textContent = t("pause"); upload.start(); }
+        else { job.paused = true; pause.textContent = t("resume"); upload.abort(); job.state.textContent = t("paused"); }
+      });
+      job.pause = pause;
+      job.li.appendChild(pause);
+      upload.findPreviousUploads().then(function (previous) {
+        if (previous.length) { upload.resumeFromPreviousUpload(previous[0]); }
+        upload.start();
+      });
+    }
     function start() {
       if (next >= jobs.length) { return; }
       var job = jobs[next++];
+      if (window.tus && window.tus.isSupported && job.file.size >= resumableFrom) {
+        resumable(job);
+        return;
+      }
       var body = new FormData();
       body.append("file", job.file, job.file.name);
       var xhr = new XMLHttpRequest();
@@ -193,20 +265,12 @@
         progress();
       });
       xhr.addEventListener("loadend", function () {
-        finished += 1;
-        if (xhr.status === 201) {
-          succeeded += 1; job.loaded = job.file.size; job.bar.value = 100;
-          job.li.classList.add("done"); job.state.textContent = t("done");
-        } else {
-          failed += 1; job.loaded = job.file.size;
-          var message = t("failed");
-          try { message = JSON.parse(xhr.responseText).detail || message; } catch (_) { /* not JSON */ }
-          if (xhr.status === 0) { message = t("connection_lost"); }
-          if (xhr.status === 401) { expired = true; message = t("session_expired"); }
-          job.li.classList.add("failed"); job.state.textContent = message;
-        }
-        progress();
-        if (finished === jobs.length) { done(); } else { start(); }
+        if (xhr.status === 201) { finishJob(job, true); return; }
+        var message = t("failed");
+        try { message = JSON.parse(xhr.responseText).detail || message; } catch (_) { /* not JSON */ }
+        if (xhr.status === 0) { message = t("connection_lost"); }
+        if (xhr.status === 401) { expired = true; message = t("session_expired"); }
+        finishJob(job, false, message);
       });
       xhr.send(body);
     }

@@ -9,6 +9,12 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../static/app.js")),
     ("files.js", "text/javascript; charset=utf-8", include_bytes!("../../static/files.js")),
     ("drop.js", "text/javascript; charset=utf-8", include_bytes!("../../static/drop.js")),
+    // tus-js-client 4.3.1 (MIT, static/vendor/tus-js-client.LICENSE): resumable uploads.
+    (
+        "vendor/tus.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/vendor/tus.min.js"),
+    ),
     ("icon.svg", "image/svg+xml", include_bytes!("../../static/icon.svg")),
     ("folder.svg", "image/svg+xml", include_bytes!("../../static/folder.svg")),
     ("empty.svg", "image/svg+xml", include_bytes!("../../static/empty.svg")),

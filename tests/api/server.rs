@@ -60,10 +60,16 @@ impl Server {
     /// [`Server::crash_and_restart`] on the same port, for clients that keep the URLs they
     /// were given (resumable uploads).
     pub fn crash_and_restart_on_same_port(self, env: &[(&str, &str)]) -> Server {
-        let mut old = self;
-        old.crash();
-        let port = Some(old.port);
-        Server::launch(old.dir.clone(), old.database_url.clone(), old._database.clone(), env, port)
+        let mut server = self;
+        server.restart_in_place(env);
+        server
+    }
+
+    /// SIGKILL, then a new server on the same port and data in this one's place.
+    pub fn restart_in_place(&mut self, env: &[(&str, &str)]) {
+        self.crash();
+        let (dir, url, db) = (self.dir.clone(), self.database_url.clone(), self._database.clone());
+        *self = Server::launch(dir, url, db, env, Some(self.port));
     }
 
     /// SIGKILL, then wait for the process to be gone.

@@ -93,6 +93,8 @@ struct BrowsePage {
     sorts: Vec<SortLink>,
     order: String,
     max_upload: String,
+    /// Files from this many bytes on go up through tus (resumable).
+    resumable_from: u64,
     notice: Option<&'static str>,
 }
 
@@ -219,6 +221,7 @@ async fn browse(
             })
             .collect(),
         max_upload: human_bytes(i64::try_from(state.config.max_upload_bytes).unwrap_or(i64::MAX)),
+        resumable_from: state.config.resumable_upload_bytes,
         notice: notice_text(t, q.notice.as_deref()),
     };
     html(HttpResponse::Ok(), &page)

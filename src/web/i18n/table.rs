@@ -296,6 +296,10 @@ table! {
         done: "done", "完成";
         failed: "failed", "失败";
         connection_lost: "connection lost", "连接中断";
+        pause: "Pause", "暂停";
+        resume: "Resume", "继续";
+        paused: "paused", "已暂停";
+        resume_unfinished: "Unfinished uploads: {}. Choose the same files again to continue where they stopped.", "未完成的上传：{}。再次选择相同的文件即可从中断处继续。";
         uploading_n: "Uploading {} of {}", "正在上传第 {} 个，共 {} 个";
         uploaded_n: "{} uploaded", "已上传 {} 个";
         failed_n: "{} failed", "{} 个失败";

@@ -17,6 +17,7 @@ mod context;
 mod device;
 mod driver;
 mod flows;
+mod resumable;
 mod screenshots;
 mod shares;
 mod steps;
@@ -99,8 +100,13 @@ impl Harness {
     /// Starts everything for `test`, or returns `None` when the browser is missing (see
     /// [`Tools::find`]).
     pub fn start(test: &str) -> Option<Harness> {
+        Harness::start_with(test, &[])
+    }
+
+    /// [`Harness::start`] with more environment for the server.
+    pub fn start_with(test: &str, env: &[(&str, &str)]) -> Option<Harness> {
         let tools = Tools::find(test)?;
-        let server = Server::start();
+        let server = Server::start_with(env);
         let driver = Arc::new(Driver::start(&tools));
         Some(Harness { server, driver, chromium: tools.chromium })
     }
