@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# Resumable (tus) upload against the plain multipart upload: one large file each way, on
+# loopback, same run, a fresh server for each so each peak RSS is its own.
+#
+#   bash bench/tus.sh [SIZE_MIB] [CHUNK_MIB]      (defaults 1024 = 1 GiB, 8 MiB chunks)
+#
+# Builds the release binary. Multipart: one curl `-F file=@…` to `POST /api/v1/files`.
+# tus: `POST /api/v1/uploads` then one `PATCH` per chunk, each chunk piped from the file by
+# dd into curl (no temp copies), as a tus client sends them. Reports wall time, MiB/s, the
+# server's peak resident memory (VmHWM), and checks both stored blobs' SHA-256.
+# Needs: cargo, curl, dd, python3, sha256sum.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+size_mib=${1:-1024}
+chunk_mib=${2:-8}
+port=${PORT:-18126}
+work=$(mktemp -d /tmp/homedisk-bench.XXXXXX)
+trap '[[ -n ${server:-} ]] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
+
+cargo build --release --quiet
+bin=target/release/homedisk
+base="http://127.0.0.1:$port"
+
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+echo "file:    ${size_mib} MiB of random bytes; tus chunks of ${chunk_mib} MiB"
+head -c "$((size_mib << 20))" /dev/urandom > "$work/upload.bin"
+want=$(sha256sum "$work/upload.bin" | cut -d' ' -f1)
+
+start_server() {
+  rm -rf "$work/data"
+  HOMEDISK_DATA_DIR="$work/data" HOMEDISK_BIND="127.0.0.1:$port" HOMEDISK_BCRYPT_COST=4 \
+    HOMEDISK_DEFAULT_QUOTA_BYTES=64GiB HOMEDISK_MAX_UPLOAD_BYTES=64GiB RUST_LOG=warn \
+    "$bin" & server=$!
+  for _ in $(seq 100); do curl -fs "$base/healthz" >/dev/null && break; sleep 0.1; done
+  token=$(curl -fs -H 'Content-Type: application/json' \
+    -d '{"username":"bench","password":"benchmark password"}' \
+    "$base/api/v1/auth/register" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
+}
+stop_server() { kill "$server"; wait "$server" 2>/dev/null || true; server=; }
+peak_mib() { awk '$1 == "VmHWM:" {printf "%.1f", $2 / 1024}' "/proc/$server/status"; }
+check_blob() {
+  local got
+  got=$(sha256sum "$(find "$work/data/blobs" -type f | head -n 1)" | cut -d' ' -f1)
+  [[ $got == "$want" ]] || { echo "stored blob differs from the upload"; exit 1; }
+}
+now() { date +%s.%N; }
+
+start_server
+t0=$(now)
+status=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $token" \
+  -F "file=@$work/upload.bin;filename=upload.bin" "$base/api/v1/files")
+t1=$(now)
+[[ $status == 201 ]] || { echo "multipart upload failed: HTTP $status"; exit 1; }
+check_blob
+multipart_peak=$(peak_mib)
+stop_server
+
+start_server
+auth=(-H "Authorization: Bearer $token" -H 'Tus-Resumable: 1.0.0')
+t2=$(now)
+location=$(curl -s -o /dev/null -w '%header{location}' "${auth[@]}" -X POST \
+  -H "Upload-Length: $((size_mib << 20))" \
+  -H "Upload-Metadata: filename $(printf upload.bin | base64)" "$base/api/v1/uploads")
+chunks=$(( (size_mib + chunk_mib - 1) / chunk_mib ))
+for ((i = 0; i < chunks; i++)); do
+  offset=$(( i * (chunk_mib << 20) ))
+  status=$(dd if="$work/upload.bin" bs=1M skip=$((i * chunk_mib)) count="$chunk_mib" status=none \
+    | curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" -X PATCH \
+      -H 'Content-Type: application/offset+octet-stream' -H "Upload-Offset: $offset" \
+      --data-binary @- "$base$location")
+  [[ $status == 204 ]] || { echo "PATCH $i failed: HTTP $status"; exit 1; }
+done
+t3=$(now)
+check_blob
+tus_peak=$(peak_mib)
+stop_server
+
+python3 - "$size_mib" "$t0" "$t1" "$t2" "$t3" "$multipart_peak" "$tus_peak" "$chunks" <<'PY'
+import sys
+size = int(sys.argv[1]); t0, t1, t2, t3 = map(float, sys.argv[2:6])
+mp_peak, tus_peak, chunks = sys.argv[6], sys.argv[7], sys.argv[8]
+mp, tus = t1 - t0, t3 - t2
+print(f"multipart: {mp:.2f} s, {size / mp:.0f} MiB/s, server peak RSS {mp_peak} MiB")
+print(f"tus:       {tus:.2f} s, {size / tus:.0f} MiB/s in {chunks} PATCHes, server peak RSS {tus_peak} MiB")
+print(f"tus/multipart time: {tus / mp:.2f}x; both stored blobs match the file's SHA-256")
+PY
