@@ -235,6 +235,7 @@ diesel::table! {
 }
 
 diesel::joinable!(uploads -> users (owner_id));
+diesel::allow_tables_to_appear_in_same_query!(uploads, sessions);
 
 diesel::joinable!(shares -> users (owner_id));
 diesel::joinable!(shares -> files (file_id));

@@ -232,9 +232,21 @@ async fn the_size_limit_the_quota_race_and_the_expiry_sweep() {
     assert_eq!((r.status.as_u16(), r.code().as_str()), (410, "upload_gone"));
     let dir = app.state.config.data_dir.join("uploads");
     let live = location(&app.send(create(&auth, 30, "live.bin")).await);
+    // An upload of a session that logged out can never be reached again: swept too.
+    let phone = app.login_as(&alice, "app").await;
+    let orphan = location(&app.send(create(&bearer(&phone), 30, "orphan.bin")).await);
+    let r = app
+        .send(
+            TestRequest::post()
+                .uri("/api/v1/auth/logout")
+                .insert_header(("Authorization", bearer(&phone))),
+        )
+        .await;
+    assert!(r.status.is_success(), "{}", r.text());
     let now = chrono::Utc::now().naive_utc();
     let swept = homedisk::uploads::sweep(&mut app.conn(), &dir, now, 100).expect("sweep");
-    assert_eq!(swept, 1);
+    assert_eq!(swept, 2);
+    assert!(!dir.join(orphan.rsplit('/').next().expect("id")).exists());
     assert!(!dir.join(&id).exists(), "its bytes went");
     let r = app.send(tus(Method::HEAD, &live, &auth)).await;
     assert_eq!(r.status, 200, "a live upload stays");

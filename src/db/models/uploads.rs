@@ -71,9 +71,20 @@ pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<usize> {
     diesel::delete(uploads::table.find(id)).execute(conn)
 }
 
-/// Up to `limit` uploads expired at `now`.
+/// Up to `limit` uploads expired at `now`, or whose auth session ended (revoked, expired or
+/// gone: nobody can reach them any more).
 pub fn expired(conn: &mut DbConn, now: NaiveDateTime, limit: i64) -> QueryResult<Vec<String>> {
-    uploads::table.filter(uploads::expires_at.le(now)).select(uploads::id).limit(limit).load(conn)
+    use crate::db::schema::sessions;
+    let live_sessions = sessions::table
+        .filter(sessions::revoked_at.is_null())
+        .filter(sessions::expires_at.gt(now))
+        .select(sessions::id);
+    let unreachable = diesel::dsl::not(uploads::session_id.eq_any(live_sessions));
+    uploads::table
+        .filter(uploads::expires_at.le(now).or(unreachable))
+        .select(uploads::id)
+        .limit(limit)
+        .load(conn)
 }
 
 /// Every upload id (for the sweep of files without a row).
