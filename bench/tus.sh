@@ -6,7 +6,7 @@
 #
 # Builds the release binary. Multipart: one curl `-F file=@…` to `POST /api/v1/files`.
 # tus: `POST /api/v1/uploads` then one `PATCH` per chunk, each chunk piped from the file by
-# dd into curl (no temp copies), as a tus client sends them. Reports wall time, MiB/s, the
+# dd into curl, streamed (`-T -`: no copy of the chunk in memory), as a tus client sends them. Reports wall time, MiB/s, the
 # server's peak resident memory (VmHWM), and checks both stored blobs' SHA-256.
 # Needs: cargo, curl, dd, python3, sha256sum.
 set -euo pipefail
@@ -66,9 +66,9 @@ chunks=$(( (size_mib + chunk_mib - 1) / chunk_mib ))
 for ((i = 0; i < chunks; i++)); do
   offset=$(( i * (chunk_mib << 20) ))
   status=$(dd if="$work/upload.bin" bs=1M skip=$((i * chunk_mib)) count="$chunk_mib" status=none \
-    | curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" -X PATCH \
+    | curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" -X PATCH -H 'Expect:' \
       -H 'Content-Type: application/offset+octet-stream' -H "Upload-Offset: $offset" \
-      --data-binary @- "$base$location")
+      -T - "$base$location")
   [[ $status == 204 ]] || { echo "PATCH $i failed: HTTP $status"; exit 1; }
 done
 t3=$(now)

@@ -6,6 +6,7 @@
 
 #[allow(deprecated)]
 use sha2::digest::generic_array::GenericArray;
+use sha2::digest::typenum::U64;
 
 const INITIAL: [u32; 8] = [
     0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
@@ -42,20 +43,39 @@ impl Midstate {
         Some(Midstate { state, hashed })
     }
 
-    /// Hashes the whole blocks of `tail ++ data` and leaves what is left over in `tail`.
+    /// Hashes the whole blocks of `tail ++ data` and leaves what is left over in `tail`
+    /// (fewer than 64 bytes). `data` is hashed in place, not gathered first.
+    pub fn update(&mut self, tail: &mut Vec<u8>, mut data: &[u8]) {
+        if !tail.is_empty() {
+            let take = (64 - tail.len()).min(data.len());
+            tail.extend_from_slice(&data[..take]);
+            data = &data[take..];
+            if tail.len() < 64 {
+                return;
+            }
+            self.compress(tail);
+            tail.clear();
+        }
+        let whole = data.len() / 64 * 64;
+        self.compress(&data[..whole]);
+        tail.extend_from_slice(&data[whole..]);
+    }
+
+    /// Runs the compression function over `blocks` (a multiple of 64 bytes), 64 blocks at a
+    /// time through a buffer on the stack.
     // sha2 0.10's compression function takes generic-array 0.14 blocks, which that crate now
     // marks deprecated in favour of 1.x; sha2 0.11 will move with it.
     #[allow(deprecated)]
-    pub fn update(&mut self, tail: &mut Vec<u8>, data: &[u8]) {
-        tail.extend_from_slice(data);
-        let whole = tail.len() / 64 * 64;
-        if whole > 0 {
-            let blocks: Vec<GenericArray<u8, _>> =
-                tail[..whole].chunks_exact(64).map(GenericArray::clone_from_slice).collect();
-            sha2::compress256(&mut self.state, &blocks);
-            self.hashed += whole as u64;
-            tail.drain(..whole);
+    fn compress(&mut self, blocks: &[u8]) {
+        let mut batch: [GenericArray<u8, U64>; 64] = std::array::from_fn(|_| GenericArray::default());
+        for group in blocks.chunks(64 * 64) {
+            let n = group.len() / 64;
+            for (slot, block) in batch.iter_mut().zip(group.chunks_exact(64)) {
+                slot.copy_from_slice(block);
+            }
+            sha2::compress256(&mut self.state, &batch[..n]);
         }
+        self.hashed += blocks.len() as u64;
     }
 
     /// The digest (hex) of everything: the hashed blocks and `tail`.
