@@ -28,6 +28,7 @@ const JOBS: &[Job] = &[
     Job { name: "trash_purge", period: chrono::Duration::hours(1), run: purge_trash },
     Job { name: "device_codes_prune", period: chrono::Duration::hours(1), run: prune_device_codes },
     Job { name: "mfa_challenges_prune", period: chrono::Duration::hours(1), run: prune_challenges },
+    Job { name: "dav_locks_prune", period: chrono::Duration::hours(1), run: prune_dav_locks },
 ];
 
 /// Stored bytes without a row younger than this are left alone by the daily sweep: an upload
@@ -76,6 +77,13 @@ fn prune_login_limits(_: &AppState, conn: &mut db::DbConn) -> Result<(), AppErro
 /// Removes two-factor login challenges that expired (used or not, they open nothing then).
 fn prune_challenges(_: &AppState, conn: &mut db::DbConn) -> Result<(), AppError> {
     crate::db::models::mfa_challenges::delete_expired(conn, chrono::Utc::now().naive_utc())?;
+    Ok(())
+}
+
+/// Removes WebDAV locks whose timeout passed (they are ignored from that moment; this only
+/// keeps the table small).
+fn prune_dav_locks(_: &AppState, conn: &mut db::DbConn) -> Result<(), AppError> {
+    crate::dav::locks::sweep(conn)?;
     Ok(())
 }
 
