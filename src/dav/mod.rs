@@ -103,15 +103,26 @@ fn refuse_early(req: &HttpRequest) -> Option<HttpResponse> {
             ),
         );
     }
+    // `/dav/../x` names something outside the mount: refused here, as dav-server would answer
+    // it with a 502.
+    // (DavPath::new decodes and resolves `.` and `..`; from_uri would do neither.)
+    let inside = DavPath::new(req.path()).ok().is_some_and(|p| {
+        let full = p.as_bytes();
+        full == PREFIX.as_bytes() || full.starts_with(format!("{PREFIX}/").as_bytes())
+    });
+    if !inside {
+        return Some(
+            HttpResponse::BadRequest()
+                .content_type("text/plain; charset=utf-8")
+                .body("this path is not valid below /dav/\n"),
+        );
+    }
     let new_name = match method {
-        "PUT" | "MKCOL" => {
-            let uri: http::Uri = req.uri().to_string().parse().ok()?;
-            DavPath::from_uri(&uri).ok()?.file_name().map(str::to_owned)
-        }
+        "PUT" | "MKCOL" => DavPath::new(req.path()).ok()?.file_name().map(str::to_owned),
         "MOVE" | "COPY" => {
             let dest = req.headers().get("destination")?.to_str().ok()?;
             let uri: http::Uri = dest.parse().ok()?;
-            DavPath::from_uri(&uri).ok()?.file_name().map(str::to_owned)
+            DavPath::new(uri.path()).ok()?.file_name().map(str::to_owned)
         }
         _ => None,
     }?;
