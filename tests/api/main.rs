@@ -12,6 +12,8 @@ mod app_password_folders;
 mod app_passwords;
 mod binary;
 mod browser;
+mod dav;
+mod dav_server;
 mod device_login;
 mod device_pages;
 mod file_pages;
