@@ -14,6 +14,7 @@ mod binary;
 mod browser;
 mod dav;
 mod dav_server;
+mod dav_tools;
 mod device_login;
 mod device_pages;
 mod file_pages;
