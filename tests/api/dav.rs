@@ -308,3 +308,23 @@ async fn macos_metadata_files_are_answered_and_not_stored() {
     let listing = call(&app, Method::GET, "/api/v1/files", &auth, None).await.json();
     assert_eq!(listing["items"].as_array().map(Vec::len), Some(0), "{listing}");
 }
+
+#[actix_web::test]
+async fn failed_attempts_are_counted_by_the_login_limiter() {
+    let app = spawn_with(&[("HOMEDISK_LOGIN_ATTEMPTS_PER_MINUTE", "2")]).await;
+    let alice = app.register("alice").await;
+    let guess = |n: usize| {
+        TestRequest::default()
+            .method(method("PROPFIND"))
+            .uri("/dav/")
+            .peer_addr(format!("198.51.100.{n}:40000").parse().expect("addr"))
+            .insert_header(("Authorization", basic("alice", &alice.password)))
+    };
+    let first = app.send(guess(1)).await;
+    assert_eq!(first.status, 401);
+    let mut statuses = Vec::new();
+    for n in 2..8 {
+        statuses.push(app.send(guess(n)).await.status.as_u16());
+    }
+    assert!(statuses.contains(&429), "{statuses:?}");
+}
