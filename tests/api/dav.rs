@@ -328,3 +328,25 @@ async fn failed_attempts_are_counted_by_the_login_limiter() {
     }
     assert!(statuses.contains(&429), "{statuses:?}");
 }
+
+#[actix_web::test]
+async fn the_account_page_shows_the_webdav_address_in_both_languages() {
+    let app = spawn_app().await;
+    app.register("alice").await;
+    let cookie = app.web_login("alice", crate::helpers::PASSWORD).await;
+    let page = |lang: &'static str| {
+        TestRequest::get()
+            .uri("/account")
+            .insert_header(("Host", "disk.example.org"))
+            .insert_header(("Accept-Language", lang))
+            .cookie(crate::helpers::session_cookie(&cookie))
+    };
+    let en = app.send(page("en")).await.text();
+    assert!(en.contains("http://disk.example.org/dav/"), "{en}");
+    assert!(en.contains("href=\"/docs/webdav.md\""));
+    let zh = app.send(page("zh-CN")).await.text();
+    assert!(zh.contains("http://disk.example.org/dav/") && zh.contains("各客户端的连接方法"));
+    let help = app.send(TestRequest::get().uri("/docs/webdav.md")).await;
+    assert_eq!(help.status, 200);
+    assert!(help.text().contains("BasicAuthLevel"));
+}
