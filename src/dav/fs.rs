@@ -2,7 +2,8 @@
 //! through the database (`paths`) and calls the same domain functions as the API: folders,
 //! rename/move, copy (no bytes copied, quota charged), trash, and the upload path (`file`).
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use chrono::{NaiveDateTime, Utc};
 use dav_server::davpath::DavPath;
@@ -37,6 +38,22 @@ pub struct Ctx {
     /// A DELETE: folders go to the trash whole (one trash item), so their listing is not
     /// walked item by item.
     pub whole_tree_delete: bool,
+    /// For requests that change nothing (PROPFIND, GET, HEAD): rows already resolved, by
+    /// their names, so a PROPFIND of a folder asks for each child's properties without
+    /// walking the path again for every child.
+    pub seen: Option<Mutex<HashMap<Vec<String>, FileRow>>>,
+}
+
+impl Ctx {
+    fn seen(&self, names: &[String]) -> Option<FileRow> {
+        self.seen.as_ref()?.lock().ok()?.get(names).cloned()
+    }
+
+    fn remember(&self, names: Vec<String>, row: &FileRow) {
+        if let Some(mut seen) = self.seen.as_ref().and_then(|s| s.lock().ok()) {
+            seen.insert(names, row.clone());
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -74,7 +91,17 @@ impl HomeFs {
         if names.last().is_some_and(|n| paths::is_mac_junk(n)) {
             return Err(FsError::NotFound);
         }
-        self.run(move |conn, ctx| paths::resolve(conn, &ctx.mount, &names)).await
+        if let Some(row) = self.0.seen(&names) {
+            return Ok(Some(row));
+        }
+        self.run(move |conn, ctx| {
+            let row = paths::resolve(conn, &ctx.mount, &names)?;
+            if let Some(row) = &row {
+                ctx.remember(names, row);
+            }
+            Ok(row)
+        })
+        .await
     }
 
     /// The row of a path that is inside the mount (never the mount itself).
@@ -97,7 +124,13 @@ impl HomeFs {
                     return Err(AppError::NotFound);
                 }
                 let parent = folder.as_ref().map(|f| &f.id);
-                Ok(files::list(conn, &ctx.mount.owner, parent, Sort::Name, false)?)
+                let rows = files::list(conn, &ctx.mount.owner, parent, Sort::Name, false)?;
+                for row in &rows {
+                    let mut child = names.clone();
+                    child.push(row.name.clone());
+                    ctx.remember(child, row);
+                }
+                Ok(rows)
             })
             .await?;
         Ok(rows

@@ -5,6 +5,7 @@
 //! checks and inserts in one transaction under the owner's tree lock, so two nodes cannot both
 //! grant conflicting locks.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, Utc};
@@ -23,10 +24,18 @@ use super::paths::Mount;
 /// The path prefix dav-server strips (the lock root it reports carries it again).
 pub const PREFIX: &str = "/dav";
 
+/// The longest lock granted: a client asking for more (or `Infinite`) gets this, so a
+/// forgotten lock ends by itself (RFC 4918 lets the server choose).
+const MAX_TIMEOUT: Duration = Duration::from_secs(24 * 3600);
+
 #[derive(Clone)]
 pub struct DbLocks {
-    pub db: DbPool,
-    pub mount: Mount,
+    db: DbPool,
+    mount: Mount,
+    /// The mount's live locks as read once in this request, for the checks and discoveries
+    /// that only read (a PROPFIND of a folder asks for every child's locks); any change of
+    /// locks forgets it.
+    read: Arc<Mutex<Option<Vec<LockRow>>>>,
 }
 
 impl std::fmt::Debug for DbLocks {
@@ -128,6 +137,34 @@ fn check_below<'a>(
 }
 
 impl DbLocks {
+    pub fn new(db: DbPool, mount: Mount) -> Self {
+        DbLocks { db, mount, read: Arc::default() }
+    }
+
+    /// Runs `f` over the mount's live locks, read once per request.
+    async fn reading<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(Vec<Held>) -> T,
+    {
+        let cached = self.read.lock().ok().and_then(|c| c.clone());
+        let rows = match cached {
+            Some(rows) => rows,
+            None => {
+                let this = self.clone();
+                let rows = db::run(&self.db, move |conn| {
+                    let now = Utc::now().naive_utc();
+                    Ok(dav_locks::live(conn, &this.mount.owner, &this.mount.key(), now)?)
+                })
+                .await?;
+                if let Ok(mut c) = self.read.lock() {
+                    *c = Some(rows.clone());
+                }
+                rows
+            }
+        };
+        Ok(f(rows.into_iter().map(|row| Held { names: names(&row.path), row }).collect()))
+    }
+
     fn load(&self, conn: &mut DbConn, now: NaiveDateTime) -> Result<Vec<Held>, AppError> {
         let rows = dav_locks::live(conn, &self.mount.owner, &self.mount.key(), now)?;
         Ok(rows.into_iter().map(|row| Held { names: names(&row.path), row }).collect())
@@ -139,6 +176,9 @@ impl DbLocks {
         F: FnOnce(&mut DbConn, Vec<Held>, NaiveDateTime) -> Result<T, AppError> + Send + 'static,
         T: Send + 'static,
     {
+        if let Ok(mut c) = self.read.lock() {
+            *c = None;
+        }
         let this = self.clone();
         db::run(&self.db, move |conn| {
             db::write(conn, |conn| {
@@ -192,7 +232,7 @@ fn grant(
     {
         return Ok(Err(l.clone()));
     }
-    let secs = want.timeout.map(|t| i64::try_from(t.as_secs()).unwrap_or(i64::MAX));
+    let secs = granted_secs(want.timeout);
     let row = LockRow {
         token: uuid::Uuid::new_v4().urn().to_string(),
         owner_id: mount.owner.clone(),
@@ -202,8 +242,8 @@ fn grant(
         owner_xml: want.owner_xml,
         shared: want.shared,
         deep: want.deep,
-        timeout_secs: secs,
-        expires_at: secs.map(|s| now + chrono::Duration::seconds(s.min(10 * 365 * 86_400))),
+        timeout_secs: Some(secs),
+        expires_at: Some(now + chrono::Duration::seconds(secs)),
         created_at: now,
     };
     dav_locks::insert(conn, &row)?;
@@ -212,6 +252,12 @@ fn grant(
 
 /// The `<D:owner>` of a LOCK as text. dav-server renames it to the `D` prefix whatever the
 /// client's was, so `D` is declared here (else the element could not be written).
+/// The seconds a lock is granted for: what the client asked, at most [`MAX_TIMEOUT`].
+fn granted_secs(asked: Option<Duration>) -> i64 {
+    let secs = asked.unwrap_or(MAX_TIMEOUT).min(MAX_TIMEOUT).as_secs();
+    i64::try_from(secs).unwrap_or(i64::MAX)
+}
+
 fn owner_xml(owner: Option<&Element>) -> Option<String> {
     let mut owner = owner?.clone();
     owner.prefix = Some("D".into());
@@ -295,10 +341,9 @@ impl DavLockSystem for DbLocks {
                     return Ok(None);
                 };
                 let mut row = h.row;
-                row.timeout_secs = timeout.map(|t| i64::try_from(t.as_secs()).unwrap_or(i64::MAX));
-                row.expires_at = row
-                    .timeout_secs
-                    .map(|s| now + chrono::Duration::seconds(s.min(10 * 365 * 86_400)));
+                let secs = granted_secs(timeout);
+                row.timeout_secs = Some(secs);
+                row.expires_at = Some(now + chrono::Duration::seconds(secs));
                 dav_locks::set_timeout(conn, &row.token, row.timeout_secs, row.expires_at)?;
                 Ok(Some(to_dav(&row)))
             })
@@ -324,7 +369,7 @@ impl DavLockSystem for DbLocks {
         let path = path.clone();
         async move {
             let verdict = self
-                .with_locks(move |_, held, _| {
+                .reading(move |held| {
                     let p = principal.as_deref();
                     let found = check_to_path(&held, &names, p, ignore_principal, &tokens, false)
                         .err()
@@ -335,7 +380,7 @@ impl DavLockSystem for DbLocks {
                             })
                             .flatten()
                         });
-                    Ok(found.map(to_dav))
+                    found.map(to_dav)
                 })
                 .await;
             match verdict {
@@ -353,12 +398,8 @@ impl DavLockSystem for DbLocks {
     fn discover(&self, path: &DavPath) -> LsFuture<'_, Vec<DavLock>> {
         let names = path_names(path);
         async move {
-            self.with_locks(move |_, held, _| {
-                Ok(held
-                    .iter()
-                    .filter(|h| covers(&h.names, &names))
-                    .map(|h| to_dav(&h.row))
-                    .collect())
+            self.reading(move |held| {
+                held.iter().filter(|h| covers(&h.names, &names)).map(|h| to_dav(&h.row)).collect()
             })
             .await
             .unwrap_or_default()

@@ -54,7 +54,7 @@ async fn handle(req: HttpRequest, dav: DavRequest, state: web::Data<AppState>) -
         return refused;
     }
     let mtime = client_mtime(&req);
-    let handler = handler_for(&state, &current, mtime, req.method().as_str() == "DELETE");
+    let handler = handler_for(&state, &current, mtime, req.method().as_str());
     let answer = handler.handle(dav.request).await;
     let mut resp = DavResponse::from(answer).respond_to(&req);
     if mtime.is_some() && req.method() == Method::PUT && resp.status().is_success() {
@@ -150,8 +150,9 @@ fn handler_for(
     state: &AppState,
     current: &CurrentUser,
     mtime: Option<NaiveDateTime>,
-    whole_tree_delete: bool,
+    method: &str,
 ) -> DavHandler {
+    let reads_only = matches!(method, "PROPFIND" | "GET" | "HEAD");
     let mount = Mount { owner: current.user.id.clone(), root: current.folder.clone() };
     let ctx = Ctx {
         db: state.db.clone(),
@@ -160,11 +161,12 @@ fn handler_for(
         mount: mount.clone(),
         max_file_bytes: state.config.max_upload_bytes,
         mtime,
-        whole_tree_delete,
+        whole_tree_delete: method == "DELETE",
+        seen: reads_only.then(Default::default),
     };
     DavHandler::builder()
         .filesystem(Box::new(HomeFs(Arc::new(ctx))))
-        .locksystem(Box::new(DbLocks { db: state.db.clone(), mount }))
+        .locksystem(Box::new(DbLocks::new(state.db.clone(), mount)))
         .strip_prefix(PREFIX)
         .principal(current.user.username.clone())
         .methods(DavMethodSet::WEBDAV_RW)
