@@ -18,6 +18,7 @@ use crate::db::models::dav_locks::{self, LockRow};
 use crate::db::{self, DbConn, DbPool};
 use crate::error::AppError;
 
+use super::lock_rules::{Held, check_below, check_to_path, covers, names, path_names};
 use super::meta::system_time;
 use super::paths::Mount;
 
@@ -44,25 +45,6 @@ impl std::fmt::Debug for DbLocks {
     }
 }
 
-/// A stored lock with its path split into names, for comparisons.
-struct Held {
-    row: LockRow,
-    names: Vec<String>,
-}
-
-fn names(encoded: &str) -> Vec<String> {
-    encoded.split('/').filter(|s| !s.is_empty()).map(str::to_owned).collect()
-}
-
-fn path_names(path: &DavPath) -> Vec<String> {
-    names(&path.as_url_string())
-}
-
-/// `a` is `b` or above it.
-fn covers(a: &[String], b: &[String]) -> bool {
-    a.len() <= b.len() && a.iter().zip(b).all(|(x, y)| x == y)
-}
-
 fn to_dav(row: &LockRow) -> DavLock {
     let mut path = DavPath::new(&format!("{PREFIX}{}", row.path))
         .or_else(|_| DavPath::new("/"))
@@ -78,62 +60,6 @@ fn to_dav(row: &LockRow) -> DavLock {
         shared: row.shared,
         deep: row.deep,
     }
-}
-
-/// The check of MemLs from the root down to `path`.
-fn check_to_path<'a>(
-    held: &'a [Held],
-    path: &[String],
-    principal: Option<&str>,
-    ignore_principal: bool,
-    tokens: &[String],
-    shared_ok: bool,
-) -> Result<(), &'a LockRow> {
-    let mut holds = false;
-    let mut first_seen = None;
-    let mut above: Vec<&Held> = held.iter().filter(|h| covers(&h.names, path)).collect();
-    above.sort_by_key(|h| h.names.len());
-    for h in above {
-        let l = &h.row;
-        if h.names.len() < path.len() && !l.deep {
-            continue;
-        }
-        let mine = ignore_principal || principal == l.principal.as_deref();
-        if tokens.contains(&l.token) && mine {
-            holds = true;
-        } else {
-            if !l.shared {
-                return Err(l);
-            }
-            if !shared_ok {
-                first_seen.get_or_insert(l);
-            }
-        }
-    }
-    match first_seen {
-        Some(l) if !holds => Err(l),
-        _ => Ok(()),
-    }
-}
-
-/// The check of MemLs for `path` and everything below it.
-fn check_below<'a>(
-    held: &'a [Held],
-    path: &[String],
-    principal: Option<&str>,
-    ignore_principal: bool,
-    tokens: &[String],
-    shared_ok: bool,
-) -> Result<(), &'a LockRow> {
-    for h in held.iter().filter(|h| covers(path, &h.names)) {
-        let l = &h.row;
-        let mine =
-            tokens.contains(&l.token) && (ignore_principal || principal == l.principal.as_deref());
-        if (!l.shared || !shared_ok) && !mine {
-            return Err(l);
-        }
-    }
-    Ok(())
 }
 
 impl DbLocks {
@@ -250,14 +176,14 @@ fn grant(
     Ok(Ok(row))
 }
 
-/// The `<D:owner>` of a LOCK as text. dav-server renames it to the `D` prefix whatever the
-/// client's was, so `D` is declared here (else the element could not be written).
 /// The seconds a lock is granted for: what the client asked, at most [`MAX_TIMEOUT`].
 fn granted_secs(asked: Option<Duration>) -> i64 {
     let secs = asked.unwrap_or(MAX_TIMEOUT).min(MAX_TIMEOUT).as_secs();
     i64::try_from(secs).unwrap_or(i64::MAX)
 }
 
+/// The `<D:owner>` of a LOCK as text. dav-server renames it to the `D` prefix whatever the
+/// client's was, so `D` is declared here (else the element could not be written).
 fn owner_xml(owner: Option<&Element>) -> Option<String> {
     let mut owner = owner?.clone();
     owner.prefix = Some("D".into());

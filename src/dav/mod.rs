@@ -12,6 +12,7 @@
 pub mod auth;
 pub mod file;
 pub mod fs;
+pub mod lock_rules;
 pub mod locks;
 pub mod meta;
 pub mod paths;
