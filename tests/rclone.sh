@@ -58,10 +58,14 @@ diff -r --exclude='empty dir' "$src" "$back" || fail "the download differs"
 ok "the download matches"
 
 rc moveto "hd:photos/Été 2026/plage 🌊.jpg" "hd:photos/plage.jpg" || fail "moveto failed"
-rc lsf hd:photos | grep -qx 'plage.jpg' || fail "moveto: plage.jpg missing"
+# (Listings are read whole before grep: `grep -q` stopping early would make rclone's write
+# fail and, under pipefail, the pipeline with it.)
+listing=$(rc lsf hd:photos)
+grep -qx 'plage.jpg' <<<"$listing" || fail "moveto: plage.jpg missing"
 ok "moveto"
 rc delete hd:photos/readme.txt || fail "delete failed"
-! rc lsf hd:photos | grep -qx 'readme.txt' || fail "delete: readme.txt still listed"
+listing=$(rc lsf hd:photos)
+! grep -qx 'readme.txt' <<<"$listing" || fail "delete: readme.txt still listed"
 trash=$(curl -fs -H "Authorization: Bearer $token" "$base/api/v1/trash")
 grep -q 'readme.txt' <<<"$trash" || fail "readme.txt is not in the trash"
 ok "delete lands in the trash"
@@ -70,7 +74,8 @@ head -c 80000000 /dev/zero | tr '\0' 'q' >"$work/too-big.bin"
 if rc copyto "$work/too-big.bin" hd:over/too-big.bin 2>"$work/over.log"; then
   fail "a copy over the quota succeeded"
 fi
-if rc lsf -R hd: | grep -q 'too-big'; then
+listing=$(rc lsf -R hd:)
+if grep -q 'too-big' <<<"$listing"; then
   fail "a refused copy left a partial file"
 fi
 ok "a copy over the quota is refused and leaves nothing"
