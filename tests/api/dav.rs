@@ -350,3 +350,20 @@ async fn the_account_page_shows_the_webdav_address_in_both_languages() {
     assert_eq!(help.status, 200);
     assert!(help.text().contains("BasicAuthLevel"));
 }
+
+#[actix_web::test]
+async fn get_answers_ranges_and_conditional_requests() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let auth = bearer(&alice.token);
+    dav(&app, "PUT", "/dav/abc.txt", &auth, &[], b"abcdefghij").await;
+    let r = dav(&app, "GET", "/dav/abc.txt", &auth, &[("range", "bytes=2-4")], b"").await;
+    assert_eq!((r.status.as_u16(), r.text().as_str()), (206, "cde"));
+    let etag = dav(&app, "HEAD", "/dav/abc.txt", &auth, &[], b"").await;
+    let etag = etag.header("etag").expect("ETag").to_owned();
+    let r = dav(&app, "GET", "/dav/abc.txt", &auth, &[("if-none-match", &etag)], b"").await;
+    assert_eq!(r.status, 304);
+    dav(&app, "PUT", "/dav/abc.txt", &auth, &[], b"new bytes").await;
+    let r = dav(&app, "GET", "/dav/abc.txt", &auth, &[("if-none-match", &etag)], b"").await;
+    assert_eq!((r.status.as_u16(), r.text().as_str()), (200, "new bytes"));
+}
