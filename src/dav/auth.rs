@@ -9,6 +9,7 @@ use actix_web::http::header::AUTHORIZATION;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
+use crate::db::models::users;
 use crate::error::AppError;
 use crate::http::auth::{self, CurrentUser, Source};
 use crate::state::AppState;
@@ -55,8 +56,15 @@ async fn count_failure(req: &HttpRequest, state: &AppState) -> Result<(), AppErr
     if let Some(ip) = auth::client_ip(req) {
         state.login_limiter.check_ip(&ip).await?;
     }
-    if let Some(user) = basic_user(req) {
-        state.login_limiter.check_account(&user.to_lowercase(), None).await?;
+    if let Some(name) = basic_user(req) {
+        // The same key as a login's (the account's id, else the name as typed), so WebDAV
+        // guesses and login guesses share one allowance.
+        let lookup = name.clone();
+        let user =
+            crate::db::run(&state.db, move |conn| Ok(users::find_by_username(conn, &lookup)?))
+                .await?;
+        let key = user.map_or_else(|| name.trim().to_lowercase(), |u| u.id.to_string());
+        state.login_limiter.check_account(&key, None).await?;
     }
     Ok(())
 }

@@ -327,6 +327,12 @@ async fn failed_attempts_are_counted_by_the_login_limiter() {
         statuses.push(app.send(guess(n)).await.status.as_u16());
     }
     assert!(statuses.contains(&429), "{statuses:?}");
+    // The same allowance as logins: the account's own login now waits too.
+    let login = TestRequest::post()
+        .uri("/api/v1/auth/login")
+        .peer_addr("198.51.100.99:40000".parse().expect("addr"))
+        .set_json(json!({ "login": "alice", "password": alice.password }));
+    assert_eq!(app.send(login).await.status, 429);
 }
 
 #[actix_web::test]
