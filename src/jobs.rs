@@ -29,6 +29,7 @@ const JOBS: &[Job] = &[
     Job { name: "device_codes_prune", period: chrono::Duration::hours(1), run: prune_device_codes },
     Job { name: "mfa_challenges_prune", period: chrono::Duration::hours(1), run: prune_challenges },
     Job { name: "uploads_sweep", period: chrono::Duration::hours(1), run: sweep_uploads },
+    Job { name: "dav_locks_prune", period: chrono::Duration::hours(1), run: prune_dav_locks },
 ];
 
 /// Stored bytes without a row younger than this are left alone by the daily sweep: an upload
@@ -87,6 +88,13 @@ fn sweep_uploads(state: &AppState, conn: &mut db::DbConn) -> Result<(), AppError
     if n > 0 {
         tracing::info!(count = n, "removed expired resumable uploads");
     }
+    Ok(())
+}
+
+/// Removes WebDAV locks whose timeout passed (they are ignored from that moment; this only
+/// keeps the table small).
+fn prune_dav_locks(_: &AppState, conn: &mut db::DbConn) -> Result<(), AppError> {
+    crate::dav::locks::sweep(conn)?;
     Ok(())
 }
 

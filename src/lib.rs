@@ -3,7 +3,8 @@
 //! Module map (dependencies point down):
 //!
 //! - `main.rs` → [`cli`] (arguments) → [`startup`] (state, app, server)
-//! - [`web`] (HTML pages) and [`api`] (JSON under `/api/v1`): thin adapters over…
+//! - [`web`] (HTML pages), [`api`] (JSON under `/api/v1`) and [`dav`] (WebDAV under `/dav/`):
+//!   thin adapters over…
 //! - [`users`] (accounts), [`files`] (folders, names, uploads),
 //!   [`preview`] (thumbnails and their cache), [`shares`] (share links and their one gate)
 //!   and [`auth`] (passwords, tokens, sessions, CSRF, rate limits, extractors), which use…
@@ -20,6 +21,7 @@ pub mod auth;
 pub mod blocking;
 pub mod cli;
 pub mod config;
+pub mod dav;
 pub mod db;
 pub mod error;
 pub mod etag;

@@ -278,6 +278,7 @@ pub fn build_app(
         .route("/healthz", web::get().to(healthz))
         .configure(api::configure)
         .configure(api::preview::configure)
+        .configure(crate::dav::configure)
         .configure(pages::configure)
 }
 

@@ -241,3 +241,29 @@ diesel::joinable!(shares -> users (owner_id));
 diesel::joinable!(shares -> files (file_id));
 diesel::allow_tables_to_appear_in_same_query!(shares, users);
 diesel::allow_tables_to_appear_in_same_query!(shares, files);
+
+diesel::table! {
+    dav_locks (token) {
+        token -> Text,
+        owner_id -> Text,
+        mount -> Text,
+        path -> Text,
+        principal -> Nullable<Text>,
+        owner_xml -> Nullable<Text>,
+        shared -> Bool,
+        deep -> Bool,
+        timeout_secs -> Nullable<BigInt>,
+        expires_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    dav_props (file_id, namespace, name) {
+        file_id -> Text,
+        namespace -> Text,
+        name -> Text,
+        prefix -> Nullable<Text>,
+        xml -> Nullable<Text>,
+    }
+}

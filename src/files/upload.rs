@@ -273,6 +273,60 @@ pub fn commit_checked(
     committed
 }
 
+/// Gives the file `id` the bytes of `received` in place: it keeps its id, name, shares and
+/// properties (a WebDAV PUT over an existing file). The quota is charged the difference; the
+/// old bytes are released like a delete's, after the commit (`on_removed` for each blob gone).
+pub fn replace(
+    conn: &mut DbConn,
+    storage: &dyn Storage,
+    owner: &UserId,
+    id: &FileId,
+    received: Received,
+    now: NaiveDateTime,
+    on_removed: impl Fn(&str),
+) -> Result<FileRow, AppError> {
+    let size = i64::try_from(received.size).map_err(AppError::internal)?;
+    let (sha256, sent_ahead) = (received.sha256.clone(), received.sent_ahead);
+    let committed = db::write(conn, |conn| {
+        db::lock_tree(conn, owner)?;
+        db::lock_blob(conn, &received.sha256)?;
+        let old = files::find_owned(conn, owner, id)?;
+        if old.is_folder() {
+            return Err(AppError::Conflict("a folder has that name".into()));
+        }
+        let grows = size - old.size;
+        if grows > 0 && !users::reserve_storage(conn, owner, grows)? {
+            let user = users::find(conn, owner)?;
+            return Err(quota_error(grows as u64, user.storage_used as u64, user.quota as u64));
+        }
+        if grows < 0 {
+            users::release_storage(conn, owner, -grows)?;
+        }
+        let new_blob = blobs::add_ref(conn, &received.sha256, size, Some(received.crc32), now)?;
+        let row = files::set_content(conn, id, size, &received.mime, &received.sha256, now)?;
+        let gone = crate::files::release::release(conn, old.blob_sha256.as_deref())?;
+        if new_blob {
+            storage.put(received.tmp, &received.sha256).map_err(crate::storage::to_app_error)?;
+        }
+        Ok((row, gone))
+    });
+    match committed {
+        Ok((row, gone)) => {
+            gone.remove(conn, storage, on_removed);
+            Ok(row)
+        }
+        Err(e) => {
+            if sent_ahead
+                && let Err(e) =
+                    crate::files::release::remove_if_unreferenced(conn, storage, &sha256)
+            {
+                tracing::warn!(blob = %sha256, error = %e, "could not remove the bytes of a refused upload");
+            }
+            Err(e)
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::sniff;

@@ -31,7 +31,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/account/password", web::post().to(change_password))
         .route("/account/sessions/{id}/revoke", web::post().to(revoke_session))
         .route("/account/logout-all", web::post().to(logout_all))
-        .route("/account/app-passwords", web::post().to(create_app_password));
+        .route("/account/app-passwords", web::post().to(create_app_password))
+        .route("/docs/webdav.md", web::get().to(webdav_help));
 }
 
 struct SessionRow {
@@ -70,6 +71,9 @@ struct AccountPage {
     folders: Vec<(String, String)>,
     /// An app password just created, shown this once.
     created: Option<NewAppPassword>,
+    /// The WebDAV address, from the host this page was asked for.
+    dav_url: String,
+    d: &'static crate::web::i18n::DavUi,
 }
 
 /// An app password just created: its name, its secret and this server's address (for the
@@ -89,6 +93,7 @@ pub(crate) struct Extras {
 }
 
 pub(crate) async fn render_account(
+    req: &HttpRequest,
     state: &web::Data<AppState>,
     me: &CurrentUser,
     loc: &Locale,
@@ -141,6 +146,8 @@ pub(crate) async fn render_account(
         notice: extras.notice,
         folders,
         created: extras.created,
+        dav_url: format!("{}/dav/", base_url(req)),
+        d: loc.lang.dav(),
     };
     let mut b = HttpResponse::build(status);
     // A page showing a new secret is kept by no cache and no history.
@@ -148,14 +155,29 @@ pub(crate) async fn render_account(
     html(b, &page)
 }
 
+/// `http://host:port` as the browser asked for this page (behind a trusted proxy, what it
+/// forwarded).
+fn base_url(req: &HttpRequest) -> String {
+    let info = req.connection_info();
+    format!("{}://{}", info.scheme(), info.host())
+}
+
+/// `GET /docs/webdav.md`: how to connect WebDAV clients (linked from `/account`).
+async fn webdav_help() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body(include_str!("../../docs/webdav.md"))
+}
+
 /// `GET /account`
 async fn account_page(
+    req: HttpRequest,
     state: web::Data<AppState>,
     me: PageUser,
     loc: Locale,
 ) -> Result<HttpResponse, PageError> {
     let ok = actix_web::http::StatusCode::OK;
-    render_account(&state, &me.0, &loc, ok, Extras::default()).await
+    render_account(&req, &state, &me.0, &loc, ok, Extras::default()).await
 }
 
 #[derive(Deserialize)]
@@ -199,11 +221,13 @@ async fn change_password(
         Ok(()) => {
             let notice = Some(loc.lang.ui().notice_password_changed_here);
             let ok = actix_web::http::StatusCode::OK;
-            render_account(&state, &me, &loc, ok, Extras { notice, ..Extras::default() }).await
+            render_account(&req, &state, &me, &loc, ok, Extras { notice, ..Extras::default() })
+                .await
         }
         Err(AppError::Validation(errors)) => {
             let status = actix_web::http::StatusCode::BAD_REQUEST;
-            render_account(&state, &me, &loc, status, Extras { errors, ..Extras::default() }).await
+            render_account(&req, &state, &me, &loc, status, Extras { errors, ..Extras::default() })
+                .await
         }
         Err(other) => Err(other.into()),
     }
@@ -302,8 +326,7 @@ async fn create_app_password(
             .await;
     let (status, extras) = match created {
         Ok(c) => {
-            let info = req.connection_info();
-            let base = format!("{}://{}", info.scheme(), info.host());
+            let base = base_url(&req);
             let created = NewAppPassword { name: c.row.name, token: c.token, base };
             (StatusCode::CREATED, Extras { created: Some(created), ..Extras::default() })
         }
@@ -312,5 +335,5 @@ async fn create_app_password(
         }
         Err(other) => return Err(other.into()),
     };
-    render_account(&state, &me, &loc, status, extras).await
+    render_account(&req, &state, &me, &loc, status, extras).await
 }

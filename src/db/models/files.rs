@@ -277,6 +277,50 @@ pub fn rename_move(
         .get_result(conn)
 }
 
+/// The owner's live entry named exactly `name` in `parent` (`None`: the root), if any.
+pub fn find_child(
+    conn: &mut DbConn,
+    owner: &UserId,
+    parent: Option<&FileId>,
+    name: &str,
+) -> QueryResult<Option<FileRow>> {
+    let mut q = files::table
+        .filter(files::owner_id.eq(owner))
+        .filter(files::name.eq(name))
+        .filter(files::trashed_at.is_null())
+        .into_boxed();
+    q = match parent {
+        Some(p) => q.filter(files::parent_id.eq(p)),
+        None => q.filter(files::parent_id.is_null()),
+    };
+    q.select(FileRow::as_select()).first(conn).optional()
+}
+
+/// New bytes for the file `id`, which keeps its id (and so its shares and properties).
+pub fn set_content(
+    conn: &mut DbConn,
+    id: &FileId,
+    size: i64,
+    mime: &str,
+    sha256: &str,
+    now: NaiveDateTime,
+) -> QueryResult<FileRow> {
+    diesel::update(files::table.find(id))
+        .set((
+            files::size.eq(size),
+            files::mime.eq(mime),
+            files::blob_sha256.eq(sha256),
+            files::modified_at.eq(now),
+        ))
+        .returning(files::all_columns)
+        .get_result(conn)
+}
+
+/// Sets the modification time a client keeps for the file (WebDAV `X-OC-Mtime`).
+pub fn set_modified(conn: &mut DbConn, id: &FileId, at: NaiveDateTime) -> QueryResult<usize> {
+    diesel::update(files::table.find(id)).set(files::modified_at.eq(at)).execute(conn)
+}
+
 pub fn delete_many(conn: &mut DbConn, ids: &[FileId]) -> QueryResult<usize> {
     diesel::delete(files::table.filter(files::id.eq_any(ids))).execute(conn)
 }

@@ -4,6 +4,8 @@ pub mod app_passwords;
 pub mod archives;
 pub mod audit;
 pub mod blobs;
+pub mod dav_locks;
+pub mod dav_props;
 pub mod device_codes;
 pub mod files;
 pub mod job_runs;

@@ -10,6 +10,7 @@
 //! placeholders use `{}`, filled in order by [`fill`].
 
 mod admin;
+mod dav;
 mod device;
 mod messages;
 mod shares;
@@ -25,6 +26,7 @@ use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
 pub use admin::AdminUi;
+pub use dav::DavUi;
 pub use device::DeviceUi;
 pub use messages::translate;
 pub use shares::ShareUi;
@@ -112,6 +114,13 @@ impl Lang {
         match self {
             Lang::En => &AdminUi::EN,
             Lang::ZhCn => &AdminUi::ZH_CN,
+        }
+    }
+
+    pub fn dav(self) -> &'static DavUi {
+        match self {
+            Lang::En => &DavUi::EN,
+            Lang::ZhCn => &DavUi::ZH_CN,
         }
     }
 

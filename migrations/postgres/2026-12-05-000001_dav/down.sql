@@ -1,0 +1,2 @@
+DROP TABLE dav_props;
+DROP TABLE dav_locks;
