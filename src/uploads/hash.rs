@@ -67,7 +67,8 @@ impl Midstate {
     // marks deprecated in favour of 1.x; sha2 0.11 will move with it.
     #[allow(deprecated)]
     fn compress(&mut self, blocks: &[u8]) {
-        let mut batch: [GenericArray<u8, U64>; 64] = std::array::from_fn(|_| GenericArray::default());
+        let mut batch: [GenericArray<u8, U64>; 64] =
+            std::array::from_fn(|_| GenericArray::default());
         for group in blocks.chunks(64 * 64) {
             let n = group.len() / 64;
             for (slot, block) in batch.iter_mut().zip(group.chunks_exact(64)) {
