@@ -31,6 +31,8 @@ struct CreateBody {
     folder: Option<String>,
     /// RFC 3339.
     expires_at: Option<String>,
+    /// WebDAV stores macOS `._name` and `.DS_Store` files (default: dropped).
+    keep_mac_files: Option<bool>,
 }
 
 /// An app password as listed (never its secret).
@@ -40,6 +42,7 @@ pub struct AppPasswordView {
     name: String,
     scope: String,
     folder: Option<String>,
+    keep_mac_files: bool,
     created_at: String,
     expires_at: Option<String>,
     last_used_at: Option<String>,
@@ -59,6 +62,7 @@ impl AppPasswordView {
             name: row.name.clone(),
             scope: row.scope.clone(),
             folder: row.folder_id.clone(),
+            keep_mac_files: row.keep_mac_files,
             created_at: rfc3339(session.created_at),
             expires_at: (session.expires_at < far).then(|| rfc3339(session.expires_at)),
             last_used_at: (session.last_used_at > session.created_at)
@@ -85,7 +89,8 @@ pub fn parse_expiry(field: &'static str, raw: &str) -> Result<NaiveDateTime, App
     )))
 }
 
-/// `POST /api/v1/app-passwords` `{name, scope?, folder?, expires_at?}` → 201 with `token`.
+/// `POST /api/v1/app-passwords` `{name, scope?, folder?, expires_at?, keep_mac_files?}` → 201
+/// with `token`.
 async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -100,6 +105,7 @@ async fn create(
         scope: body.scope,
         folder: body.folder.filter(|f| !f.trim().is_empty()).map(FileId),
         expires_at: body.expires_at.map(|e| parse_expiry("expires_at", &e)).transpose()?,
+        keep_mac_files: body.keep_mac_files.unwrap_or(false),
     };
     let (user, from) = (me.user.clone(), origin(&req));
     let created =

@@ -41,6 +41,8 @@ pub struct Request {
     pub scope: Option<String>,
     pub folder: Option<FileId>,
     pub expires_at: Option<NaiveDateTime>,
+    /// WebDAV keeps macOS metadata files (`._name`, `.DS_Store`) instead of dropping them.
+    pub keep_mac_files: bool,
 }
 
 /// A new app password: its rows, and the secret (shown once, never stored).
@@ -147,6 +149,7 @@ pub fn create(
             secret_sha256: secret::digest(&random),
             scope: scope.clone(),
             folder_id: req.folder.as_ref().map(|f| f.0.clone()),
+            keep_mac_files: req.keep_mac_files,
         };
         rows::insert(conn, &row)?;
         let entry = Entry::new(Event::AppPasswordCreated)
@@ -166,6 +169,8 @@ pub struct Authenticated {
     pub claims: AccessClaims,
     /// The folder every file operation is confined to, if any.
     pub folder: Option<FileId>,
+    /// WebDAV keeps macOS metadata files for it.
+    pub keep_mac_files: bool,
 }
 
 /// Checks an app password: its secret, then its session exactly as for a token (revoked,
@@ -201,5 +206,6 @@ pub fn authenticate(
         exp: session.expires_at.and_utc().timestamp(),
         jti: String::new(),
     };
-    Ok(Authenticated { session, user, claims, folder: row.folder_id.map(FileId) })
+    let keep_mac_files = row.keep_mac_files;
+    Ok(Authenticated { session, user, claims, folder: row.folder_id.map(FileId), keep_mac_files })
 }

@@ -114,7 +114,7 @@ pub async fn open_write(
 ) -> Result<Box<dyn DavFile>, FsError> {
     let names = paths::names(path)?;
     let name = names.last().ok_or(FsError::Forbidden)?.clone();
-    if paths::is_mac_junk(&name) {
+    if fs.0.drops(&name) {
         return Ok(Box::new(Discard));
     }
     if crate::files::name_problem(&name).is_some() {

@@ -42,9 +42,17 @@ pub struct Ctx {
     /// their names, so a PROPFIND of a folder asks for each child's properties without
     /// walking the path again for every child.
     pub seen: Option<Mutex<HashMap<Vec<String>, FileRow>>>,
+    /// The caller's app password keeps macOS metadata files (`._name`, `.DS_Store`); else
+    /// they are answered and dropped.
+    pub keep_mac_files: bool,
 }
 
 impl Ctx {
+    /// Whether `name` is a macOS metadata file this caller does not keep.
+    pub fn drops(&self, name: &str) -> bool {
+        !self.keep_mac_files && paths::is_mac_junk(name)
+    }
+
     fn seen(&self, names: &[String]) -> Option<FileRow> {
         self.seen.as_ref()?.lock().ok()?.get(names).cloned()
     }
@@ -88,7 +96,7 @@ impl HomeFs {
 
     async fn row(&self, path: &DavPath) -> Result<Option<FileRow>, FsError> {
         let names = paths::names(path)?;
-        if names.last().is_some_and(|n| paths::is_mac_junk(n)) {
+        if names.last().is_some_and(|n| self.0.drops(n)) {
             return Err(FsError::NotFound);
         }
         if let Some(row) = self.0.seen(&names) {
@@ -141,7 +149,7 @@ impl HomeFs {
 
     async fn make_dir(&self, path: &DavPath) -> Result<(), FsError> {
         let names = paths::names(path)?;
-        checked_last(&names)?;
+        checked_last(&self.0, &names)?;
         self.run(move |conn, ctx| {
             let (parent, name) = paths::resolve_parent(conn, &ctx.mount, &names)?;
             let parent = parent.map(|p| p.id);
@@ -166,7 +174,7 @@ impl HomeFs {
     async fn move_to(&self, from: &DavPath, to: &DavPath) -> Result<(), FsError> {
         let row = self.inner_row(from).await?;
         let names = paths::names(to)?;
-        checked_last(&names)?;
+        checked_last(&self.0, &names)?;
         self.run(move |conn, ctx| {
             let (parent, name) = paths::resolve_parent(conn, &ctx.mount, &names)?;
             let parent = parent.map(|p| p.id);
@@ -181,7 +189,7 @@ impl HomeFs {
     async fn copy_to(&self, from: &DavPath, to: &DavPath) -> Result<(), FsError> {
         let row = self.inner_row(from).await?;
         let names = paths::names(to)?;
-        checked_last(&names)?;
+        checked_last(&self.0, &names)?;
         self.run(move |conn, ctx| {
             let (parent, name) = paths::resolve_parent(conn, &ctx.mount, &names)?;
             let parent = parent.map(|p| p.id);
@@ -211,9 +219,9 @@ impl HomeFs {
 }
 
 /// The last name of a path that is to be created: checked like every name in homedisk.
-fn checked_last(names: &[String]) -> Result<&str, FsError> {
+fn checked_last<'a>(ctx: &Ctx, names: &'a [String]) -> Result<&'a str, FsError> {
     let name = names.last().ok_or(FsError::Forbidden)?;
-    if name_problem(name).is_some() || paths::is_mac_junk(name) {
+    if name_problem(name).is_some() || ctx.drops(name) {
         return Err(FsError::Forbidden);
     }
     Ok(name)

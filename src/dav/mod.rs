@@ -164,6 +164,7 @@ fn handler_for(
         mtime,
         whole_tree_delete: method == "DELETE",
         seen: reads_only.then(Default::default),
+        keep_mac_files: current.keep_mac_files,
     };
     DavHandler::builder()
         .filesystem(Box::new(HomeFs(Arc::new(ctx))))

@@ -134,6 +134,7 @@ diesel::table! {
         secret_sha256 -> Text,
         scope -> Text,
         folder_id -> Nullable<Text>,
+        keep_mac_files -> Bool,
     }
 }
 

@@ -42,6 +42,8 @@ pub struct CurrentUser {
     /// The folder an app password confines every file operation to (`None`: the whole
     /// account). See `api::confine`.
     pub folder: Option<FileId>,
+    /// An app password that asks WebDAV to keep macOS metadata files (`._name`, `.DS_Store`).
+    pub keep_mac_files: bool,
 }
 
 impl CurrentUser {
@@ -231,7 +233,7 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<CurrentUser, 
     let checked = claims.clone();
     let (session, user) =
         db::run(&state.db, move |conn| sessions::check(conn, &checked, now)).await?;
-    Ok(CurrentUser { user, session, claims, folder: None })
+    Ok(CurrentUser { user, session, claims, folder: None, keep_mac_files: false })
 }
 
 /// Authenticates a credential sent in a header: an app password, or a token as
@@ -260,6 +262,7 @@ pub async fn authenticate_header(
         session: found.session,
         claims: found.claims,
         folder: found.folder,
+        keep_mac_files: found.keep_mac_files,
     })
 }
 

@@ -285,6 +285,8 @@ struct AppPasswordForm {
     scope_dav: Option<String>,
     folder: Option<String>,
     expires: Option<String>,
+    /// A checkbox: WebDAV keeps macOS metadata files.
+    keep_mac_files: Option<String>,
     csrf_token: Option<String>,
 }
 
@@ -319,6 +321,7 @@ async fn create_app_password(
         scope: Some(scopes.join(" ")),
         folder: form.folder.filter(|f| !f.is_empty()).map(crate::db::ids::FileId),
         expires_at,
+        keep_mac_files: form.keep_mac_files.is_some(),
     };
     let (user, from) = (me.user.clone(), origin(&req));
     let created =

@@ -295,6 +295,20 @@ async fn hostile_paths_and_refused_names_answer_4xx_and_create_nothing() {
     assert!(r.text().contains("255 bytes"), "{}", r.text());
     let listing = call(&app, Method::GET, "/api/v1/files", &auth, None).await.json();
     assert_eq!(listing["items"].as_array().map(Vec::len), Some(0), "{listing}");
+
+    // An app password made to keep them (a Mac that wants its resource forks back) stores them.
+    let body = json!({ "name": "mac", "scope": "dav", "keep_mac_files": true });
+    let created = create(&app, &alice, body).await;
+    assert_eq!(created["keep_mac_files"], true);
+    let mac = basic(&alice.username, &token_of(&created));
+    assert_eq!(dav(&app, "PUT", "/dav/._photo.jpg", &mac, &[], b"fork").await.status, 201);
+    let got = dav(&app, "GET", "/dav/._photo.jpg", &mac, &[], b"").await;
+    assert_eq!((got.status.as_u16(), got.body.as_ref()), (200, b"fork".as_slice()));
+    let listing = call(&app, Method::GET, "/api/v1/files", &auth, None).await.json();
+    assert_eq!(listing["items"][0]["name"], "._photo.jpg", "{listing}");
+    let other = app_password(&app, &alice, "dav", None).await;
+    let r = dav(&app, "GET", "/dav/._photo.jpg", &other, &[], b"").await;
+    assert_eq!(r.status, 404, "another app password still drops (and never sees) them");
 }
 
 #[actix_web::test]

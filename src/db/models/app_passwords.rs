@@ -19,6 +19,8 @@ pub struct AppPasswordRow {
     pub secret_sha256: String,
     pub scope: String,
     pub folder_id: Option<String>,
+    /// WebDAV stores macOS `._name` and `.DS_Store` files for it (else they are dropped).
+    pub keep_mac_files: bool,
 }
 
 pub fn insert(conn: &mut DbConn, row: &AppPasswordRow) -> QueryResult<()> {

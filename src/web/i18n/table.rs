@@ -249,6 +249,7 @@ table! {
         scope_files_write: "Change files", "修改文件";
         scope_shares: "Share links", "分享链接";
         scope_dav: "WebDAV", "WebDAV";
+        app_password_keep_mac: "WebDAV: keep the files macOS adds (._name, .DS_Store) instead of dropping them", "WebDAV：保留 macOS 添加的文件（._名称、.DS_Store），而不是丢弃";
         app_password_folder: "Only this folder", "仅限此文件夹";
         app_password_whole_account: "All my files", "我的全部文件";
         app_password_expires: "Expires on (optional)", "到期日（可选）";

@@ -1,0 +1,1 @@
+ALTER TABLE app_passwords DROP COLUMN keep_mac_files;
