@@ -5,10 +5,10 @@
 #   bash bench/tus.sh [SIZE_MIB] [CHUNK_MIB]      (defaults 1024 = 1 GiB, 8 MiB chunks)
 #
 # Builds the release binary. Multipart: one curl `-F file=@…` to `POST /api/v1/files`.
-# tus: `POST /api/v1/uploads` then one `PATCH` per chunk, each chunk piped from the file by
-# dd into curl, streamed (`-T -`: no copy of the chunk in memory), as a tus client sends them. Reports wall time, MiB/s, the
-# server's peak resident memory (VmHWM), and checks both stored blobs' SHA-256.
-# Needs: cargo, curl, dd, python3, sha256sum.
+# tus: `POST /api/v1/uploads` (untimed), then one `PATCH` per chunk, all from one curl on one
+# kept-alive connection as tus clients send them (the chunks are split into files first,
+# untimed). Reports wall time, MiB/s, the server's peak resident memory (VmHWM), and checks
+# both stored blobs' SHA-256. Needs: cargo, curl, split, python3, sha256sum.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -58,20 +58,25 @@ stop_server
 
 start_server
 auth=(-H "Authorization: Bearer $token" -H 'Tus-Resumable: 1.0.0')
-t2=$(now)
+# The chunks as files (untimed), so one curl can send them all.
+mkdir "$work/chunks"
+split -b "${chunk_mib}M" -a 5 -d "$work/upload.bin" "$work/chunks/"
 location=$(curl -s -o /dev/null -w '%header{location}' "${auth[@]}" -X POST \
   -H "Upload-Length: $((size_mib << 20))" \
   -H "Upload-Metadata: filename $(printf upload.bin | base64)" "$base/api/v1/uploads")
 chunks=$(( (size_mib + chunk_mib - 1) / chunk_mib ))
+# All PATCHes in one curl on one kept-alive connection, as tus clients send them.
+args=()
 for ((i = 0; i < chunks; i++)); do
-  offset=$(( i * (chunk_mib << 20) ))
-  status=$(dd if="$work/upload.bin" bs=1M skip=$((i * chunk_mib)) count="$chunk_mib" status=none \
-    | curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" -X PATCH -H 'Expect:' \
-      -H 'Content-Type: application/offset+octet-stream' -H "Upload-Offset: $offset" \
-      -T - "$base$location")
-  [[ $status == 204 ]] || { echo "PATCH $i failed: HTTP $status"; exit 1; }
+  ((i == 0)) || args+=(--next)
+  args+=(-s -o /dev/null -w '%{http_code}\n' "${auth[@]}" -X PATCH -H 'Expect:'
+    -H 'Content-Type: application/offset+octet-stream' -H "Upload-Offset: $(( i * (chunk_mib << 20) ))"
+    -T "$work/chunks/$(printf '%05d' "$i")" "$base$location")
 done
+t2=$(now)
+curl "${args[@]}" > "$work/statuses"
 t3=$(now)
+[[ $(grep -cx 204 "$work/statuses") == "$chunks" ]] || { echo "a PATCH failed: $(sort "$work/statuses" | uniq -c)"; exit 1; }
 check_blob
 tus_peak=$(peak_mib)
 stop_server
