@@ -251,3 +251,60 @@ async fn the_size_limit_the_quota_race_and_the_expiry_sweep() {
     let r = app.send(tus(Method::HEAD, &live, &auth)).await;
     assert_eq!(r.status, 200, "a live upload stays");
 }
+
+#[actix_web::test]
+async fn a_second_writer_waits_its_turn_and_bytes_never_interleave() {
+    use futures_util::StreamExt;
+    use homedisk::uploads::{self, Caller, Chunk, Context};
+
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let auth = bearer(&alice.token);
+    let url = location(&app.send(create(&auth, 8, "one.bin")).await);
+    let id = url.rsplit('/').next().expect("id").to_owned();
+    let ctx = Context {
+        db: app.state.db.clone(),
+        storage: app.state.storage.clone(),
+        dir: app.state.config.data_dir.join("uploads"),
+        max_file_bytes: 1 << 20,
+    };
+    let who = Caller {
+        owner: homedisk::db::ids::UserId(alice.id.clone()),
+        session: alice.session_id.clone(),
+        confined_to: None,
+    };
+    let now = chrono::Utc::now().naive_utc();
+    // The first writer sends 4 bytes, then its body stays open until told to end.
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Result<bytes::Bytes, String>>();
+    tx.send(Ok(bytes::Bytes::from_static(b"AAAA"))).expect("send");
+    let body = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv().await.map(|piece| (piece, rx))
+    });
+    let first = Chunk { body: body.boxed_local(), checksum: None };
+    let (second_answer, first_answer) = futures_util::join!(
+        async {
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+            let body = futures_util::stream::iter([Ok(bytes::Bytes::from_static(b"BBBB"))]);
+            let second = Chunk { body: body.boxed_local(), checksum: None };
+            let answer = uploads::append(&ctx, &who, &id, 0, second, now).await;
+            drop(tx);
+            answer
+        },
+        uploads::append(&ctx, &who, &id, 0, first, now),
+    );
+    assert!(matches!(second_answer, Err(homedisk::error::AppError::UploadBusy)), "423 while busy");
+    assert_eq!(first_answer.expect("the first writer").offset, 4);
+    let r = app.send(patch(&auth, &url, 4, b"CCCC")).await;
+    assert_eq!((r.status.as_u16(), offset(&r)), (204, Some(8)), "{}", r.text());
+    let id = r.header("homedisk-file-id").expect("file").to_owned();
+    let got = app
+        .send(
+            TestRequest::get()
+                .uri(&format!("/api/v1/files/{id}/content"))
+                .insert_header(("Authorization", auth.clone())),
+        )
+        .await;
+    assert_eq!(got.body.as_ref(), b"AAAACCCC", "only the first writer's bytes");
+    let busy = homedisk::error::AppError::UploadBusy;
+    assert_eq!(busy.code_and_status().1.as_u16(), 423);
+}
