@@ -278,8 +278,9 @@ pub fn folder_named(
     validate_name("uploader", name)?;
     db::write(conn, |conn| {
         db::lock_tree(conn, owner)?;
-        if let Some(found) = files::child_folder(conn, owner, parent, name)? {
-            return Ok(found);
+        let found = files::find_child(conn, owner, Some(parent), name)?;
+        if let Some(folder) = found.filter(FileRow::is_folder) {
+            return Ok(folder);
         }
         folder(conn, owner, Some(parent))?;
         let name = free_name(conn, owner, Some(parent), name)?;

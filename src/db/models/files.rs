@@ -161,24 +161,6 @@ pub fn name_taken(
     Ok(q.select(files::id).first::<FileId>(conn).optional()?.is_some())
 }
 
-/// The live folder named exactly `name` in `parent`, if there is one.
-pub fn child_folder(
-    conn: &mut DbConn,
-    owner: &UserId,
-    parent: &FileId,
-    name: &str,
-) -> QueryResult<Option<FileRow>> {
-    files::table
-        .filter(files::owner_id.eq(owner))
-        .filter(files::parent_id.eq(parent))
-        .filter(files::name.eq(name))
-        .filter(files::kind.eq("folder"))
-        .filter(files::trashed_at.is_null())
-        .select(FileRow::as_select())
-        .first(conn)
-        .optional()
-}
-
 /// The names of the owner's live `ids` (at most a few hundred: one bound parameter each).
 pub fn names_of(
     conn: &mut DbConn,

@@ -4,29 +4,14 @@
 //! at desktop and phone widths (`device-code-*.png`, `device-confirm-*.png`,
 //! `device-done-*.png`).
 
-use std::path::PathBuf;
-
 use serde_json::{Value, json};
 
-use super::{Browser, Harness, steps, ui};
+use super::{Harness, steps, ui};
 use crate::helpers::PASSWORD;
 
 const CODE_FORM: &str = "form[action='/device']";
 const DECIDE_FORM: &str = "form[action='/device/decide']";
 const APPROVE: &str = "form[action='/device/decide'] button[value='approve']";
-
-/// Photographs the current page at both widths when `HOMEDISK_SCREENSHOTS` is set.
-async fn snap(b: &Browser, name: &str) {
-    let Some(dir) = std::env::var_os("HOMEDISK_SCREENSHOTS").filter(|d| !d.is_empty()) else {
-        return;
-    };
-    let dir = PathBuf::from(dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    for (label, (w, h)) in [("phone", ui::PHONE), ("desktop", ui::DESKTOP)] {
-        b.set_size(w, h).await;
-        b.screenshot(&dir.join(format!("{name}-{label}.png"))).await;
-    }
-}
 
 fn post_json(h: &Harness, path: &str, body: &Value) -> (u16, Value) {
     let body = body.to_string();
@@ -60,16 +45,16 @@ async fn an_app_is_approved_through_the_link_after_logging_in() {
     b.wait_for_path(path).await;
     let typed = b.eval("return document.querySelector(\"[name='user_code']\").value;").await;
     assert_eq!(typed, Value::String(user_code.to_owned()), "the code came with the link");
-    snap(&b, "device-code").await;
+    steps::snap(&b, "device-code").await;
 
     b.click(&ui::submit(CODE_FORM)).await;
     b.wait_for(DECIDE_FORM).await;
     assert!(b.text("main").await.contains("Phone"), "the app's name is shown");
-    snap(&b, "device-confirm").await;
+    steps::snap(&b, "device-confirm").await;
     b.click(APPROVE).await;
     b.wait_for_path("/device/decide").await;
     assert_eq!(b.text(ui::HEADING).await, "The app is logged in");
-    snap(&b, "device-done").await;
+    steps::snap(&b, "device-done").await;
 
     let device_code = json!({ "device_code": asked["device_code"] });
     let (status, answer) = post_json(&h, "/api/v1/auth/device/token", &device_code);

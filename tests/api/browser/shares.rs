@@ -8,24 +8,11 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use super::{Browser, Harness, steps, ui};
+use super::{Harness, steps, ui};
 use crate::helpers::PASSWORD;
 
 const SHARE_PASSWORD: &str = "summer-by-the-sea";
 const BOUNDARY: &str = "browser-share-boundary";
-
-async fn snap(b: &Browser, name: &str) {
-    let Some(dir) = std::env::var_os("HOMEDISK_SCREENSHOTS").filter(|d| !d.is_empty()) else {
-        return;
-    };
-    let dir = PathBuf::from(dir);
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-    for (label, (w, h)) in [("phone", ui::PHONE), ("desktop", ui::DESKTOP)] {
-        b.set_size(w, h).await;
-        b.screenshot(&dir.join(format!("{name}-{label}.png"))).await;
-    }
-    b.set_size(ui::DESKTOP.0, ui::DESKTOP.1).await;
-}
 
 fn api(h: &Harness, method: &str, path: &str, token: &str, body: &Value) -> Value {
     let auth = format!("Bearer {token}");
@@ -98,7 +85,7 @@ async fn a_password_protected_folder_link_opens_in_a_browser_without_an_account(
     visitor.goto(&path).await;
     visitor.wait_for("form[action$='/unlock']").await;
     assert!(!visitor.text("main").await.contains(".png"), "no names before the password");
-    snap(&visitor, "share-locked").await;
+    steps::snap(&visitor, "share-locked").await;
     visitor.fill("input[name='password']", "not the password").await;
     visitor.click("form[action$='/unlock'] button").await;
     visitor.wait_for("main .error").await;
@@ -106,7 +93,7 @@ async fn a_password_protected_folder_link_opens_in_a_browser_without_an_account(
     visitor.click("form[action$='/unlock'] button").await;
     let thumbs = visitor.wait_images_loaded("#items img.thumb", 3).await;
     assert!(thumbs.iter().all(|src| src.contains(&format!("{path}/thumb/"))), "{thumbs:?}");
-    snap(&visitor, "share-gallery").await;
+    steps::snap(&visitor, "share-gallery").await;
 
     visitor.click("#items a[data-lightbox]").await;
     visitor.wait_images_loaded(ui::LIGHTBOX_IMAGE, 1).await;
@@ -134,7 +121,7 @@ async fn a_password_protected_folder_link_opens_in_a_browser_without_an_account(
     visitor.goto(&drop_path).await;
     visitor.wait_for("#drop-form").await;
     assert!(!visitor.text("main").await.contains(".png"), "the drop page names nothing there");
-    snap(&visitor, "share-drop").await;
+    steps::snap(&visitor, "share-drop").await;
     visitor.fill("#drop-uploader", "Bob").await;
     let files: Vec<String> =
         steps::sample_images(dir.path()).iter().take(2).map(|p| p.display().to_string()).collect();

@@ -92,3 +92,17 @@ pub async fn upload(b: &Browser, files: &[PathBuf]) -> Vec<String> {
     assert_eq!(ids.len(), files.len(), "one grid link for each upload: {hrefs}");
     ids
 }
+
+/// Photographs the current page at both widths when `HOMEDISK_SCREENSHOTS` is set (the
+/// viewport ends at the desktop width).
+pub async fn snap(b: &Browser, name: &str) {
+    let Some(dir) = std::env::var_os("HOMEDISK_SCREENSHOTS").filter(|d| !d.is_empty()) else {
+        return;
+    };
+    let dir = PathBuf::from(dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    for (label, (w, h)) in [("phone", ui::PHONE), ("desktop", ui::DESKTOP)] {
+        b.set_size(w, h).await;
+        b.screenshot(&dir.join(format!("{name}-{label}.png"))).await;
+    }
+}
