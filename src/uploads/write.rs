@@ -98,7 +98,7 @@ pub async fn append(dir: &Path, row: &UploadRow, chunk: Chunk<'_>) -> Result<Wri
         }
     }
     drop(tx);
-    let outcome = writer.await?.map_err(crate::storage::to_app_error)?;
+    let outcome = writer.await?.map_err(missing_is_not_found)?;
     let mismatch = match (&chunk.checksum, &outcome.chunk_digest) {
         (Some(Checksum::Sha1(want) | Checksum::Sha256(want)), Some(got)) => want != got,
         _ => false,
@@ -115,6 +115,16 @@ pub async fn append(dir: &Path, row: &UploadRow, chunk: Chunk<'_>) -> Result<Wri
         return Err(e);
     }
     Ok(outcome.written)
+}
+
+/// A file that is not here is an upload this node never took (its bytes are on another node,
+/// or were swept): 404, as for an unknown upload, never a 500.
+fn missing_is_not_found(e: io::Error) -> AppError {
+    if e.kind() == io::ErrorKind::NotFound {
+        AppError::NotFound
+    } else {
+        crate::storage::to_app_error(e)
+    }
 }
 
 fn truncate(path: &Path, len: i64) -> io::Result<()> {
@@ -175,7 +185,7 @@ pub fn received(
     storage: &dyn Storage,
 ) -> Result<Received, AppError> {
     let io = crate::storage::to_app_error;
-    let mut file = File::open(path).map_err(io)?;
+    let mut file = File::open(path).map_err(missing_is_not_found)?;
     let mut head = Vec::with_capacity(8192);
     (&mut file).take(8192).read_to_end(&mut head).map_err(io)?;
     file.seek(SeekFrom::Start(0)).map_err(io)?;

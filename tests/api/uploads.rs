@@ -156,6 +156,13 @@ async fn every_status_of_the_protocol_and_nothing_visible_before_the_end() {
     assert!(r.header("homedisk-file-id").is_some());
     let r = app.send(create(&auth, 0, "empty.txt")).await;
     assert!(r.header("homedisk-file-id").is_some(), "an empty file is complete at once");
+    // Bytes this node does not hold (another node took them, or they were swept): 404.
+    let elsewhere = location(&app.send(create(&auth, 10, "elsewhere.txt")).await);
+    let dir = app.state.config.data_dir.join("uploads");
+    std::fs::remove_file(dir.join(elsewhere.rsplit('/').next().expect("id"))).expect("rm");
+    let r = app.send(patch(&auth, &elsewhere, 0, b"01234")).await;
+    assert_eq!(r.status, 404, "{}", r.text());
+    app.send(tus(Method::DELETE, &elsewhere, &auth)).await;
     let url = location(&app.send(create(&auth, 10, "gone.txt")).await);
     app.send(patch(&auth, &url, 0, b"01234")).await;
     let r = app.send(tus(Method::DELETE, &url, &auth)).await;
