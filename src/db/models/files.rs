@@ -138,7 +138,8 @@ pub fn folders(conn: &mut DbConn, owner: &UserId) -> QueryResult<Vec<FileRow>> {
         .load(conn)
 }
 
-/// True when `name` is used in that folder by another entry than `except`.
+/// True when `name` is used in that folder by another entry than `except` (live names are
+/// unique in a folder, so [`find_child`] finds the one entry that could hold it).
 pub fn name_taken(
     conn: &mut DbConn,
     owner: &UserId,
@@ -146,19 +147,7 @@ pub fn name_taken(
     name: &str,
     except: Option<&FileId>,
 ) -> QueryResult<bool> {
-    let mut q = files::table
-        .filter(files::owner_id.eq(owner))
-        .filter(files::name.eq(name))
-        .filter(files::trashed_at.is_null())
-        .into_boxed();
-    q = match parent {
-        Some(p) => q.filter(files::parent_id.eq(p)),
-        None => q.filter(files::parent_id.is_null()),
-    };
-    if let Some(except) = except {
-        q = q.filter(files::id.ne(except));
-    }
-    Ok(q.select(files::id).first::<FileId>(conn).optional()?.is_some())
+    Ok(find_child(conn, owner, parent, name)?.is_some_and(|row| except != Some(&row.id)))
 }
 
 /// The names of the owner's live `ids` (at most a few hundred: one bound parameter each).
