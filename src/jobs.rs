@@ -84,7 +84,8 @@ fn prune_challenges(_: &AppState, conn: &mut db::DbConn) -> Result<(), AppError>
 /// Removes resumable uploads 24 h after their last bytes, with their bytes.
 fn sweep_uploads(state: &AppState, conn: &mut db::DbConn) -> Result<(), AppError> {
     let dir = state.config.data_dir.join("uploads");
-    let n = crate::uploads::sweep(conn, &dir, chrono::Utc::now().naive_utc(), 1000)?;
+    let backend = crate::uploads::Backend::of(&state.storage, &dir);
+    let n = crate::uploads::sweep(conn, &backend, chrono::Utc::now().naive_utc(), 1000)?;
     if n > 0 {
         tracing::info!(count = n, "removed expired resumable uploads");
     }

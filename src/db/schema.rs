@@ -232,6 +232,10 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         expires_at -> Timestamp,
+        store_upload -> Nullable<Text>,
+        part_size -> BigInt,
+        parts -> Text,
+        pending -> Nullable<Text>,
     }
 }
 

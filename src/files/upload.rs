@@ -27,9 +27,46 @@ use crate::storage::Storage;
 /// Bytes of the start of a file kept to recognise its type.
 const SNIFF_BYTES: usize = 8192;
 
-/// An upload that arrived whole: fsynced in `tmp/`, not yet a file.
+/// Where the bytes of a finished upload wait to become a blob.
+pub enum Staged {
+    /// A fsynced temp file of this node (every upload but resumable ones on a remote store).
+    File(NamedTempFile),
+    /// The staging object of resumable upload `id` in the store itself (see
+    /// `storage::parts`): it becomes the blob by a copy inside the store.
+    Object(String),
+}
+
+impl From<NamedTempFile> for Staged {
+    fn from(tmp: NamedTempFile) -> Self {
+        Staged::File(tmp)
+    }
+}
+
+impl Staged {
+    /// Makes these bytes the blob `key` unless it is stored already (see [`Storage::put`]).
+    fn put(self, storage: &dyn Storage, key: &str) -> std::io::Result<()> {
+        match self {
+            Staged::File(tmp) => storage.put(tmp, key),
+            Staged::Object(id) => parts(storage)?.put_staged(&id, key).map(drop),
+        }
+    }
+
+    /// See [`Storage::send_ahead`].
+    fn send_ahead(&self, storage: &dyn Storage, key: &str) -> std::io::Result<bool> {
+        match self {
+            Staged::File(tmp) => storage.send_ahead(tmp, key),
+            Staged::Object(id) => parts(storage)?.put_staged(id, key),
+        }
+    }
+}
+
+fn parts(storage: &dyn Storage) -> std::io::Result<&dyn crate::storage::PartStore> {
+    storage.parts().ok_or_else(|| std::io::Error::other("this store keeps no staged uploads"))
+}
+
+/// An upload that arrived whole, not yet a file.
 pub struct Received {
-    pub tmp: NamedTempFile,
+    pub tmp: Staged,
     pub size: u64,
     pub sha256: String,
     /// CRC-32 of the bytes (ZIP archives need it before their first byte; computed here,
@@ -46,9 +83,8 @@ pub struct Received {
 /// file). Blocking: on the blocking pool, before taking a connection. A no-op for the local
 /// store, whose `put` is a rename.
 pub fn send_ahead(storage: &dyn Storage, received: &mut Received) -> Result<(), AppError> {
-    received.sent_ahead = storage
-        .send_ahead(&received.tmp, &received.sha256)
-        .map_err(crate::storage::to_app_error)?;
+    received.sent_ahead =
+        received.tmp.send_ahead(storage, &received.sha256).map_err(crate::storage::to_app_error)?;
     Ok(())
 }
 
@@ -130,7 +166,7 @@ where
         return Err(e);
     }
     let Written { tmp, size, sha256, crc32, head } = written.map_err(AppError::internal)?;
-    Ok(Received { tmp, size, sha256, crc32, mime: sniff(&head), sent_ahead: false })
+    Ok(Received { tmp: tmp.into(), size, sha256, crc32, mime: sniff(&head), sent_ahead: false })
 }
 
 /// What [`write_hashed`] leaves: the fsynced temp file, its length, digests and first bytes.
@@ -259,7 +295,7 @@ pub fn commit_checked(
         )?;
         // Bytes go into place before the row commits; if this fails the transaction rolls back.
         if new_blob {
-            storage.put(received.tmp, &received.sha256).map_err(crate::storage::to_app_error)?;
+            received.tmp.put(storage, &received.sha256).map_err(crate::storage::to_app_error)?;
         }
         Ok(row)
     });
@@ -306,7 +342,7 @@ pub fn replace(
         let row = files::set_content(conn, id, size, &received.mime, &received.sha256, now)?;
         let gone = crate::files::release::release(conn, old.blob_sha256.as_deref())?;
         if new_blob {
-            storage.put(received.tmp, &received.sha256).map_err(crate::storage::to_app_error)?;
+            received.tmp.put(storage, &received.sha256).map_err(crate::storage::to_app_error)?;
         }
         Ok((row, gone))
     });

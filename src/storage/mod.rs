@@ -12,6 +12,7 @@
 //! [`to_app_error`] turns it into a 503 instead of a 500.
 
 mod local;
+pub mod parts;
 mod s3;
 
 use std::io::{self, Read, Seek};
@@ -21,7 +22,8 @@ use tempfile::NamedTempFile;
 use crate::error::AppError;
 
 pub use local::LocalStorage;
-pub use s3::{S3Config, S3Storage};
+pub use parts::PartStore;
+pub use s3::{MAX_STAGED_COPY, S3Config, S3Storage};
 
 pub trait Storage: Send + Sync + 'static {
     /// A new temporary file for an upload in progress; it deletes itself when dropped.
@@ -74,6 +76,11 @@ pub trait Storage: Send + Sync + 'static {
     /// Deletes every temporary file (uploads that never finished: a crash, a kill). Only at
     /// start-up, before the server accepts requests. Returns how many were removed.
     fn sweep_tmp(&self) -> io::Result<usize>;
+    /// Where resumable uploads keep their bytes when the store is shared by every node (S3);
+    /// `None` (the local store): in the node's own `{data}/uploads`.
+    fn parts(&self) -> Option<&dyn PartStore> {
+        None
+    }
     /// The blob as a readable file the image decoder can seek in, refused when longer than
     /// `max_bytes`. A local store opens the blob itself; a remote one copies it to a temp file
     /// first (this default), so a decoder never waits on the network mid-decode.

@@ -3,19 +3,24 @@
 //! becomes a file through the same commit as every upload (quota, dedup) once the last byte
 //! is in. No actix here: `api/uploads.rs` speaks the protocol's headers.
 //!
-//! Durability: a chunk's bytes are written to `{data}/uploads/{id}` and fsynced before the
-//! row's `received` moves past them (with the hash states, in one statement), so the offset
-//! the server reports is never ahead of bytes on disk; a `kill -9` loses at most the chunk
-//! in flight. The file is truncated back to `received` before every write, dropping any
-//! unacknowledged tail. Nothing is visible in the listing until the commit, which deletes
-//! the row in the same transaction.
+//! Durability: a chunk's bytes are stored before the row's `received` moves past them (with
+//! the hash states, in one statement), so the offset the server reports is never ahead of
+//! stored bytes; a `kill -9` loses at most the chunk in flight. On a local store they are
+//! `{data}/uploads/{id}`, fsynced, truncated back to `received` before every write (dropping
+//! any unacknowledged tail): only this node can resume them. On S3 they are parts of a
+//! multipart upload in the bucket (`remote`), so any node can. The last chunk records no
+//! offset: the commit makes the file and deletes the row (still at the offset it started
+//! from) in one transaction, so nothing is visible in the listing before it and a crash
+//! before it leaves the upload resumable.
 //!
 //! Limits: `Upload-Length` against the per-file limit and the free quota at creation, the
 //! free quota again at every PATCH, the quota atomically at the commit (two uploads racing
-//! for the last bytes: one gets 413). One writer per upload at a time (423 otherwise).
+//! for the last bytes: one gets 413). One writer per upload at a time in a process (423
+//! otherwise); across nodes the row's offset is compare-and-set, so of two writers one gets 409.
 //! Unfinished uploads expire 24 h after their last bytes ([`sweep`]).
 
 pub mod hash;
+mod remote;
 mod write;
 
 use std::collections::HashSet;
@@ -35,7 +40,7 @@ use crate::files::confine::Confinement;
 use crate::files::{self, human_bytes};
 use crate::storage::Storage;
 
-pub use write::{Checksum, Chunk};
+pub use write::{Backend, Checksum, Chunk};
 
 /// How long an upload waits for its next bytes.
 pub const EXPIRES_AFTER: Duration = Duration::hours(24);
@@ -47,6 +52,22 @@ pub struct Context {
     /// `{data}/uploads`.
     pub dir: PathBuf,
     pub max_file_bytes: u64,
+}
+
+impl Context {
+    /// Where the bytes go: parts in the store when it keeps them (S3: any node can resume),
+    /// else files of this node.
+    pub fn backend(&self) -> Backend {
+        Backend::of(&self.storage, &self.dir)
+    }
+
+    /// The largest upload: the per-file limit, and on S3 what one copy inside the store takes.
+    fn max_length(&self) -> u64 {
+        match self.backend() {
+            Backend::Remote(_) => self.max_file_bytes.min(crate::storage::MAX_STAGED_COPY),
+            Backend::Local(_) => self.max_file_bytes,
+        }
+    }
 }
 
 /// Who is asking: the owner, the auth session (uploads belong to it), and an app password's
@@ -79,11 +100,12 @@ pub async fn create(
     now: NaiveDateTime,
 ) -> Result<UploadRow, AppError> {
     files::validate_name("filename", &new.name)?;
-    if new.length > ctx.max_file_bytes {
-        return Err(too_large(new.length, ctx.max_file_bytes));
+    let max = ctx.max_length();
+    if new.length > max {
+        return Err(too_large(new.length, max));
     }
-    let length =
-        i64::try_from(new.length).map_err(|_| too_large(new.length, ctx.max_file_bytes))?;
+    let length = i64::try_from(new.length).map_err(|_| too_large(new.length, max))?;
+    let part_size = ctx.storage.parts().map_or(0, |p| p.part_size() as i64);
     let who2 = who.clone();
     let row = db::run(&ctx.db, move |conn| {
         let folder = match &who2.confined_to {
@@ -105,15 +127,21 @@ pub async fn create(
             created_at: now,
             updated_at: now,
             expires_at: now + EXPIRES_AFTER,
+            store_upload: None,
+            part_size,
+            parts: String::new(),
+            pending: None,
         };
         rows::insert(conn, &row)?;
         Ok::<_, AppError>(row)
     })
     .await?;
-    let file = path(&ctx.dir, &row.id);
-    blocking::run(move || write::create_file(&file))
-        .await?
-        .map_err(crate::storage::to_app_error)?;
+    if let Backend::Local(dir) = ctx.backend() {
+        let file = path(&dir, &row.id);
+        blocking::run(move || write::create_file(&file))
+            .await?
+            .map_err(crate::storage::to_app_error)?;
+    }
     Ok(row)
 }
 
@@ -166,20 +194,21 @@ pub async fn terminate(
 ) -> Result<(), AppError> {
     let _busy = Busy::take(id)?;
     let row = find(ctx, who, id, now).await?;
-    remove(ctx, &row.id).await
+    let key = row.id.clone();
+    db::run(&ctx.db, move |conn| Ok(rows::delete(conn, &key)?)).await?;
+    let backend = ctx.backend();
+    blocking::run(move || remove_bytes(&backend, &row)).await?.map_err(crate::storage::to_app_error)
 }
 
-/// Removes upload `id`: the row, then the bytes.
-async fn remove(ctx: &Context, id: &str) -> Result<(), AppError> {
-    let key = id.to_owned();
-    db::run(&ctx.db, move |conn| Ok(rows::delete(conn, &key)?)).await?;
-    let file = path(&ctx.dir, id);
-    blocking::run(move || match std::fs::remove_file(&file) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
-        _ => Ok(()),
-    })
-    .await?
-    .map_err(crate::storage::to_app_error)
+/// Removes the bytes of upload `row` (its row is gone already). Blocking.
+fn remove_bytes(backend: &Backend, row: &UploadRow) -> std::io::Result<()> {
+    match backend {
+        Backend::Local(dir) => match std::fs::remove_file(path(dir, &row.id)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        },
+        Backend::Remote(storage) => remote::remove_all(storage.as_ref(), row),
+    }
 }
 
 /// The answer to a PATCH: where the upload is now, and the file once it is complete.
@@ -207,20 +236,42 @@ pub async fn append(
     let owner = row.owner_id.clone();
     let left = row.length - row.received;
     db::run(&ctx.db, move |conn| check_quota(conn, &owner, left)).await?;
-    let written = write::append(&ctx.dir, &row, chunk).await?;
+    let backend = ctx.backend();
+    let mut written = write::append(&backend, &row, chunk).await?;
     let expires = chrono::Utc::now().naive_utc() + EXPIRES_AFTER;
-    let (key, from, to) = (row.id.clone(), row.received, written.received);
-    let state = written.state.to_hex();
-    let crc = i64::from(written.crc32);
+    let (from, to) = (row.received, written.received);
+    if to == row.length {
+        // The last chunk: no offset is recorded, the commit deletes the row (still at `from`)
+        // with the file in one transaction, so a crash before it leaves the upload resumable.
+        let file = finish(ctx, &row, written).await?;
+        return Ok(Progress { offset: to, expires_at: expires, file: Some(file) });
+    }
+    let parts = match (&backend, written.remote.take()) {
+        (Backend::Remote(storage), Some(parts)) => {
+            remote::settle(storage.clone(), &row.id, parts).await?
+        }
+        _ => rows::PartsState::default(),
+    };
+    let (key, state, crc) = (row.id.clone(), written.state.to_hex(), i64::from(written.crc32));
+    let new = parts.clone();
     let moved = db::run(&ctx.db, move |conn| {
-        Ok(rows::advance(conn, &key, (from, to), (&state, crc), (now, expires))?)
+        Ok(rows::advance(conn, &key, (from, to), (&state, crc), (now, expires), &new)?)
     })
     .await?;
+    if let Backend::Remote(storage) = &backend {
+        // The pending object the row no longer names goes: the old one, or ours if we lost.
+        let began = parts.store_upload.as_ref().filter(|u| row.store_upload.as_ref() != Some(*u));
+        if moved {
+            remote::forget_parts(storage.clone(), &row.id, None, row.pending.clone()).await;
+        } else {
+            let (upload, pending) = (began.cloned(), parts.pending.clone());
+            remote::forget_parts(storage.clone(), &row.id, upload, pending).await;
+        }
+    }
     if !moved {
         return Err(AppError::UploadOffset(from));
     }
-    let file = if to == row.length { Some(finish(ctx, &row, written).await?) } else { None };
-    Ok(Progress { offset: to, expires_at: expires, file })
+    Ok(Progress { offset: to, expires_at: expires, file: None })
 }
 
 /// The last byte is in: the bytes become a file through the one commit, which removes the
@@ -230,10 +281,17 @@ async fn finish(
     row: &UploadRow,
     written: write::Written,
 ) -> Result<FileRow, AppError> {
-    let file = path(&ctx.dir, &row.id);
-    let storage = ctx.storage.clone();
-    let received =
-        blocking::run(move || write::received(&file, written, storage.as_ref())).await??;
+    let backend = ctx.backend();
+    let (storage, row2, backend2) = (ctx.storage.clone(), row.clone(), backend.clone());
+    let received = blocking::run(move || match &backend2 {
+        Backend::Local(dir) => write::received(&path(dir, &row2.id), written, storage.as_ref()),
+        Backend::Remote(_) => remote::assemble(storage.as_ref(), &row2, written),
+    })
+    .await?;
+    let received = match received {
+        Ok(r) => r,
+        Err(e) => return Err(end_upload(ctx, row, e).await),
+    };
     let (storage, row2) = (ctx.storage.clone(), row.clone());
     let committed = db::run(&ctx.db, move |conn| {
         let now = chrono::Utc::now().naive_utc();
@@ -245,42 +303,87 @@ async fn finish(
             received,
             now,
             |conn, _| {
-                rows::delete(conn, &row2.id)?;
+                if !rows::delete_at(conn, &row2.id, row2.received)? {
+                    return Err(AppError::UploadOffset(row2.received));
+                }
                 Ok(())
             },
         )
     })
     .await;
-    if committed.is_err() {
-        // The bytes went with the refused commit; the row must not promise them.
-        let key = row.id.clone();
-        db::run(&ctx.db, move |conn| Ok(rows::delete(conn, &key)?)).await?;
+    if let Backend::Remote(storage) = backend {
+        // The staging object was copied to the blob (or refused): it and the last pending
+        // bytes go either way.
+        let (id, pending) = (row.id.clone(), row.pending.clone());
+        let cleaned = blocking::run(move || -> std::io::Result<()> {
+            let Some(store) = storage.parts() else { return Ok(()) };
+            store.delete_staged(&id)?;
+            if let Some(name) = pending {
+                store.delete_pending(&id, &name)?;
+            }
+            Ok(())
+        })
+        .await;
+        if let Ok(Err(e)) = cleaned {
+            tracing::warn!(error = %e, "could not remove a finished upload's staging object");
+        }
     }
-    committed
+    match committed {
+        Err(e @ AppError::UploadOffset(_)) => Err(e),
+        Err(e) => Err(end_upload(ctx, row, e).await),
+        ok => ok,
+    }
 }
 
-/// Removes expired uploads (at most `limit` per run, skipping any being written to), and
-/// files in `dir` that no upload names and that nothing wrote to for a day (a crash between
-/// the file and its row). Blocking: for the background jobs.
+/// A refused last chunk ends the upload: its row goes (the bytes went with the refusal, or
+/// cannot be assembled), so it never promises them. Returns `e`.
+async fn end_upload(ctx: &Context, row: &UploadRow, e: AppError) -> AppError {
+    if matches!(e, AppError::StorageUnavailable(_)) {
+        // The store is down for a moment: the upload stays, to be finished once it is back.
+        return e;
+    }
+    let key = row.id.clone();
+    if let Err(err) = db::run(&ctx.db, move |conn| Ok(rows::delete(conn, &key)?)).await {
+        tracing::warn!(error = %err, "could not remove a refused upload");
+    }
+    let (backend, row) = (ctx.backend(), row.clone());
+    if let Ok(Err(err)) = blocking::run(move || remove_bytes(&backend, &row)).await {
+        tracing::warn!(error = %err, "could not remove the bytes of a refused upload");
+    }
+    e
+}
+
+/// Removes expired uploads (at most `limit` per run, skipping any being written to) with
+/// their bytes, and bytes that no upload names and that nothing wrote to for a day (a crash
+/// between the bytes and the row). Blocking: for the background jobs.
 pub fn sweep(
     conn: &mut db::DbConn,
-    dir: &Path,
+    backend: &Backend,
     now: NaiveDateTime,
     limit: i64,
 ) -> Result<usize, AppError> {
+    let io = crate::storage::to_app_error;
     let mut removed = 0;
     for id in rows::expired(conn, now, limit)? {
         let Ok(_busy) = Busy::take(&id) else { continue };
+        let Some(row) = rows::find(conn, &id)? else { continue };
         rows::delete(conn, &id)?;
-        match std::fs::remove_file(path(dir, &id)) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
-                return Err(crate::storage::to_app_error(e));
-            }
-            _ => removed += 1,
-        }
+        remove_bytes(backend, &row).map_err(io)?;
+        removed += 1;
     }
     let known: HashSet<String> = rows::all_ids(conn)?.into_iter().collect();
-    write::remove_strays(dir, &known).map_err(crate::storage::to_app_error)?;
+    match backend {
+        Backend::Local(dir) => write::remove_strays(dir, &known).map_err(io)?,
+        Backend::Remote(storage) => {
+            let Some(store) = storage.parts() else { return Ok(removed) };
+            let day_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(86_400);
+            for id in store.stale_uploads(day_ago).map_err(io)? {
+                if !known.contains(&id) {
+                    store.delete_all(&id).map_err(io)?;
+                }
+            }
+        }
+    }
     Ok(removed)
 }
 

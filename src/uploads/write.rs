@@ -7,7 +7,8 @@
 use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -36,13 +37,15 @@ pub struct Chunk<'a> {
     pub checksum: Option<Checksum>,
 }
 
-/// Where an upload is after a chunk: bytes on disk and hash states (fsynced).
+/// Where an upload is after a chunk: bytes stored and hash states (fsynced, or in the store).
 pub struct Written {
     pub received: i64,
     pub state: Midstate,
     /// The bytes past the last whole 64-byte block.
     pub tail: Vec<u8>,
     pub crc32: u32,
+    /// On a remote store: its parts so far and the bytes past them, not stored yet.
+    pub remote: Option<super::remote::Parts>,
 }
 
 /// Makes the empty file of a new upload (and fsyncs its directory).
@@ -57,17 +60,39 @@ pub fn create_file(path: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// What the writer found.
-struct Outcome {
-    written: Written,
+/// What a writer found.
+pub(super) struct Outcome {
+    pub written: Written,
     /// The digest of this chunk, when it was asked for.
-    chunk_digest: Option<Vec<u8>>,
+    pub chunk_digest: Option<Vec<u8>>,
 }
 
-/// Appends `chunk` to the file of `row` (see the module docs). Without a checksum, bytes that
+/// Where the bytes of uploads go.
+#[derive(Clone)]
+pub enum Backend {
+    /// Files of this node, in this directory.
+    Local(PathBuf),
+    /// Parts in the shared store (see `uploads::remote`).
+    Remote(Arc<dyn Storage>),
+}
+
+impl Backend {
+    /// Parts in `storage` when it keeps them (S3: any node can resume), else files in `dir`.
+    pub fn of(storage: &Arc<dyn Storage>, dir: &Path) -> Backend {
+        match storage.parts() {
+            Some(_) => Backend::Remote(storage.clone()),
+            None => Backend::Local(dir.to_path_buf()),
+        }
+    }
+}
+
+/// Appends `chunk` to the bytes of `row` (see the module docs). Without a checksum, bytes that
 /// arrived before the client went away are kept; with one, a chunk is all or nothing.
-pub async fn append(dir: &Path, row: &UploadRow, chunk: Chunk<'_>) -> Result<Written, AppError> {
-    let path = super::path(dir, &row.id);
+pub async fn append(
+    backend: &Backend,
+    row: &UploadRow,
+    chunk: Chunk<'_>,
+) -> Result<Written, AppError> {
     let start = row.received;
     let hashed = (start as u64) / 64 * 64;
     let state = Midstate::from_hex(&row.sha256_state, hashed)
@@ -76,8 +101,16 @@ pub async fn append(dir: &Path, row: &UploadRow, chunk: Chunk<'_>) -> Result<Wri
     let room = u64::try_from(row.length - start).unwrap_or(0);
     let algo = chunk.checksum.clone();
     let (tx, rx) = tokio::sync::mpsc::channel::<Bytes>(16);
-    let file = path.clone();
-    let writer = blocking::run(move || write(&file, (start, state, crc), algo.as_ref(), rx));
+    let (backend2, row2) = (backend.clone(), row.clone());
+    let writer = blocking::run(move || match backend2 {
+        Backend::Local(dir) => {
+            write(&super::path(&dir, &row2.id), (start, state, crc), algo.as_ref(), rx)
+        }
+        Backend::Remote(storage) => {
+            let parts = storage.parts().ok_or_else(|| io::Error::other("no part store"))?;
+            super::remote::write(parts, &row2, (state, crc), algo.as_ref(), rx)
+        }
+    });
     let (mut sent, mut failure, mut cut_short) = (0u64, None, false);
     let mut body = chunk.body;
     while let Some(part) = body.next().await {
@@ -108,10 +141,17 @@ pub async fn append(dir: &Path, row: &UploadRow, chunk: Chunk<'_>) -> Result<Wri
     .then(|| AppError::BadRequest("the chunk was cut short, so its checksum cannot hold".into())));
     if let Some(e) = refused {
         // Nothing of a refused chunk stays: back to what was acknowledged.
-        let file = path.clone();
-        blocking::run(move || truncate(&file, start))
-            .await?
-            .map_err(crate::storage::to_app_error)?;
+        match backend {
+            Backend::Local(dir) => {
+                let file = super::path(dir, &row.id);
+                blocking::run(move || truncate(&file, start))
+                    .await?
+                    .map_err(crate::storage::to_app_error)?;
+            }
+            Backend::Remote(storage) => {
+                super::remote::forget(storage.clone(), row, outcome.written).await;
+            }
+        }
         return Err(e);
     }
     Ok(outcome.written)
@@ -133,11 +173,67 @@ fn truncate(path: &Path, len: i64) -> io::Result<()> {
     file.sync_all()
 }
 
+/// The hashes a writer keeps up to date: the upload's SHA-256 (resumed from its midstate and
+/// tail) and CRC-32, and the chunk's own digest when the client sent a checksum.
+pub(super) struct Hashes {
+    state: Midstate,
+    tail: Vec<u8>,
+    crc: crc32fast::Hasher,
+    sha1: Option<Sha1>,
+    sha256: Option<Sha256>,
+    at: u64,
+}
+
+impl Hashes {
+    /// Hashes resumed at byte `start`, `tail` being the bytes from `state.hashed` to it.
+    pub fn resume(
+        (start, state, crc): (u64, Midstate, u32),
+        tail: Vec<u8>,
+        checksum: Option<&Checksum>,
+    ) -> Self {
+        let (sha1, sha256) = match checksum {
+            Some(Checksum::Sha1(_)) => (Some(Sha1::new()), None),
+            Some(Checksum::Sha256(_)) => (None, Some(Sha256::new())),
+            None => (None, None),
+        };
+        let crc = crc32fast::Hasher::new_with_initial_len(crc, start);
+        Hashes { state, tail, crc, sha1, sha256, at: start }
+    }
+
+    pub fn update(&mut self, piece: &[u8]) {
+        self.state.update(&mut self.tail, piece);
+        self.crc.update(piece);
+        if let Some(h) = self.sha1.as_mut() {
+            h.update(piece);
+        }
+        if let Some(h) = self.sha256.as_mut() {
+            h.update(piece);
+        }
+        self.at += piece.len() as u64;
+    }
+
+    pub fn finish(self, remote: Option<super::remote::Parts>) -> io::Result<Outcome> {
+        let chunk_digest = self
+            .sha1
+            .map(|h| h.finalize().to_vec())
+            .or_else(|| self.sha256.map(|h| h.finalize().to_vec()));
+        let received = i64::try_from(self.at).map_err(io::Error::other)?;
+        let written = Written {
+            received,
+            state: self.state,
+            tail: self.tail,
+            crc32: self.crc.finalize(),
+            remote,
+        };
+        Ok(Outcome { written, chunk_digest })
+    }
+}
+
 /// The blocking writer: truncate to `start`, read the tail back for the hash, append every
 /// piece from `rx` while hashing, fsync.
 fn write(
     path: &Path,
-    (start, mut state, crc): (i64, Midstate, u32),
+    (start, state, crc): (i64, Midstate, u32),
     checksum: Option<&Checksum>,
     mut rx: tokio::sync::mpsc::Receiver<Bytes>,
 ) -> io::Result<Outcome> {
@@ -148,33 +244,16 @@ fn write(
     file.seek(SeekFrom::Start(state.hashed))?;
     file.read_exact(&mut tail)?;
     file.seek(SeekFrom::Start(start))?;
-    let mut crc = crc32fast::Hasher::new_with_initial_len(crc, start);
-    let (mut sha1, mut sha256) = match checksum {
-        Some(Checksum::Sha1(_)) => (Some(Sha1::new()), None),
-        Some(Checksum::Sha256(_)) => (None, Some(Sha256::new())),
-        None => (None, None),
-    };
-    let mut at = start;
+    let mut hashes = Hashes::resume((start, state, crc), tail, checksum);
     let mut out = io::BufWriter::with_capacity(256 * 1024, &mut file);
     while let Some(piece) = rx.blocking_recv() {
         out.write_all(&piece)?;
-        state.update(&mut tail, &piece);
-        crc.update(&piece);
-        if let Some(h) = sha1.as_mut() {
-            h.update(&piece);
-        }
-        if let Some(h) = sha256.as_mut() {
-            h.update(&piece);
-        }
-        at += piece.len() as u64;
+        hashes.update(&piece);
     }
     out.flush()?;
     drop(out);
     file.sync_data()?;
-    let chunk_digest =
-        sha1.map(|h| h.finalize().to_vec()).or_else(|| sha256.map(|h| h.finalize().to_vec()));
-    let received = i64::try_from(at).map_err(io::Error::other)?;
-    Ok(Outcome { written: Written { received, state, tail, crc32: crc.finalize() }, chunk_digest })
+    hashes.finish(None)
 }
 
 /// The complete upload at `path` as a received upload, ready for the commit (sent ahead to a
@@ -191,7 +270,7 @@ pub fn received(
     file.seek(SeekFrom::Start(0)).map_err(io)?;
     let tmp = NamedTempFile::from_parts(file, TempPath::try_from_path(path).map_err(io)?);
     let mut received = Received {
-        tmp,
+        tmp: tmp.into(),
         size: written.received as u64,
         sha256: written.state.finish(&written.tail),
         crc32: written.crc32,

@@ -124,7 +124,7 @@ fn folder_req(token: &str, body: Value) -> TestRequest {
     bearer(TestRequest::post().uri("/api/v1/folders"), token).set_json(body)
 }
 
-fn content_req(token: &str, id: &str) -> TestRequest {
+pub(crate) fn content_req(token: &str, id: &str) -> TestRequest {
     bearer(TestRequest::get().uri(&format!("/api/v1/files/{id}/content")), token)
 }
 

@@ -49,4 +49,5 @@ mod trash_pages;
 mod tus_clients;
 mod ui;
 mod uploads;
+mod uploads_s3;
 mod zip;

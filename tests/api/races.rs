@@ -82,7 +82,7 @@ fn received(storage: &dyn Storage, bytes: &[u8]) -> Received {
     tmp.write_all(bytes).expect("write");
     tmp.as_file().sync_all().expect("sync");
     Received {
-        tmp,
+        tmp: tmp.into(),
         size: bytes.len() as u64,
         sha256: format!("{:x}", Sha256::digest(bytes)),
         crc32: crc32fast::hash(bytes),

@@ -302,7 +302,7 @@ fn bytes_sent_ahead_of_a_refused_commit_are_taken_back() {
     let mut tmp = storage.temp().expect("temp");
     tmp.write_all(&bytes).expect("write");
     let mut received = homedisk::files::upload::Received {
-        tmp,
+        tmp: tmp.into(),
         size: bytes.len() as u64,
         sha256: key_of(&bytes),
         crc32: crc32fast::hash(&bytes),
@@ -320,7 +320,7 @@ fn bytes_sent_ahead_of_a_refused_commit_are_taken_back() {
 }
 
 /// The database URL another node uses to share `app`'s database.
-fn same_database(app: &homedisk::state::AppState) -> String {
+pub(crate) fn same_database(app: &homedisk::state::AppState) -> String {
     match &app.config.database.url {
         homedisk::db::DatabaseUrl::Postgres(url) => {
             secrecy::ExposeSecret::expose_secret(url).to_owned()

@@ -16,7 +16,7 @@ use crate::helpers::{Resp, spawn_app, spawn_with};
 
 const BASE: &str = "/api/v1/uploads";
 
-fn tus(method: Method, uri: &str, auth: &str) -> TestRequest {
+pub(crate) fn tus(method: Method, uri: &str, auth: &str) -> TestRequest {
     TestRequest::default()
         .method(method)
         .uri(uri)
@@ -24,26 +24,26 @@ fn tus(method: Method, uri: &str, auth: &str) -> TestRequest {
         .insert_header(("Tus-Resumable", "1.0.0"))
 }
 
-fn create(auth: &str, length: usize, name: &str) -> TestRequest {
+pub(crate) fn create(auth: &str, length: usize, name: &str) -> TestRequest {
     let meta = format!("filename {}", STANDARD.encode(name));
     tus(Method::POST, BASE, auth)
         .insert_header(("Upload-Length", length.to_string()))
         .insert_header(("Upload-Metadata", meta))
 }
 
-fn patch(auth: &str, url: &str, offset: usize, bytes: &[u8]) -> TestRequest {
+pub(crate) fn patch(auth: &str, url: &str, offset: usize, bytes: &[u8]) -> TestRequest {
     tus(Method::PATCH, url, auth)
         .insert_header(("Upload-Offset", offset.to_string()))
         .insert_header(("Content-Type", "application/offset+octet-stream"))
         .set_payload(bytes.to_vec())
 }
 
-fn location(r: &Resp) -> String {
+pub(crate) fn location(r: &Resp) -> String {
     assert_eq!(r.status, 201, "{}", r.text());
     r.header("location").expect("Location").to_owned()
 }
 
-fn offset(r: &Resp) -> Option<u64> {
+pub(crate) fn offset(r: &Resp) -> Option<u64> {
     r.header("upload-offset").and_then(|v| v.parse().ok())
 }
 
@@ -251,7 +251,13 @@ async fn the_size_limit_the_quota_race_and_the_expiry_sweep() {
         .await;
     assert!(r.status.is_success(), "{}", r.text());
     let now = chrono::Utc::now().naive_utc();
-    let swept = homedisk::uploads::sweep(&mut app.conn(), &dir, now, 100).expect("sweep");
+    let swept = homedisk::uploads::sweep(
+        &mut app.conn(),
+        &homedisk::uploads::Backend::of(&app.state.storage, &dir),
+        now,
+        100,
+    )
+    .expect("sweep");
     assert_eq!(swept, 2);
     assert!(!dir.join(orphan.rsplit('/').next().expect("id")).exists());
     assert!(!dir.join(&id).exists(), "its bytes went");

@@ -24,6 +24,28 @@ pub struct UploadRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
+    /// The store's multipart upload holding the parts (a remote store; see `uploads::remote`).
+    pub store_upload: Option<String>,
+    pub part_size: i64,
+    /// ETags of the parts stored so far, one per line.
+    pub parts: String,
+    /// The object with the bytes past the last part.
+    pub pending: Option<String>,
+}
+
+impl UploadRow {
+    /// The ETags of the parts stored so far, in order.
+    pub fn part_etags(&self) -> Vec<String> {
+        self.parts.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect()
+    }
+}
+
+/// Where the parts of an upload on a remote store are after a chunk.
+#[derive(Debug, Clone, Default)]
+pub struct PartsState {
+    pub store_upload: Option<String>,
+    pub parts: String,
+    pub pending: Option<String>,
 }
 
 pub fn insert(conn: &mut DbConn, row: &UploadRow) -> QueryResult<usize> {
@@ -54,6 +76,7 @@ pub fn advance(
     (from, to): (i64, i64),
     (sha256_state, crc32): (&str, i64),
     (now, expires): (NaiveDateTime, NaiveDateTime),
+    parts: &PartsState,
 ) -> QueryResult<bool> {
     let n = diesel::update(uploads::table.find(id).filter(uploads::received.eq(from)))
         .set((
@@ -62,9 +85,25 @@ pub fn advance(
             uploads::crc32.eq(crc32),
             uploads::updated_at.eq(now),
             uploads::expires_at.eq(expires),
+            uploads::store_upload.eq(&parts.store_upload),
+            uploads::parts.eq(&parts.parts),
+            uploads::pending.eq(&parts.pending),
         ))
         .execute(conn)?;
     Ok(n == 1)
+}
+
+/// Deletes upload `id` if it is still at `at` (the commit of its last chunk); `false` when
+/// another writer moved it.
+pub fn delete_at(conn: &mut DbConn, id: &str, at: i64) -> QueryResult<bool> {
+    let n =
+        diesel::delete(uploads::table.find(id).filter(uploads::received.eq(at))).execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The upload `id` whoever owns it (the sweep's cleanup of its stored parts).
+pub fn find(conn: &mut DbConn, id: &str) -> QueryResult<Option<UploadRow>> {
+    uploads::table.find(id).select(UploadRow::as_select()).get_result(conn).optional()
 }
 
 pub fn delete(conn: &mut DbConn, id: &str) -> QueryResult<usize> {

@@ -11,6 +11,8 @@
 //! Requests have bounded timeouts and retries, so an unreachable store answers in seconds with
 //! an error marked [`Unreachable`](super::Unreachable) (503), not after minutes.
 
+mod parts;
+pub use parts::MAX_COPY as MAX_STAGED_COPY;
 mod reader;
 mod upload;
 
@@ -26,7 +28,7 @@ use object_store::{BackoffConfig, ClientOptions, ObjectStore, ObjectStoreExt, Re
 use secrecy::{ExposeSecret, SecretString};
 use tempfile::NamedTempFile;
 
-use crate::storage::{BlobReader, Storage, StoredBlob, Unreachable, is_key};
+use crate::storage::{BlobReader, PartStore, Storage, StoredBlob, Unreachable, is_key};
 
 /// Everything an [`S3Storage`] needs; `startup` fills it from the config (the `AWS_*`
 /// variables), tests from explicit values.
@@ -357,5 +359,9 @@ impl Storage for S3Storage {
 
     fn sweep_tmp(&self) -> io::Result<usize> {
         super::local::empty_dir(&self.tmp)
+    }
+
+    fn parts(&self) -> Option<&dyn PartStore> {
+        Some(self)
     }
 }
