@@ -25,6 +25,7 @@ pub struct Variable {
 #[rustfmt::skip]
 pub const VARIABLES: &[Variable] = &[
     Variable { name: "HOMEDISK_BIND", default: "127.0.0.1:8080", meaning: "listen address (ip:port)" },
+    Variable { name: "HOMEDISK_METRICS_BIND", default: "(off)", meaning: "listen address (ip:port) of a second listener serving Prometheus metrics at /metrics, without login: keep it private, e.g. 127.0.0.1:9464" },
     Variable { name: "HOMEDISK_DATA_DIR", default: "./data", meaning: "database, blobs, thumbnails, generated key" },
     Variable { name: "HOMEDISK_DATABASE_URL", default: "sqlite://{data dir}/homedisk.db", meaning: "database URL: sqlite://PATH, or postgres://USER:PASSWORD@HOST:PORT/DATABASE" },
     Variable { name: "HOMEDISK_DATABASE_POOL_SIZE", default: "8", meaning: "database connections per node (PostgreSQL: keep nodes x this below max_connections)" },
@@ -108,6 +109,8 @@ pub enum CookieSecure {
 #[derive(Debug, Clone)]
 pub struct Config {
     pub bind: SocketAddr,
+    /// Where `/metrics` (Prometheus) listens; `None`: no metrics at all.
+    pub metrics_bind: Option<SocketAddr>,
     pub data_dir: PathBuf,
     pub database: crate::db::DbOptions,
     pub storage_url: StorageUrl,
@@ -162,6 +165,16 @@ impl Config {
             })?,
             None => SocketAddr::from(([127, 0, 0, 1], 8080)),
         };
+        let metrics_bind = get("HOMEDISK_METRICS_BIND")
+            .map(|v| {
+                v.parse().map_err(|_| {
+                    bad(
+                        "HOMEDISK_METRICS_BIND",
+                        format!("`{v}` is not an ip:port address such as 127.0.0.1:9464"),
+                    )
+                })
+            })
+            .transpose()?;
         let data_dir = PathBuf::from(get("HOMEDISK_DATA_DIR").unwrap_or_else(|| "./data".into()));
         let database_url = get("HOMEDISK_DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("homedisk.db").display()));
@@ -203,6 +216,7 @@ impl Config {
 
         Ok(Config {
             bind,
+            metrics_bind,
             data_dir,
             database,
             storage_url,

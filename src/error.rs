@@ -380,9 +380,16 @@ impl ResponseError for AppError {
         for h in self.extra_headers() {
             resp.insert_header(h);
         }
-        resp.json(problem)
+        let mut resp = resp.json(problem);
+        // For the metrics (counted by code in the access log's middleware).
+        resp.extensions_mut().insert(ErrorCode(code));
+        resp
     }
 }
+
+/// The code of an error answer, kept on the response for the metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorCode(pub &'static str);
 
 impl From<diesel::result::Error> for AppError {
     fn from(e: diesel::result::Error) -> Self {

@@ -28,6 +28,7 @@ pub mod etag;
 pub mod files;
 pub mod http;
 pub mod jobs;
+pub mod metrics;
 pub mod preview;
 pub mod settings;
 pub mod shares;

@@ -311,6 +311,15 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         .await
         .map_err(|e| StartupError::Other(format!("start-up recovery: {e}")))??;
     actix_web::rt::spawn(crate::jobs::run(state.clone()));
+    if let Some(at) = state.config.metrics_bind {
+        let handle = crate::metrics::install().map_err(StartupError::Other)?;
+        let metrics =
+            crate::http::metrics_endpoint::server(at, handle, state.db.clone()).map_err(|e| {
+                StartupError::Other(format!("HOMEDISK_METRICS_BIND: cannot listen on {at}: {e}"))
+            })?;
+        actix_web::rt::spawn(metrics);
+        tracing::info!(address = %at, "metrics at http://{at}/metrics");
+    }
     tracing::info!(address = %bind, data_dir = %state.config.data_dir.display(), "homedisk listening");
     HttpServer::new(move || build_app(state.clone()))
         .bind(bind)

@@ -128,7 +128,9 @@ where
 {
     let pool = pool.clone();
     crate::blocking::run(move || {
+        let asked = std::time::Instant::now();
         let mut conn = pool.get()?;
+        crate::metrics::pool_wait(asked.elapsed());
         let result = f(&mut conn);
         discard_if_closed(&mut conn, &result);
         result

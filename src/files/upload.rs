@@ -306,6 +306,9 @@ pub fn commit_checked(
             tracing::warn!(blob = %sha256, error = %e, "could not remove the bytes of a refused upload");
         }
     }
+    if committed.is_ok() {
+        crate::metrics::upload_stored(size as u64);
+    }
     committed
 }
 
@@ -349,6 +352,7 @@ pub fn replace(
     match committed {
         Ok((row, gone)) => {
             gone.remove(conn, storage, on_removed);
+            crate::metrics::upload_stored(size as u64);
             Ok(row)
         }
         Err(e) => {

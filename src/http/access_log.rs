@@ -26,11 +26,19 @@ pub async fn access_log(
         format!("?{}", redact_credentials(&redact_query(query)))
     };
     let peer = crate::http::auth::client_ip(req.request()).unwrap_or_else(|| "-".into());
+    // WebDAV is one default service, which names no pattern.
+    let dav = req.path() == "/dav" || req.path().starts_with("/dav/");
     let res = next.call(req).await;
-    let status = match &res {
-        Ok(r) => r.status().as_u16(),
-        Err(e) => e.as_response_error().status_code().as_u16(),
+    let (status, route, code) = match &res {
+        Ok(r) => (
+            r.status().as_u16(),
+            r.request().match_pattern(),
+            r.response().extensions().get::<crate::error::ErrorCode>().map(|c| c.0),
+        ),
+        Err(e) => (e.as_response_error().status_code().as_u16(), None, None),
     };
+    let route = route.or_else(|| dav.then(|| "/dav/{path}".to_owned()));
+    crate::metrics::http_request(route.as_deref(), &method, status, code, started.elapsed());
     tracing::info!(
         target: "homedisk::access",
         %peer,

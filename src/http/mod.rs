@@ -8,6 +8,7 @@
 //! - [`client_ip`]: the client's address, through trusted proxies only.
 //! - [`cookies`]: `Secure` or not, and the device cookie of logins.
 //! - [`download`]: sending a stored file (conditional requests, Range, safe headers).
+//! - [`metrics_endpoint`]: the `/metrics` listener (Prometheus).
 //! - [`multipart`]: multipart/form-data uploads into files.
 //! - [`range`]: the pure parsing behind it (fuzzed in `fuzz/`).
 //! - [`thumb`]: sending a thumbnail (`/preview` and share links).
@@ -18,6 +19,7 @@ pub mod auth;
 pub mod client_ip;
 pub mod cookies;
 pub mod download;
+pub mod metrics_endpoint;
 pub mod multipart;
 pub mod range;
 pub mod thumb;

@@ -152,7 +152,13 @@ pub fn is_unreachable(err: &io::Error) -> bool {
 /// A storage error as the app answers it: 503 `storage_unavailable` when the store cannot be
 /// reached, else an internal error (500, cause logged).
 pub fn to_app_error(err: io::Error) -> AppError {
-    if is_unreachable(&err) { AppError::StorageUnavailable(err) } else { AppError::internal(err) }
+    if is_unreachable(&err) {
+        crate::metrics::storage_error("unreachable");
+        AppError::StorageUnavailable(err)
+    } else {
+        crate::metrics::storage_error("other");
+        AppError::internal(err)
+    }
 }
 
 /// `<sha256>-<sm|md|lg>.<jpg|png>`: the only names derived objects (thumbnails) have.

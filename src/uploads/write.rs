@@ -245,15 +245,59 @@ fn write(
     file.read_exact(&mut tail)?;
     file.seek(SeekFrom::Start(start))?;
     let mut hashes = Hashes::resume((start, state, crc), tail, checksum);
+    // While the chunk arrives, a second handle syncs what is written so far every few MiB:
+    // the disk writes overlap the network, and the final sync has only the last bytes left.
+    let syncer = EarlySync::start(&file)?;
     let mut out = io::BufWriter::with_capacity(256 * 1024, &mut file);
+    let mut unsynced = 0;
     while let Some(piece) = rx.blocking_recv() {
         out.write_all(&piece)?;
         hashes.update(&piece);
+        unsynced += piece.len();
+        if unsynced >= EARLY_SYNC_BYTES {
+            out.flush()?;
+            syncer.nudge();
+            unsynced = 0;
+        }
     }
     out.flush()?;
     drop(out);
+    syncer.stop()?;
     file.sync_data()?;
     hashes.finish(None)
+}
+
+/// How much a chunk writes between two early syncs.
+const EARLY_SYNC_BYTES: usize = 2 << 20;
+
+/// A thread that `fdatasync`s a file each time it is nudged (nudges while it syncs merge).
+struct EarlySync {
+    nudge: std::sync::mpsc::SyncSender<()>,
+    thread: std::thread::JoinHandle<io::Result<()>>,
+}
+
+impl EarlySync {
+    fn start(file: &File) -> io::Result<Self> {
+        let handle = file.try_clone()?;
+        let (nudge, rx) = std::sync::mpsc::sync_channel::<()>(1);
+        let thread = std::thread::Builder::new().name("homedisk-sync".into()).spawn(move || {
+            while rx.recv().is_ok() {
+                handle.sync_data()?;
+            }
+            Ok(())
+        })?;
+        Ok(EarlySync { nudge, thread })
+    }
+
+    fn nudge(&self) {
+        // Full: a sync is queued already and will cover these bytes too.
+        let _ = self.nudge.try_send(());
+    }
+
+    fn stop(self) -> io::Result<()> {
+        drop(self.nudge);
+        self.thread.join().map_err(|_| io::Error::other("the sync thread panicked"))?
+    }
 }
 
 /// The complete upload at `path` as a received upload, ready for the commit (sent ahead to a

@@ -225,7 +225,11 @@ pub async fn login(
     input: LoginInput,
     origin: Origin,
 ) -> Result<Started, AppError> {
-    accounts.limiter.check_ip(origin.ip.as_deref().unwrap_or("unknown")).await?;
+    let limited = |e: AppError| {
+        crate::metrics::login("failure", "rate_limited");
+        e
+    };
+    accounts.limiter.check_ip(origin.ip.as_deref().unwrap_or("unknown")).await.map_err(limited)?;
     let login = input.login.clone();
     let user = db::run(&accounts.db, move |conn| find_for_login(conn, &login)).await?;
     let account_key =
@@ -234,7 +238,7 @@ pub async fn login(
         (Some(u), Some(cookie)) => device::recognise(&accounts.keys, cookie, &u.id),
         _ => None,
     };
-    accounts.limiter.check_account(&account_key, device.as_deref()).await?;
+    accounts.limiter.check_account(&account_key, device.as_deref()).await.map_err(limited)?;
 
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let active = user.as_ref().is_some_and(|u| u.state() == users::UserState::Active);
@@ -249,12 +253,13 @@ pub async fn login(
         Verdict::Wrong => (false, None),
     };
     let failure = match &user {
-        Some(_) if !matches => Some("wrong password"),
-        None => Some("unknown account"),
-        Some(_) if !active => Some("account disabled"),
+        Some(_) if !matches => Some(("wrong password", "wrong_password")),
+        None => Some(("unknown account", "unknown_account")),
+        Some(_) if !active => Some(("account disabled", "account_disabled")),
         Some(_) => None,
     };
-    if let Some(reason) = failure {
+    if let Some((reason, label)) = failure {
+        crate::metrics::login("failure", label);
         record_failure(accounts, &input.login, user.as_ref(), &origin, reason).await?;
         return Err(match user {
             Some(_) if matches => AppError::UserDisabled,
@@ -288,6 +293,12 @@ pub async fn login(
         Ok(started)
     })
     .await
+    .inspect(|_| crate::metrics::login("success", "password"))
+    .inspect_err(|e| {
+        if matches!(e, AppError::MfaRequired(_)) {
+            crate::metrics::login("challenge", "two_factor");
+        }
+    })
 }
 
 /// Writes a failed login to the audit log (the login tried, the account if any, why).

@@ -24,6 +24,7 @@ mod health;
 mod hostile_binary;
 mod logging;
 mod login;
+mod metrics;
 mod organize;
 mod pages;
 mod preview;
