@@ -350,6 +350,28 @@ mod tests {
     }
 
     #[test]
+    fn a_grey_jpeg_is_decoded_grey_and_shrunk() {
+        let grey: Vec<u8> = photo(800, 600).pixels().map(|p| p[0]).collect();
+        let mut c = turbojpeg::Compressor::new().expect("compressor");
+        c.set_subsamp(turbojpeg::Subsamp::Gray).expect("grey");
+        let pixels = turbojpeg::Image {
+            pixels: grey.as_slice(),
+            width: 800,
+            pitch: 800,
+            height: 600,
+            format: turbojpeg::PixelFormat::GRAY,
+        };
+        let jpeg = c.compress_to_vec(pixels).expect("compress grey");
+        let (image, _) = decode(Cursor::new(&jpeg), 256, &Budget::new(64 << 20)).expect("decodes");
+        // 3/8 of 800×600 (2/8 would be under 256 px), still grey.
+        assert_eq!((image.dimensions(), image.color()), ((300, 225), image::ColorType::L8));
+        let out =
+            render(Cursor::new(jpeg), "image/jpeg", 256, &Budget::new(64 << 20)).expect("renders");
+        let decoded = image::load_from_memory(&out.bytes).expect("a valid JPEG");
+        assert_eq!(decoded.dimensions(), (256, 192));
+    }
+
+    #[test]
     fn a_progressive_bomb_is_refused_before_its_coefficients_are_allocated() {
         // SOF2 declaring 16384×16384×3: 1.6 GiB of coefficients for a decoder that trusts it.
         let mut j = vec![0xFF, 0xD8, 0xFF, 0xDB, 0x00, 67, 0x00];
