@@ -1,5 +1,5 @@
 //! Times homedisk's thumbnail rendering (decode, shrink, orient, encode) in-process, the same
-//! code `/preview` runs on a cache miss. Used by `bench/preview.sh`.
+//! code `/preview` runs on a cache miss. Used by `bench/preview.sh` and `bench/thumbs.sh`.
 //!
 //!   cargo run --release --example thumbnail -- IMAGE [REPS] [SIDE…]
 //!
