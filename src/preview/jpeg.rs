@@ -2,11 +2,13 @@
 //!
 //! The fast path is libjpeg-turbo (the `turbojpeg` crate, built from source and linked
 //! statically): it decodes at any n/8 of the size directly in the inverse DCT, with SIMD, which
-//! is what Pillow's `draft()` uses; on a 4000×3000 photo it is about 1.7× faster than
-//! `jpeg-decoder` for `sm` and `md` (docs/benchmarks.md, issue #20). What libjpeg-turbo does not
-//! decode to RGB or grey (CMYK, 12/16-bit, lossless), and any JPEG it refuses (it treats every
-//! libjpeg warning, such as a few stray bytes before a marker, as an error), goes through
-//! `jpeg-decoder` as before, so no JPEG that previewed before stops previewing.
+//! is what Pillow's `draft()` uses; on a 4000×3000 photo it is about 1.8× faster than
+//! `jpeg-decoder` for `sm` and `md` (docs/benchmarks.md, issue #20). It decodes from memory, so
+//! the file is read whole. What libjpeg-turbo does not decode to RGB or grey (CMYK, 12/16-bit,
+//! lossless), any JPEG it refuses (it treats every libjpeg warning, such as a few stray bytes
+//! before a marker, as an error), and a file too large to hold in the memory budget beside its
+//! decode go through `jpeg-decoder` as before, which streams: no JPEG that previewed before
+//! stops previewing.
 //!
 //! The header is read once, by `jpeg-decoder` from the stream, before anything large is
 //! allocated: it gives the size, the coding process and the EXIF orientation, from which the
@@ -56,7 +58,7 @@ pub fn decode<R: BufRead + Seek>(
         match decode_turbo(&mut source, len, &info, max_side, budget)? {
             Ok(image) => return Ok((image, orientation)),
             Err(e) => {
-                tracing::debug!(error = %e, "libjpeg-turbo refused a JPEG; trying jpeg-decoder");
+                tracing::debug!(reason = %e, "not through libjpeg-turbo; trying jpeg-decoder");
                 source.rewind().map_err(AppError::internal)?;
             }
         }
@@ -65,7 +67,8 @@ pub fn decode<R: BufRead + Seek>(
     Ok((image, orientation))
 }
 
-/// The side at most `max_side`, and the smallest n/8 scale whose longest side covers it.
+/// The smallest n/8 scale at which the longest side still covers `max_side` (1/1 when the
+/// image is no larger).
 fn turbo_scale(longest: usize, max_side: u32) -> turbojpeg::ScalingFactor {
     let want = usize::try_from(max_side).unwrap_or(usize::MAX);
     (1..=8)
@@ -75,14 +78,14 @@ fn turbo_scale(longest: usize, max_side: u32) -> turbojpeg::ScalingFactor {
 }
 
 /// libjpeg-turbo, on the whole file in memory. The outer error is final (the budget refused,
-/// reading failed); the inner one is libjpeg-turbo's refusal, to try the fallback on.
+/// reading failed); the inner one says why this path was not taken, to try the fallback on.
 fn decode_turbo<R: Read>(
     source: &mut R,
     len: u64,
     info: &ImageInfo,
     max_side: u32,
     budget: &Budget,
-) -> Result<Result<DynamicImage, turbojpeg::Error>, AppError> {
+) -> Result<Result<DynamicImage, String>, AppError> {
     let (w, h) = (u32::from(info.width), u32::from(info.height));
     let factor = turbo_scale(usize::from(info.width.max(info.height)), max_side);
     let (sw, sh) = (factor.scale(usize::from(info.width)), factor.scale(usize::from(info.height)));
@@ -91,17 +94,20 @@ fn decode_turbo<R: Read>(
         u32::try_from(sh).map_err(AppError::internal)?,
     );
     let estimate = len + jpeg_estimate(info, (w, h), scaled, max_side);
+    if estimate > budget.total() {
+        return Ok(Err(format!("{len} bytes do not fit in the budget beside the decode")));
+    }
     let _reserved = budget.reserve(estimate, w, h)?;
 
     let mut data = Vec::with_capacity(usize::try_from(len).map_err(AppError::internal)?);
-    source.read_to_end(&mut data).map_err(AppError::internal)?;
+    source.take(len).read_to_end(&mut data).map_err(AppError::internal)?;
     let gray = info.pixel_format == PixelFormat::L8;
     let format = if gray { turbojpeg::PixelFormat::GRAY } else { turbojpeg::PixelFormat::RGB };
     let decoded = turbo_pixels(&data, (info.width, info.height), factor, format);
     drop(data);
     let pixels = match decoded {
         Ok(pixels) => pixels,
-        Err(e) => return Ok(Err(e)),
+        Err(e) => return Ok(Err(e.to_string())),
     };
     let (sw, sh) = scaled;
     let image = if gray {
@@ -369,6 +375,27 @@ mod tests {
             render(Cursor::new(jpeg), "image/jpeg", 256, &Budget::new(64 << 20)).expect("renders");
         let decoded = image::load_from_memory(&out.bytes).expect("a valid JPEG");
         assert_eq!(decoded.dimensions(), (256, 192));
+    }
+
+    #[test]
+    fn a_file_too_large_to_hold_beside_its_decode_is_streamed_by_the_fallback() {
+        let photo = turbo_jpeg(&photo(640, 480), false);
+        // The same JPEG with 1.2 MB of comment segments after its SOI.
+        let mut padded = photo[..2].to_vec();
+        for _ in 0..20 {
+            padded.extend_from_slice(&[0xFF, 0xFE, 0xEA, 0x62]);
+            padded.extend(std::iter::repeat_n(b'x', 0xEA60));
+        }
+        padded.extend_from_slice(&photo[2..]);
+        let mut header = jpeg_decoder::Decoder::new(padded.as_slice());
+        header.read_info().expect("header");
+        let info = header.info().expect("info");
+        // Both decoders work at 320×240 here (1/2, 4/8); only the file's bytes differ.
+        let streaming = jpeg_estimate(&info, (640, 480), (320, 240), 256);
+        let budget = Budget::new(streaming + (600 << 10));
+        let out = render(Cursor::new(padded), "image/jpeg", 256, &budget).expect("renders");
+        assert_eq!(image::load_from_memory(&out.bytes).expect("JPEG").dimensions(), (256, 192));
+        assert_eq!(budget.in_use(), 0);
     }
 
     #[test]
