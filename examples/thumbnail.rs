@@ -1,11 +1,11 @@
 //! Times homedisk's thumbnail rendering (decode, shrink, orient, encode) in-process, the same
-//! code `/preview` runs on a cache miss. Used by `bench/preview.sh`.
+//! code `/preview` runs on a cache miss. Used by `bench/preview.sh` and `bench/thumbs.sh`.
 //!
 //!   cargo run --release --example thumbnail -- IMAGE [REPS] [SIDE…]
 //!
 //! Prints, per side, the median and best of REPS runs, and the output's size.
 
-use std::io::BufReader;
+use std::io::{BufReader, Read};
 use std::time::Instant;
 
 use homedisk::preview::budget::Budget;
@@ -21,8 +21,13 @@ fn main() {
         Some(s) => s.iter().filter_map(|x| x.parse().ok()).collect(),
         None => vec![256, 1024],
     };
-    let head = std::fs::read(path).unwrap_or_default();
-    let mime = homedisk::files::upload::sniff(&head[..head.len().min(512)]);
+    // Only the first bytes, as an upload sniffs them: a copy of the whole file would count in
+    // the peak RSS that bench/thumbs.sh reports.
+    let mut head = Vec::with_capacity(512);
+    if let Ok(file) = std::fs::File::open(path) {
+        let _ = file.take(512).read_to_end(&mut head);
+    }
+    let mime = homedisk::files::upload::sniff(&head);
     // The server's default memory budget for decodes.
     let budget = Budget::new(256 << 20);
     for side in sides {

@@ -2,6 +2,7 @@
 //! The `/preview/{id}` route itself is in `api/preview.rs`; preview tokens in `auth::tokens`.
 
 pub mod budget;
+mod jpeg;
 pub mod render;
 pub mod thumbs;
 

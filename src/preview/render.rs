@@ -1,27 +1,27 @@
 //! Decoding an image within bounds, shrinking it, turning it upright, and encoding the result
 //! without any metadata. Pure, blocking functions: callers run them on the blocking pool.
 //!
-//! JPEG (most photos) is decoded with `jpeg-decoder`'s DCT scaling, which decodes at 1/2, 1/4
-//! or 1/8 of the size directly instead of decoding every pixel and throwing most away; other
+//! JPEG (most photos) is decoded with DCT scaling (`jpeg.rs`: libjpeg-turbo, which decodes at
+//! any n/8 of the size directly instead of decoding every pixel and throwing most away); other
 //! formats go through `image`. Resizing uses `fast_image_resize` (SIMD, Catmull-Rom).
+//! Thumbnails are JPEG with 4:2:0 chroma (libjpeg-turbo's encoder), or PNG when they have
+//! transparency.
 
 use std::io::{BufRead, Cursor, Read, Seek, SeekFrom};
 
 use fast_image_resize::{FilterType, MulDiv, ResizeAlg, ResizeOptions, Resizer};
-use image::codecs::jpeg::JpegEncoder;
 use image::codecs::png::PngEncoder;
 use image::metadata::Orientation;
-use image::{
-    DynamicImage, GenericImageView, GrayImage, ImageDecoder, ImageReader, Limits, RgbImage,
-};
+use image::{DynamicImage, GenericImageView, ImageDecoder, ImageReader, Limits};
 
 use crate::error::AppError;
 use crate::preview::budget::Budget;
+use crate::preview::jpeg;
 
 /// The largest width or height decoded; a bigger image (or a header claiming one) is refused.
 pub const MAX_SIDE: u32 = 16_384;
-/// JPEG quality of thumbnails.
-const JPEG_QUALITY: u8 = 82;
+/// JPEG quality of thumbnails (libjpeg's scale, as Pillow's and libvips' `Q`).
+const JPEG_QUALITY: i32 = 82;
 
 /// An encoded thumbnail.
 pub struct Rendered {
@@ -34,11 +34,11 @@ pub fn is_previewable(mime: &str) -> bool {
     matches!(mime, "image/jpeg" | "image/png" | "image/gif" | "image/webp")
 }
 
-fn unreadable(e: impl std::fmt::Display) -> AppError {
+pub(super) fn unreadable(e: impl std::fmt::Display) -> AppError {
     AppError::ImageUnreadable(format!("this image cannot be read (corrupt or truncated?): {e}"))
 }
 
-fn too_large(w: u32, h: u32) -> AppError {
+pub(super) fn too_large(w: u32, h: u32) -> AppError {
     AppError::ImageUnreadable(format!(
         "this image is {w}×{h} pixels; previews are made for images up to {MAX_SIDE}×{MAX_SIDE}"
     ))
@@ -58,7 +58,7 @@ pub fn render<R: BufRead + Seek>(
     budget: &Budget,
 ) -> Result<Rendered, AppError> {
     let (image, orientation) = if mime == "image/jpeg" {
-        decode_jpeg(source, max_side, budget)?
+        jpeg::decode(source, max_side, budget)?
     } else {
         let mut source = source;
         if mime == "image/webp" {
@@ -75,118 +75,18 @@ pub fn render<R: BufRead + Seek>(
 
 /// The memory of the steps after decoding, for an output of at most `max_side` a side: the
 /// resized image, its 8-bit RGB(A) copy, the rotated copy and the encoder's buffer.
-fn after_decode_cost(max_side: u32) -> u64 {
+pub(super) fn after_decode_cost(max_side: u32) -> u64 {
     let out = u64::from(max_side) * u64::from(max_side) * 4;
     4 * out + FIXED_COST
 }
 
 /// The resizer's intermediate image: horizontal pass first, `max_side` wide, as tall as the
 /// source (fast_image_resize's convolution), in the source's pixel size.
-fn resize_cost(w: u32, h: u32, max_side: u32, bytes_per_pixel: u64) -> u64 {
+pub(super) fn resize_cost(w: u32, h: u32, max_side: u32, bytes_per_pixel: u64) -> u64 {
     if w.max(h) <= max_side {
         return 0;
     }
     u64::from(max_side.min(w)) * u64::from(h) * bytes_per_pixel
-}
-
-/// JPEG with shrink-on-load: asks the decoder for the smallest DCT scale that still covers
-/// `max_side`, within the memory budget (see [`jpeg_estimate`]).
-fn decode_jpeg<R: BufRead>(
-    source: R,
-    max_side: u32,
-    budget: &Budget,
-) -> Result<(DynamicImage, Orientation), AppError> {
-    let mut decoder = jpeg_decoder::Decoder::new(source);
-    decoder.read_info().map_err(unreadable)?;
-    let info = decoder.info().ok_or_else(|| unreadable("no image header"))?;
-    let (w, h) = (u32::from(info.width), u32::from(info.height));
-    if w > MAX_SIDE || h > MAX_SIDE {
-        return Err(too_large(w, h));
-    }
-    let longest = w.max(h).max(1);
-    let (sw, sh) = if longest > max_side {
-        let want = |side: u32| {
-            u16::try_from((u64::from(side) * u64::from(max_side) / u64::from(longest)).max(1))
-                .unwrap_or(u16::MAX)
-        };
-        decoder.scale(want(w), want(h)).map_err(unreadable)?
-    } else {
-        (info.width, info.height)
-    };
-    let estimate = jpeg_estimate(&info, (w, h), (sw, sh), max_side);
-    let _reserved = budget.reserve(estimate, w, h)?;
-
-    let pixels = decoder.decode().map_err(unreadable)?;
-    let info = decoder.info().ok_or_else(|| unreadable("no image header"))?;
-    let (w, h) = (u32::from(info.width), u32::from(info.height));
-    let orientation = decoder
-        .exif_data()
-        .and_then(Orientation::from_exif_chunk)
-        .unwrap_or(Orientation::NoTransforms);
-    let image = jpeg_image(pixels, info.pixel_format, w, h);
-    Ok((image.ok_or_else(|| unreadable("pixel data does not match the size"))?, orientation))
-}
-
-/// The memory a JPEG decode needs, from its header: a progressive (or lossless) JPEG keeps
-/// every coefficient of the full image (2 bytes each per component) whatever the scale; a
-/// sequential one only the scaled planes and output. Then the interleaved output and the
-/// conversion of CMYK or 16-bit output, resizing, and what follows the decode.
-fn jpeg_estimate(
-    info: &jpeg_decoder::ImageInfo,
-    (w, h): (u32, u32),
-    (sw, sh): (u16, u16),
-    max_side: u32,
-) -> u64 {
-    let components: u64 = match info.pixel_format {
-        jpeg_decoder::PixelFormat::L8 | jpeg_decoder::PixelFormat::L16 => 1,
-        jpeg_decoder::PixelFormat::RGB24 => 3,
-        jpeg_decoder::PixelFormat::CMYK32 => 4,
-    };
-    let padded = |side: u32| u64::from(side).div_ceil(16) * 16 + 16;
-    let full = padded(w) * padded(h) * components;
-    let scaled = padded(u32::from(sw)) * padded(u32::from(sh)) * components;
-    let whole_image = match info.coding_process {
-        jpeg_decoder::CodingProcess::DctSequential => 0,
-        // i16 coefficients; lossless keeps 16-bit planes of the same size.
-        _ => full * 2,
-    };
-    whole_image
-        + 2 * scaled * 2
-        + scaled
-        + resize_cost(u32::from(sw), u32::from(sh), max_side, 3)
-        + after_decode_cost(max_side)
-}
-
-/// The decoder's output as an image: RGB or grey, 8 bits (CMYK converted, 16-bit grey cut).
-fn jpeg_image(
-    pixels: Vec<u8>,
-    format: jpeg_decoder::PixelFormat,
-    w: u32,
-    h: u32,
-) -> Option<DynamicImage> {
-    match format {
-        jpeg_decoder::PixelFormat::RGB24 => {
-            RgbImage::from_raw(w, h, pixels).map(DynamicImage::ImageRgb8)
-        }
-        jpeg_decoder::PixelFormat::L8 => {
-            GrayImage::from_raw(w, h, pixels).map(DynamicImage::ImageLuma8)
-        }
-        jpeg_decoder::PixelFormat::L16 => {
-            let gray: Vec<u8> = pixels.chunks_exact(2).map(|p| p[0]).collect();
-            GrayImage::from_raw(w, h, gray).map(DynamicImage::ImageLuma8)
-        }
-        jpeg_decoder::PixelFormat::CMYK32 => {
-            // jpeg-decoder hands back inverted (Adobe) CMYK; convert to RGB.
-            let rgb: Vec<u8> = pixels
-                .chunks_exact(4)
-                .flat_map(|p| {
-                    let k = u16::from(p[3]);
-                    [p[0], p[1], p[2]].map(|c| u8::try_from(u16::from(c) * k / 255).unwrap_or(255))
-                })
-                .collect();
-            RgbImage::from_raw(w, h, rgb).map(DynamicImage::ImageRgb8)
-        }
-    }
 }
 
 /// The most a WebP metadata chunk (EXIF, XMP, ICC profile) may hold: real ones are a few KiB.
@@ -312,23 +212,33 @@ fn shrink(mut image: DynamicImage, max_side: u32) -> Result<DynamicImage, AppErr
 }
 
 fn encode(image: &DynamicImage) -> Result<Rendered, AppError> {
-    let mut bytes = Vec::new();
-    if image.color().has_alpha() {
-        image
-            .write_with_encoder(PngEncoder::new(Cursor::new(&mut bytes)))
-            .map_err(AppError::internal)?;
-        Ok(Rendered { bytes, content_type: "image/png" })
-    } else {
-        JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY)
-            .encode_image(image)
-            .map_err(AppError::internal)?;
-        Ok(Rendered { bytes, content_type: "image/jpeg" })
+    if let DynamicImage::ImageRgb8(rgb) = image {
+        let (width, height) = (rgb.width() as usize, rgb.height() as usize);
+        let pixels = turbojpeg::Image {
+            pixels: rgb.as_raw().as_slice(),
+            width,
+            pitch: width * 3,
+            height,
+            format: turbojpeg::PixelFormat::RGB,
+        };
+        let mut compressor = turbojpeg::Compressor::new().map_err(AppError::internal)?;
+        compressor.set_quality(JPEG_QUALITY).map_err(AppError::internal)?;
+        compressor.set_subsamp(turbojpeg::Subsamp::Sub2x2).map_err(AppError::internal)?;
+        let bytes = compressor.compress_to_vec(pixels).map_err(AppError::internal)?;
+        return Ok(Rendered { bytes, content_type: "image/jpeg" });
     }
+    // `normalize` leaves only RGB (above) and RGBA with some transparency.
+    let mut bytes = Vec::new();
+    image
+        .write_with_encoder(PngEncoder::new(Cursor::new(&mut bytes)))
+        .map_err(AppError::internal)?;
+    Ok(Rendered { bytes, content_type: "image/png" })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::RgbImage;
 
     /// Found by `fuzz/fuzz_targets/image.rs`: a WebP whose EXIF chunk claims 1.6 GB made
     /// image-webp allocate that much while reading the orientation.
