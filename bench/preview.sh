@@ -44,7 +44,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build --release --quiet --bin homedisk --example thumbnail
+cargo build --release --quiet --features jpeg-turbo --bin homedisk --example thumbnail
 bin=target/release/homedisk
 
 echo "machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"

@@ -41,7 +41,7 @@ python=$venv/bin/python
 work=$(mktemp -d /tmp/homedisk-thumbs.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-cargo build --release --quiet --example thumbnail
+cargo build --release --quiet --features jpeg-turbo --example thumbnail
 thumbnail=${CARGO_TARGET_DIR:-target}/release/examples/thumbnail
 
 echo "machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(uname -sr), pinned to core $core"

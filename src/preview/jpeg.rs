@@ -1,20 +1,21 @@
 //! JPEG decoding with shrink-on-load, within the memory budget.
 //!
-//! The fast path is libjpeg-turbo (the `turbojpeg` crate, built from source and linked
-//! statically): it decodes at any n/8 of the size directly in the inverse DCT, with SIMD, which
+//! The fast path, with the `jpeg-turbo` feature, is libjpeg-turbo (`preview::turbo`, built
+//! from source and linked statically): it decodes at any n/8 of the size directly in the inverse DCT, with SIMD, which
 //! is what Pillow's `draft()` uses; on a 4000×3000 photo it is about 1.8× faster than
 //! `jpeg-decoder` for `sm` and `md` (docs/benchmarks.md, issue #20). It decodes from memory, so
 //! the file is read whole. What libjpeg-turbo does not decode to RGB or grey (CMYK, 12/16-bit,
 //! lossless), any JPEG it refuses (it treats every libjpeg warning, such as a few stray bytes
 //! before a marker, as an error), and a file too large to hold in the memory budget beside its
 //! decode go through `jpeg-decoder` as before, which streams: no JPEG that previewed before
-//! stops previewing.
+//! stops previewing. Without the feature every JPEG takes `jpeg-decoder`'s path (1/2, 1/4 or
+//! 1/8 scaling).
 //!
 //! The header is read once, by `jpeg-decoder` from the stream, before anything large is
 //! allocated: it gives the size, the coding process and the EXIF orientation, from which the
 //! memory of the whole pipeline is estimated and reserved.
 
-use std::io::{BufRead, Read, Seek, SeekFrom};
+use std::io::{BufRead, Seek, SeekFrom};
 
 use image::metadata::Orientation;
 use image::{DynamicImage, GrayImage, RgbImage};
@@ -23,10 +24,6 @@ use jpeg_decoder::{CodingProcess, ImageInfo, PixelFormat};
 use crate::error::AppError;
 use crate::preview::budget::Budget;
 use crate::preview::render::{MAX_SIDE, after_decode_cost, resize_cost, too_large, unreadable};
-
-/// The most progressive scans libjpeg-turbo reads: real files have about 10; a crafted one with
-/// thousands of tiny scans costs minutes of CPU (libjpeg-turbo's own advice is 500).
-const SCAN_LIMIT: u32 = 500;
 
 /// The image in `source` (a JPEG), upright-to-be (the EXIF orientation is returned, not
 /// applied), decoded at the smallest DCT scale whose longest side still covers `max_side`.
@@ -54,8 +51,9 @@ pub fn decode<R: BufRead + Seek>(
     source.rewind().map_err(AppError::internal)?;
     let turbo = matches!(info.pixel_format, PixelFormat::RGB24 | PixelFormat::L8)
         && info.coding_process != CodingProcess::Lossless;
+    #[cfg(feature = "jpeg-turbo")]
     if turbo {
-        match decode_turbo(&mut source, len, &info, max_side, budget)? {
+        match super::turbo::decode(&mut source, len, &info, max_side, budget)? {
             Ok(image) => return Ok((image, orientation)),
             Err(e) => {
                 tracing::debug!(reason = %e, "not through libjpeg-turbo; trying jpeg-decoder");
@@ -63,85 +61,10 @@ pub fn decode<R: BufRead + Seek>(
             }
         }
     }
+    #[cfg(not(feature = "jpeg-turbo"))]
+    let _ = (turbo, len);
     let image = decode_fallback(source, max_side, budget)?;
     Ok((image, orientation))
-}
-
-/// The smallest n/8 scale at which the longest side still covers `max_side` (1/1 when the
-/// image is no larger).
-fn turbo_scale(longest: usize, max_side: u32) -> turbojpeg::ScalingFactor {
-    let want = usize::try_from(max_side).unwrap_or(usize::MAX);
-    (1..=8)
-        .map(|n| turbojpeg::ScalingFactor::new(n, 8))
-        .find(|f| f.scale(longest) >= want)
-        .unwrap_or(turbojpeg::ScalingFactor::ONE)
-}
-
-/// libjpeg-turbo, on the whole file in memory. The outer error is final (the budget refused,
-/// reading failed); the inner one says why this path was not taken, to try the fallback on.
-fn decode_turbo<R: Read>(
-    source: &mut R,
-    len: u64,
-    info: &ImageInfo,
-    max_side: u32,
-    budget: &Budget,
-) -> Result<Result<DynamicImage, String>, AppError> {
-    let (w, h) = (u32::from(info.width), u32::from(info.height));
-    let factor = turbo_scale(usize::from(info.width.max(info.height)), max_side);
-    let (sw, sh) = (factor.scale(usize::from(info.width)), factor.scale(usize::from(info.height)));
-    let scaled = (
-        u32::try_from(sw).map_err(AppError::internal)?,
-        u32::try_from(sh).map_err(AppError::internal)?,
-    );
-    let estimate = len + jpeg_estimate(info, (w, h), scaled, max_side);
-    if estimate > budget.total() {
-        return Ok(Err(format!("{len} bytes do not fit in the budget beside the decode")));
-    }
-    let _reserved = budget.reserve(estimate, w, h)?;
-
-    let mut data = Vec::with_capacity(usize::try_from(len).map_err(AppError::internal)?);
-    source.take(len).read_to_end(&mut data).map_err(AppError::internal)?;
-    let gray = info.pixel_format == PixelFormat::L8;
-    let format = if gray { turbojpeg::PixelFormat::GRAY } else { turbojpeg::PixelFormat::RGB };
-    let decoded = turbo_pixels(&data, (info.width, info.height), factor, format);
-    drop(data);
-    let pixels = match decoded {
-        Ok(pixels) => pixels,
-        Err(e) => return Ok(Err(e.to_string())),
-    };
-    let (sw, sh) = scaled;
-    let image = if gray {
-        GrayImage::from_raw(sw, sh, pixels).map(DynamicImage::ImageLuma8)
-    } else {
-        RgbImage::from_raw(sw, sh, pixels).map(DynamicImage::ImageRgb8)
-    };
-    image.map(Ok).ok_or_else(|| unreadable("pixel data does not match the size"))
-}
-
-/// The pixels of `data` (a JPEG of `size` by its header) decoded at `factor` in `format`.
-fn turbo_pixels(
-    data: &[u8],
-    size: (u16, u16),
-    factor: turbojpeg::ScalingFactor,
-    format: turbojpeg::PixelFormat,
-) -> Result<Vec<u8>, turbojpeg::Error> {
-    let mut decompressor = turbojpeg::Decompressor::new()?;
-    decompressor.set_scan_limit(SCAN_LIMIT)?;
-    let header = decompressor.read_header(data)?;
-    if (header.width, header.height) != (usize::from(size.0), usize::from(size.1)) {
-        return Err(turbojpeg::Error::TurboJpegError("the two headers disagree".into()));
-    }
-    decompressor.set_scaling_factor(factor)?;
-    let header = header.scaled(factor);
-    let mut out = turbojpeg::Image {
-        pixels: vec![0u8; header.width * header.height * format.size()],
-        width: header.width,
-        pitch: header.width * format.size(),
-        height: header.height,
-        format,
-    };
-    decompressor.decompress(data, out.as_deref_mut())?;
-    Ok(out.pixels)
 }
 
 /// `jpeg-decoder`, with its own DCT scaling (1/2, 1/4, 1/8).
@@ -180,7 +103,12 @@ fn decode_fallback<R: BufRead>(
 /// interleaved output and the conversion of CMYK or 16-bit output, resizing, and what follows
 /// the decode. Both decoders stay within it (libjpeg-turbo's whole-image coefficient buffer
 /// is the same 2 bytes per coefficient).
-fn jpeg_estimate(info: &ImageInfo, (w, h): (u32, u32), (sw, sh): (u32, u32), max_side: u32) -> u64 {
+pub(super) fn jpeg_estimate(
+    info: &ImageInfo,
+    (w, h): (u32, u32),
+    (sw, sh): (u32, u32),
+    max_side: u32,
+) -> u64 {
     let components: u64 = match info.pixel_format {
         PixelFormat::L8 | PixelFormat::L16 => 1,
         PixelFormat::RGB24 => 3,
@@ -228,8 +156,10 @@ fn jpeg_image(pixels: Vec<u8>, format: PixelFormat, w: u32, h: u32) -> Option<Dy
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::io::Cursor;
+
+    use image::codecs::jpeg::JpegEncoder;
 
     use image::GenericImageView;
 
@@ -237,7 +167,7 @@ mod tests {
     use crate::preview::render::render;
 
     /// A photo-like `w`×`h` RGB image: smooth gradients and some texture.
-    fn photo(w: u32, h: u32) -> RgbImage {
+    pub(crate) fn photo(w: u32, h: u32) -> RgbImage {
         RgbImage::from_fn(w, h, |x, y| {
             let t = u8::try_from((x * 7 + y * 13) % 23).unwrap_or(0);
             image::Rgb([
@@ -248,62 +178,17 @@ mod tests {
         })
     }
 
-    fn turbo_jpeg(image: &RgbImage, progressive: bool) -> Vec<u8> {
-        let mut c = turbojpeg::Compressor::new().expect("compressor");
-        c.set_quality(90).expect("quality");
-        c.set_progressive(progressive).expect("progressive");
-        let (width, height) = (image.width() as usize, image.height() as usize);
-        let pixels = turbojpeg::Image {
-            pixels: image.as_raw().as_slice(),
-            width,
-            pitch: width * 3,
-            height,
-            format: turbojpeg::PixelFormat::RGB,
-        };
-        c.compress_to_vec(pixels).expect("compress")
-    }
-
-    /// The component sampling factors of the first SOF0 (baseline) frame header: `(id, h, v)`.
-    fn sof0_sampling(jpeg: &[u8]) -> Vec<(u8, u8, u8)> {
-        let at = jpeg.windows(2).position(|m| m == [0xFF, 0xC0]).expect("a SOF0 marker");
-        let frame = &jpeg[at + 4..];
-        let components = usize::from(frame[5]);
-        (0..components)
-            .map(|i| {
-                let c = &frame[6 + 3 * i..];
-                (c[0], c[1] >> 4, c[1] & 0x0F)
-            })
-            .collect()
-    }
-
-    #[test]
-    fn a_jpeg_thumbnail_is_baseline_with_4_2_0_chroma() {
-        let budget = Budget::new(64 << 20);
-        for progressive in [false, true] {
-            let source = turbo_jpeg(&photo(1200, 800), progressive);
-            let out = render(Cursor::new(source), "image/jpeg", 256, &budget).expect("renders");
-            assert_eq!(out.content_type, "image/jpeg");
-            // Y sampled 2×2, Cb and Cr 1×1: chroma at half the resolution both ways.
-            assert_eq!(sof0_sampling(&out.bytes), [(1, 2, 2), (2, 1, 1), (3, 1, 1)]);
-            let decoded = image::load_from_memory(&out.bytes).expect("a valid JPEG");
-            assert_eq!(decoded.dimensions(), (256, 171));
-        }
-        assert_eq!(budget.in_use(), 0);
-    }
-
-    #[test]
-    fn the_scale_is_the_smallest_n_eighths_that_covers_the_side() {
-        assert_eq!(turbo_scale(4000, 256), turbojpeg::ScalingFactor::new(1, 8));
-        assert_eq!(turbo_scale(4000, 1024), turbojpeg::ScalingFactor::new(3, 8));
-        assert_eq!(turbo_scale(4000, 2048), turbojpeg::ScalingFactor::new(5, 8));
-        assert_eq!(turbo_scale(1200, 256), turbojpeg::ScalingFactor::new(2, 8));
-        assert_eq!(turbo_scale(200, 256), turbojpeg::ScalingFactor::ONE);
+    /// A baseline JPEG of `image` (quality 90).
+    fn baseline(image: &RgbImage) -> Vec<u8> {
+        let mut out = Vec::new();
+        JpegEncoder::new_with_quality(&mut out, 90).encode_image(image).expect("encode");
+        out
     }
 
     #[test]
     fn truncated_or_corrupt_jpegs_are_unreadable_not_a_panic() {
         let budget = Budget::new(64 << 20);
-        let whole = turbo_jpeg(&photo(640, 480), false);
+        let whole = baseline(&photo(640, 480));
         let mut cases: Vec<(String, Vec<u8>)> = [2, 20, 200, whole.len() / 3, whole.len() - 2]
             .into_iter()
             .map(|len| (format!("cut at {len}"), whole[..len].to_vec()))
@@ -335,51 +220,8 @@ mod tests {
     }
 
     #[test]
-    fn jpegs_libjpeg_turbo_does_not_turn_into_rgb_take_the_fallback() {
-        // CMYK: libjpeg-turbo decodes it only to CMYK; jpeg-decoder converts it.
-        let cmyk: Vec<u8> = photo(300, 200).pixels().flat_map(|p| [p[0], p[1], p[2], 40]).collect();
-        let mut c = turbojpeg::Compressor::new().expect("compressor");
-        c.set_quality(90).expect("quality");
-        let jpeg = c
-            .compress_to_vec(turbojpeg::Image {
-                pixels: cmyk.as_slice(),
-                width: 300,
-                pitch: 1200,
-                height: 200,
-                format: turbojpeg::PixelFormat::CMYK,
-            })
-            .expect("compress CMYK");
-        let out = render(Cursor::new(jpeg), "image/jpeg", 256, &Budget::new(64 << 20))
-            .expect("a CMYK JPEG renders");
-        let decoded = image::load_from_memory(&out.bytes).expect("a valid JPEG");
-        assert_eq!(decoded.dimensions(), (256, 171));
-    }
-
-    #[test]
-    fn a_grey_jpeg_is_decoded_grey_and_shrunk() {
-        let grey: Vec<u8> = photo(800, 600).pixels().map(|p| p[0]).collect();
-        let mut c = turbojpeg::Compressor::new().expect("compressor");
-        c.set_subsamp(turbojpeg::Subsamp::Gray).expect("grey");
-        let pixels = turbojpeg::Image {
-            pixels: grey.as_slice(),
-            width: 800,
-            pitch: 800,
-            height: 600,
-            format: turbojpeg::PixelFormat::GRAY,
-        };
-        let jpeg = c.compress_to_vec(pixels).expect("compress grey");
-        let (image, _) = decode(Cursor::new(&jpeg), 256, &Budget::new(64 << 20)).expect("decodes");
-        // 3/8 of 800×600 (2/8 would be under 256 px), still grey.
-        assert_eq!((image.dimensions(), image.color()), ((300, 225), image::ColorType::L8));
-        let out =
-            render(Cursor::new(jpeg), "image/jpeg", 256, &Budget::new(64 << 20)).expect("renders");
-        let decoded = image::load_from_memory(&out.bytes).expect("a valid JPEG");
-        assert_eq!(decoded.dimensions(), (256, 192));
-    }
-
-    #[test]
     fn a_file_too_large_to_hold_beside_its_decode_is_streamed_by_the_fallback() {
-        let photo = turbo_jpeg(&photo(640, 480), false);
+        let photo = baseline(&photo(640, 480));
         // The same JPEG with 1.2 MB of comment segments after its SOI.
         let mut padded = photo[..2].to_vec();
         for _ in 0..20 {

@@ -5,6 +5,8 @@ pub mod budget;
 mod jpeg;
 pub mod render;
 pub mod thumbs;
+#[cfg(feature = "jpeg-turbo")]
+mod turbo;
 
 pub use render::is_previewable;
 pub use thumbs::{Thumb, Thumbnailer};

@@ -1,10 +1,11 @@
 //! Decoding an image within bounds, shrinking it, turning it upright, and encoding the result
 //! without any metadata. Pure, blocking functions: callers run them on the blocking pool.
 //!
-//! JPEG (most photos) is decoded with DCT scaling (`jpeg.rs`: libjpeg-turbo, which decodes at
-//! any n/8 of the size directly instead of decoding every pixel and throwing most away); other
-//! formats go through `image`. Resizing uses `fast_image_resize` (SIMD, Catmull-Rom).
-//! Thumbnails are JPEG with 4:2:0 chroma (libjpeg-turbo's encoder), or PNG when they have
+//! JPEG (most photos) is decoded with DCT scaling (`jpeg.rs`: with the `jpeg-turbo` feature
+//! libjpeg-turbo, which decodes at any n/8 of the size directly instead of decoding every
+//! pixel and throwing most away, else `jpeg-decoder` at 1/2, 1/4 or 1/8); other formats go
+//! through `image`. Resizing uses `fast_image_resize` (SIMD, Catmull-Rom). Thumbnails are JPEG
+//! (4:2:0 chroma with libjpeg-turbo's encoder, 4:4:4 with `image`'s), or PNG when they have
 //! transparency.
 
 use std::io::{BufRead, Cursor, Read, Seek, SeekFrom};
@@ -213,18 +214,19 @@ fn shrink(mut image: DynamicImage, max_side: u32) -> Result<DynamicImage, AppErr
 
 fn encode(image: &DynamicImage) -> Result<Rendered, AppError> {
     if let DynamicImage::ImageRgb8(rgb) = image {
-        let (width, height) = (rgb.width() as usize, rgb.height() as usize);
-        let pixels = turbojpeg::Image {
-            pixels: rgb.as_raw().as_slice(),
-            width,
-            pitch: width * 3,
-            height,
-            format: turbojpeg::PixelFormat::RGB,
+        let size = (rgb.width() as usize, rgb.height() as usize);
+        #[cfg(feature = "jpeg-turbo")]
+        let bytes = crate::preview::turbo::encode_rgb(rgb.as_raw(), size, JPEG_QUALITY)?;
+        #[cfg(not(feature = "jpeg-turbo"))]
+        let bytes = {
+            // `image`'s encoder writes 4:4:4 chroma (about 1.6× larger at 1024 px).
+            let _ = size;
+            let mut bytes = Vec::new();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, JPEG_QUALITY as u8)
+                .encode_image(image)
+                .map_err(AppError::internal)?;
+            bytes
         };
-        let mut compressor = turbojpeg::Compressor::new().map_err(AppError::internal)?;
-        compressor.set_quality(JPEG_QUALITY).map_err(AppError::internal)?;
-        compressor.set_subsamp(turbojpeg::Subsamp::Sub2x2).map_err(AppError::internal)?;
-        let bytes = compressor.compress_to_vec(pixels).map_err(AppError::internal)?;
         return Ok(Rendered { bytes, content_type: "image/jpeg" });
     }
     // `normalize` leaves only RGB (above) and RGBA with some transparency.
