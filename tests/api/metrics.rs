@@ -61,6 +61,19 @@ fn metrics_count_what_an_operator_graphs_and_name_no_secret() {
         .expect("upload");
     assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
     let id = json(&body)["items"][0]["id"].as_str().expect("id").to_owned();
+    // A picture whose thumbnail is made once, then served from memory.
+    let mut png = Vec::new();
+    image::DynamicImage::ImageRgb8(image::RgbImage::from_pixel(600, 400, image::Rgb([9, 99, 199])))
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .expect("png");
+    let (status, _, body) =
+        server.http("POST", "/api/v1/files", &headers, &multipart("beach.png", &png)).expect("png");
+    assert_eq!(status, 201);
+    let picture = json(&body)["items"][0]["id"].as_str().expect("id").to_owned();
+    let preview = format!("/preview/{picture}?size=md&token={token}");
+    for _ in 0..2 {
+        assert_eq!(server.http("GET", &preview, &[], b"").expect("preview").0, 200);
+    }
     let big = vec![1u8; 60_000];
     let (status, _, _) = server
         .http("POST", "/api/v1/files", &headers, &multipart("too-big.bin", &big))
@@ -85,12 +98,15 @@ fn metrics_count_what_an_operator_graphs_and_name_no_secret() {
     };
     expect(r#"homedisk_logins_total{result="failure",reason="wrong_password"}"#, 1.0);
     expect(r#"homedisk_logins_total{result="success",reason="password"}"#, 1.0);
-    expect("homedisk_uploads_total", 1.0);
-    expect("homedisk_upload_bytes_total", 1234.0);
+    expect("homedisk_uploads_total", 2.0);
+    expect("homedisk_upload_bytes_total", (1234 + png.len()) as f64);
+    expect(r#"homedisk_thumbnails_total{source="decoded"}"#, 1.0);
+    expect(r#"homedisk_thumbnails_total{source="memory"}"#, 1.0);
+    expect("homedisk_thumbnail_render_seconds_count", 1.0);
     expect(r#"homedisk_upload_refusals_total{reason="payload_too_large"}"#, 1.0);
     expect(
         r#"homedisk_http_requests_total{route="/api/v1/files",method="POST",status="201"}"#,
-        1.0,
+        2.0,
     );
     for status in [200, 401] {
         let series = format!(
@@ -103,9 +119,17 @@ fn metrics_count_what_an_operator_graphs_and_name_no_secret() {
         "{text}"
     );
     assert!(text.contains("homedisk_http_request_duration_seconds_bucket{"), "{text}");
-    for secret in
-        [token.as_str(), "hdk_", "holiday-secret", "too-big", "metricsuser", &id, "token="]
-    {
+    let secrets = [
+        token.as_str(),
+        "hdk_",
+        "holiday-secret",
+        "too-big",
+        "beach",
+        "metricsuser",
+        &id,
+        &picture,
+    ];
+    for secret in secrets.into_iter().chain(["token="]) {
         assert!(!text.contains(secret), "the metrics name `{secret}`:\n{text}");
     }
     promtool_check(&text);
