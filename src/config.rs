@@ -25,6 +25,7 @@ pub struct Variable {
 #[rustfmt::skip]
 pub const VARIABLES: &[Variable] = &[
     Variable { name: "HOMEDISK_BIND", default: "127.0.0.1:8080", meaning: "listen address (ip:port)" },
+    Variable { name: "HOMEDISK_CORS_ORIGINS", default: "(none)", meaning: "comma-separated web origins (https://app.example.com) whose pages may call the API and load previews from the browser (CORS, never with cookies; * is refused)" },
     Variable { name: "HOMEDISK_METRICS_BIND", default: "(off)", meaning: "listen address (ip:port) of a second listener serving Prometheus metrics at /metrics, without login: keep it private, e.g. 127.0.0.1:9464" },
     Variable { name: "HOMEDISK_DATA_DIR", default: "./data", meaning: "database, blobs, thumbnails, generated key" },
     Variable { name: "HOMEDISK_DATABASE_URL", default: "sqlite://{data dir}/homedisk.db", meaning: "database URL: sqlite://PATH, or postgres://USER:PASSWORD@HOST:PORT/DATABASE" },
@@ -111,6 +112,9 @@ pub struct Config {
     pub bind: SocketAddr,
     /// Where `/metrics` (Prometheus) listens; `None`: no metrics at all.
     pub metrics_bind: Option<SocketAddr>,
+    /// Web origins (`https://app.example.com`) whose pages may call the API and load previews
+    /// (CORS, without credentials); empty: none.
+    pub cors_origins: Vec<String>,
     pub data_dir: PathBuf,
     pub database: crate::db::DbOptions,
     pub storage_url: StorageUrl,
@@ -175,6 +179,8 @@ impl Config {
                 })
             })
             .transpose()?;
+        let cors_origins = parse_origins(&get("HOMEDISK_CORS_ORIGINS").unwrap_or_default())
+            .map_err(|message| bad("HOMEDISK_CORS_ORIGINS", message))?;
         let data_dir = PathBuf::from(get("HOMEDISK_DATA_DIR").unwrap_or_else(|| "./data".into()));
         let database_url = get("HOMEDISK_DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("homedisk.db").display()));
@@ -217,6 +223,7 @@ impl Config {
         Ok(Config {
             bind,
             metrics_bind,
+            cors_origins,
             data_dir,
             database,
             storage_url,
@@ -371,6 +378,27 @@ pub fn parse_bytes(v: &str) -> Option<u64> {
         _ => return None,
     };
     n.checked_mul(1u64 << shift)
+}
+
+/// `HOMEDISK_CORS_ORIGINS`: comma-separated `scheme://host[:port]`, exact (no path, no
+/// wildcard: an API that answers with a user's files is never open to every site).
+fn parse_origins(raw: &str) -> Result<Vec<String>, String> {
+    raw.split(',')
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .map(|o| {
+            let rest = o.strip_prefix("https://").or_else(|| o.strip_prefix("http://"));
+            match rest {
+                Some(host) if !host.is_empty() && !host.contains(['/', '*', ' ', '?', '#']) => {
+                    Ok(o.to_owned())
+                }
+                _ => Err(format!(
+                    "`{o}` is not an origin such as https://app.example.com (scheme and host, \
+                     no path, no wildcard)"
+                )),
+            }
+        })
+        .collect()
 }
 
 #[cfg(test)]

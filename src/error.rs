@@ -120,6 +120,9 @@ pub enum AppError {
     QuotaExceeded(String),
     #[error("{0}")]
     UnsupportedMedia(String),
+    /// A method the route does not answer; the methods it does (for `Allow`).
+    #[error("this address answers {0} only")]
+    MethodNotAllowed(String),
     /// An image that cannot be decoded (corrupt, truncated, or beyond the decoding limits).
     #[error("{0}")]
     ImageUnreadable(String),
@@ -226,6 +229,7 @@ impl AppError {
             PayloadTooLarge(_) => ("payload_too_large", StatusCode::PAYLOAD_TOO_LARGE),
             QuotaExceeded(_) => ("quota_exceeded", StatusCode::PAYLOAD_TOO_LARGE),
             UnsupportedMedia(_) => ("unsupported_media", StatusCode::UNSUPPORTED_MEDIA_TYPE),
+            MethodNotAllowed(_) => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED),
             ImageUnreadable(_) => ("image_unreadable", StatusCode::UNPROCESSABLE_ENTITY),
             Conflict(_) => ("conflict", StatusCode::CONFLICT),
             RateLimited { .. } => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
@@ -301,6 +305,9 @@ impl AppError {
             }
             AppError::Busy | AppError::StorageUnavailable(_) | AppError::DatabaseUnavailable(_) => {
                 vec![(header::RETRY_AFTER, HeaderValue::from_static("5"))]
+            }
+            AppError::MethodNotAllowed(allow) => {
+                HeaderValue::from_str(allow).map(|v| vec![(header::ALLOW, v)]).unwrap_or_default()
             }
             e if e.is_authentication() => {
                 vec![(

@@ -270,14 +270,15 @@ pub fn build_app(
         InitError = (),
     >,
 > {
+    let cors = state.config.cors_origins.clone();
     App::new()
         .app_data(state)
         .wrap(middleware::from_fn(pages::localize_errors))
         .wrap(security_headers())
         .wrap(middleware::from_fn(crate::http::access_log::access_log))
         .route("/healthz", web::get().to(healthz))
-        .configure(api::configure)
-        .configure(api::preview::configure)
+        .configure(|cfg| api::configure(cfg, &cors))
+        .configure(|cfg| api::preview::configure(cfg, &cors))
         .configure(crate::dav::configure)
         .configure(pages::configure)
 }

@@ -1,6 +1,7 @@
 //! `/api/v1/admin/*`: accounts, the audit log and instance settings, for administrators.
 //! Every handler takes `AdminUser`: for anyone else these routes answer 404.
 
+use crate::api::endpoint::Endpoint;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -23,17 +24,15 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::scope("/admin")
             .wrap(actix_web::middleware::from_fn(admin_gate))
-            .route("/users", web::get().to(list_users))
-            .route("/users", web::post().to(create_user))
-            .route("/users/{id}", web::get().to(get_user))
-            .route("/users/{id}", web::patch().to(update_user))
-            .route("/users/{id}", web::delete().to(delete_user))
-            .route("/users/{id}/logout", web::post().to(logout_user))
-            .route("/users/{id}/password", web::put().to(reset_password))
-            .route("/users/{id}/reset-2fa", web::post().to(reset_2fa))
-            .route("/audit", web::get().to(list_audit))
-            .route("/settings", web::get().to(get_settings))
-            .route("/settings", web::patch().to(update_settings)),
+            .service(Endpoint::at("/users").get(list_users).post(create_user))
+            .service(
+                Endpoint::at("/users/{id}").get(get_user).patch(update_user).delete(delete_user),
+            )
+            .service(Endpoint::at("/users/{id}/logout").post(logout_user))
+            .service(Endpoint::at("/users/{id}/password").put(reset_password))
+            .service(Endpoint::at("/users/{id}/reset-2fa").post(reset_2fa))
+            .service(Endpoint::at("/audit").get(list_audit))
+            .service(Endpoint::at("/settings").get(get_settings).patch(update_settings)),
     );
 }
 

@@ -1,6 +1,7 @@
 //! `/api/v1/app-passwords`: create (the secret is in the answer once), list, revoke. Only
 //! the account holder, never an app password, and creating needs a recent login.
 
+use crate::api::endpoint::Endpoint;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,9 +19,8 @@ use crate::http::auth::{AccountHolder, origin};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/app-passwords", web::post().to(create))
-        .route("/app-passwords", web::get().to(list))
-        .route("/app-passwords/{id}", web::delete().to(revoke));
+    cfg.service(Endpoint::at("/app-passwords").post(create).get(list))
+        .service(Endpoint::at("/app-passwords/{id}").delete(revoke));
 }
 
 #[derive(Deserialize)]

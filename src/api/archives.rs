@@ -3,6 +3,7 @@
 //! whose answer is a URL that works without a header: `GET /api/v1/archives/{id}?token=…`.
 //! Thin: `files::zip` plans, `http::zip` sends.
 
+use crate::api::endpoint::Endpoint;
 use actix_web::http::header::HeaderValue;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
@@ -25,19 +26,11 @@ const MAX_IDS: usize = 1000;
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/files/{id}/zip", web::get().to(folder))
-        .route("/files/{id}/zip", web::head().to(folder))
-        .service(
-            web::resource("/archives")
-                .app_data(
-                    web::JsonConfig::default()
-                        .limit(MAX_BODY_BYTES)
-                        .error_handler(crate::api::json_error),
-                )
-                .route(web::post().to(create)),
-        )
-        .route("/archives/{id}", web::get().to(download))
-        .route("/archives/{id}", web::head().to(download));
+    let json =
+        web::JsonConfig::default().limit(MAX_BODY_BYTES).error_handler(crate::api::json_error);
+    cfg.service(Endpoint::at("/files/{id}/zip").get(folder))
+        .service(Endpoint::at("/archives").data(json).post(create))
+        .service(Endpoint::at("/archives/{id}").get(download));
 }
 
 fn context(state: &AppState) -> Context<'_> {

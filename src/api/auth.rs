@@ -1,5 +1,6 @@
 //! `/api/v1/auth/*`: register, login, logout, logout everywhere.
 
+use crate::api::endpoint::Endpoint;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::Deserialize;
@@ -15,13 +16,15 @@ use crate::state::AppState;
 use crate::users::{self, LoginInput, RegisterInput};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/auth/register", web::post().to(register))
-        .route("/auth/login", web::post().to(login))
-        .route("/auth/logout", web::post().to(logout))
-        .route("/auth/logout-all", web::post().to(logout_all));
+    cfg.service(Endpoint::at("/auth/register").post(register))
+        .service(Endpoint::at("/auth/login").post(login))
+        .service(Endpoint::at("/auth/logout").post(logout))
+        .service(Endpoint::at("/auth/logout-all").post(logout_all));
 }
 
+/// Unknown fields are refused (400 naming the expected ones): a typo must not pass silently.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RegisterBody {
     username: Option<String>,
     password: Option<String>,
@@ -30,7 +33,9 @@ struct RegisterBody {
     client: Option<String>,
 }
 
+/// Unknown fields are refused (400 naming the expected ones): a typo must not pass silently.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct LoginBody {
     login: Option<String>,
     username: Option<String>,

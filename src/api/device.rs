@@ -1,5 +1,6 @@
 //! `/api/v1/auth/device*`: device login for apps (RFC 8628; see `auth::device_flow`).
 
+use crate::api::endpoint::Endpoint;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -12,8 +13,8 @@ use crate::http::auth::origin;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/auth/device", web::post().to(request))
-        .route("/auth/device/token", web::post().to(token));
+    cfg.service(Endpoint::at("/auth/device").post(request))
+        .service(Endpoint::at("/auth/device/token").post(token));
 }
 
 #[derive(Deserialize)]

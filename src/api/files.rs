@@ -1,6 +1,7 @@
 //! `/api/v1/files`, `/api/v1/folders`: list, upload, metadata, rename/move, delete, download.
 //! Every query is scoped to the caller: another user's id answers 404 like a missing one.
 
+use crate::api::endpoint::Endpoint;
 use actix_multipart::Multipart;
 use actix_web::http::header::HeaderValue;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -24,14 +25,11 @@ use crate::preview::{Size, is_previewable};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/files", web::get().to(list))
-        .route("/files", web::post().to(upload))
-        .route("/files/{id}", web::get().to(metadata))
-        .route("/files/{id}", web::patch().to(update))
-        .route("/files/{id}", web::delete().to(delete))
-        .route("/files/{id}/content", web::get().to(content))
-        .route("/files/{id}/preview-url", web::post().to(preview_url))
-        .route("/folders", web::post().to(create_folder));
+    cfg.service(Endpoint::at("/files").get(list).post(upload))
+        .service(Endpoint::at("/files/{id}").get(metadata).patch(update).delete(delete))
+        .service(Endpoint::at("/files/{id}/content").get(content))
+        .service(Endpoint::at("/files/{id}/preview-url").post(preview_url))
+        .service(Endpoint::at("/folders").post(create_folder));
 }
 
 #[derive(Deserialize)]

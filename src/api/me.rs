@@ -1,5 +1,6 @@
 //! `/api/v1/me`: the caller's profile and password.
 
+use crate::api::endpoint::Endpoint;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
@@ -11,7 +12,8 @@ use crate::state::AppState;
 use crate::users;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/me", web::get().to(me)).route("/me/password", web::put().to(change_password));
+    cfg.service(Endpoint::at("/me").get(me))
+        .service(Endpoint::at("/me/password").put(change_password));
 }
 
 #[derive(serde::Serialize)]
@@ -34,7 +36,9 @@ async fn me(state: web::Data<AppState>, me: CurrentUser) -> Result<web::Json<MeV
     Ok(web::Json(MeView { user: UserView::from(&me.user), trash_used, totp_enabled }))
 }
 
+/// Unknown fields are refused (400 naming the expected ones): a typo must not pass silently.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct PasswordBody {
     current_password: Option<String>,
     new_password: Option<String>,

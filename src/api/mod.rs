@@ -7,6 +7,7 @@ mod archives;
 mod auth;
 mod confine;
 mod device;
+pub(crate) mod endpoint;
 pub(crate) mod files;
 mod me;
 mod organize;
@@ -27,9 +28,11 @@ use crate::error::AppError;
 /// Largest JSON body accepted: account requests are tiny.
 pub const MAX_JSON_BYTES: usize = 16 * 1024;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// The API; `cors_origins` may call it from their pages (see `http::cors`).
+pub fn configure(cfg: &mut web::ServiceConfig, cors_origins: &[String]) {
     cfg.service(
         web::scope("/api/v1")
+            .wrap(crate::http::cors::layer(cors_origins))
             .app_data(web::JsonConfig::default().limit(MAX_JSON_BYTES).error_handler(json_error))
             .app_data(
                 web::PathConfig::default()
@@ -43,9 +46,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .configure(archives::configure)
             .configure(auth::configure)
             .configure(device::configure)
+            // organize first: its `/files/batch` before files' `/files/{id}`.
+            .configure(organize::configure)
             .configure(files::configure)
             .configure(me::configure)
-            .configure(organize::configure)
             .configure(search::configure)
             .configure(sessions::configure)
             .configure(shares::configure)

@@ -1,5 +1,6 @@
 //! Stars, the recent list, copies and batch operations under `/api/v1`.
 
+use crate::api::endpoint::Endpoint;
 use actix_web::{HttpResponse, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -26,12 +27,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     let json = web::JsonConfig::default()
         .limit(MAX_BATCH_JSON_BYTES)
         .error_handler(crate::api::json_error);
-    cfg.service(web::resource("/files/batch").app_data(json).route(web::post().to(run_batch)))
-        .route("/files/{id}/star", web::put().to(star))
-        .route("/files/{id}/star", web::delete().to(unstar))
-        .route("/files/{id}/copy", web::post().to(copy_one))
-        .route("/starred", web::get().to(starred))
-        .route("/recent", web::get().to(recent));
+    // Before `/files/{id}` (api::configure registers this module first), which would match
+    // `/files/batch` by its path and answer 405.
+    cfg.service(Endpoint::at("/files/batch").data(json).post(run_batch))
+        .service(Endpoint::at("/files/{id}/star").put(star).delete(unstar))
+        .service(Endpoint::at("/files/{id}/copy").post(copy_one))
+        .service(Endpoint::at("/starred").get(starred))
+        .service(Endpoint::at("/recent").get(recent));
 }
 
 /// `PUT /api/v1/files/{id}/star` (204)

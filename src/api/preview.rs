@@ -21,9 +21,12 @@ use crate::state::AppState;
 /// No cache keeps a preview longer than this, whatever the token's life.
 const MAX_AGE_CAP: i64 = 3600;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// `/preview/{id}`; `cors_origins` may load previews from their pages (`http::cors`).
+pub fn configure(cfg: &mut web::ServiceConfig, cors_origins: &[String]) {
     cfg.service(
-        web::resource("/preview/{id}").route(web::get().to(preview)).route(web::head().to(preview)),
+        web::scope("/preview")
+            .wrap(crate::http::cors::layer(cors_origins))
+            .service(crate::api::endpoint::Endpoint::at("/{id}").get(preview)),
     );
 }
 

@@ -1,5 +1,6 @@
 //! `/api/v1/search`: the caller's live files and folders whose names contain a text.
 
+use crate::api::endpoint::Endpoint;
 use actix_web::web;
 
 use crate::api::confine;
@@ -12,7 +13,7 @@ use crate::http::auth::FilesReader;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/search", web::get().to(search_files));
+    cfg.service(Endpoint::at("/search").get(search_files));
 }
 
 /// `GET /api/v1/search?q=&type=image|video|audio|document|folder&folder=ID&limit=&cursor=`

@@ -1,5 +1,6 @@
 //! `/api/v1/sessions`: the caller's live sessions, and revoking one.
 
+use crate::api::endpoint::Endpoint;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 
@@ -14,7 +15,8 @@ use crate::http::auth::{AccountHolder, origin};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/sessions", web::get().to(list)).route("/sessions/{id}", web::delete().to(revoke));
+    cfg.service(Endpoint::at("/sessions").get(list))
+        .service(Endpoint::at("/sessions/{id}").delete(revoke));
 }
 
 /// `GET /api/v1/sessions`: live sessions, newest first, this one marked `current`.

@@ -3,6 +3,7 @@
 //! `files:write`, and an app password also needs the `shares` scope; one confined to a folder
 //! shares only inside it. No answer carries a password or its hash.
 
+use crate::api::endpoint::Endpoint;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -21,12 +22,9 @@ use crate::shares::{self, Kind, NewShare, State, UploadCaps};
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/shares", web::post().to(create))
-        .route("/shares", web::get().to(list))
-        .route("/shares/{id}", web::get().to(one))
-        .route("/shares/{id}", web::patch().to(edit))
-        .route("/shares/{id}", web::delete().to(revoke))
-        .route("/files/{id}/shares", web::get().to(of_file));
+    cfg.service(Endpoint::at("/shares").post(create).get(list))
+        .service(Endpoint::at("/shares/{id}").get(one).patch(edit).delete(revoke))
+        .service(Endpoint::at("/files/{id}/shares").get(of_file));
 }
 
 /// An app password needs the `shares` scope; a token or a session already may share.

@@ -3,6 +3,7 @@
 //! (prove it is you again). Managing 2FA takes [`AccountHolder`] (never an app password) and
 //! a login or confirmation within ten minutes (`auth::recent`).
 
+use crate::api::endpoint::Endpoint;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
@@ -17,12 +18,11 @@ use crate::state::AppState;
 use crate::users::{mfa, totp};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/me/totp", web::post().to(enrol))
-        .route("/me/totp", web::delete().to(disable))
-        .route("/me/totp/confirm", web::post().to(confirm))
-        .route("/me/totp/recovery-codes", web::post().to(regenerate))
-        .route("/auth/login/mfa", web::post().to(login_mfa))
-        .route("/auth/confirm", web::post().to(confirm_identity));
+    cfg.service(Endpoint::at("/me/totp").post(enrol).delete(disable))
+        .service(Endpoint::at("/me/totp/confirm").post(confirm))
+        .service(Endpoint::at("/me/totp/recovery-codes").post(regenerate))
+        .service(Endpoint::at("/auth/login/mfa").post(login_mfa))
+        .service(Endpoint::at("/auth/confirm").post(confirm_identity));
 }
 
 #[derive(Serialize)]
@@ -37,7 +37,9 @@ struct RecoveryCodesView {
     recovery_codes: Vec<String>,
 }
 
+/// Unknown fields are refused (400 naming the expected ones): a typo must not pass silently.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct CodeBody {
     code: Option<String>,
 }
@@ -92,7 +94,9 @@ async fn regenerate(
     Ok(web::Json(RecoveryCodesView { recovery_codes: codes }))
 }
 
+/// Unknown fields are refused (400 naming the expected ones): a typo must not pass silently.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct DisableBody {
     password: Option<String>,
     code: Option<String>,
@@ -119,7 +123,9 @@ async fn disable(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Unknown fields are refused (400 naming the expected ones): a typo must not pass silently.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct MfaBody {
     mfa_token: Option<String>,
     code: Option<String>,
@@ -149,7 +155,9 @@ async fn login_mfa(
     Ok(resp.json(TokenView::new(started)))
 }
 
+/// Unknown fields are refused (400 naming the expected ones): a typo must not pass silently.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct ConfirmBody {
     password: Option<String>,
     code: Option<String>,

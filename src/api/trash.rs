@@ -1,5 +1,6 @@
 //! `/api/v1/trash`: what the caller deleted, restore by id, purge one, empty all.
 
+use crate::api::endpoint::Endpoint;
 use actix_web::{HttpResponse, web};
 use serde::{Deserialize, Serialize};
 
@@ -16,10 +17,9 @@ use crate::settings;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/trash", web::get().to(list))
-        .route("/trash", web::delete().to(empty))
-        .route("/trash/{id}", web::delete().to(purge))
-        .route("/trash/{id}/restore", web::post().to(restore));
+    cfg.service(Endpoint::at("/trash").get(list).delete(empty))
+        .service(Endpoint::at("/trash/{id}").delete(purge))
+        .service(Endpoint::at("/trash/{id}/restore").post(restore));
 }
 
 #[derive(Serialize)]

@@ -4,6 +4,8 @@
 //! header); an upload belongs to its user and auth session. Thin over `uploads::`: this file
 //! only reads and writes the protocol's headers.
 
+use crate::api::endpoint::Endpoint;
+use actix_web::http::Method;
 use actix_web::http::header::{self, HeaderMap, HeaderValue};
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -37,11 +39,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                          Homedisk-File-Id",
                     )),
             )
-            .route("", web::method(actix_web::http::Method::OPTIONS).to(options))
-            .route("", web::post().to(create))
-            .route("/{id}", web::head().to(status))
-            .route("/{id}", web::patch().to(patch))
-            .route("/{id}", web::delete().to(terminate)),
+            .service(Endpoint::at("").on(Method::OPTIONS, options).post(create))
+            .service(Endpoint::at("/{id}").on(Method::HEAD, status).patch(patch).delete(terminate)),
     );
 }
 

@@ -103,6 +103,7 @@ fn bad_configuration_stops_start_up_naming_the_variable() {
         ("HOMEDISK_SECRET_KEY", "short"),
         ("HOMEDISK_BIND", "nowhere"),
         ("HOMEDISK_METRICS_BIND", "9464"),
+        ("HOMEDISK_CORS_ORIGINS", "*"),
         ("HOMEDISK_BCRYPT_COST", "99"),
     ] {
         let out = homedisk(dir.path()).env(name, value).output().expect("run");

@@ -2,6 +2,7 @@
 //! SQLite file per test, driven in-process through `actix_web::test`; `binary.rs` starts the
 //! real executable (`server.rs`), and `browser/` drives it from headless Chromium.
 
+mod cors;
 mod database;
 mod helpers;
 mod server;
@@ -24,6 +25,7 @@ mod health;
 mod hostile_binary;
 mod logging;
 mod login;
+mod methods;
 mod metrics;
 mod organize;
 mod pages;
