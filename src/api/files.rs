@@ -15,7 +15,7 @@ use crate::auth::tokens::rfc3339;
 use crate::db;
 use crate::db::ids::FileId;
 use crate::db::models::files::{self, FileRow};
-use crate::error::AppError;
+use crate::error::{AppError, FieldErrors};
 use crate::etag;
 use crate::files as domain;
 use crate::http::auth::{CurrentUser, FilesReader, FilesWriter};
@@ -37,7 +37,13 @@ pub struct ListQuery {
     pub folder: Option<String>,
     pub sort: Option<String>,
     pub order: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
 }
+
+/// Items in a page of `GET /api/v1/files` when `limit` is not given, and the most one may ask.
+const DEFAULT_PAGE: i64 = 500;
+const MAX_PAGE: i64 = 1000;
 
 impl ListQuery {
     pub fn folder_id(&self) -> Option<FileId> {
@@ -49,17 +55,28 @@ impl ListQuery {
     }
 }
 
-/// `GET /api/v1/files?folder=ID&sort=name|date|size&order=asc|desc`
+/// `GET /api/v1/files?folder=ID&sort=name|date|size&order=asc|desc&limit=N&cursor=C`: a page
+/// of at most `limit` items (500 by default, at most 1000) and `next_cursor` for the next.
 async fn list(
     state: web::Data<AppState>,
     me: FilesReader,
     query: web::Query<ListQuery>,
 ) -> Result<web::Json<Listing>, AppError> {
-    let (sort, descending) = domain::parse_sort(query.sort.as_deref(), query.order.as_deref())?;
+    let order = domain::parse_sort(query.sort.as_deref(), query.order.as_deref())?;
+    let limit = match query.limit.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+        None => DEFAULT_PAGE,
+        Some(raw) => raw.parse().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| {
+            AppError::Validation(FieldErrors::single(
+                "limit",
+                format!("must be a whole number from 1 to {MAX_PAGE}"),
+            ))
+        })?,
+    };
     let folder = confine::folder(&state, &me, query.folder_id()).await?;
-    let owner = me.user.id.clone();
+    let (owner, cursor) = (me.user.id.clone(), query.cursor.clone());
     let listing = db::run(&state.db, move |conn| {
-        domain::list(conn, &owner, folder.as_ref(), sort, descending)
+        let page = domain::Page { cursor: cursor.as_deref().filter(|c| !c.is_empty()), limit };
+        domain::list_page(conn, &owner, folder.as_ref(), order, page)
     })
     .await?;
     let as_ref = |f: &FileRow| FolderRef { id: f.id.to_string(), name: f.name.clone() };
@@ -72,6 +89,7 @@ async fn list(
         items: with_previews(&state, &me, &listing.items)?,
         folder: listing.folder.as_ref().map(as_ref),
         path: listing.path[above..].iter().map(as_ref).collect(),
+        next_cursor: listing.next,
     }))
 }
 

@@ -152,6 +152,8 @@ pub struct Listing {
     pub items: Vec<FileItem>,
     pub folder: Option<FolderRef>,
     pub path: Vec<FolderRef>,
+    /// The `cursor` of the next page; `null` on the last.
+    pub next_cursor: Option<String>,
 }
 
 /// A search hit: the file item, where it is (`/a/b`, `/` at the root), and its star.

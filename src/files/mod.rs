@@ -7,6 +7,7 @@
 pub mod batch;
 pub mod confine;
 pub mod copy;
+pub mod cursor;
 pub mod fsck;
 pub mod gc;
 pub mod location;
@@ -142,6 +143,14 @@ pub struct Listing {
     pub folder: Option<FileRow>,
     pub path: Vec<FileRow>,
     pub items: Vec<FileRow>,
+    /// Where the next page starts, when [`list_page`] left rows out.
+    pub next: Option<String>,
+}
+
+/// A page of a listing: at most `limit` items after `cursor` (see `files::cursor`).
+pub struct Page<'a> {
+    pub cursor: Option<&'a str>,
+    pub limit: i64,
 }
 
 /// Lists `folder` (`None`: the root). A file id, or anyone else's id, is "not found".
@@ -158,7 +167,34 @@ pub fn list(
     })?;
     let path = path_to(conn, owner, folder.as_ref())?;
     let items = files::list(conn, owner, folder.as_ref().map(|f| &f.id), sort, descending)?;
-    Ok(Listing { folder, path, items })
+    Ok(Listing { folder, path, items, next: None })
+}
+
+/// [`list`], one page of it.
+pub fn list_page(
+    conn: &mut DbConn,
+    owner: &UserId,
+    folder_id: Option<&FileId>,
+    order: (Sort, bool),
+    page: Page<'_>,
+) -> Result<Listing, AppError> {
+    let after = page.cursor.map(|c| cursor::parse(c, order)).transpose()?;
+    let folder = folder(conn, owner, folder_id).map_err(|e| match e {
+        AppError::Validation(_) => AppError::NotFound,
+        other => other,
+    })?;
+    let path = path_to(conn, owner, folder.as_ref())?;
+    let parent = folder.as_ref().map(|f| &f.id);
+    // One more than asked: whether there is a next page, without a count.
+    let mut items =
+        files::list_page(conn, owner, parent, order, after.as_ref(), Some(page.limit + 1))?;
+    let next = if items.len() as i64 > page.limit {
+        items.truncate(page.limit as usize);
+        items.last().map(|last| cursor::after(last, order))
+    } else {
+        None
+    };
+    Ok(Listing { folder, path, items, next })
 }
 
 /// The folders from the root down to `folder` (for breadcrumbs), `folder` included.

@@ -29,6 +29,7 @@ mod methods;
 mod metrics;
 mod organize;
 mod pages;
+mod paging;
 mod preview;
 mod races;
 mod rate_limit;

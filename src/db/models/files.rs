@@ -105,6 +105,38 @@ pub fn list(
     sort: Sort,
     descending: bool,
 ) -> QueryResult<Vec<FileRow>> {
+    list_page(conn, owner, parent, (sort, descending), None, None)
+}
+
+/// The row a page of a listing starts after: its sort key (kind, then the sorted column, then
+/// the id, which makes the order total, so no row is seen twice or skipped however rows are
+/// added meanwhile).
+#[derive(Debug, Clone, PartialEq)]
+pub struct After {
+    pub kind: String,
+    /// The name (its `lower()` is compared), the modification time or the size, by the sort.
+    pub key: AfterKey,
+    pub id: FileId,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AfterKey {
+    Name(String),
+    Date(NaiveDateTime),
+    Size(i64),
+}
+
+/// [`list`] from just after `after`, at most `limit` rows.
+pub fn list_page(
+    conn: &mut DbConn,
+    owner: &UserId,
+    parent: Option<&FileId>,
+    (sort, descending): (Sort, bool),
+    after: Option<&After>,
+    limit: Option<i64>,
+) -> QueryResult<Vec<FileRow>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::{BigInt, Bool, Text, Timestamp};
     let mut q = files::table
         .filter(files::owner_id.eq(owner))
         .filter(files::trashed_at.is_null())
@@ -124,6 +156,48 @@ pub fn list(
         (Sort::Size, false) => q.then_order_by(files::size.asc()),
         (Sort::Size, true) => q.then_order_by(files::size.desc()),
     };
+    if let Some(a) = after {
+        // Rows after `a` in the order above: a later kind (folders come first), or the same
+        // kind and a later key, or the same key and a larger id.
+        let beyond = if descending { "<" } else { ">" };
+        let head = sql::<Bool>("(kind < ")
+            .bind::<Text, _>(a.kind.clone())
+            .sql(" OR (kind = ")
+            .bind::<Text, _>(a.kind.clone());
+        let id = a.id.as_str().to_owned();
+        q = match &a.key {
+            AfterKey::Name(name) => q.filter(
+                head.sql(&format!(" AND (lower(name) {beyond} lower("))
+                    .bind::<Text, _>(name.clone())
+                    .sql(") OR (lower(name) = lower(")
+                    .bind::<Text, _>(name.clone())
+                    .sql(") AND id > ")
+                    .bind::<Text, _>(id)
+                    .sql("))))"),
+            ),
+            AfterKey::Date(at) => q.filter(
+                head.sql(&format!(" AND (modified_at {beyond} "))
+                    .bind::<Timestamp, _>(*at)
+                    .sql(" OR (modified_at = ")
+                    .bind::<Timestamp, _>(*at)
+                    .sql(" AND id > ")
+                    .bind::<Text, _>(id)
+                    .sql("))))"),
+            ),
+            AfterKey::Size(size) => q.filter(
+                head.sql(&format!(" AND (size {beyond} "))
+                    .bind::<BigInt, _>(*size)
+                    .sql(" OR (size = ")
+                    .bind::<BigInt, _>(*size)
+                    .sql(" AND id > ")
+                    .bind::<Text, _>(id)
+                    .sql("))))"),
+            ),
+        };
+    }
+    if let Some(n) = limit {
+        q = q.limit(n);
+    }
     q.then_order_by(files::id.asc()).select(FileRow::as_select()).load(conn)
 }
 
