@@ -273,6 +273,7 @@ pub fn build_app(
     let cors = state.config.cors_origins.clone();
     App::new()
         .app_data(state)
+        .wrap(middleware::from_fn(crate::http::compress::compress))
         .wrap(middleware::from_fn(pages::localize_errors))
         .wrap(security_headers())
         .wrap(middleware::from_fn(crate::http::access_log::access_log))

@@ -7,6 +7,7 @@
 //!   `AdminUser`).
 //! - [`client_ip`]: the client's address, through trusted proxies only.
 //! - [`cors`]: CORS for the API and previews (`HOMEDISK_CORS_ORIGINS`).
+//! - [`compress`]: brotli/gzip for pages, JSON and XML, never for a file's bytes.
 //! - [`cookies`]: `Secure` or not, and the device cookie of logins.
 //! - [`download`]: sending a stored file (conditional requests, Range, safe headers).
 //! - [`metrics_endpoint`]: the `/metrics` listener (Prometheus).
@@ -18,6 +19,7 @@
 pub mod access_log;
 pub mod auth;
 pub mod client_ip;
+pub mod compress;
 pub mod cookies;
 pub mod cors;
 pub mod download;

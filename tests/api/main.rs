@@ -2,6 +2,7 @@
 //! SQLite file per test, driven in-process through `actix_web::test`; `binary.rs` starts the
 //! real executable (`server.rs`), and `browser/` drives it from headless Chromium.
 
+mod compression;
 mod cors;
 mod database;
 mod helpers;
