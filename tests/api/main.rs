@@ -19,6 +19,7 @@ mod device_login;
 mod device_pages;
 mod file_pages;
 mod files;
+mod first_run;
 mod hardening;
 mod health;
 mod hostile_binary;
