@@ -10,6 +10,7 @@ mod admin;
 mod admin_pages;
 mod app_password_folders;
 mod app_passwords;
+mod backup;
 mod binary;
 mod browser;
 mod dav;
