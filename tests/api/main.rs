@@ -32,6 +32,7 @@ mod pages;
 mod preview;
 mod races;
 mod rate_limit;
+mod readme;
 mod register;
 mod revocation;
 mod search;
