@@ -1,6 +1,7 @@
 //! The command line: `homedisk` serves; `homedisk admin create NAME` makes an admin account;
 //! `homedisk admin fsck` checks the blob rows against the store; `homedisk admin reset-2fa
-//! NAME` turns an account's two-factor login off; `--help` lists the configuration variables.
+//! NAME` turns an account's two-factor login off; `homedisk admin backup DIR` copies a running
+//! single-box instance; `--help` lists the configuration variables.
 
 use std::io::BufRead;
 
@@ -31,6 +32,10 @@ pub enum Command {
     /// `admin reset-2fa NAME`
     AdminReset2fa {
         username: String,
+    },
+    /// `admin backup DIR`
+    AdminBackup {
+        dir: std::path::PathBuf,
     },
 }
 
@@ -78,9 +83,12 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Command, String> 
         ["admin", "reset-2fa", name] if !name.starts_with('-') => {
             Ok(Command::AdminReset2fa { username: name.to_string() })
         }
+        ["admin", "backup", dir] if !dir.starts_with('-') => {
+            Ok(Command::AdminBackup { dir: dir.into() })
+        }
         ["admin", ..] => Err("usage: homedisk admin create NAME [--email E] [--phone P] \
              [--password-stdin]\n       homedisk admin fsck [--repair] [--grace-hours H]\n       \
-             homedisk admin reset-2fa NAME"
+             homedisk admin reset-2fa NAME\n       homedisk admin backup DIR"
             .into()),
         [other, ..] => Err(format!("unknown command `{other}`")),
     }
@@ -100,6 +108,9 @@ pub fn help() -> String {
          than H hours (default 24)\n  \
          homedisk admin reset-2fa NAME turn off the account's two-factor login (a lost\n                                \
          authenticator and lost recovery codes)\n  \
+         homedisk admin backup DIR     copy the database (a consistent snapshot), secret.key\n                                \
+         and blobs/ into a new or empty DIR while the server\n                                \
+         runs (SQLite and local storage only)\n  \
          homedisk --help | --version\n\n\
          CONFIGURATION (environment variables, also read from ./.env):\n",
     );
@@ -120,6 +131,7 @@ pub fn execute(command: Command, config: Config) -> Result<(), StartupError> {
         }
         Command::AdminFsck { repair, grace_hours } => admin_fsck(config, repair, grace_hours),
         Command::AdminReset2fa { username } => admin_reset_2fa(config, &username),
+        Command::AdminBackup { dir } => admin_backup(&config, &dir),
         Command::Help | Command::Version => Ok(()),
     }
 }
@@ -199,6 +211,32 @@ fn admin_create(
     Ok(())
 }
 
+/// Copies the instance into `dir` and says what was copied and how to restore it.
+fn admin_backup(config: &Config, dir: &std::path::Path) -> Result<(), StartupError> {
+    let report = crate::backup::run(config, dir)
+        .map_err(|e| StartupError::Other(format!("backup failed: {e}")))?;
+    println!("database: {} bytes (a consistent snapshot)", report.database_bytes);
+    if report.key_copied {
+        println!("secret.key: copied");
+    } else {
+        println!("secret.key: not copied (HOMEDISK_SECRET_KEY is set: keep it with the backup)");
+    }
+    println!("blobs: {} files, {} bytes", report.blobs, report.blob_bytes);
+    if report.vanished > 0 {
+        println!(
+            "{} blob(s) were deleted by the server during the copy (files purged after the \
+             database snapshot); `homedisk admin fsck` on the restored copy lists them",
+            report.vanished
+        );
+    }
+    println!(
+        "backup complete in {}; to restore, start homedisk with HOMEDISK_DATA_DIR set to a copy \
+         of it (thumbnails are made again)",
+        dir.display()
+    );
+    Ok(())
+}
+
 /// Turns off `username`'s two-factor login (audited, with no acting user: the console).
 fn admin_reset_2fa(config: Config, username: &str) -> Result<(), StartupError> {
     let state = startup::build_state(config)?;
@@ -260,6 +298,11 @@ mod tests {
             Ok(Command::AdminReset2fa { username: "alice".into() })
         );
         assert!(p(&["admin", "reset-2fa"]).is_err());
+        assert_eq!(
+            p(&["admin", "backup", "/srv/backup"]),
+            Ok(Command::AdminBackup { dir: "/srv/backup".into() })
+        );
+        assert!(p(&["admin", "backup"]).is_err());
         assert!(p(&["frobnicate"]).is_err());
     }
 

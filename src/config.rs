@@ -42,7 +42,7 @@ pub const VARIABLES: &[Variable] = &[
     Variable { name: "HOMEDISK_SECRET_KEY", default: "generated into {data dir}/secret.key", meaning: "token signing key, at least 32 bytes" },
     Variable { name: "HOMEDISK_PREVIOUS_SECRET_KEY", default: "(none)", meaning: "old signing key still accepted during a key rotation" },
     Variable { name: "HOMEDISK_BCRYPT_COST", default: "12", meaning: "bcrypt cost, 4-31" },
-    Variable { name: "HOMEDISK_REGISTRATION", default: "open", meaning: "`open`, or `closed` (only admins create accounts)" },
+    Variable { name: "HOMEDISK_REGISTRATION", default: "open", meaning: "`open`, or `closed` (only admins create accounts); the first run's page offers to close it" },
     Variable { name: "HOMEDISK_SINGLE_SESSION", default: "false", meaning: "a new login revokes the user's older sessions of that client type" },
     Variable { name: "HOMEDISK_MAX_UPLOAD_BYTES", default: "4GiB", meaning: "largest file accepted (bytes, or with KiB/MiB/GiB)" },
     Variable { name: "HOMEDISK_RESUMABLE_UPLOAD_BYTES", default: "20MiB", meaning: "the web page sends files from this size on as resumable (tus) uploads" },

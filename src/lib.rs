@@ -10,7 +10,8 @@
 //!   and [`auth`] (passwords, tokens, sessions, CSRF, rate limits, extractors), which use…
 //! - [`db`] (pool, migrations, one file of queries per table).
 //! - Cross-cutting: [`config`], [`error`] (the one error type), [`state`], [`telemetry`],
-//!   [`blocking`] (work that must not run on the async executor).
+//!   [`blocking`] (work that must not run on the async executor), [`backup`] (`homedisk admin
+//!   backup`).
 //!
 //! See `docs/ARCHITECTURE.md` for a request's path through these.
 
@@ -18,6 +19,7 @@ pub mod admin_stats;
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod blocking;
 pub mod cli;
 pub mod config;

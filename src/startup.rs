@@ -2,6 +2,7 @@
 //! `App` that both the server and the tests use ([`build_app`]).
 
 use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -15,7 +16,7 @@ use secrecy::SecretString;
 use crate::auth::password;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::tokens::Keys;
-use crate::config::{Config, ConfigError, MIN_SECRET_BYTES, StorageUrl};
+use crate::config::{Config, ConfigError, MIN_SECRET_BYTES, Registration, StorageUrl};
 use crate::db::{self, DbSetupError};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -323,6 +324,7 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         tracing::info!(address = %at, "metrics at http://{at}/metrics");
     }
     tracing::info!(address = %bind, data_dir = %state.config.data_dir.display(), "homedisk listening");
+    announce(&state, bind).await;
     HttpServer::new(move || build_app(state.clone()))
         .bind(bind)
         .map_err(|e| StartupError::Other(format!("HOMEDISK_BIND: cannot listen on {bind}: {e}")))?
@@ -330,4 +332,64 @@ pub async fn run(config: Config) -> Result<(), StartupError> {
         .run()
         .await
         .map_err(|e| StartupError::Other(format!("server error: {e}")))
+}
+
+/// Says where to open the web app and, on an instance without accounts, how the first one is
+/// made: what a new operator reads right after `cargo run`.
+async fn announce(state: &web::Data<AppState>, bind: SocketAddr) {
+    tracing::info!("open {}", open_hint(bind));
+    let st = state.clone();
+    let first_run = db::run(&state.db, move |conn| {
+        let empty = crate::db::models::users::count(conn)? == 0;
+        let settings = crate::settings::current(conn, &st.config)?;
+        Ok::<_, AppError>((empty, settings.registration))
+    })
+    .await;
+    match first_run {
+        Ok((true, Registration::Open)) => tracing::info!(
+            "no accounts yet: the first account registered becomes the administrator \
+             (the web app opens on \"Create the administrator\"); registration is open, so \
+             anyone who reaches this address can register until it is closed on /admin"
+        ),
+        Ok((true, Registration::Closed)) => tracing::info!(
+            "no accounts yet and registration is closed: create the administrator with \
+             `homedisk admin create NAME`"
+        ),
+        Ok((false, _)) => {}
+        Err(e) => e.log_if_internal(),
+    }
+}
+
+/// The URL to open for a listen address: the address itself, or, for the unspecified address
+/// (all interfaces), the loopback URL plus a word that other machines use this one's address.
+pub fn open_hint(bind: SocketAddr) -> String {
+    let port = bind.port();
+    match bind.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => format!(
+            "http://127.0.0.1:{port}/ (listening on all IPv4 interfaces: from another machine, \
+             http://THIS-MACHINE'S-ADDRESS:{port}/)"
+        ),
+        IpAddr::V6(ip) if ip.is_unspecified() => format!(
+            "http://[::1]:{port}/ (listening on all interfaces: from another machine, \
+             http://THIS-MACHINE'S-ADDRESS:{port}/)"
+        ),
+        _ => format!("http://{bind}/"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    fn hint(bind: &str) -> String {
+        super::open_hint(bind.parse().expect("a socket address"))
+    }
+
+    #[test]
+    fn the_url_to_open_follows_the_bind_address() {
+        assert_eq!(hint("127.0.0.1:8080"), "http://127.0.0.1:8080/");
+        assert_eq!(hint("192.168.1.5:80"), "http://192.168.1.5:80/");
+        assert_eq!(hint("[::1]:8080"), "http://[::1]:8080/");
+        let all = hint("0.0.0.0:8080");
+        assert!(all.starts_with("http://127.0.0.1:8080/ (listening on all"), "{all}");
+        assert!(hint("[::]:9000").starts_with("http://[::1]:9000/"));
+    }
 }

@@ -1,4 +1,5 @@
-//! `/login`, `/register`, `/logout`: the pages that start and end a browser session.
+//! `/login`, `/logout`: the pages that start and end a browser session (`/register` and
+//! `/setup` are in `register.rs`).
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -10,11 +11,11 @@ use crate::auth::sessions::{EndReason, Started};
 use crate::auth::tokens::ClientKind;
 use crate::config::Registration;
 use crate::db;
-use crate::error::{AppError, FieldErrors};
+use crate::error::AppError;
 use crate::http::auth::{authenticate, cookie_token, origin};
 use crate::http::cookies;
 use crate::state::AppState;
-use crate::users::{self, LoginInput, RegisterInput};
+use crate::users::{self, LoginInput};
 use crate::web::i18n::Ui;
 use crate::web::{
     CsrfForm, Locale, Nav, PageError, PageUser, anon_binding, html, redirect,
@@ -24,8 +25,6 @@ use crate::web::{
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login_page))
         .route("/login", web::post().to(login_submit))
-        .route("/register", web::get().to(register_page))
-        .route("/register", web::post().to(register_submit))
         .route("/logout", web::get().to(logout_page))
         .route("/logout", web::post().to(logout_submit));
 }
@@ -39,18 +38,6 @@ struct LoginPage {
     error: Option<String>,
     notice: Option<&'static str>,
     registration_open: bool,
-}
-
-#[derive(Template)]
-#[template(path = "auth/register.html")]
-struct RegisterPage {
-    nav: Nav,
-    username: String,
-    email: String,
-    phone: String,
-    errors: FieldErrors,
-    error: Option<String>,
-    open: bool,
 }
 
 #[derive(Deserialize)]
@@ -75,7 +62,7 @@ fn notice_text(t: &'static Ui, code: Option<&str>) -> Option<&'static str> {
 }
 
 /// A browser that is already logged in does not need the login page.
-async fn logged_in(req: &HttpRequest, state: &AppState) -> bool {
+pub(super) async fn logged_in(req: &HttpRequest, state: &AppState) -> bool {
     match cookie_token(req) {
         Some(t) => authenticate(state, &t).await.is_ok(),
         None => false,
@@ -191,98 +178,6 @@ async fn login_submit(
     html(b, &page)
 }
 
-/// `GET /register`
-async fn register_page(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, PageError> {
-    if logged_in(&req, &state).await {
-        return Ok(redirect("/files").finish());
-    }
-    let (binding, cookie) = anon_binding(&req, &state.config);
-    let page = RegisterPage {
-        nav: Nav::anonymous(&state, &binding, &Locale::of(&req)),
-        username: String::new(),
-        email: String::new(),
-        phone: String::new(),
-        errors: FieldErrors::default(),
-        error: None,
-        open: registration_open(&state).await,
-    };
-    let mut b = HttpResponse::Ok();
-    if let Some(c) = cookie {
-        b.cookie(c);
-    }
-    html(b, &page)
-}
-
-#[derive(Deserialize)]
-struct RegisterForm {
-    username: Option<String>,
-    email: Option<String>,
-    phone: Option<String>,
-    password: Option<String>,
-    password_confirm: Option<String>,
-    csrf_token: Option<String>,
-}
-
-/// `POST /register`
-async fn register_submit(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Form<RegisterForm>,
-) -> Result<HttpResponse, PageError> {
-    let form = form.into_inner();
-    let (binding, new_cookie) = anon_binding(&req, &state.config);
-    let csrf_ok = new_cookie.is_none()
-        && form.csrf_token.as_deref().is_some_and(|t| csrf::verify(&state.keys, &binding, t));
-    let password = form.password.unwrap_or_default();
-    let input = RegisterInput {
-        username: form.username.unwrap_or_default(),
-        password: password.clone(),
-        email: form.email,
-        phone: form.phone,
-    };
-
-    let error = if !csrf_ok {
-        AppError::CsrfFailed
-    } else if form.password_confirm.as_deref() != Some(password.as_str()) {
-        AppError::Validation(FieldErrors::single("password_confirm", "does not match the password"))
-    } else {
-        match users::register(&state.accounts(), input.clone(), ClientKind::Web, origin(&req)).await
-        {
-            Ok(started) => return Ok(start_browser_session(&req, &state, started, "/files")),
-            Err(
-                e @ (AppError::Validation(_)
-                | AppError::RegistrationClosed
-                | AppError::RateLimited { .. }),
-            ) => e,
-            Err(other) => return Err(other.into()),
-        }
-    };
-    let (errors, message) = match &error {
-        AppError::Validation(fields) => (fields.clone(), None),
-        other => (FieldErrors::default(), Some(other.to_string())),
-    };
-    let page = RegisterPage {
-        nav: Nav::anonymous(&state, &binding, &Locale::of(&req)),
-        username: input.username,
-        email: input.email.unwrap_or_default(),
-        phone: input.phone.unwrap_or_default(),
-        errors,
-        error: message,
-        open: registration_open(&state).await,
-    };
-    let mut b = HttpResponse::build(error.code_and_status().1);
-    for h in error.extra_headers() {
-        b.insert_header(h);
-    }
-    if let Some(c) = new_cookie {
-        b.cookie(c);
-    }
-    html(b, &page)
-}
-
 #[derive(Template)]
 #[template(path = "auth/logout.html")]
 struct LogoutPage {
@@ -320,7 +215,7 @@ async fn logout_submit(
 
 /// Whether self-service registration is open now (the admin setting, else the environment).
 /// An unreadable setting reads as closed: the form then says so rather than failing the page.
-async fn registration_open(state: &web::Data<AppState>) -> bool {
+pub(super) async fn registration_open(state: &web::Data<AppState>) -> bool {
     let st = state.clone();
     let current = db::run(&state.db, move |conn| crate::settings::current(conn, &st.config)).await;
     matches!(current, Ok(s) if s.registration == Registration::Open)

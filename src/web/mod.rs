@@ -17,6 +17,7 @@ mod extract;
 mod files;
 pub mod i18n;
 mod nav;
+mod register;
 mod security;
 mod shares;
 mod two_factor;
@@ -54,6 +55,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     }))
     .route("/", web::get().to(index))
     .configure(auth::configure)
+    .configure(register::configure)
     .configure(account::configure)
     .configure(device::configure)
     .configure(security::configure)
@@ -66,9 +68,20 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .default_service(web::to(not_found));
 }
 
-/// `GET /`: the files page when logged in, else the login page.
-async fn index(req: HttpRequest) -> HttpResponse {
-    let to = if cookie_token(&req).is_some() { "/files" } else { "/login" };
+/// `GET /`: the files page when logged in, else the login page, or on an instance without
+/// accounts the first run's "Create the administrator" (`/setup`).
+async fn index(req: HttpRequest, state: web::Data<crate::state::AppState>) -> HttpResponse {
+    let to = if cookie_token(&req).is_some() {
+        "/files"
+    } else if register::no_accounts(&state)
+        .await
+        .inspect_err(AppError::log_if_internal)
+        .unwrap_or(false)
+    {
+        "/setup"
+    } else {
+        "/login"
+    };
     redirect(to).finish()
 }
 

@@ -15,6 +15,8 @@ async fn pages_without_a_session_redirect_to_login_with_next() {
         assert!(location.starts_with("/login?"), "{location}");
         assert!(location.contains(&format!("next={path}")), "{location}");
     }
+    // Once an account exists; before, `/` leads to the first run (tests/api/first_run.rs).
+    app.register("alice").await;
     let r = app.send(TestRequest::get().uri("/")).await;
     assert_eq!(r.header("location"), Some("/login"));
 }

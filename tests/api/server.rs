@@ -49,6 +49,18 @@ impl Server {
         Server::launch(dir, url, database, env, None)
     }
 
+    /// Starts a server on SQLite in `dir/data` as it is (a restored backup, say), whatever
+    /// database the rest of the suite runs on.
+    pub fn start_on(dir: tempfile::TempDir, env: &[(&str, &str)]) -> Server {
+        let database = std::rc::Rc::new(crate::database::DropOnExit::new(None));
+        Server::launch(std::rc::Rc::new(dir), None, database, env, None)
+    }
+
+    /// Whether this server runs on PostgreSQL (else SQLite in its data directory).
+    pub fn on_postgres(&self) -> bool {
+        self.database_url.is_some()
+    }
+
     /// Kills this server with SIGKILL (no clean-up of any kind, as a crash or a power cut) and
     /// starts a new one on the same data directory with `env`.
     pub fn crash_and_restart(self, env: &[(&str, &str)]) -> Server {

@@ -132,6 +132,7 @@ mod tests {
             include_str!("../../web/files/mod.rs"),
             include_str!("../../web/files/detail.rs"),
             include_str!("../../web/auth.rs"),
+            include_str!("../../web/register.rs"),
             include_str!("../../web/mod.rs"),
             include_str!("../../web/account.rs"),
             include_str!("../../api/me.rs"),

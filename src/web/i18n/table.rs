@@ -67,6 +67,12 @@ table! {
         register_title: "Create your account", "创建账户";
         create_account: "Create account", "创建账户";
         registration_closed: "Registration is closed on this instance. Ask the administrator for an account.", "本站已关闭注册，请向管理员申请账户。";
+        setup_title: "Create the administrator", "创建管理员";
+        setup_lead: "This homedisk has no accounts yet. The account you create now is its administrator: it manages the other accounts and the settings under Admin.", "这个 homedisk 还没有任何账户。现在创建的账户就是管理员：它在“管理”中管理其他账户和设置。";
+        setup_keep_open: "Let others create their own accounts (registration stays open; the admin settings change it later)", "允许其他人自行注册账户（保持开放注册；之后可在管理设置中更改）";
+        setup_keep_open_help: "Untick to keep this disk to the accounts you create yourself.", "取消勾选后，只有你创建的账户才能使用这个网盘。";
+        setup_closed: "Registration is closed on this instance (HOMEDISK_REGISTRATION=closed). Create the administrator on the server:", "本站已关闭注册（HOMEDISK_REGISTRATION=closed）。请在服务器上创建管理员：";
+        setup_create: "Create the administrator", "创建管理员";
         logout_title: "Log out?", "退出登录？";
         logout_this_browser: "Log out of this browser", "在此浏览器上退出";
         logout_everywhere_hint: "To end your sessions on every device, use your account page:", "要在所有设备上退出，请前往账户页面：";

@@ -21,6 +21,33 @@ async fn register_then_log_out_and_log_in_again() {
 }
 
 #[actix_web::test]
+async fn the_first_visit_to_an_empty_instance_creates_the_administrator() {
+    let Some(h) = Harness::start("the_first_visit_to_an_empty_instance_creates_the_administrator")
+    else {
+        return;
+    };
+    let b = h.browser().await;
+    for (width, height) in [ui::PHONE, ui::DESKTOP] {
+        b.set_size(width, height).await;
+        b.goto("/").await;
+        b.wait_for_path(ui::SETUP).await;
+        b.wait_for(ui::SETUP_FORM).await;
+    }
+    let form = ui::SETUP_FORM;
+    b.fill(&ui::field(form, "username"), "root").await;
+    b.fill(&ui::field(form, "password"), crate::helpers::PASSWORD).await;
+    b.fill(&ui::field(form, "password_confirm"), crate::helpers::PASSWORD).await;
+    b.click(&ui::submit(form)).await;
+    b.wait_for_path(ui::FILES).await;
+    b.wait_for(ui::NAV_ADMIN).await;
+    // Gone once the administrator exists.
+    steps::log_out(&b).await;
+    b.goto(ui::SETUP).await;
+    b.wait_for_path(ui::LOGIN).await;
+    b.close().await;
+}
+
+#[actix_web::test]
 async fn uploaded_images_show_as_loaded_thumbnails_and_a_large_preview() {
     let Some(h) = Harness::start("uploaded_images_show_as_loaded_thumbnails_and_a_large_preview")
     else {

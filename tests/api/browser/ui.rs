@@ -44,6 +44,9 @@ pub const LOGIN: &str = "/login";
 pub const LOGIN_FORM: &str = "form[action='/login']";
 pub const REGISTER: &str = "/register";
 pub const REGISTER_FORM: &str = "form[action='/register']";
+/// The first run's "Create the administrator" (only on an instance without accounts).
+pub const SETUP: &str = "/setup";
+pub const SETUP_FORM: &str = "form[action='/setup']";
 
 // Files.
 pub const FILES: &str = "/files";
@@ -132,6 +135,14 @@ pub struct Page {
 }
 
 pub const PAGES: &[Page] = &[
+    Page {
+        name: "setup",
+        path: SETUP,
+        ready: SETUP_FORM,
+        show: None,
+        click: None,
+        logged_in: false,
+    },
     Page {
         name: "login",
         path: LOGIN,
