@@ -377,11 +377,20 @@ impl Thumbnailer {
             etag: self.etag(key),
         };
         let (dir, name, bytes) = (self.dir.clone(), format!("{key}.{ext}"), thumb.bytes.clone());
-        let shared = self.shared.clone();
+        let (shared, sha256) =
+            (self.shared.clone(), key.split('-').next().unwrap_or(key).to_owned());
         blocking::run(move || {
             write_atomically(&dir, &name, &bytes)?;
             if let Err(e) = shared.put_derived(&name, &bytes) {
                 tracing::warn!(thumbnail = %name, error = %e, "could not share a thumbnail");
+            } else if matches!(shared.open(&sha256), Err(e) if e.kind() == std::io::ErrorKind::NotFound)
+            {
+                // The blob's last file went while this was decoding, and its `forget` may have
+                // run before this copy existed: take the copy back (a `forget` after the
+                // check removes it anyway, as the blob goes before its thumbnails).
+                if let Err(e) = shared.delete_derived(&name) {
+                    tracing::warn!(thumbnail = %name, error = %e, "could not remove a late thumbnail");
+                }
             }
             Ok::<_, std::io::Error>(())
         })
