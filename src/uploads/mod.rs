@@ -207,7 +207,9 @@ fn remove_bytes(backend: &Backend, row: &UploadRow) -> std::io::Result<()> {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
         },
-        Backend::Remote(storage) => remote::remove_all(storage.as_ref(), row),
+        Backend::Remote(storage) => {
+            remote::remove(storage.as_ref(), &row.id, remote::Leftovers::all_of(row))
+        }
     }
 }
 
@@ -262,10 +264,12 @@ pub async fn append(
         // The pending object the row no longer names goes: the old one, or ours if we lost.
         let began = parts.store_upload.as_ref().filter(|u| row.store_upload.as_ref() != Some(*u));
         if moved {
-            remote::forget_parts(storage.clone(), &row.id, None, row.pending.clone()).await;
+            let old = remote::Leftovers { pending: row.pending.clone(), ..Default::default() };
+            remote::remove_quietly(storage.clone(), &row.id, old).await;
         } else {
             let (upload, pending) = (began.cloned(), parts.pending.clone());
-            remote::forget_parts(storage.clone(), &row.id, upload, pending).await;
+            let ours = remote::Leftovers { store_upload: upload, pending, staged: false };
+            remote::remove_quietly(storage.clone(), &row.id, ours).await;
         }
     }
     if !moved {
@@ -314,19 +318,9 @@ async fn finish(
     if let Backend::Remote(storage) = backend {
         // The staging object was copied to the blob (or refused): it and the last pending
         // bytes go either way.
-        let (id, pending) = (row.id.clone(), row.pending.clone());
-        let cleaned = blocking::run(move || -> std::io::Result<()> {
-            let Some(store) = storage.parts() else { return Ok(()) };
-            store.delete_staged(&id)?;
-            if let Some(name) = pending {
-                store.delete_pending(&id, &name)?;
-            }
-            Ok(())
-        })
-        .await;
-        if let Ok(Err(e)) = cleaned {
-            tracing::warn!(error = %e, "could not remove a finished upload's staging object");
-        }
+        let done =
+            remote::Leftovers { pending: row.pending.clone(), staged: true, ..Default::default() };
+        remote::remove_quietly(storage, &row.id, done).await;
     }
     match committed {
         Err(e @ AppError::UploadOffset(_)) => Err(e),

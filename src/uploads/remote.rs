@@ -126,49 +126,58 @@ pub(super) async fn settle(
     .await?
 }
 
-/// Removes what a chunk stored and the row will not name (it was refused, or another writer
-/// moved the row first): its pending object, and the multipart upload it began. Best effort:
-/// a failure is logged (the store's lifecycle rules and the sweep catch the rest).
-pub(super) async fn forget(storage: Arc<dyn Storage>, row: &UploadRow, written: Written) {
-    let Some(parts) = written.remote else { return };
-    forget_parts(storage, &row.id, parts.began.then_some(parts.store_upload).flatten(), None).await;
+/// What of an upload to remove from the store.
+#[derive(Debug, Default)]
+pub(super) struct Leftovers {
+    /// A multipart upload to abort (gone already is fine).
+    pub store_upload: Option<String>,
+    /// A pending object.
+    pub pending: Option<String>,
+    /// Whether the staging object goes too.
+    pub staged: bool,
 }
 
-/// Best-effort removal of a multipart upload and a pending object of upload `id`.
-pub(super) async fn forget_parts(
-    storage: Arc<dyn Storage>,
-    id: &str,
-    store_upload: Option<String>,
-    pending: Option<String>,
-) {
+impl Leftovers {
+    /// Everything upload `row` has in the store.
+    pub fn all_of(row: &UploadRow) -> Self {
+        Leftovers {
+            store_upload: row.store_upload.clone(),
+            pending: row.pending.clone(),
+            staged: true,
+        }
+    }
+}
+
+/// Removes `what` of upload `id` from the store. Blocking.
+pub(super) fn remove(storage: &dyn Storage, id: &str, what: Leftovers) -> io::Result<()> {
+    let Some(store) = storage.parts() else { return Ok(()) };
+    if let Some(upload) = what.store_upload {
+        store.abort(id, &upload)?;
+    }
+    if let Some(name) = what.pending {
+        store.delete_pending(id, &name)?;
+    }
+    if what.staged {
+        store.delete_staged(id)?;
+    }
+    Ok(())
+}
+
+/// [`remove`], best effort, off the executor: a failure is logged (the store's lifecycle rules
+/// and the sweep catch the rest).
+pub(super) async fn remove_quietly(storage: Arc<dyn Storage>, id: &str, what: Leftovers) {
     let id = id.to_owned();
-    let done = blocking::run(move || -> io::Result<()> {
-        let Some(store) = storage.parts() else { return Ok(()) };
-        if let Some(upload) = store_upload {
-            store.abort(&id, &upload)?;
-        }
-        if let Some(name) = pending {
-            store.delete_pending(&id, &name)?;
-        }
-        Ok(())
-    })
-    .await;
-    if let Ok(Err(e)) = done {
+    if let Ok(Err(e)) = blocking::run(move || remove(storage.as_ref(), &id, what)).await {
         tracing::warn!(error = %e, "could not remove the stored parts of an upload");
     }
 }
 
-/// Removes every object upload `id` has in the store: its multipart upload, pending bytes
-/// and staging object. Blocking.
-pub(super) fn remove_all(storage: &dyn Storage, row: &UploadRow) -> io::Result<()> {
-    let Some(store) = storage.parts() else { return Ok(()) };
-    if let Some(upload) = &row.store_upload {
-        store.abort(&row.id, upload)?;
-    }
-    if let Some(name) = &row.pending {
-        store.delete_pending(&row.id, name)?;
-    }
-    store.delete_staged(&row.id)
+/// Removes what a refused chunk stored: the multipart upload it began, if any (its pending
+/// bytes were never stored: `settle` runs only for an accepted chunk).
+pub(super) async fn forget(storage: Arc<dyn Storage>, row: &UploadRow, written: Written) {
+    let Some(parts) = written.remote else { return };
+    let store_upload = parts.began.then_some(parts.store_upload).flatten();
+    remove_quietly(storage, &row.id, Leftovers { store_upload, ..Leftovers::default() }).await;
 }
 
 /// The last chunk is in: the parts become the staging object (the pending bytes its last

@@ -43,6 +43,14 @@ pub(crate) fn location(r: &Resp) -> String {
     r.header("location").expect("Location").to_owned()
 }
 
+/// Makes upload `id` an hour past its expiry.
+pub(crate) fn expire(conn: &mut homedisk::db::DbConn, id: &str) {
+    use diesel::prelude::*;
+    use homedisk::db::schema::uploads::dsl as u;
+    let past = chrono::Utc::now().naive_utc() - chrono::Duration::hours(1);
+    diesel::update(u::uploads.find(id)).set(u::expires_at.eq(past)).execute(conn).expect("age it");
+}
+
 pub(crate) fn offset(r: &Resp) -> Option<u64> {
     r.header("upload-offset").and_then(|v| v.parse().ok())
 }
@@ -226,15 +234,7 @@ async fn the_size_limit_the_quota_race_and_the_expiry_sweep() {
     let url = location(&app.send(create(&auth, 30, "old.bin")).await);
     app.send(patch(&auth, &url, 0, b"0123456789")).await;
     let id = url.rsplit('/').next().expect("id").to_owned();
-    {
-        use diesel::prelude::*;
-        use homedisk::db::schema::uploads::dsl as u;
-        let past = chrono::Utc::now().naive_utc() - chrono::Duration::hours(1);
-        diesel::update(u::uploads.find(&id))
-            .set(u::expires_at.eq(past))
-            .execute(&mut app.conn())
-            .expect("age it");
-    }
+    expire(&mut app.conn(), &id);
     let r = app.send(tus(Method::HEAD, &url, &auth)).await;
     assert_eq!((r.status.as_u16(), r.code().as_str()), (410, "upload_gone"));
     let dir = app.state.config.data_dir.join("uploads");

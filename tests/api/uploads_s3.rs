@@ -13,7 +13,7 @@ use crate::files::content_req;
 use crate::helpers::spawn_with;
 use crate::storage::{new_bucket, noise, s3_endpoint, s3_overrides};
 use crate::storage_s3::same_database;
-use crate::uploads::{create, location, offset, patch, tus};
+use crate::uploads::{create, expire, location, offset, patch, tus};
 
 /// Two nodes sharing a database and a bucket, each with its own data directory (a macro:
 /// the apps' service types cannot be named).
@@ -115,15 +115,7 @@ async fn a_cancelled_or_expired_upload_leaves_no_parts_and_small_files_need_no_p
     let url = location(&a.send(create(&auth, bytes.len(), "old.bin")).await);
     assert_eq!(b.send(patch(&auth, &url, 0, &bytes[..1000])).await.status, 204);
     let id = url.rsplit('/').next().expect("id").to_owned();
-    {
-        use diesel::prelude::*;
-        use homedisk::db::schema::uploads::dsl as u;
-        let past = chrono::Utc::now().naive_utc() - chrono::Duration::hours(1);
-        diesel::update(u::uploads.find(&id))
-            .set(u::expires_at.eq(past))
-            .execute(&mut a.conn())
-            .expect("age it");
-    }
+    expire(&mut a.conn(), &id);
     let dir = a.state.config.data_dir.join("uploads");
     let backend = homedisk::uploads::Backend::of(&a.state.storage, &dir);
     let now = chrono::Utc::now().naive_utc();
