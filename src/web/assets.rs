@@ -8,6 +8,8 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("style.css", "text/css; charset=utf-8", include_bytes!("../../static/style.css")),
     ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../static/app.js")),
     ("files.js", "text/javascript; charset=utf-8", include_bytes!("../../static/files.js")),
+    ("lightbox.js", "text/javascript; charset=utf-8", include_bytes!("../../static/lightbox.js")),
+    ("upload.js", "text/javascript; charset=utf-8", include_bytes!("../../static/upload.js")),
     ("drop.js", "text/javascript; charset=utf-8", include_bytes!("../../static/drop.js")),
     // tus-js-client 4.3.1 (MIT, static/vendor/tus-js-client.LICENSE): resumable uploads.
     (

@@ -147,6 +147,8 @@ async fn static_files_are_served_from_the_binary_with_their_types() {
         ("/static/style.css", "text/css; charset=utf-8"),
         ("/static/app.js", "text/javascript; charset=utf-8"),
         ("/static/files.js", "text/javascript; charset=utf-8"),
+        ("/static/lightbox.js", "text/javascript; charset=utf-8"),
+        ("/static/upload.js", "text/javascript; charset=utf-8"),
         ("/static/icon.svg", "image/svg+xml"),
         ("/static/folder.svg", "image/svg+xml"),
         ("/static/empty.svg", "image/svg+xml"),

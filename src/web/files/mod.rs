@@ -1,5 +1,5 @@
 //! `/files`: browse a folder, upload (a plain form, or per-file progress through the API with
-//! `static/files.js`), new folder, and a page per file with rename, move and delete.
+//! `static/upload.js`), new folder, and a page per file with rename, move and delete.
 
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
