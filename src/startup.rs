@@ -13,6 +13,7 @@ use actix_web::middleware::{self, DefaultHeaders};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use secrecy::SecretString;
 
+use crate::auth::grants::GrantCache;
 use crate::auth::password;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::tokens::Keys;
@@ -104,7 +105,11 @@ pub fn build_state(config: Config) -> Result<AppState, StartupError> {
     prepare_data_dir(&config)?;
     let secret = load_or_create_secret(&config)?;
     let keys = Keys::new(&secret, config.previous_secret_key.as_ref());
-    let pool = db::connect(&config.database)?;
+    let (pool, epoch) = db::connect_watched(&config.database)?;
+    // SQLite has one process serving it (the data directory's lock), whose writes all move
+    // the epoch; several PostgreSQL nodes write where this one cannot see.
+    let grants =
+        if config.database.url.is_postgres() { GrantCache::off() } else { GrantCache::on(epoch) };
     // The URL as an operator wrote it, password hidden: which database this node uses.
     tracing::info!(database = %config.database.url.redacted(), "database opened");
     let storage = open_storage(&config)?;
@@ -130,6 +135,7 @@ pub fn build_state(config: Config) -> Result<AppState, StartupError> {
         storage,
         thumbs: std::sync::Arc::new(thumbs),
         verified_tokens: Default::default(),
+        grants: Arc::new(grants),
         dummy_hash: Arc::from(dummy_hash),
     })
 }

@@ -18,6 +18,8 @@ pub struct AppState {
     pub thumbs: std::sync::Arc<crate::preview::Thumbnailer>,
     /// Tokens already verified on `/preview` (see `auth::verified`).
     pub verified_tokens: crate::auth::verified::VerifiedTokens,
+    /// The preview route's recent database answers (`auth::grants`).
+    pub grants: Arc<crate::auth::grants::GrantCache>,
     pub login_limiter: Arc<LoginLimiter>,
     /// Where bcrypt runs, fewer at a time than the cores (see `auth::password::Hashers`).
     pub hashers: Arc<Hashers>,

@@ -116,6 +116,7 @@ async fn token_grant(
         db: &state.db,
         keys: &state.keys,
         verified: &state.verified_tokens,
+        grants: &state.grants,
         query_access_tokens: state.config.query_access_tokens,
     };
     authorize(&ctx, Token { text: token, from_query }, id, size).await
@@ -142,7 +143,7 @@ async fn app_password_grant(
         sha256: row.blob_sha256,
         modified_at: row.modified_at,
     };
-    Ok(PreviewGrant { file, expires: me.session.expires_at.and_utc().timestamp() })
+    Ok(PreviewGrant { file: file.into(), expires: me.session.expires_at.and_utc().timestamp() })
 }
 
 /// `private, max-age=N`: never in a shared cache, and never kept past the credential's life.

@@ -7,6 +7,7 @@ pub mod csrf;
 pub mod device;
 pub mod device_flow;
 pub mod end_reason;
+pub mod grants;
 pub mod method;
 pub mod mfa;
 pub mod password;

@@ -15,6 +15,9 @@
 use chrono::{NaiveDateTime, Utc};
 use sha2::Digest;
 
+use std::sync::Arc;
+
+use crate::auth::grants::{GrantCache, Known};
 use crate::auth::sessions;
 use crate::auth::tokens::{Keys, PreviewSizes, TokenType};
 use crate::auth::verified::VerifiedTokens;
@@ -26,13 +29,13 @@ use crate::preview::Size;
 /// A caller allowed to see `file` at the requested size.
 #[derive(Debug)]
 pub struct PreviewGrant {
-    pub file: PreviewFile,
+    pub file: Arc<PreviewFile>,
     /// When the credential stops working (Unix seconds): no cache may keep the answer longer.
     pub expires: i64,
 }
 
 /// What `/preview` needs of the file.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct PreviewFile {
     pub id: FileId,
     pub name: String,
@@ -56,6 +59,8 @@ pub struct PreviewAuth<'a> {
     pub db: &'a DbPool,
     pub keys: &'a Keys,
     pub verified: &'a VerifiedTokens,
+    /// What the database said recently (`auth::grants`; remembers nothing on PostgreSQL).
+    pub grants: &'a GrantCache,
     /// `HOMEDISK_QUERY_ACCESS_TOKENS`.
     pub query_access_tokens: bool,
 }
@@ -79,8 +84,13 @@ pub async fn authorize(
     }
     let now = Utc::now().naive_utc();
     let Claimed { user, session, client, expires, .. } = claimed;
+    if let Some(known) = ctx.grants.get(&session, &id, now) {
+        sessions::judge(&known_facts(&known), &user, client)?;
+        return Ok(PreviewGrant { file: known.file, expires });
+    }
+    let stamp = ctx.grants.stamp();
     let sid = session.clone();
-    let (file, touch) = db::read_inline(ctx.db, move |conn| {
+    let (file, touch, known) = db::lookup_inline(ctx.db, move |conn| {
         let touch_before = now - sessions::touch_every();
         let Some(c) = db::models::sessions::preview_check(conn, &sid, &id, now, touch_before)?
         else {
@@ -100,17 +110,20 @@ pub async fn authorize(
         else {
             return Err(AppError::NotFound);
         };
-        let file = PreviewFile {
+        let file = Arc::new(PreviewFile {
             id,
             name,
             modified_at,
             is_folder: kind == "folder",
             mime: c.file_mime,
             sha256: c.file_sha256,
-        };
-        Ok((file, c.touch_due))
+        });
+        let known = Known { user: c.user_id, client: c.client, file: file.clone() };
+        Ok((file, c.touch_due, (known, c.expires_at)))
     })
     .await?;
+    let (known, session_ends) = known;
+    ctx.grants.put(stamp, &session, session_ends, &known.file.id.clone(), known);
     if touch {
         // Noting the use is a write: off the request, on the blocking pool.
         let pool = ctx.db.clone();
@@ -121,6 +134,19 @@ pub async fn authorize(
         });
     }
     Ok(PreviewGrant { file, expires })
+}
+
+/// A remembered answer as the facts [`sessions::judge`] weighs: it was kept only when the
+/// session was alive and its user active.
+fn known_facts(known: &Known) -> sessions::SessionFacts<'_> {
+    sessions::SessionFacts {
+        user_id: &known.user,
+        client: &known.client,
+        revoked: false,
+        revoked_reason: None,
+        expired: false,
+        user_active: true,
+    }
 }
 
 /// What the token allows on file `id`.

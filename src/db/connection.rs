@@ -6,6 +6,9 @@
 //! `MultiConnection::establish` tries each backend in turn (SQLite would happily open a file
 //! named `postgres://…`) and reports failures only as a pool timeout 30 s later.
 
+use std::cell::Cell;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use diesel::Connection;
@@ -121,11 +124,45 @@ const SQLITE_PRAGMAS: &str = "PRAGMA journal_mode = WAL;
 pub struct Manager {
     url: DatabaseUrl,
     statement_timeout: Duration,
+    returns: WriteEpoch,
+}
+
+/// Counts connections given back to the pool after use, except those a caller promised only
+/// read ([`return_quietly`]). Whatever a checkout wrote was committed before its connection
+/// came back, so a value read before a query and unchanged afterwards proves that nothing
+/// written in this process since could have changed what the query saw: the preview's grant
+/// cache (`auth::grants`) trusts an answer only while the epoch it was read at still holds.
+/// Counting returns rather than writes catches every write by construction, including ones
+/// added later in code that never heard of the cache.
+#[derive(Clone, Default)]
+pub struct WriteEpoch(Arc<AtomicU64>);
+
+impl WriteEpoch {
+    pub fn current(&self) -> u64 {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+thread_local! {
+    /// Set only while [`return_quietly`] drops a connection on this thread.
+    static QUIET: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Gives `conn` back without moving the epoch: for checkouts that ran only reads.
+pub fn return_quietly(conn: r2d2::PooledConnection<Manager>) {
+    QUIET.set(true);
+    drop(conn);
+    QUIET.set(false);
 }
 
 impl Manager {
     pub fn new(url: DatabaseUrl, statement_timeout: Duration) -> Self {
-        Manager { url, statement_timeout }
+        Manager { url, statement_timeout, returns: WriteEpoch::default() }
+    }
+
+    /// The epoch of the pool this manager will serve.
+    pub fn epoch(&self) -> WriteEpoch {
+        self.returns.clone()
     }
 
     /// A new connection, set up; errors name the database without its password.
@@ -196,7 +233,11 @@ impl ManageConnection for Manager {
         conn.ping().map_err(r2d2::Error::QueryError)
     }
 
+    /// r2d2 calls this on every return to the pool.
     fn has_broken(&self, conn: &mut DbConn) -> bool {
+        if !QUIET.get() {
+            self.returns.0.fetch_add(1, Ordering::SeqCst);
+        }
         std::thread::panicking() || conn.is_broken()
     }
 }

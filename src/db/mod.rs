@@ -16,7 +16,7 @@ use diesel::r2d2::{Pool, PooledConnection};
 use diesel::{QueryResult, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
-pub use connection::{ConnectError, DatabaseUrl, DbConn, Manager};
+pub use connection::{ConnectError, DatabaseUrl, DbConn, Manager, WriteEpoch};
 
 use crate::error::AppError;
 
@@ -76,7 +76,13 @@ impl DbOptions {
 
 /// Opens the database, applies pending migrations, then builds the pool.
 pub fn connect(options: &DbOptions) -> Result<DbPool, DbSetupError> {
+    connect_watched(options).map(|(pool, _)| pool)
+}
+
+/// [`connect`], with the pool's [`WriteEpoch`].
+pub fn connect_watched(options: &DbOptions) -> Result<(DbPool, WriteEpoch), DbSetupError> {
     let manager = Manager::new(options.url.clone(), options.statement_timeout);
+    let epoch = manager.epoch();
     let mut conn = manager.open()?;
     migrate(&mut conn).map_err(DbSetupError::Migrate)?;
     drop(conn);
@@ -89,7 +95,7 @@ pub fn connect(options: &DbOptions) -> Result<DbPool, DbSetupError> {
         .test_on_check_out(false)
         .connection_timeout(Duration::from_secs(10))
         .build(manager)?;
-    Ok(pool)
+    Ok((pool, epoch))
 }
 
 /// Applies pending migrations. On PostgreSQL under an advisory lock, taken only when something
@@ -126,6 +132,14 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
+    pooled(pool, f, false).await
+}
+
+async fn pooled<T, F>(pool: &DbPool, f: F, reads_only: bool) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
     let pool = pool.clone();
     crate::blocking::run(move || {
         let asked = std::time::Instant::now();
@@ -133,9 +147,14 @@ where
         crate::metrics::pool_wait(asked.elapsed());
         let result = f(&mut conn);
         discard_if_closed(&mut conn, &result);
+        give_back(conn, reads_only);
         result
     })
     .await?
+}
+
+fn give_back(conn: PooledConn, reads_only: bool) {
+    if reads_only { connection::return_quietly(conn) } else { drop(conn) }
 }
 
 /// Marks `conn` broken when `result` says its server connection was closed (a PostgreSQL
@@ -287,16 +306,35 @@ where
     F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
+    inline_or_pooled(pool, f, false).await
+}
+
+/// [`read_inline`] for a lookup that only reads: its connection goes back without moving the
+/// pool's [`WriteEpoch`], so a cache filled from it is not invalidated by its own filling.
+pub async fn lookup_inline<T, F>(pool: &DbPool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    inline_or_pooled(pool, f, true).await
+}
+
+async fn inline_or_pooled<T, F>(pool: &DbPool, f: F, reads_only: bool) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
     match pool.try_get() {
         Some(mut conn) if matches!(*conn, DbConn::Sqlite(_)) => {
             let result = f(&mut conn);
             discard_if_closed(&mut conn, &result);
+            give_back(conn, reads_only);
             result
         }
         Some(conn) => {
-            drop(conn);
-            run(pool, f).await
+            give_back(conn, reads_only);
+            pooled(pool, f, reads_only).await
         }
-        None => run(pool, f).await,
+        None => pooled(pool, f, reads_only).await,
     }
 }

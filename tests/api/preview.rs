@@ -41,7 +41,7 @@ const MAGENTA: [u8; 3] = [255, 0, 255];
 /// for in the thumbnails.
 const GPS_LATITUDE: [(u32, u32); 3] = [(59, 1), (54, 1), (314_159, 10_000)];
 
-fn jpeg_of(img: &RgbImage) -> Vec<u8> {
+pub(crate) fn jpeg_of(img: &RgbImage) -> Vec<u8> {
     let mut out = Vec::new();
     JpegEncoder::new_with_quality(&mut out, 90).encode_image(img).expect("encode JPEG");
     out
@@ -56,7 +56,7 @@ fn png_of(img: &RgbaImage) -> Vec<u8> {
 /// A 600×400 picture: the left half red on top and green below, the right half blue on top
 /// and white below. Every quadrant differs, so each of the eight orientations gives a
 /// different picture.
-fn quadrants() -> RgbImage {
+pub(crate) fn quadrants() -> RgbImage {
     RgbImage::from_fn(600, 400, |x, y| {
         Rgb(match (x < 300, y < 200) {
             (true, true) => RED,
@@ -209,7 +209,7 @@ fn assert_max_age(r: &Resp, exp: i64, before: i64, after: i64) {
 }
 
 /// The payload of a JWT, unverified.
-fn claims_of(token: &str) -> Value {
+pub(crate) fn claims_of(token: &str) -> Value {
     let payload = token.split('.').nth(1).expect("a JWT payload");
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).expect("base64url")).expect("JSON")
 }
@@ -242,7 +242,7 @@ fn preview_claims(user: &crate::helpers::TestUser, fid: &str) -> Value {
 }
 
 /// Requests the preview tests share.
-trait PreviewApi {
+pub(crate) trait PreviewApi {
     fn thumbs_dir(&self) -> PathBuf;
     /// `GET /preview/{id}?size={size}&token={token}`.
     async fn preview(&self, id: &str, size: &str, token: &str) -> Resp;

@@ -93,6 +93,7 @@ pub fn preview_check(
             files::mime.nullable(),
             files::blob_sha256.nullable(),
             files::modified_at.nullable(),
+            sessions::expires_at,
         ))
         .get_result(conn)
         .optional()
@@ -113,6 +114,7 @@ pub struct PreviewCheck {
     pub file_mime: Option<String>,
     pub file_sha256: Option<String>,
     pub file_modified_at: Option<NaiveDateTime>,
+    pub expires_at: NaiveDateTime,
 }
 
 /// Sessions of a user that still work, newest first.
