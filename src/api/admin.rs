@@ -74,6 +74,7 @@ async fn get_user(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = NewUser)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
     username: Option<String>,
@@ -118,6 +119,7 @@ async fn create_user(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = UserChange)]
 #[serde(deny_unknown_fields)]
 struct UpdateBody {
     state: Option<String>,
@@ -205,6 +207,7 @@ async fn reset_2fa(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = PasswordReset)]
 #[serde(deny_unknown_fields)]
 struct PasswordBody {
     new_password: Option<String>,

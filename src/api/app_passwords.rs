@@ -24,6 +24,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = NewAppPassword)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
     name: Option<String>,
@@ -118,6 +119,7 @@ async fn create(
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AppPasswordList)]
 struct Listed {
     items: Vec<AppPasswordView>,
 }

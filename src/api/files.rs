@@ -137,6 +137,7 @@ async fn metadata(
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = FileChange)]
 struct UpdateBody {
     name: Option<String>,
     /// The new folder; `null` moves to the root.

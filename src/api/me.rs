@@ -39,6 +39,7 @@ async fn me(state: web::Data<AppState>, me: CurrentUser) -> Result<web::Json<MeV
 
 /// Unknown fields are refused (400 naming the expected ones): a typo must not pass silently.
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = PasswordChange)]
 #[serde(deny_unknown_fields)]
 struct PasswordBody {
     current_password: Option<String>,

@@ -95,6 +95,7 @@ impl ShareView {
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = NewShare)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
     file: String,
@@ -157,6 +158,7 @@ async fn create(
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ShareList)]
 struct Listed {
     items: Vec<ShareView>,
 }

@@ -177,3 +177,44 @@ async fn swagger_ui_is_served_from_the_binary_without_inline_script() {
         assert!(r.body.len() > 100, "{asset}");
     }
 }
+
+/// Every `.rs` file under `dir`, recursively.
+fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            sources(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// utoipa names a schema after its type: two `CreateBody`s in two modules would silently
+/// share one entry in the document (schemathesis found `GET /app-passwords` documented with
+/// the share links' list). Each needs its own name (`#[schema(as = …)]`).
+#[test]
+fn no_two_schemas_share_a_name() {
+    let mut files = Vec::new();
+    sources(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/src")), &mut files);
+    let mut seen = BTreeMap::<String, String>::new();
+    for file in files {
+        let source = std::fs::read_to_string(&file).expect("read");
+        for derive in source.split("ToSchema").skip(1) {
+            // The attributes up to the item, then `struct Name` or `enum Name`.
+            let item = derive.split_once("struct ").or_else(|| derive.split_once("enum "));
+            let Some((attrs, rest)) = item else { continue };
+            let ty: String =
+                rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            let name = attrs
+                .split_once("schema(as = ")
+                .map(|(_, a)| a.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect())
+                .unwrap_or(ty);
+            let place = file.display().to_string();
+            if let Some(other) = seen.insert(name.clone(), place.clone()) {
+                panic!("two schemas named {name}: {other} and {place}");
+            }
+        }
+    }
+    assert!(seen.len() > 40, "{seen:?}");
+}
