@@ -9,6 +9,7 @@
 #
 # schemathesis comes from PyPI, pinned, into a venv under target/. HOMEDISK_SCHEMATHESIS_EXAMPLES
 # (default 20) bounds the examples per operation, and so the run's time.
+# HOMEDISK_SCHEMATHESIS_SEED (default 20) changes what it tries.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -54,16 +55,18 @@ basic=$(printf 'fuzz:%s' "$secret" | base64 -w0)
 
 # `POST /api/v1/auth/logout` is left out: with the app password it would end the very
 # credential the run uses (every later answer a correct, documented 401).
-export NO_COLOR=1 SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH=tests
+export NO_COLOR=1 SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH=$PWD/tests
+st=$(realpath "$venv/bin/schemathesis")
+# Run from the temp directory: schemathesis keeps a cache (.schemathesis/) where it runs.
 fuzz() {
-  "$venv/bin/schemathesis" run "$base/api/v1/openapi.json" \
+  (cd "$data" && "$st" run "$base/api/v1/openapi.json" \
     --url "$base" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
     --max-examples "$examples" \
     --workers 2 \
-    --seed 20 \
+    --seed "${HOMEDISK_SCHEMATHESIS_SEED:-20}" \
     --no-color \
-    "$@"
+    "$@")
 }
 
 status=0

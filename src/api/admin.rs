@@ -77,7 +77,9 @@ async fn get_user(
 #[schema(as = NewUser)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
+    #[schema(required = true)]
     username: Option<String>,
+    #[schema(required = true)]
     password: Option<String>,
     email: Option<String>,
     phone: Option<String>,
@@ -210,6 +212,7 @@ async fn reset_2fa(
 #[schema(as = PasswordReset)]
 #[serde(deny_unknown_fields)]
 struct PasswordBody {
+    #[schema(required = true)]
     new_password: Option<String>,
 }
 

@@ -27,6 +27,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[schema(as = NewAppPassword)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
+    #[schema(required = true)]
     name: Option<String>,
     scope: Option<String>,
     folder: Option<String>,

@@ -26,7 +26,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RegisterBody {
+    #[schema(required = true)]
     username: Option<String>,
+    #[schema(required = true)]
     password: Option<String>,
     email: Option<String>,
     phone: Option<String>,
@@ -41,6 +43,7 @@ struct LoginBody {
     username: Option<String>,
     email: Option<String>,
     phone: Option<String>,
+    #[schema(required = true)]
     password: Option<String>,
     client: Option<String>,
     scope: Option<String>,

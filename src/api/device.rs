@@ -62,6 +62,7 @@ async fn request(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 struct TokenBody {
+    #[schema(required = true)]
     device_code: Option<String>,
 }
 

@@ -191,6 +191,7 @@ async fn delete(
 
 #[derive(Deserialize, utoipa::ToSchema)]
 struct FolderBody {
+    #[schema(required = true)]
     name: Option<String>,
     folder: Option<String>,
 }

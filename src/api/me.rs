@@ -42,7 +42,9 @@ async fn me(state: web::Data<AppState>, me: CurrentUser) -> Result<web::Json<MeV
 #[schema(as = PasswordChange)]
 #[serde(deny_unknown_fields)]
 struct PasswordBody {
+    #[schema(required = true)]
     current_password: Option<String>,
+    #[schema(required = true)]
     new_password: Option<String>,
     /// End the app passwords too (by default they survive a password change).
     #[serde(default)]

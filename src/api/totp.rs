@@ -41,6 +41,7 @@ struct RecoveryCodesView {
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CodeBody {
+    #[schema(required = true)]
     code: Option<String>,
 }
 
@@ -101,7 +102,9 @@ async fn regenerate(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DisableBody {
+    #[schema(required = true)]
     password: Option<String>,
+    #[schema(required = true)]
     code: Option<String>,
 }
 
@@ -131,6 +134,7 @@ async fn disable(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct MfaBody {
+    #[schema(required = true)]
     mfa_token: Option<String>,
     code: Option<String>,
     recovery_code: Option<String>,
@@ -164,6 +168,7 @@ async fn login_mfa(
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ConfirmBody {
+    #[schema(required = true)]
     password: Option<String>,
     code: Option<String>,
 }
