@@ -213,7 +213,8 @@ fn cut(s: &str, max: usize) -> &str {
 
 /// The query of a page of the audit log (`?event=&user=&q=&before=&limit=`), for the API and
 /// the admin pages alike.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     pub event: Option<String>,
     pub user: Option<String>,

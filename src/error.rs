@@ -20,7 +20,8 @@ use serde::Serialize;
 use crate::auth::end_reason::EndReason;
 
 /// Per-field validation messages, e.g. `username` → `["must be 3 to 32 characters"]`.
-#[derive(Debug, Default, Clone, Serialize)]
+#[derive(Debug, Default, Clone, Serialize, utoipa::ToSchema)]
+#[schema(value_type = std::collections::HashMap<String, Vec<String>>)]
 pub struct FieldErrors(pub BTreeMap<&'static str, Vec<String>>);
 
 impl FieldErrors {
@@ -334,23 +335,31 @@ impl fmt::Debug for MfaToken {
 /// The second factors `/api/v1/auth/login/mfa` accepts, as `methods` of `mfa_required`.
 const MFA_METHODS: &[&str] = &["totp", "recovery_code"];
 
-/// RFC 9457 problem details, with homedisk's `code` and optional per-field `errors`.
-#[derive(Serialize)]
-struct Problem<'a> {
+/// RFC 9457 problem details, with homedisk's `code` and optional per-field `errors`. Its
+/// schema is the one the OpenAPI document gives every error answer (`api::openapi`).
+#[derive(Serialize, utoipa::ToSchema)]
+pub(crate) struct Problem<'a> {
+    /// Always `about:blank`: `code` says what went wrong.
     #[serde(rename = "type")]
     kind: &'static str,
     title: &'static str,
     status: u16,
+    /// What happened and what to do, for people.
     detail: String,
+    /// The stable, machine-readable reason (`token_expired`, `validation_failed`, …).
     code: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// `validation_failed`: the messages of each field.
     errors: Option<&'a FieldErrors>,
     /// `slow_down`: the polling interval from now on, in seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     interval: Option<u64>,
+    /// `mfa_required`: send it with a code to `/api/v1/auth/login/mfa`.
     #[serde(skip_serializing_if = "Option::is_none")]
     mfa_token: Option<&'a str>,
+    /// `mfa_required`: the second factors accepted.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<String>>)]
     methods: Option<&'static [&'static str]>,
 }
 

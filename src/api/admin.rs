@@ -36,7 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     );
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct UserPage {
     items: Vec<UserView>,
     total: i64,
@@ -45,6 +45,7 @@ struct UserPage {
 }
 
 /// `GET /api/v1/admin/users?q=&sort=username|created|last_login|storage&order=&page=&per_page=`
+#[utoipa::path(get, path = "/api/v1/admin/users", tag = "admin", params(UserListQuery), responses((status = 200, description = "A page of accounts", body = UserPage)))]
 async fn list_users(
     state: web::Data<AppState>,
     _admin: AdminUser,
@@ -61,6 +62,7 @@ async fn list_users(
 }
 
 /// `GET /api/v1/admin/users/{id}`
+#[utoipa::path(get, path = "/api/v1/admin/users/{id}", tag = "admin", params(("id" = String, Path, description = "A user id")), responses((status = 200, description = "The account", body = UserView)))]
 async fn get_user(
     state: web::Data<AppState>,
     _admin: AdminUser,
@@ -71,10 +73,13 @@ async fn get_user(
     Ok(web::Json(UserView::from(&user)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = NewUser)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
+    #[schema(required = true)]
     username: Option<String>,
+    #[schema(required = true)]
     password: Option<String>,
     email: Option<String>,
     phone: Option<String>,
@@ -93,6 +98,7 @@ fn quota_bytes(quota: Option<i64>) -> Result<Option<u64>, AppError> {
 }
 
 /// `POST /api/v1/admin/users` `{username, password, email?, phone?, role?, quota?}` (201)
+#[utoipa::path(post, path = "/api/v1/admin/users", tag = "admin", request_body = CreateBody, responses((status = 201, description = "The new account", body = UserView)))]
 async fn create_user(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -114,7 +120,8 @@ async fn create_user(
     Ok(HttpResponse::Created().json(UserView::from(&user)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = UserChange)]
 #[serde(deny_unknown_fields)]
 struct UpdateBody {
     state: Option<String>,
@@ -123,6 +130,7 @@ struct UpdateBody {
 }
 
 /// `PATCH /api/v1/admin/users/{id}` `{state?, role?, quota?}`
+#[utoipa::path(patch, path = "/api/v1/admin/users/{id}", tag = "admin", params(("id" = String, Path, description = "A user id")), request_body = UpdateBody, responses((status = 200, description = "The changed account", body = UserView), (status = 409, description = "`conflict`: the instance would be left without an active administrator", body = crate::error::Problem, content_type = "application/problem+json")))]
 async fn update_user(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -145,6 +153,7 @@ async fn update_user(
 }
 
 /// `DELETE /api/v1/admin/users/{id}`: the account, its files and sessions (204).
+#[utoipa::path(delete, path = "/api/v1/admin/users/{id}", tag = "admin", params(("id" = String, Path, description = "A user id")), responses((status = 204, description = "Deleted with its files and sessions"), (status = 409, description = "`conflict`", body = crate::error::Problem, content_type = "application/problem+json")))]
 async fn delete_user(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -160,12 +169,13 @@ async fn delete_user(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Ended {
     sessions_ended: usize,
 }
 
 /// `POST /api/v1/admin/users/{id}/logout`: ends every session of that account.
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/logout", tag = "admin", params(("id" = String, Path, description = "A user id")), responses((status = 200, description = "How many sessions ended", body = Ended)))]
 async fn logout_user(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -182,6 +192,7 @@ async fn logout_user(
 
 /// `POST /api/v1/admin/users/{id}/reset-2fa`: turns that account's two-factor login off
 /// (its recovery codes and open login challenges go too) (204).
+#[utoipa::path(post, path = "/api/v1/admin/users/{id}/reset-2fa", tag = "admin", params(("id" = String, Path, description = "A user id")), responses((status = 204, description = "Two-factor login is off for that account")))]
 async fn reset_2fa(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -197,13 +208,16 @@ async fn reset_2fa(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = PasswordReset)]
 #[serde(deny_unknown_fields)]
 struct PasswordBody {
+    #[schema(required = true)]
     new_password: Option<String>,
 }
 
 /// `PUT /api/v1/admin/users/{id}/password` `{new_password}`: sets it and ends their sessions.
+#[utoipa::path(put, path = "/api/v1/admin/users/{id}/password", tag = "admin", params(("id" = String, Path, description = "A user id")), request_body = PasswordBody, responses((status = 204, description = "Set; their sessions have ended")))]
 async fn reset_password(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -217,7 +231,7 @@ async fn reset_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AuditView {
     pub id: i64,
     pub at: String,
@@ -250,7 +264,7 @@ impl From<AuditRow> for AuditView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct AuditPage {
     items: Vec<AuditView>,
     /// Pass as `before` for the next (older) page; `null` on the last page.
@@ -258,6 +272,7 @@ struct AuditPage {
 }
 
 /// `GET /api/v1/admin/audit?event=&user=&q=&before=&limit=`: newest first.
+#[utoipa::path(get, path = "/api/v1/admin/audit", tag = "admin", params(AuditQuery), responses((status = 200, description = "Newest first", body = AuditPage)))]
 async fn list_audit(
     state: web::Data<AppState>,
     _admin: AdminUser,
@@ -272,7 +287,7 @@ async fn list_audit(
     Ok(web::Json(AuditPage { items, next_before }))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct SettingsView {
     registration: &'static str,
     default_quota: u64,
@@ -298,6 +313,7 @@ impl From<Settings> for SettingsView {
 }
 
 /// `GET /api/v1/admin/settings`
+#[utoipa::path(get, path = "/api/v1/admin/settings", tag = "admin", responses((status = 200, description = "The instance settings", body = SettingsView)))]
 async fn get_settings(
     state: web::Data<AppState>,
     _admin: AdminUser,
@@ -307,7 +323,7 @@ async fn get_settings(
     Ok(web::Json(s.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SettingsBody {
     registration: Option<String>,
@@ -317,6 +333,7 @@ struct SettingsBody {
 
 /// `PATCH /api/v1/admin/settings` `{registration?, default_quota?, trash_retention_days?}`:
 /// takes effect at once.
+#[utoipa::path(patch, path = "/api/v1/admin/settings", tag = "admin", request_body = SettingsBody, responses((status = 200, description = "The settings now in force", body = SettingsView)))]
 async fn update_settings(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -23,9 +23,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(Endpoint::at("/app-passwords/{id}").delete(revoke));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = NewAppPassword)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
+    #[schema(required = true)]
     name: Option<String>,
     scope: Option<String>,
     folder: Option<String>,
@@ -36,7 +38,7 @@ struct CreateBody {
 }
 
 /// An app password as listed (never its secret).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AppPasswordView {
     id: String,
     name: String,
@@ -91,6 +93,7 @@ pub fn parse_expiry(field: &'static str, raw: &str) -> Result<NaiveDateTime, App
 
 /// `POST /api/v1/app-passwords` `{name, scope?, folder?, expires_at?, keep_mac_files?}` → 201
 /// with `token`.
+#[utoipa::path(post, path = "/api/v1/app-passwords", tag = "account", request_body = CreateBody, responses((status = 201, description = "Created; `token` is shown this once", body = AppPasswordView)))]
 async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -116,12 +119,14 @@ async fn create(
     Ok(HttpResponse::Created().json(view))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = AppPasswordList)]
 struct Listed {
     items: Vec<AppPasswordView>,
 }
 
 /// `GET /api/v1/app-passwords`: the live ones, newest first, without secrets.
+#[utoipa::path(get, path = "/api/v1/app-passwords", tag = "account", responses((status = 200, description = "The live app passwords, without secrets", body = Listed)))]
 async fn list(
     state: web::Data<AppState>,
     me: AccountHolder,
@@ -132,6 +137,7 @@ async fn list(
 }
 
 /// `DELETE /api/v1/app-passwords/{id}`: 204; 404 when it is not one of the caller's.
+#[utoipa::path(delete, path = "/api/v1/app-passwords/{id}", tag = "account", params(("id" = String, Path, description = "An app password id")), responses((status = 204, description = "Revoked")))]
 async fn revoke(
     req: HttpRequest,
     state: web::Data<AppState>,

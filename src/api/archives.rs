@@ -50,6 +50,7 @@ fn send(
 }
 
 /// `GET /api/v1/files/{id}/zip`
+#[utoipa::path(get, path = "/api/v1/files/{id}/zip", tag = "files", params(("id" = String, Path, description = "A folder id")), responses((status = 200, description = "The folder as a ZIP (stored entries; `Range` works)", content_type = "application/zip"), (status = 206, description = "The range asked for", content_type = "application/zip"), (status = 304, description = "Not modified"), (status = 416, description = "Range not satisfiable")))]
 async fn folder(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -64,13 +65,13 @@ async fn folder(
     Ok(send(&req, &state, archive, "private, no-cache"))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CreateRequest {
     ids: Vec<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Created {
     id: String,
     url: String,
@@ -82,6 +83,7 @@ struct Created {
 }
 
 /// `POST /api/v1/archives` `{ids:[…]}`
+#[utoipa::path(post, path = "/api/v1/archives", tag = "files", request_body = CreateRequest, responses((status = 201, description = "A link to the ZIP of these items", body = Created)))]
 async fn create(
     state: web::Data<AppState>,
     me: FilesReader,
@@ -121,12 +123,14 @@ fn selection(ids: Vec<String>) -> Result<Vec<FileId>, AppError> {
     Ok(ids.into_iter().map(FileId).collect())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct LinkQuery {
     token: Option<String>,
 }
 
 /// `GET /api/v1/archives/{id}?token=…`: the link is the credential (see `files::zip::links`).
+#[utoipa::path(get, path = "/api/v1/archives/{id}", tag = "files", security(()), params(("id" = String, Path, description = "An archive link id"), LinkQuery), responses((status = 200, description = "The ZIP", content_type = "application/zip"), (status = 206, description = "The range asked for", content_type = "application/zip"), (status = 304, description = "Not modified"), (status = 416, description = "Range not satisfiable")))]
 async fn download(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -23,10 +23,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// Unknown fields are refused (400 naming the expected ones): a typo must not pass silently.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RegisterBody {
+    #[schema(required = true)]
     username: Option<String>,
+    #[schema(required = true)]
     password: Option<String>,
     email: Option<String>,
     phone: Option<String>,
@@ -34,13 +36,14 @@ struct RegisterBody {
 }
 
 /// Unknown fields are refused (400 naming the expected ones): a typo must not pass silently.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct LoginBody {
     login: Option<String>,
     username: Option<String>,
     email: Option<String>,
     phone: Option<String>,
+    #[schema(required = true)]
     password: Option<String>,
     client: Option<String>,
     scope: Option<String>,
@@ -67,6 +70,7 @@ fn required(value: Option<String>, field: &'static str, errors: &mut FieldErrors
 }
 
 /// `POST /api/v1/auth/register`: create an account and log it in (201).
+#[utoipa::path(post, path = "/api/v1/auth/register", tag = "auth", security(()), request_body = RegisterBody, responses((status = 201, description = "The account, logged in", body = TokenView)))]
 async fn register(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -87,6 +91,7 @@ async fn register(
 }
 
 /// `POST /api/v1/auth/login`: `login` (or `username`/`email`/`phone`) and `password` → token.
+#[utoipa::path(post, path = "/api/v1/auth/login", tag = "auth", security(()), request_body = LoginBody, responses((status = 200, description = "Logged in; 401 `invalid_credentials` or `mfa_required` (then finish at `/api/v1/auth/login/mfa`)", body = TokenView)))]
 async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -117,6 +122,7 @@ async fn login(
 }
 
 /// `POST /api/v1/auth/logout`: end this session (204).
+#[utoipa::path(post, path = "/api/v1/auth/logout", tag = "auth", responses((status = 204, description = "This session has ended")))]
 async fn logout(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -133,6 +139,7 @@ async fn logout(
 
 /// `POST /api/v1/auth/logout-all`: end every session of this user, this one included (204).
 /// App passwords stay (revoke them one by one).
+#[utoipa::path(post, path = "/api/v1/auth/logout-all", tag = "auth", responses((status = 204, description = "Every session of the account has ended")))]
 async fn logout_all(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -17,13 +17,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(Endpoint::at("/auth/device/token").post(token));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct RequestBody {
     client_name: Option<String>,
 }
 
 /// The answer to a device login request (field names per RFC 8628, 3.2).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct DeviceAuthorization {
     device_code: String,
     user_code: String,
@@ -35,6 +35,7 @@ struct DeviceAuthorization {
 
 /// `POST /api/v1/auth/device`: `{client_name}` → the codes; the app shows `user_code` and
 /// `verification_uri`, then polls `/auth/device/token` with `device_code`.
+#[utoipa::path(post, path = "/api/v1/auth/device", tag = "auth", security(()), request_body = RequestBody, responses((status = 200, description = "The codes to show and poll with (RFC 8628)", body = DeviceAuthorization)))]
 async fn request(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -59,14 +60,16 @@ async fn request(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct TokenBody {
+    #[schema(required = true)]
     device_code: Option<String>,
 }
 
 /// `POST /api/v1/auth/device/token`: `{device_code}` → 400 `authorization_pending`,
 /// `slow_down`, `expired_token`, `access_denied` or `invalid_grant` (unknown or used code),
 /// or, once approved, the login answer of a new `app` session (once).
+#[utoipa::path(post, path = "/api/v1/auth/device/token", tag = "auth", security(()), request_body = TokenBody, responses((status = 200, description = "Approved: the login answer of a new `app` session; until then 400 `authorization_pending`, `slow_down`, `expired_token`, `access_denied` or `invalid_grant`", body = TokenView)))]
 async fn token(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -32,7 +32,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(Endpoint::at("/folders").post(create_folder));
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     pub folder: Option<String>,
     pub sort: Option<String>,
@@ -57,6 +58,7 @@ impl ListQuery {
 
 /// `GET /api/v1/files?folder=ID&sort=name|date|size&order=asc|desc&limit=N&cursor=C`: a page
 /// of at most `limit` items (500 by default, at most 1000) and `next_cursor` for the next.
+#[utoipa::path(get, path = "/api/v1/files", tag = "files", params(ListQuery), responses((status = 200, description = "A page of a folder", body = Listing)))]
 async fn list(
     state: web::Data<AppState>,
     me: FilesReader,
@@ -93,12 +95,14 @@ async fn list(
     }))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct FolderQuery {
     folder: Option<String>,
 }
 
 /// `POST /api/v1/files` (multipart: `file` parts, optional `folder` first; or `?folder=ID`)
+#[utoipa::path(post, path = "/api/v1/files", tag = "files", params(FolderQuery), request_body(content = crate::api::openapi::UploadForm, content_type = "multipart/form-data"), responses((status = 201, description = "The stored files", body = Items<FileItem>)))]
 async fn upload(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -122,6 +126,7 @@ async fn find(state: &AppState, me: &CurrentUser, id: String) -> Result<FileRow,
 }
 
 /// `GET /api/v1/files/{id}`
+#[utoipa::path(get, path = "/api/v1/files/{id}", tag = "files", params(("id" = String, Path, description = "A file or folder id")), responses((status = 200, description = "The item", body = FileItem)))]
 async fn metadata(
     state: web::Data<AppState>,
     me: FilesReader,
@@ -131,7 +136,8 @@ async fn metadata(
     Ok(web::Json(with_previews(&state, &me, std::slice::from_ref(&row))?.remove(0)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = FileChange)]
 struct UpdateBody {
     name: Option<String>,
     /// The new folder; `null` moves to the root.
@@ -140,6 +146,7 @@ struct UpdateBody {
 }
 
 /// `PATCH /api/v1/files/{id}` `{name?, folder?}`: rename and/or move.
+#[utoipa::path(patch, path = "/api/v1/files/{id}", tag = "files", params(("id" = String, Path, description = "A file or folder id")), request_body = UpdateBody, responses((status = 200, description = "Renamed and/or moved", body = FileItem), (status = 409, description = "`conflict`: the name is taken there, or a folder would move into itself", body = crate::error::Problem, content_type = "application/problem+json")))]
 async fn update(
     state: web::Data<AppState>,
     me: FilesWriter,
@@ -169,6 +176,7 @@ async fn update(
 }
 
 /// `DELETE /api/v1/files/{id}`: a file, or a folder and everything in it, to the trash (204).
+#[utoipa::path(delete, path = "/api/v1/files/{id}", tag = "files", params(("id" = String, Path, description = "A file or folder id")), responses((status = 204, description = "Moved to the trash")))]
 async fn delete(
     state: web::Data<AppState>,
     me: FilesWriter,
@@ -181,13 +189,15 @@ async fn delete(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 struct FolderBody {
+    #[schema(required = true)]
     name: Option<String>,
     folder: Option<String>,
 }
 
 /// `POST /api/v1/folders` `{name, folder?}` (201)
+#[utoipa::path(post, path = "/api/v1/folders", tag = "files", request_body = FolderBody, responses((status = 201, description = "The new folder", body = FileItem), (status = 409, description = "`conflict`: the name is taken", body = crate::error::Problem, content_type = "application/problem+json")))]
 async fn create_folder(
     state: web::Data<AppState>,
     me: FilesWriter,
@@ -241,6 +251,7 @@ pub async fn serve(
 }
 
 /// `GET /api/v1/files/{id}/content`
+#[utoipa::path(get, path = "/api/v1/files/{id}/content", tag = "files", params(("id" = String, Path, description = "A file id")), responses((status = 200, description = "The bytes (`Range`, `If-None-Match` and `If-Modified-Since` are honoured)", content_type = "*/*"), (status = 206, description = "The range asked for", content_type = "*/*"), (status = 302, description = "Redirect to the blob store (large files on S3)"), (status = 304, description = "Not modified"), (status = 416, description = "Range not satisfiable")))]
 async fn content(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -279,14 +290,14 @@ pub(crate) fn with_previews(
         .collect()
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PreviewUrlRequest {
     size: Option<String>,
     ttl_seconds: Option<u64>,
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct PreviewUrlView {
     url: String,
     token: String,
@@ -295,6 +306,7 @@ struct PreviewUrlView {
 
 /// `POST /api/v1/files/{id}/preview-url` `{size?, ttl_seconds?}` → `{url, token, expires_at}`.
 /// An empty body is fine: `sm`, the configured lifetime.
+#[utoipa::path(post, path = "/api/v1/files/{id}/preview-url", tag = "files", params(("id" = String, Path, description = "An image file id")), request_body(content = Option<PreviewUrlRequest>, description = "May be empty: `sm`, the configured lifetime"), responses((status = 200, description = "A URL that opens this image's preview", body = PreviewUrlView)))]
 async fn preview_url(
     state: web::Data<AppState>,
     me: FilesReader,

@@ -16,7 +16,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(Endpoint::at("/me/password").put(change_password));
 }
 
-#[derive(serde::Serialize)]
+#[derive(serde::Serialize, utoipa::ToSchema)]
 struct MeView {
     #[serde(flatten)]
     user: UserView,
@@ -27,6 +27,7 @@ struct MeView {
 }
 
 /// `GET /api/v1/me`: the caller's account.
+#[utoipa::path(get, path = "/api/v1/me", tag = "account", responses((status = 200, description = "The caller's account", body = MeView)))]
 async fn me(state: web::Data<AppState>, me: CurrentUser) -> Result<web::Json<MeView>, AppError> {
     let owner = me.user.id.clone();
     let (trash_used, totp_enabled) = crate::db::run(&state.db, move |conn| {
@@ -37,10 +38,13 @@ async fn me(state: web::Data<AppState>, me: CurrentUser) -> Result<web::Json<MeV
 }
 
 /// Unknown fields are refused (400 naming the expected ones): a typo must not pass silently.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = PasswordChange)]
 #[serde(deny_unknown_fields)]
 struct PasswordBody {
+    #[schema(required = true)]
     current_password: Option<String>,
+    #[schema(required = true)]
     new_password: Option<String>,
     /// End the app passwords too (by default they survive a password change).
     #[serde(default)]
@@ -49,6 +53,7 @@ struct PasswordBody {
 
 /// `PUT /api/v1/me/password` `{current_password, new_password, end_app_passwords?}`: change
 /// the password; the user's other sessions end (204). Needs a recent login.
+#[utoipa::path(put, path = "/api/v1/me/password", tag = "account", request_body = PasswordBody, responses((status = 204, description = "Changed; the other sessions have ended")))]
 async fn change_password(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -10,6 +10,7 @@ mod device;
 pub(crate) mod endpoint;
 pub(crate) mod files;
 mod me;
+pub mod openapi;
 mod organize;
 pub(crate) mod preview;
 mod search;
@@ -56,8 +57,10 @@ pub fn configure(cfg: &mut web::ServiceConfig, cors_origins: &[String]) {
             .configure(totp::configure)
             .configure(trash::configure)
             .configure(uploads::configure)
+            .configure(openapi::configure)
             .default_service(web::to(not_found)),
     );
+    cfg.configure(openapi::configure_docs);
 }
 
 /// Unknown API routes answer a problem, not an HTML page.

@@ -37,6 +37,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// `PUT /api/v1/files/{id}/star` (204)
+#[utoipa::path(put, path = "/api/v1/files/{id}/star", tag = "files", params(("id" = String, Path, description = "A file or folder id")), responses((status = 204, description = "Starred")))]
 async fn star(
     state: web::Data<AppState>,
     me: FilesWriter,
@@ -46,6 +47,7 @@ async fn star(
 }
 
 /// `DELETE /api/v1/files/{id}/star` (204)
+#[utoipa::path(delete, path = "/api/v1/files/{id}/star", tag = "files", params(("id" = String, Path, description = "A file or folder id")), responses((status = 204, description = "Not starred")))]
 async fn unstar(
     state: web::Data<AppState>,
     me: FilesWriter,
@@ -70,6 +72,7 @@ async fn set_star(
 }
 
 /// `GET /api/v1/starred`: starred files and folders, folders first.
+#[utoipa::path(get, path = "/api/v1/starred", tag = "files", responses((status = 200, description = "Starred files and folders, folders first", body = Items<FileItem>)))]
 async fn starred(
     state: web::Data<AppState>,
     me: FilesReader,
@@ -81,6 +84,7 @@ async fn starred(
 }
 
 /// `GET /api/v1/recent`: the latest modified files first.
+#[utoipa::path(get, path = "/api/v1/recent", tag = "files", responses((status = 200, description = "The latest modified files first", body = Items<FileItem>)))]
 async fn recent(
     state: web::Data<AppState>,
     me: FilesReader,
@@ -92,7 +96,7 @@ async fn recent(
     Ok(web::Json(Items { items: with_previews(&state, &me, &found)? }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CopyBody {
     /// The target folder; `null` is the root; absent: next to the original.
@@ -102,6 +106,7 @@ struct CopyBody {
 }
 
 /// `POST /api/v1/files/{id}/copy` `{folder?, name?}`: 201 the new item.
+#[utoipa::path(post, path = "/api/v1/files/{id}/copy", tag = "files", params(("id" = String, Path, description = "A file or folder id")), request_body(content = Option<CopyBody>, description = "May be empty: a copy next to the original"), responses((status = 201, description = "The copy", body = FileItem), (status = 409, description = "`conflict`", body = crate::error::Problem, content_type = "application/problem+json")))]
 async fn copy_one(
     state: web::Data<AppState>,
     me: FilesWriter,
@@ -129,7 +134,7 @@ async fn copy_one(
     Ok(HttpResponse::Created().json(with_previews(&state, &me, &[row])?.remove(0)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct BatchBody {
     op: String,
@@ -139,7 +144,7 @@ struct BatchBody {
     on_conflict: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct BatchResult {
     id: String,
     ok: bool,
@@ -151,7 +156,7 @@ struct BatchResult {
     item: Option<FileItem>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct BatchAnswer {
     results: Vec<BatchResult>,
 }
@@ -179,6 +184,7 @@ async fn confine_batch(
 }
 
 /// `POST /api/v1/files/batch` `{op, ids, folder?, on_conflict?}`: 200 one result per id.
+#[utoipa::path(post, path = "/api/v1/files/batch", tag = "files", request_body = BatchBody, responses((status = 200, description = "One result per id, in order", body = BatchAnswer)))]
 async fn run_batch(
     state: web::Data<AppState>,
     me: FilesWriter,

@@ -57,6 +57,7 @@ impl PreviewQuery {
     }
 }
 
+#[utoipa::path(get, path = "/preview/{id}", tag = "files", security(("preview_token" = []), ("bearer" = []), ("token_header" = []), ("basic" = []), ("session_cookie" = [])), params(("id" = String, Path, description = "An image file id"), ("size" = Option<String>, Query, description = "`sm` (256 px, the default), `md` (1024), `lg` (2048) or `orig`"), ("token" = Option<String>, Query, description = "A preview token for this file, or an access token with `files:read`")), responses((status = 200, description = "The image: a JPEG thumbnail, or the original for `orig`", content_type = "image/*"), (status = 206, description = "The range asked for (`orig`)", content_type = "image/*"), (status = 304, description = "Not modified"), (status = 416, description = "Range not satisfiable"), (status = 422, description = "`image_unreadable`", body = crate::error::Problem, content_type = "application/problem+json")))]
 async fn preview(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -17,6 +17,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// `GET /api/v1/search?q=&type=image|video|audio|document|folder&folder=ID&limit=&cursor=`
+#[utoipa::path(get, path = "/api/v1/search", tag = "files", params(Params), responses((status = 200, description = "A page of hits", body = SearchPage)))]
 async fn search_files(
     state: web::Data<AppState>,
     me: FilesReader,

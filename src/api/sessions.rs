@@ -20,6 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 }
 
 /// `GET /api/v1/sessions`: live sessions, newest first, this one marked `current`.
+#[utoipa::path(get, path = "/api/v1/sessions", tag = "account", responses((status = 200, description = "Live sessions, newest first", body = Items<SessionView>)))]
 async fn list(
     state: web::Data<AppState>,
     me: AccountHolder,
@@ -43,6 +44,7 @@ async fn list(
 }
 
 /// `DELETE /api/v1/sessions/{id}`: revoke one of the caller's sessions (204; 404 if not theirs).
+#[utoipa::path(delete, path = "/api/v1/sessions/{id}", tag = "account", params(("id" = String, Path, description = "A session id")), responses((status = 204, description = "Revoked")))]
 async fn revoke(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -33,7 +33,7 @@ fn may_share(me: &CurrentUser) -> Result<(), AppError> {
 }
 
 /// A link as the owner sees it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ShareView {
     id: String,
     /// The token and the path to open (`/s/{token}`): absent when the link was sealed under
@@ -94,7 +94,8 @@ impl ShareView {
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
+#[schema(as = NewShare)]
 #[serde(deny_unknown_fields)]
 struct CreateBody {
     file: String,
@@ -119,6 +120,7 @@ async fn hash(state: &AppState, password: Option<String>) -> Result<Option<Strin
 }
 
 /// `POST /api/v1/shares` → 201 with `token` and `url`.
+#[utoipa::path(post, path = "/api/v1/shares", tag = "shares", request_body = CreateBody, responses((status = 201, description = "The new link", body = ShareView)))]
 async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -155,7 +157,8 @@ async fn create(
     Ok(HttpResponse::Created().json(view))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = ShareList)]
 struct Listed {
     items: Vec<ShareView>,
 }
@@ -184,11 +187,13 @@ async fn listed(
 }
 
 /// `GET /api/v1/shares`: every link of the caller, newest first (revoked ones too).
+#[utoipa::path(get, path = "/api/v1/shares", tag = "shares", responses((status = 200, description = "Every link of the caller, newest first", body = Listed)))]
 async fn list(state: web::Data<AppState>, me: FilesReader) -> Result<web::Json<Listed>, AppError> {
     listed(&state, &me, None).await
 }
 
 /// `GET /api/v1/files/{id}/shares`
+#[utoipa::path(get, path = "/api/v1/files/{id}/shares", tag = "shares", params(("id" = String, Path, description = "A file or folder id")), responses((status = 200, description = "The links to this item", body = Listed)))]
 async fn of_file(
     state: web::Data<AppState>,
     me: FilesReader,
@@ -207,6 +212,7 @@ async fn owned(state: &AppState, me: &CurrentUser, id: String) -> Result<ShareRo
 }
 
 /// `GET /api/v1/shares/{id}`
+#[utoipa::path(get, path = "/api/v1/shares/{id}", tag = "shares", params(("id" = String, Path, description = "A share link id")), responses((status = 200, description = "The link", body = ShareView)))]
 async fn one(
     state: web::Data<AppState>,
     me: FilesReader,
@@ -225,7 +231,7 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct EditBody {
     /// A new password; `null` or `""` removes it. Either way, unlocked visitors are locked.
@@ -248,6 +254,7 @@ struct EditBody {
 
 /// `PATCH /api/v1/shares/{id}` `{password?, expires_at?, max_downloads?, allow_download?,
 /// hide_location?, label?}`
+#[utoipa::path(patch, path = "/api/v1/shares/{id}", tag = "shares", params(("id" = String, Path, description = "A share link id")), request_body = EditBody, responses((status = 200, description = "The changed link", body = ShareView)))]
 async fn edit(
     state: web::Data<AppState>,
     me: FilesWriter,
@@ -284,6 +291,7 @@ async fn edit(
 
 /// `DELETE /api/v1/shares/{id}`: revokes it (204); 404 when it is not a live link of the
 /// caller's.
+#[utoipa::path(delete, path = "/api/v1/shares/{id}", tag = "shares", params(("id" = String, Path, description = "A share link id")), responses((status = 204, description = "Revoked")))]
 async fn revoke(
     req: HttpRequest,
     state: web::Data<AppState>,

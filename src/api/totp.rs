@@ -25,22 +25,23 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(Endpoint::at("/auth/confirm").post(confirm_identity));
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct EnrolView {
     secret: String,
     otpauth_uri: String,
     qr_svg: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct RecoveryCodesView {
     recovery_codes: Vec<String>,
 }
 
 /// Unknown fields are refused (400 naming the expected ones): a typo must not pass silently.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct CodeBody {
+    #[schema(required = true)]
     code: Option<String>,
 }
 
@@ -56,6 +57,7 @@ fn recently_verified(me: &AccountHolder) -> Result<(), AppError> {
 }
 
 /// `POST /api/v1/me/totp`: start (or restart) enrolment → `{secret, otpauth_uri, qr_svg}`.
+#[utoipa::path(post, path = "/api/v1/me/totp", tag = "account", responses((status = 200, description = "The secret to enter in an authenticator app", body = EnrolView)))]
 async fn enrol(
     state: web::Data<AppState>,
     me: AccountHolder,
@@ -67,6 +69,7 @@ async fn enrol(
 }
 
 /// `POST /api/v1/me/totp/confirm` `{code}`: turn 2FA on → `{recovery_codes}` (shown once).
+#[utoipa::path(post, path = "/api/v1/me/totp/confirm", tag = "account", request_body = CodeBody, responses((status = 200, description = "Two-factor login is on; the recovery codes, shown once", body = RecoveryCodesView)))]
 async fn confirm(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -81,6 +84,7 @@ async fn confirm(
 }
 
 /// `POST /api/v1/me/totp/recovery-codes` `{code}`: ten new codes; the old ones stop working.
+#[utoipa::path(post, path = "/api/v1/me/totp/recovery-codes", tag = "account", request_body = CodeBody, responses((status = 200, description = "Ten new recovery codes", body = RecoveryCodesView)))]
 async fn regenerate(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -95,14 +99,17 @@ async fn regenerate(
 }
 
 /// Unknown fields are refused (400 naming the expected ones): a typo must not pass silently.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DisableBody {
+    #[schema(required = true)]
     password: Option<String>,
+    #[schema(required = true)]
     code: Option<String>,
 }
 
 /// `DELETE /api/v1/me/totp` `{password, code}`: turn 2FA off (204).
+#[utoipa::path(delete, path = "/api/v1/me/totp", tag = "account", request_body = DisableBody, responses((status = 204, description = "Two-factor login is off")))]
 async fn disable(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -124,15 +131,17 @@ async fn disable(
 }
 
 /// Unknown fields are refused (400 naming the expected ones): a typo must not pass silently.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct MfaBody {
+    #[schema(required = true)]
     mfa_token: Option<String>,
     code: Option<String>,
     recovery_code: Option<String>,
 }
 
 /// `POST /api/v1/auth/login/mfa` `{mfa_token, code | recovery_code}` → the login answer.
+#[utoipa::path(post, path = "/api/v1/auth/login/mfa", tag = "auth", security(()), request_body = MfaBody, responses((status = 200, description = "Logged in", body = TokenView)))]
 async fn login_mfa(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -156,15 +165,17 @@ async fn login_mfa(
 }
 
 /// Unknown fields are refused (400 naming the expected ones): a typo must not pass silently.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct ConfirmBody {
+    #[schema(required = true)]
     password: Option<String>,
     code: Option<String>,
 }
 
 /// `POST /api/v1/auth/confirm` `{password, code?}`: prove it is you again (204); sensitive
 /// actions are then allowed for ten minutes.
+#[utoipa::path(post, path = "/api/v1/auth/confirm", tag = "auth", request_body = ConfirmBody, responses((status = 204, description = "Sensitive actions are allowed for ten minutes")))]
 async fn confirm_identity(
     state: web::Data<AppState>,
     me: AccountHolder,

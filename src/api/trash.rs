@@ -22,7 +22,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(Endpoint::at("/trash/{id}/restore").post(restore));
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct TrashView {
     id: String,
     name: String,
@@ -51,7 +51,7 @@ impl From<&TrashItem> for TrashView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct TrashList {
     items: Vec<TrashView>,
     /// Bytes in the trash (they still count in `storage_used`).
@@ -60,6 +60,7 @@ struct TrashList {
 }
 
 /// `GET /api/v1/trash`
+#[utoipa::path(get, path = "/api/v1/trash", tag = "trash", responses((status = 200, description = "One item per deletion", body = TrashList)))]
 async fn list(
     state: web::Data<AppState>,
     me: FilesReader,
@@ -79,7 +80,7 @@ async fn list(
     }))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RestoreBody {
     /// Where to restore to; `null` (or `""`) is the root; absent: where it was.
@@ -88,6 +89,7 @@ struct RestoreBody {
 }
 
 /// `POST /api/v1/trash/{id}/restore` `{folder?}`: 200 the restored item.
+#[utoipa::path(post, path = "/api/v1/trash/{id}/restore", tag = "trash", params(("id" = String, Path, description = "A trashed item id")), request_body(content = Option<RestoreBody>, description = "May be empty: back where it was"), responses((status = 200, description = "The restored item", body = FileItem)))]
 async fn restore(
     state: web::Data<AppState>,
     me: FilesWriter,
@@ -106,6 +108,7 @@ async fn restore(
 }
 
 /// `DELETE /api/v1/trash/{id}`: purge one deleted item for good (204).
+#[utoipa::path(delete, path = "/api/v1/trash/{id}", tag = "trash", params(("id" = String, Path, description = "A trashed item id")), responses((status = 204, description = "Purged for good")))]
 async fn purge(
     state: web::Data<AppState>,
     me: FilesWriter,
@@ -121,6 +124,7 @@ async fn purge(
 }
 
 /// `DELETE /api/v1/trash`: empty the trash (204).
+#[utoipa::path(delete, path = "/api/v1/trash", tag = "trash", responses((status = 204, description = "The trash is empty")))]
 async fn empty(state: web::Data<AppState>, me: FilesWriter) -> Result<HttpResponse, AppError> {
     confine::whole_account(&me)?;
     let (owner, st) = (me.user.id.clone(), state.clone());

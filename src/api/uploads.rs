@@ -84,6 +84,7 @@ fn number(req: &HttpRequest, name: &'static str) -> Result<Option<i64>, AppError
 }
 
 /// `OPTIONS /api/v1/uploads`: what this server speaks (no credentials needed).
+#[utoipa::path(options, path = "/api/v1/uploads", tag = "uploads", security(()), responses((status = 204, description = "`Tus-Version`, `Tus-Extension`, `Tus-Max-Size`, `Tus-Checksum-Algorithm`")))]
 async fn options(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::NoContent()
         .insert_header(("Tus-Version", TUS_VERSION))
@@ -95,6 +96,7 @@ async fn options(state: web::Data<AppState>) -> HttpResponse {
 
 /// `POST /api/v1/uploads` (`Upload-Length`, `Upload-Metadata`: `filename`, optional `folder`;
 /// a body of `application/offset+octet-stream` is the first chunk).
+#[utoipa::path(post, path = "/api/v1/uploads", tag = "uploads", params(("Tus-Resumable" = String, Header, description = "The protocol version: `1.0.0`", example = "1.0.0"), ("Upload-Length" = u64, Header, description = "The file's size in bytes"), ("Upload-Metadata" = String, Header, description = "`filename` (required) and `folder`, each `key base64value`, comma-separated"), ("Upload-Checksum" = Option<String>, Header, description = "`sha1|sha256 base64digest` of the first chunk")), request_body(content = Option<Vec<u8>>, content_type = "application/offset+octet-stream", description = "Optional: the first chunk (creation-with-upload)"), responses((status = 201, description = "Created: `Location`, `Upload-Expires` (and `Upload-Offset` with a first chunk)")))]
 async fn create(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -171,6 +173,7 @@ fn now() -> NaiveDateTime {
 }
 
 /// `HEAD /api/v1/uploads/{id}`: where the upload is.
+#[utoipa::path(head, path = "/api/v1/uploads/{id}", tag = "uploads", params(("id" = String, Path, description = "An upload id"), ("Tus-Resumable" = String, Header, description = "The protocol version: `1.0.0`", example = "1.0.0")), responses((status = 200, description = "`Upload-Offset`, `Upload-Length`, `Upload-Expires`")))]
 async fn status(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -189,6 +192,7 @@ async fn status(
 /// `PATCH /api/v1/uploads/{id}` (`Upload-Offset`, `application/offset+octet-stream`,
 /// optional `Upload-Checksum`) → 204 with the new `Upload-Offset` (and `Homedisk-File-Id`
 /// when it was the last chunk).
+#[utoipa::path(patch, path = "/api/v1/uploads/{id}", tag = "uploads", params(("id" = String, Path, description = "An upload id"), ("Tus-Resumable" = String, Header, description = "The protocol version: `1.0.0`", example = "1.0.0"), ("Upload-Offset" = u64, Header, description = "Where this chunk starts"), ("Upload-Checksum" = Option<String>, Header, description = "`sha1|sha256 base64digest` of this chunk")), request_body(content = Vec<u8>, content_type = "application/offset+octet-stream"), responses((status = 204, description = "Stored: the new `Upload-Offset` (and `Homedisk-File-Id` after the last chunk)")))]
 async fn patch(
     req: HttpRequest,
     state: web::Data<AppState>,
@@ -213,6 +217,7 @@ async fn patch(
 }
 
 /// `DELETE /api/v1/uploads/{id}`: cancels it (204); its bytes go.
+#[utoipa::path(delete, path = "/api/v1/uploads/{id}", tag = "uploads", params(("id" = String, Path, description = "An upload id"), ("Tus-Resumable" = String, Header, description = "The protocol version: `1.0.0`", example = "1.0.0")), responses((status = 204, description = "Cancelled")))]
 async fn terminate(
     req: HttpRequest,
     state: web::Data<AppState>,

@@ -8,7 +8,7 @@ use crate::db::models::files::FileRow;
 use crate::db::models::sessions::Session;
 use crate::db::models::users::{Role, User, UserState};
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct UserView {
     pub id: String,
     pub username: String,
@@ -40,7 +40,7 @@ impl From<&User> for UserView {
 }
 
 /// The answer to register and login.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenView {
     pub token: String,
     pub token_type: &'static str,
@@ -65,7 +65,7 @@ impl TokenView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SessionView {
     pub id: String,
     pub client: String,
@@ -99,13 +99,13 @@ impl SessionView {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Items<T> {
     pub items: Vec<T>,
 }
 
 /// A file or folder as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct FileItem {
     pub id: String,
     pub name: String,
@@ -140,14 +140,14 @@ impl From<&FileRow> for FileItem {
 }
 
 /// A folder in a listing's path (breadcrumbs).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct FolderRef {
     pub id: String,
     pub name: String,
 }
 
 /// `GET /api/v1/files`: the items, plus where they are.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct Listing {
     pub items: Vec<FileItem>,
     pub folder: Option<FolderRef>,
@@ -157,7 +157,7 @@ pub struct Listing {
 }
 
 /// A search hit: the file item, where it is (`/a/b`, `/` at the root), and its star.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SearchItem {
     #[serde(flatten)]
     pub item: FileItem,
@@ -165,7 +165,7 @@ pub struct SearchItem {
 }
 
 /// `GET /api/v1/search`: one page of hits; `next_cursor` is `null` on the last page.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SearchPage {
     pub items: Vec<SearchItem>,
     pub next_cursor: Option<String>,

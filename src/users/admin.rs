@@ -224,7 +224,8 @@ pub fn delete_user(
 
 /// The query of a listing of accounts (`?q=&sort=&order=&page=&per_page=`), for the API and
 /// the admin pages alike.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UserListQuery {
     pub q: Option<String>,
     pub sort: Option<String>,

@@ -31,6 +31,7 @@ mod logging;
 mod login;
 mod methods;
 mod metrics;
+mod openapi;
 mod organize;
 mod pages;
 mod paging;

@@ -13,6 +13,7 @@
 //! (default `chromedriver` on PATH, else `/usr/bin/chromedriver`), `HOMEDISK_BROWSER_TESTS`
 //! (`required` to fail instead of skipping), `HOMEDISK_SCREENSHOTS` (a directory for PNGs).
 
+mod api_docs;
 mod context;
 mod device;
 mod driver;
