@@ -20,6 +20,21 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("icon.svg", "image/svg+xml", include_bytes!("../../static/icon.svg")),
     ("folder.svg", "image/svg+xml", include_bytes!("../../static/folder.svg")),
     ("empty.svg", "image/svg+xml", include_bytes!("../../static/empty.svg")),
+    // File-type icons (`files::kind::Kind`), for listings and the file page.
+    ("icons/folder.svg", "image/svg+xml", include_bytes!("../../static/icons/folder.svg")),
+    ("icons/image.svg", "image/svg+xml", include_bytes!("../../static/icons/image.svg")),
+    ("icons/video.svg", "image/svg+xml", include_bytes!("../../static/icons/video.svg")),
+    ("icons/audio.svg", "image/svg+xml", include_bytes!("../../static/icons/audio.svg")),
+    ("icons/pdf.svg", "image/svg+xml", include_bytes!("../../static/icons/pdf.svg")),
+    ("icons/text.svg", "image/svg+xml", include_bytes!("../../static/icons/text.svg")),
+    ("icons/archive.svg", "image/svg+xml", include_bytes!("../../static/icons/archive.svg")),
+    ("icons/document.svg", "image/svg+xml", include_bytes!("../../static/icons/document.svg")),
+    (
+        "icons/spreadsheet.svg",
+        "image/svg+xml",
+        include_bytes!("../../static/icons/spreadsheet.svg"),
+    ),
+    ("icons/file.svg", "image/svg+xml", include_bytes!("../../static/icons/file.svg")),
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -58,4 +58,5 @@ mod tus_clients;
 mod ui;
 mod uploads;
 mod uploads_s3;
+mod viewers;
 mod zip;

@@ -31,6 +31,7 @@ mod collections;
 mod detail;
 mod search;
 mod trash;
+mod view;
 
 use detail::{delete, detail, move_to, rename};
 
@@ -50,6 +51,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/files/{id}/rename", web::post().to(rename))
         .route("/files/{id}/move", web::post().to(move_to))
         .route("/files/{id}/delete", web::post().to(delete))
+        .route("/files/{id}/inline", web::get().to(view::inline))
+        .route("/files/{id}/inline", web::head().to(view::inline))
         .route("/search", web::get().to(search::search_page));
 }
 

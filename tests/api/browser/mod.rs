@@ -23,6 +23,7 @@ mod shares;
 mod steps;
 mod two_factor;
 mod ui;
+mod viewers;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
