@@ -96,6 +96,8 @@ struct BrowsePage {
     sorts: Vec<SortLink>,
     order: String,
     max_upload: String,
+    /// The same limit in bytes, for the upload script's check before sending.
+    max_upload_bytes: u64,
     /// Files from this many bytes on go up through tus (resumable).
     resumable_from: u64,
     notice: Option<&'static str>,
@@ -224,6 +226,7 @@ async fn browse(
             })
             .collect(),
         max_upload: human_bytes(i64::try_from(state.config.max_upload_bytes).unwrap_or(i64::MAX)),
+        max_upload_bytes: state.config.max_upload_bytes,
         resumable_from: state.config.resumable_upload_bytes,
         notice: notice_text(t, q.notice.as_deref()),
     };

@@ -1,4 +1,5 @@
-//! The file page's viewers and the file-type icons (see `table.rs`).
+//! The file page's viewers, the file-type icons and the upload panel's buttons (see
+//! `table.rs`; the upload script's own strings are in its `Js` table).
 
 use super::table::table;
 
@@ -13,6 +14,9 @@ table! {
         binary: "This file is not text, so there is no preview. Download it to open it.", "此文件不是文本，无法预览。请下载后打开。";
         none: "There is no preview for this type of file. Download it to open it.", "此类文件无法预览。请下载后打开。";
         media_fallback: "Your browser cannot play this file here. Download it instead.", "浏览器无法在此播放此文件，请下载后播放。";
+        upload_folder: "Upload a folder", "上传文件夹";
+        upload_cancel_all: "Cancel all", "全部取消";
+        upload_dismiss: "Dismiss", "关闭";
         icon_folder: "Folder", "文件夹";
         icon_image: "Image", "图片";
         icon_video: "Video", "视频";

@@ -23,6 +23,7 @@ mod shares;
 mod steps;
 mod two_factor;
 mod ui;
+mod uploads;
 mod viewers;
 
 use std::io::Write;
