@@ -264,3 +264,34 @@ async fn every_file_type_icon_is_served_as_svg() {
         assert!(r.text().starts_with("<svg"), "{path}");
     }
 }
+
+#[actix_web::test]
+async fn listings_search_and_trash_show_file_type_icons() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let session = app.web_login("alice", PASSWORD).await;
+    app.upload(&alice.token, "paper.pdf", &tiny_pdf("x")).await;
+    app.upload(&alice.token, "song.wav", &tiny_wav()).await;
+    app.upload(&alice.token, "sheet.csv", b"a,b\n1,2\n").await;
+    app.mkdir(&alice.token, "Docs", None).await;
+    let get = |path: &str| TestRequest::get().uri(path).cookie(session_cookie(&session));
+    let listing = app.send(get("/files")).await.text();
+    for icon in ["pdf", "audio", "spreadsheet", "folder"] {
+        assert!(listing.contains(&format!("/static/icons/{icon}.svg")), "{icon} in the listing");
+    }
+    assert!(!listing.contains("file-ext"), "no text badges");
+    let search = app.send(get("/search?q=paper")).await.text();
+    assert!(search.contains("/static/icons/pdf.svg"), "search");
+    let trashed =
+        app.upload(&alice.token, "old.txt", b"gone").await["id"].as_str().expect("id").to_owned();
+    let r = app
+        .send(
+            TestRequest::delete()
+                .uri(&format!("/api/v1/files/{trashed}"))
+                .insert_header(("authorization", format!("Bearer {}", alice.token))),
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    let trash = app.send(get("/trash")).await.text();
+    assert!(trash.contains("/static/icons/text.svg"), "trash");
+}

@@ -16,6 +16,7 @@ use crate::db;
 use crate::db::ids::FileId;
 use crate::db::models::files::{self as rows, FileRow};
 use crate::error::{AppError, FieldErrors};
+use crate::files::kind::Kind;
 use crate::files::{self, human_bytes};
 use crate::http::auth::CurrentUser;
 use crate::http::multipart as upload;
@@ -71,8 +72,8 @@ struct Row {
     /// Images: an `sm` preview URL, and the `lg` one for the lightbox.
     thumb: Option<String>,
     large: Option<String>,
-    /// What stands in for a thumbnail: the extension (`PDF`).
-    ext: String,
+    /// The file-type icon (`static/icons/{icon}.svg`, `files::kind::Kind`).
+    icon: &'static str,
     starred: bool,
 }
 
@@ -148,16 +149,6 @@ fn sort_links(t: &'static Ui, folder: &str, sort: &str, order: &str) -> Vec<Sort
         .collect()
 }
 
-/// The extension of `name`, upper-cased, for a file without a thumbnail (`FILE` if none).
-fn extension(name: &str) -> String {
-    match name.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() && (1..=5).contains(&ext.chars().count()) => {
-            ext.to_uppercase()
-        }
-        _ => "FILE".into(),
-    }
-}
-
 fn folder_param(raw: Option<&str>) -> Option<FileId> {
     raw.map(str::trim).filter(|f| !f.is_empty()).map(|f| FileId(f.to_owned()))
 }
@@ -221,7 +212,7 @@ async fn browse(
                 modified_iso: rfc3339(f.modified_at),
                 thumb: preview_url(&state, &me, f, Size::Sm),
                 large: preview_url(&state, &me, f, Size::Lg),
-                ext: extension(&f.name),
+                icon: Kind::of(f.is_folder(), f.mime.as_deref(), &f.name).as_str(),
                 starred: f.starred,
             })
             .collect(),
