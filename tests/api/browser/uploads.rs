@@ -141,6 +141,9 @@ async fn failed_uploads_stay_listed_with_their_reason_until_dismissed() {
             .eval("const l = document.querySelector('#uploads li.failed'); return getComputedStyle(l).backgroundColor !== 'rgba(0, 0, 0, 0)';")
             .await;
         assert_eq!(looks, true, "{lang}: a failed row looks failed");
+        if lang == "en" {
+            steps::snap(&b, "upload-errors").await;
+        }
     }
     b.click("#upload-dismiss").await;
     b.wait_for("#upload-panel[hidden]").await;

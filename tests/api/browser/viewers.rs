@@ -77,6 +77,9 @@ async fn a_pdf_opens_in_the_browsers_viewer_inside_the_sandbox() {
         )
         .await;
         b.leave_frame().await;
+        if lang == "en" {
+            steps::snap(&b, "file-pdf").await;
+        }
     }
     b.close().await;
 }
@@ -122,6 +125,9 @@ async fn a_text_file_is_shown_escaped_with_line_numbers() {
         let fits =
             b.eval("return document.documentElement.scrollWidth <= window.innerWidth;").await;
         assert_eq!(fits, true, "{lang}: no sideways page scroll");
+        if lang == "en" {
+            steps::snap(&b, "file-text").await;
+        }
     }
     b.close().await;
 }
@@ -180,6 +186,9 @@ async fn an_mp4_plays_in_the_video_viewer_through_ranges() {
         // Seeking fetches a range.
         b.eval("const v = document.querySelector('#video-viewer'); v.muted = true; v.currentTime = 0.5;").await;
         b.wait_until("the seek", "document.querySelector('#video-viewer').seeking === false && document.querySelector('#video-viewer').currentTime >= 0.4").await;
+        if lang == "en" {
+            steps::snap(&b, "file-video").await;
+        }
     }
     b.close().await;
 }
