@@ -141,6 +141,10 @@ async fn failed_uploads_stay_listed_with_their_reason_until_dismissed() {
             .eval("const l = document.querySelector('#uploads li.failed'); return getComputedStyle(l).backgroundColor !== 'rgba(0, 0, 0, 0)';")
             .await;
         assert_eq!(looks, true, "{lang}: a failed row looks failed");
+        let buttons = b
+            .eval("return ['#upload-cancel-all', '#upload-dismiss'].map(s => getComputedStyle(document.querySelector(s)).display !== 'none');")
+            .await;
+        assert_eq!(buttons, json!([false, true]), "{lang}: nothing to cancel, failures to dismiss");
         if lang == "en" {
             steps::snap(&b, "upload-errors").await;
         }
