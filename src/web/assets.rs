@@ -10,6 +10,11 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("files.js", "text/javascript; charset=utf-8", include_bytes!("../../static/files.js")),
     ("lightbox.js", "text/javascript; charset=utf-8", include_bytes!("../../static/lightbox.js")),
     ("upload.js", "text/javascript; charset=utf-8", include_bytes!("../../static/upload.js")),
+    (
+        "upload-tree.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/upload-tree.js"),
+    ),
     ("drop.js", "text/javascript; charset=utf-8", include_bytes!("../../static/drop.js")),
     // tus-js-client 4.3.1 (MIT, static/vendor/tus-js-client.LICENSE): resumable uploads.
     (
@@ -20,6 +25,21 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ("icon.svg", "image/svg+xml", include_bytes!("../../static/icon.svg")),
     ("folder.svg", "image/svg+xml", include_bytes!("../../static/folder.svg")),
     ("empty.svg", "image/svg+xml", include_bytes!("../../static/empty.svg")),
+    // File-type icons (`files::kind::Kind`), for listings and the file page.
+    ("icons/folder.svg", "image/svg+xml", include_bytes!("../../static/icons/folder.svg")),
+    ("icons/image.svg", "image/svg+xml", include_bytes!("../../static/icons/image.svg")),
+    ("icons/video.svg", "image/svg+xml", include_bytes!("../../static/icons/video.svg")),
+    ("icons/audio.svg", "image/svg+xml", include_bytes!("../../static/icons/audio.svg")),
+    ("icons/pdf.svg", "image/svg+xml", include_bytes!("../../static/icons/pdf.svg")),
+    ("icons/text.svg", "image/svg+xml", include_bytes!("../../static/icons/text.svg")),
+    ("icons/archive.svg", "image/svg+xml", include_bytes!("../../static/icons/archive.svg")),
+    ("icons/document.svg", "image/svg+xml", include_bytes!("../../static/icons/document.svg")),
+    (
+        "icons/spreadsheet.svg",
+        "image/svg+xml",
+        include_bytes!("../../static/icons/spreadsheet.svg"),
+    ),
+    ("icons/file.svg", "image/svg+xml", include_bytes!("../../static/icons/file.svg")),
 ];
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

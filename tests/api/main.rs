@@ -60,4 +60,5 @@ mod tus_clients;
 mod ui;
 mod uploads;
 mod uploads_s3;
+mod viewers;
 mod zip;

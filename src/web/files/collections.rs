@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::db::models::trash as collection_rows;
+use crate::files::kind::Kind;
 
 /// A starred or recent item, with the folder it is in.
 struct CollectionRow {
@@ -12,7 +13,8 @@ struct CollectionRow {
     modified: String,
     modified_iso: String,
     thumb: Option<String>,
-    ext: String,
+    /// The file-type icon (`static/icons/{icon}.svg`, `files::kind::Kind`).
+    icon: &'static str,
     /// The containing folder: id (empty for the top level) and name.
     folder_id: String,
     folder_name: String,
@@ -84,7 +86,7 @@ async fn render(
             modified: display_time(f.modified_at),
             modified_iso: rfc3339(f.modified_at),
             thumb: preview_url(&state, &me, f, Size::Sm),
-            ext: extension(&f.name),
+            icon: Kind::of(f.is_folder(), f.mime.as_deref(), &f.name).as_str(),
             folder_id: f.parent_id.as_ref().map(ToString::to_string).unwrap_or_default(),
             folder_name: match &f.parent_id {
                 Some(p) => parents.get(p).cloned().unwrap_or_default(),

@@ -1,6 +1,8 @@
 //! One file or folder: its page, rename, move, delete (with a confirmation page).
 
 use super::*;
+use crate::files::kind::{Kind, Viewer};
+use crate::files::text_preview::{self, TextPreview};
 
 struct FolderChoice {
     id: String,
@@ -31,6 +33,46 @@ struct DetailPage {
     large: Option<String>,
     original: Option<String>,
     starred: bool,
+    /// What the page shows of the content (see `view.rs`).
+    viewer: ViewerBox,
+}
+
+/// The viewer part of a file's page.
+struct ViewerBox {
+    /// `image`, `pdf`, `text`, `video`, `audio` or `none` (the icon only).
+    kind: &'static str,
+    /// The file-type icon (`static/icons/{icon}.svg`).
+    icon: &'static str,
+    /// The text viewer's lines, when the file is text.
+    lines: Vec<String>,
+    /// The text viewer shows only the beginning of the file.
+    truncated: bool,
+    /// How much the text viewer shows, for its note.
+    shown: String,
+}
+
+impl ViewerBox {
+    async fn of(state: &AppState, row: &FileRow, loc: &Locale) -> Result<ViewerBox, AppError> {
+        let icon = Kind::of(false, row.mime.as_deref(), &row.name).as_str();
+        let mut kind = match Viewer::of(row.mime.as_deref()) {
+            Viewer::Image => "image",
+            Viewer::Pdf => "pdf",
+            Viewer::Text => "text",
+            Viewer::Video => "video",
+            Viewer::Audio => "audio",
+            Viewer::None => "none",
+        };
+        let (mut lines, mut truncated) = (Vec::new(), false);
+        if kind == "text" {
+            match view::text(state, row).await? {
+                TextPreview::Text { lines: l, truncated: t } => (lines, truncated) = (l, t),
+                TextPreview::Binary => kind = "binary",
+            }
+        }
+        let limit = text_preview::MAX_BYTES.min(usize::try_from(row.size).unwrap_or(0));
+        let shown = human_size(loc.lang, i64::try_from(limit).unwrap_or(i64::MAX));
+        Ok(ViewerBox { kind, icon, lines, truncated, shown })
+    }
 }
 
 #[derive(Deserialize)]
@@ -89,6 +131,7 @@ async fn render_detail(
         large: preview_url(state, me, &row, Size::Lg),
         original: preview_url(state, me, &row, Size::Orig),
         starred: row.starred,
+        viewer: ViewerBox::of(state, &row, loc).await?,
     };
     html(HttpResponse::build(status), &page)
 }

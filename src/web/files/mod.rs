@@ -16,6 +16,7 @@ use crate::db;
 use crate::db::ids::FileId;
 use crate::db::models::files::{self as rows, FileRow};
 use crate::error::{AppError, FieldErrors};
+use crate::files::kind::Kind;
 use crate::files::{self, human_bytes};
 use crate::http::auth::CurrentUser;
 use crate::http::multipart as upload;
@@ -31,6 +32,7 @@ mod collections;
 mod detail;
 mod search;
 mod trash;
+mod view;
 
 use detail::{delete, detail, move_to, rename};
 
@@ -50,6 +52,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/files/{id}/rename", web::post().to(rename))
         .route("/files/{id}/move", web::post().to(move_to))
         .route("/files/{id}/delete", web::post().to(delete))
+        .route("/files/{id}/inline", web::get().to(view::inline))
+        .route("/files/{id}/inline", web::head().to(view::inline))
         .route("/search", web::get().to(search::search_page));
 }
 
@@ -68,8 +72,8 @@ struct Row {
     /// Images: an `sm` preview URL, and the `lg` one for the lightbox.
     thumb: Option<String>,
     large: Option<String>,
-    /// What stands in for a thumbnail: the extension (`PDF`).
-    ext: String,
+    /// The file-type icon (`static/icons/{icon}.svg`, `files::kind::Kind`).
+    icon: &'static str,
     starred: bool,
 }
 
@@ -93,6 +97,8 @@ struct BrowsePage {
     sorts: Vec<SortLink>,
     order: String,
     max_upload: String,
+    /// The same limit in bytes, for the upload script's check before sending.
+    max_upload_bytes: u64,
     /// Files from this many bytes on go up through tus (resumable).
     resumable_from: u64,
     notice: Option<&'static str>,
@@ -141,16 +147,6 @@ fn sort_links(t: &'static Ui, folder: &str, sort: &str, order: &str) -> Vec<Sort
             }
         })
         .collect()
-}
-
-/// The extension of `name`, upper-cased, for a file without a thumbnail (`FILE` if none).
-fn extension(name: &str) -> String {
-    match name.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() && (1..=5).contains(&ext.chars().count()) => {
-            ext.to_uppercase()
-        }
-        _ => "FILE".into(),
-    }
 }
 
 fn folder_param(raw: Option<&str>) -> Option<FileId> {
@@ -216,11 +212,12 @@ async fn browse(
                 modified_iso: rfc3339(f.modified_at),
                 thumb: preview_url(&state, &me, f, Size::Sm),
                 large: preview_url(&state, &me, f, Size::Lg),
-                ext: extension(&f.name),
+                icon: Kind::of(f.is_folder(), f.mime.as_deref(), &f.name).as_str(),
                 starred: f.starred,
             })
             .collect(),
         max_upload: human_bytes(i64::try_from(state.config.max_upload_bytes).unwrap_or(i64::MAX)),
+        max_upload_bytes: state.config.max_upload_bytes,
         resumable_from: state.config.resumable_upload_bytes,
         notice: notice_text(t, q.notice.as_deref()),
     };

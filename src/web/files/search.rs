@@ -16,7 +16,8 @@ use crate::state::AppState;
 use crate::web::i18n::{Ui, human_size};
 use crate::web::{Locale, Nav, PageError, PageUser, display_time, html};
 
-use super::{extension, preview_url};
+use super::preview_url;
+use crate::files::kind::Kind;
 
 /// An option of the type filter.
 struct KindOption {
@@ -41,7 +42,8 @@ struct Row {
     modified: String,
     modified_iso: String,
     thumb: Option<String>,
-    ext: String,
+    /// The file-type icon (`static/icons/{icon}.svg`, `files::kind::Kind`).
+    icon: &'static str,
 }
 
 #[derive(Template)]
@@ -172,6 +174,6 @@ fn row(
         modified: display_time(f.modified_at),
         modified_iso: rfc3339(f.modified_at),
         thumb: preview_url(state, me, f, Size::Sm),
-        ext: extension(&f.name),
+        icon: Kind::of(f.is_folder(), f.mime.as_deref(), &f.name).as_str(),
     }
 }

@@ -10,6 +10,8 @@ struct TrashRow {
     id: String,
     name: String,
     is_folder: bool,
+    /// The file-type icon (`static/icons/{icon}.svg`).
+    icon: &'static str,
     size: String,
     deleted: String,
     deleted_iso: String,
@@ -56,6 +58,12 @@ pub(super) async fn page(
         id: item.row.id.to_string(),
         name: item.row.name.clone(),
         is_folder: item.row.is_folder(),
+        icon: crate::files::kind::Kind::of(
+            item.row.is_folder(),
+            item.row.mime.as_deref(),
+            &item.row.name,
+        )
+        .as_str(),
         size: human_size(loc.lang, item.size),
         deleted: item.row.trashed_at.map(display_time).unwrap_or_default(),
         deleted_iso: item.row.trashed_at.map(rfc3339).unwrap_or_default(),

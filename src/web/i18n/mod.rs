@@ -15,6 +15,7 @@ mod device;
 mod messages;
 mod shares;
 mod table;
+mod viewer;
 
 use std::fmt::Display;
 use std::future::{Ready, ready};
@@ -31,6 +32,7 @@ pub use device::DeviceUi;
 pub use messages::translate;
 pub use shares::ShareUi;
 pub use table::{Js, Ui};
+pub use viewer::ViewerUi;
 
 /// The cookie that remembers the language chosen in the user menu.
 pub const LANG_COOKIE: &str = "homedisk_lang";
@@ -135,6 +137,13 @@ impl Lang {
         match self {
             Lang::En => &ShareUi::EN,
             Lang::ZhCn => &ShareUi::ZH_CN,
+        }
+    }
+
+    pub fn viewer(self) -> &'static ViewerUi {
+        match self {
+            Lang::En => &ViewerUi::EN,
+            Lang::ZhCn => &ViewerUi::ZH_CN,
         }
     }
 

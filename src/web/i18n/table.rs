@@ -312,6 +312,15 @@ table! {
         failed_n: "{} failed", "{} 个失败";
         upload_done: "Upload complete.", "上传完成。";
         upload_some_failed: "Some files were not uploaded.", "部分文件未能上传。";
+        cancel_upload: "Cancel this upload", "取消此上传";
+        cancel_named: "Cancel uploading {}", "取消上传 {}";
+        cancelled: "cancelled", "已取消";
+        bytes_of: "{} of {}", "{} / {}";
+        speed: "{}/s", "{}/秒";
+        eta: "{} left", "剩余 {}";
+        too_large: "larger than the limit of {}", "超过了 {} 的大小上限";
+        folder_failed: "could not create the folder “{}”: {}", "无法创建文件夹“{}”：{}";
+        pasted_name: "Pasted {}", "粘贴的图片 {}";
         delete_q: "Delete “{}”?", "删除“{}”？";
         delete_folder_q: "Delete the folder “{}”?", "删除文件夹“{}”？";
         delete_file_text: "The file goes to the trash; you can restore it from there.", "文件将移到回收站，可以从那里恢复。";

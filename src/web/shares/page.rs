@@ -18,6 +18,7 @@ use crate::db::ids::FileId;
 use crate::db::models::files::FileRow;
 use crate::db::models::shares as share_rows;
 use crate::error::AppError;
+use crate::files::kind::Kind as FileKind;
 use crate::preview::is_previewable;
 use crate::shares::browse::{self, Contents};
 use crate::shares::unlock::{self as unlocks, VIEW_SECONDS};
@@ -41,7 +42,8 @@ struct Entry {
     size: String,
     /// The thumbnail URL of an image.
     thumb: Option<String>,
-    ext: String,
+    /// The file-type icon (`static/icons/{icon}.svg`, `files::kind::Kind`).
+    icon: &'static str,
 }
 
 #[derive(Template)]
@@ -150,7 +152,7 @@ fn entry(loc: &Locale, base: &str, row: &FileRow) -> Entry {
         is_folder: row.is_folder(),
         size: human_size(loc.lang, row.size),
         thumb: image.then(|| format!("{base}/thumb/{}?size=md", row.id)),
-        ext: extension(&row.name),
+        icon: FileKind::of(row.is_folder(), row.mime.as_deref(), &row.name).as_str(),
     }
 }
 
@@ -216,14 +218,4 @@ fn is_unfurler(req: &HttpRequest) -> bool {
     ["bot", "facebookexternalhit", "slack", "whatsapp", "telegram", "discord", "preview", "embedly"]
         .iter()
         .any(|b| agent.contains(b))
-}
-
-/// `JPG` for `a.jpg`; `FILE` when there is no short extension.
-fn extension(name: &str) -> String {
-    match name.rsplit_once('.') {
-        Some((stem, ext)) if !stem.is_empty() && (1..=5).contains(&ext.chars().count()) => {
-            ext.to_uppercase()
-        }
-        _ => "FILE".into(),
-    }
 }

@@ -262,4 +262,15 @@ impl Browser {
         let cookies = self.client.get_all_cookies().await.expect("cookies");
         cookies.iter().map(|c| c.name().to_owned()).collect()
     }
+
+    /// Moves into the frame `css` of the current page (scripts and finds then run there).
+    pub async fn enter_frame(&self, css: &str) {
+        let frame = self.wait_for(css).await;
+        frame.enter_frame().await.unwrap_or_else(|e| panic!("enter the frame {css}: {e}"));
+    }
+
+    /// Back to the page from a frame entered with [`Browser::enter_frame`].
+    pub async fn leave_frame(&self) {
+        self.client.clone().enter_parent_frame().await.expect("leave the frame");
+    }
 }

@@ -24,6 +24,8 @@ mod shares;
 mod steps;
 mod two_factor;
 mod ui;
+mod uploads;
+mod viewers;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
