@@ -12,6 +12,7 @@ pub mod fsck;
 pub mod gc;
 pub mod location;
 pub mod name_key;
+pub mod photo;
 pub mod release;
 pub mod search;
 pub mod trash;
