@@ -122,10 +122,11 @@ pub fn parse_sort(sort: Option<&str>, order: Option<&str>) -> Result<(Sort, bool
         None | Some("") | Some("name") => Sort::Name,
         Some("date") => Sort::Date,
         Some("size") => Sort::Size,
+        Some("taken") => Sort::Taken,
         Some(_) => {
             return Err(AppError::Validation(FieldErrors::single(
                 "sort",
-                "must be name, date or size",
+                "must be name, date, size or taken",
             )));
         }
     };
@@ -191,11 +192,28 @@ pub fn list_page(
         files::list_page(conn, owner, parent, order, after.as_ref(), Some(page.limit + 1))?;
     let next = if items.len() as i64 > page.limit {
         items.truncate(page.limit as usize);
-        items.last().map(|last| cursor::after(last, order))
+        match items.last() {
+            Some(last) => Some(cursor::after(last, order, taken_at(conn, order.0, last)?)),
+            None => None,
+        }
     } else {
         None
     };
     Ok(Listing { folder, path, items, next })
+}
+
+/// The date taken of `row`'s photo, when sorting by it (the key its cursor carries).
+fn taken_at(
+    conn: &mut DbConn,
+    sort: Sort,
+    row: &FileRow,
+) -> Result<Option<NaiveDateTime>, AppError> {
+    match (sort, row.blob_sha256.as_deref()) {
+        (Sort::Taken, Some(sha)) => {
+            Ok(crate::db::models::photo_meta::find(conn, sha)?.and_then(|m| m.taken_at))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// The folders from the root down to `folder` (for breadcrumbs), `folder` included.

@@ -33,6 +33,7 @@ mod metrics;
 mod organize;
 mod pages;
 mod paging;
+mod photos;
 mod preview;
 mod races;
 mod rate_limit;

@@ -147,3 +147,14 @@ fn hostile_or_truncated_exif_gives_no_exif_facts_but_the_upload_stays_readable()
     let meta = read("k", &odd, now());
     assert_eq!((meta.taken_at, meta.camera_make), (None, None));
 }
+
+#[test]
+fn a_jpeg_without_exif_has_its_size() {
+    let img = image::RgbImage::from_pixel(64, 48, image::Rgb([1, 2, 3]));
+    let mut jpeg = Vec::new();
+    image::DynamicImage::ImageRgb8(img)
+        .write_to(&mut std::io::Cursor::new(&mut jpeg), image::ImageFormat::Jpeg)
+        .expect("jpeg");
+    let meta = read("k", &jpeg, now());
+    assert_eq!((meta.width, meta.height), (Some(64), Some(48)));
+}
