@@ -137,7 +137,9 @@
   stage.addEventListener("pointerdown", function (e) {
     pointers[e.pointerId] = { x: e.clientX, y: e.clientY };
     // Captured for touch and for panning; an unzoomed mouse keeps its click/dblclick targets.
-    if (e.pointerType !== "mouse" || view.scale > 1) { stage.setPointerCapture(e.pointerId); }
+    if (e.pointerType !== "mouse" || view.scale > 1) {
+      try { stage.setPointerCapture(e.pointerId); } catch (_) { /* a pointer already gone */ }
+    }
     var p = points();
     gesture = p.length === 2
       ? { pinch: spread(p), scale: view.scale, cx: (p[0].x + p[1].x) / 2, cy: (p[0].y + p[1].y) / 2 }
