@@ -333,3 +333,49 @@ async fn the_location_is_for_the_owner_alone_and_never_in_a_thumbnail() {
         assert_eq!((read.latitude, read.camera_make), (None, None));
     }
 }
+
+#[actix_web::test]
+async fn earlier_photos_are_read_by_the_backfill_and_facts_go_with_their_bytes() {
+    use diesel::prelude::*;
+    use homedisk::db::schema::photo_meta;
+    if !exiftool_here() {
+        return;
+    }
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let auth = bearer(&alice.token);
+    let bytes = paris(40, "2024:07:14 15:30:05");
+    let id = id_of(&app.upload(&alice.token, "old.jpg", &bytes).await);
+    // A second file with the same bytes shares the blob, and so the facts.
+    let twin = id_of(&app.upload(&alice.token, "twin.jpg", &bytes).await);
+    let count =
+        || -> i64 { photo_meta::table.count().get_result(&mut *app.conn()).expect("count") };
+    assert_eq!(count(), 1, "one row per blob");
+    // As if uploaded before homedisk read EXIF.
+    diesel::delete(photo_meta::table).execute(&mut *app.conn()).expect("forget");
+    let get = async |id: String| {
+        call(&app, Method::GET, &format!("/api/v1/files/{id}"), &auth, None).await
+    };
+    assert_eq!(get(id.clone()).await.json()["taken_at"], Value::Null);
+
+    let now = chrono::Utc::now().naive_utc();
+    let storage = app.state.storage.clone();
+    let read = homedisk::files::photo::store::backfill(&mut app.conn(), storage.as_ref(), 100, now)
+        .expect("backfill");
+    assert_eq!(read, 1, "the shared blob is read once");
+    assert_facts(&get(id.clone()).await.json(), "backfilled");
+    assert_facts(&get(twin.clone()).await.json(), "backfilled twin");
+    let again =
+        homedisk::files::photo::store::backfill(&mut app.conn(), storage.as_ref(), 100, now)
+            .expect("backfill");
+    assert_eq!(again, 0, "nothing left to read");
+
+    // Purged for good (both files): the blob goes, and its facts with it.
+    for f in [&id, &twin] {
+        let r = call(&app, Method::DELETE, &format!("/api/v1/files/{f}"), &auth, None).await;
+        assert_eq!(r.status, 204, "{}", r.text());
+        let r = call(&app, Method::DELETE, &format!("/api/v1/trash/{f}"), &auth, None).await;
+        assert_eq!(r.status, 204, "{}", r.text());
+    }
+    assert_eq!(count(), 0, "the row went with the blob");
+}

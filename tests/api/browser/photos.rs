@@ -124,10 +124,13 @@ async fn the_lightbox_shows_photo_details_locks_the_page_and_zooms() {
     // Closed: the page scrolls again, where it was.
     b.press("\u{E00C}").await; // Esc
     b.wait_until("the lightbox closed", "!document.querySelector('dialog#lightbox').open").await;
-    let after = b
-        .eval("return [getComputedStyle(document.documentElement).overflow, window.scrollY];")
-        .await;
-    assert_eq!(after[0], "visible", "scrolling given back: {after}");
-    assert_eq!(after[1].as_f64(), Some(at), "at the same place: {after}");
+    // The dialog's `close` event (which gives scrolling back) comes a moment after `open`.
+    b.wait_until(
+        "scrolling given back",
+        "getComputedStyle(document.documentElement).overflow === 'visible' \
+         && getComputedStyle(document.body).overflow === 'visible'",
+    )
+    .await;
+    assert_eq!(b.eval("return window.scrollY;").await.as_f64(), Some(at), "at the same place");
     b.close().await;
 }
