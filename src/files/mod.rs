@@ -193,27 +193,15 @@ pub fn list_page(
     let next = if items.len() as i64 > page.limit {
         items.truncate(page.limit as usize);
         match items.last() {
-            Some(last) => Some(cursor::after(last, order, taken_at(conn, order.0, last)?)),
+            Some(last) => {
+                Some(cursor::after(last, order, photo::store::taken_key(conn, order.0, last)?))
+            }
             None => None,
         }
     } else {
         None
     };
     Ok(Listing { folder, path, items, next })
-}
-
-/// The date taken of `row`'s photo, when sorting by it (the key its cursor carries).
-fn taken_at(
-    conn: &mut DbConn,
-    sort: Sort,
-    row: &FileRow,
-) -> Result<Option<NaiveDateTime>, AppError> {
-    match (sort, row.blob_sha256.as_deref()) {
-        (Sort::Taken, Some(sha)) => {
-            Ok(crate::db::models::photo_meta::find(conn, sha)?.and_then(|m| m.taken_at))
-        }
-        _ => Ok(None),
-    }
 }
 
 /// The folders from the root down to `folder` (for breadcrumbs), `folder` included.

@@ -8,6 +8,7 @@ use std::io::Read;
 use chrono::NaiveDateTime;
 
 use crate::db::DbConn;
+use crate::db::models::files::{FileRow, Sort};
 use crate::db::models::photo_meta::{self, PhotoMeta};
 use crate::error::AppError;
 use crate::storage::Storage;
@@ -71,6 +72,19 @@ pub fn backfill(
         remember(conn, storage, sha256, mime, now);
     }
     Ok(unread.len())
+}
+
+/// The date taken of `row`'s photo when the listing is sorted by it (the key its cursor
+/// carries; `None` falls back to the upload time, as `db::models::files::TAKEN_KEY` does).
+pub fn taken_key(
+    conn: &mut DbConn,
+    sort: Sort,
+    row: &FileRow,
+) -> Result<Option<NaiveDateTime>, AppError> {
+    match (sort, row.blob_sha256.as_deref()) {
+        (Sort::Taken, Some(sha)) => Ok(photo_meta::find(conn, sha)?.and_then(|m| m.taken_at)),
+        _ => Ok(None),
+    }
 }
 
 /// The stored facts of each of `keys` (the blobs of a page of a listing).
