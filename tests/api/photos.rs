@@ -45,12 +45,13 @@ pub(crate) fn photo(seed: u8, tags: &[&str]) -> Vec<u8> {
     std::fs::read(file.path()).expect("read back")
 }
 
-/// A photo taken at `when` (`2024:07:14 15:30:05`) in Paris with a Canon.
-pub(crate) fn paris(seed: u8, when: &str) -> Vec<u8> {
-    photo(
-        seed,
-        &[
-            &format!("-DateTimeOriginal={when}"),
+/// Writes, with exiftool, that the picture at `path` was taken at `when`
+/// (`2024:07:14 15:30:05`, UTC+2) in Paris with a Canon.
+pub(crate) fn tag_paris(path: &std::path::Path, when: &str) {
+    let out = Command::new("exiftool")
+        .arg("-overwrite_original")
+        .arg(format!("-DateTimeOriginal={when}"))
+        .args([
             "-OffsetTimeOriginal=+02:00",
             "-Make=Canon",
             "-Model=Canon EOS R6",
@@ -59,8 +60,19 @@ pub(crate) fn paris(seed: u8, when: &str) -> Vec<u8> {
             "-GPSLatitudeRef=N",
             "-GPSLongitude=2.2945",
             "-GPSLongitudeRef=E",
-        ],
-    )
+        ])
+        .arg(path)
+        .output()
+        .expect("exiftool writes");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A 64×48 photo taken at `when` in Paris with a Canon (see [`tag_paris`]).
+pub(crate) fn paris(seed: u8, when: &str) -> Vec<u8> {
+    let file = tempfile::Builder::new().suffix(".jpg").tempfile().expect("temp");
+    std::fs::write(file.path(), photo(seed, &[])).expect("write");
+    tag_paris(file.path(), when);
+    std::fs::read(file.path()).expect("read back")
 }
 
 fn assert_facts(item: &Value, how: &str) {

@@ -67,6 +67,8 @@ async fn the_lightbox_shows_photo_details_locks_the_page_and_zooms() {
         assert!(info.contains(want), "{want} in {info}");
     }
 
+    steps::snap(&b, "lightbox-details").await;
+
     // Double-click zooms in about the pointer, and out again.
     b.eval("document.querySelector('#lightbox-img').dispatchEvent(new MouseEvent('dblclick', {bubbles: true, clientX: 600, clientY: 380}));").await;
     let zoomed = b.eval("return document.querySelector('#lightbox-img').dataset.scale;").await;
