@@ -30,6 +30,7 @@ const JOBS: &[Job] = &[
     Job { name: "mfa_challenges_prune", period: chrono::Duration::hours(1), run: prune_challenges },
     Job { name: "uploads_sweep", period: chrono::Duration::hours(1), run: sweep_uploads },
     Job { name: "dav_locks_prune", period: chrono::Duration::hours(1), run: prune_dav_locks },
+    Job { name: "photo_backfill", period: chrono::Duration::minutes(1), run: backfill_photos },
 ];
 
 /// Stored bytes without a row younger than this are left alone by the daily sweep: an upload
@@ -138,6 +139,17 @@ pub fn purge_trash(state: &AppState, conn: &mut db::DbConn) -> Result<(), AppErr
             days,
             "purged items past the trash retention"
         );
+    }
+    Ok(())
+}
+
+/// Reads the photo facts (EXIF) of pictures uploaded before homedisk kept them, a batch a
+/// minute, so a large library is read in the background and new uploads never wait for it.
+fn backfill_photos(state: &AppState, conn: &mut db::DbConn) -> Result<(), AppError> {
+    let now = chrono::Utc::now().naive_utc();
+    let n = crate::files::photo::store::backfill(conn, state.storage.as_ref(), 200, now)?;
+    if n > 0 {
+        tracing::info!(count = n, "read the metadata of earlier photos");
     }
     Ok(())
 }

@@ -56,7 +56,7 @@ impl ListQuery {
     }
 }
 
-/// `GET /api/v1/files?folder=ID&sort=name|date|size&order=asc|desc&limit=N&cursor=C`: a page
+/// `GET /api/v1/files?folder=ID&sort=name|date|size|taken&order=asc|desc&limit=N&cursor=C`: a page
 /// of at most `limit` items (500 by default, at most 1000) and `next_cursor` for the next.
 #[utoipa::path(get, path = "/api/v1/files", tag = "files", params(ListQuery), responses((status = 200, description = "A page of a folder", body = Listing)))]
 async fn list(
@@ -88,7 +88,8 @@ async fn list(
         None => 0,
     };
     Ok(web::Json(Listing {
-        items: with_previews(&state, &me, &listing.items)?,
+        items: with_photos(&state, &listing.items, with_previews(&state, &me, &listing.items)?)
+            .await?,
         folder: listing.folder.as_ref().map(as_ref),
         path: listing.path[above..].iter().map(as_ref).collect(),
         next_cursor: listing.next,
@@ -115,7 +116,8 @@ async fn upload(
     let to = (&me.user.id, me.folder.clone());
     let rows =
         upload::store_parts(state.clone().into_inner(), to, folder, limits, &mut payload).await?;
-    Ok(HttpResponse::Created().json(Items { items: with_previews(&state, &me, &rows)? }))
+    let items = with_photos(&state, &rows, with_previews(&state, &me, &rows)?).await?;
+    Ok(HttpResponse::Created().json(Items { items }))
 }
 
 async fn find(state: &AppState, me: &CurrentUser, id: String) -> Result<FileRow, AppError> {
@@ -133,7 +135,8 @@ async fn metadata(
     id: web::Path<String>,
 ) -> Result<web::Json<FileItem>, AppError> {
     let row = find(&state, &me, id.into_inner()).await?;
-    Ok(web::Json(with_previews(&state, &me, std::slice::from_ref(&row))?.remove(0)))
+    let rows = std::slice::from_ref(&row);
+    Ok(web::Json(with_photos(&state, rows, with_previews(&state, &me, rows)?).await?.remove(0)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -288,6 +291,33 @@ pub(crate) fn with_previews(
             Ok(item)
         })
         .collect()
+}
+
+/// `items` (made from `rows`, in the same order) with the photo fields of their blobs.
+pub(crate) async fn with_photos(
+    state: &AppState,
+    rows: &[FileRow],
+    items: Vec<FileItem>,
+) -> Result<Vec<FileItem>, AppError> {
+    let keys: Vec<String> = rows.iter().filter_map(|r| r.blob_sha256.clone()).collect();
+    if keys.is_empty() {
+        return Ok(items);
+    }
+    let found = db::run(&state.db, move |conn| {
+        let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+        domain::photo::store::of_blobs(conn, &keys)
+    })
+    .await?;
+    let by_blob: std::collections::HashMap<_, _> =
+        found.iter().map(|m| (m.sha256.as_str(), m)).collect();
+    Ok(items
+        .into_iter()
+        .zip(rows)
+        .map(|(item, row)| match row.blob_sha256.as_deref().and_then(|k| by_blob.get(k)) {
+            Some(meta) => item.with_photo(meta),
+            None => item,
+        })
+        .collect())
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]

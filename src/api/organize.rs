@@ -6,7 +6,7 @@ use chrono::Utc;
 use serde::{Deserialize, Serialize};
 
 use crate::api::confine::{self, Use};
-use crate::api::files::with_previews;
+use crate::api::files::{with_photos, with_previews};
 use crate::api::views::{FileItem, Items};
 use crate::db;
 use crate::db::ids::FileId;
@@ -80,7 +80,8 @@ async fn starred(
     let owner = me.user.id.clone();
     let found = db::run(&state.db, move |conn| Ok(rows::starred(conn, &owner)?)).await?;
     let found = confine::keep(&state, &me, found).await?;
-    Ok(web::Json(Items { items: with_previews(&state, &me, &found)? }))
+    let items = with_photos(&state, &found, with_previews(&state, &me, &found)?).await?;
+    Ok(web::Json(Items { items }))
 }
 
 /// `GET /api/v1/recent`: the latest modified files first.
@@ -93,7 +94,8 @@ async fn recent(
     let found =
         db::run(&state.db, move |conn| Ok(rows::recent(conn, &owner, RECENT_LIMIT)?)).await?;
     let found = confine::keep(&state, &me, found).await?;
-    Ok(web::Json(Items { items: with_previews(&state, &me, &found)? }))
+    let items = with_photos(&state, &found, with_previews(&state, &me, &found)?).await?;
+    Ok(web::Json(Items { items }))
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]

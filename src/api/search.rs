@@ -4,7 +4,7 @@ use crate::api::endpoint::Endpoint;
 use actix_web::web;
 
 use crate::api::confine;
-use crate::api::files::with_previews;
+use crate::api::files::{with_photos, with_previews};
 use crate::api::views::{SearchItem, SearchPage};
 use crate::db;
 use crate::error::AppError;
@@ -39,7 +39,8 @@ async fn search_files(
         }
     }
     let rows: Vec<_> = page.hits.iter().map(|h| h.row.clone()).collect();
-    let items = with_previews(&state, &me, &rows)?
+    let items = with_photos(&state, &rows, with_previews(&state, &me, &rows)?)
+        .await?
         .into_iter()
         .zip(&page.hits)
         .map(|(item, hit)| SearchItem { item, path: hit.path.clone() })

@@ -120,6 +120,41 @@ pub struct FileItem {
     /// Images only: a ready `sm` thumbnail URL carrying a preview token (see `/preview`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub preview_url: Option<String>,
+    /// Photos: when taken (EXIF; RFC 3339 with the camera's offset, or `Z` when it wrote
+    /// none), else `null`. See `files::photo`.
+    pub taken_at: Option<String>,
+    /// Pictures: the size as displayed (EXIF orientation applied), else `null`.
+    pub width: Option<i32>,
+    pub height: Option<i32>,
+    /// Photos: the camera ("Canon EOS R6"), else `null`.
+    pub camera: Option<String>,
+    pub lens: Option<String>,
+    /// Photos: where they were taken (the owner's API only; never in a share).
+    pub location: Option<Location>,
+}
+
+/// A place in degrees (WGS 84, as GPS writes it).
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = PhotoLocation)]
+pub struct Location {
+    pub latitude: f64,
+    pub longitude: f64,
+}
+
+impl FileItem {
+    /// Fills the photo fields from what the file's bytes say.
+    pub fn with_photo(mut self, meta: &crate::db::models::photo_meta::PhotoMeta) -> Self {
+        use crate::files::photo;
+        self.taken_at = photo::taken_rfc3339(meta);
+        (self.width, self.height) = (meta.width, meta.height);
+        self.camera = photo::camera(meta);
+        self.lens = meta.lens.clone();
+        self.location = match (meta.latitude, meta.longitude) {
+            (Some(latitude), Some(longitude)) => Some(Location { latitude, longitude }),
+            _ => None,
+        };
+        self
+    }
 }
 
 impl From<&FileRow> for FileItem {
@@ -135,6 +170,12 @@ impl From<&FileRow> for FileItem {
             folder: f.parent_id.as_ref().map(ToString::to_string),
             starred: f.starred,
             preview_url: None,
+            taken_at: None,
+            width: None,
+            height: None,
+            camera: None,
+            lens: None,
+            location: None,
         }
     }
 }

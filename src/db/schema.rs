@@ -272,3 +272,22 @@ diesel::table! {
         xml -> Nullable<Text>,
     }
 }
+
+diesel::table! {
+    photo_meta (sha256) {
+        sha256 -> Text,
+        width -> Nullable<Integer>,
+        height -> Nullable<Integer>,
+        taken_at -> Nullable<Timestamp>,
+        taken_offset -> Nullable<Integer>,
+        camera_make -> Nullable<Text>,
+        camera_model -> Nullable<Text>,
+        lens -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
+        read_at -> Timestamp,
+    }
+}
+
+diesel::allow_tables_to_appear_in_same_query!(photo_meta, files);
+diesel::allow_tables_to_appear_in_same_query!(photo_meta, blobs);

@@ -19,15 +19,23 @@ fn sort_name(sort: Sort) -> &'static str {
         Sort::Name => "name",
         Sort::Date => "date",
         Sort::Size => "size",
+        Sort::Taken => "taken",
     }
 }
 
-/// The cursor of the page after `last` in the order `(sort, descending)`.
-pub fn after(last: &FileRow, (sort, descending): (Sort, bool)) -> String {
+/// The cursor of the page after `last` in the order `(sort, descending)`; `taken` is the
+/// date taken of `last`'s photo, if it has one (the key of `Sort::Taken`, which falls back to
+/// the upload time, as `files::TAKEN_KEY` does).
+pub fn after(
+    last: &FileRow,
+    (sort, descending): (Sort, bool),
+    taken: Option<NaiveDateTime>,
+) -> String {
     let key = match sort {
         Sort::Name => last.name.clone(),
         Sort::Date => last.modified_at.format(TIME).to_string(),
         Sort::Size => last.size.to_string(),
+        Sort::Taken => taken.unwrap_or(last.created_at).format(TIME).to_string(),
     };
     let order = if descending { "desc" } else { "asc" };
     let text = format!("{VERSION}|{}|{order}|{}|{}|{key}", sort_name(sort), last.kind, last.id);
@@ -59,6 +67,9 @@ pub fn parse(cursor: &str, (sort, descending): (Sort, bool)) -> Result<After, Ap
             NaiveDateTime::parse_from_str(key, TIME).map_err(|_| bad("has a bad date"))?,
         ),
         Sort::Size => AfterKey::Size(key.parse().map_err(|_| bad("has a bad size"))?),
+        Sort::Taken => AfterKey::Taken(
+            NaiveDateTime::parse_from_str(key, TIME).map_err(|_| bad("has a bad date"))?,
+        ),
     };
     Ok(After { kind: kind.to_owned(), key, id: FileId(id.to_owned()) })
 }
@@ -87,18 +98,23 @@ mod tests {
             starred: false,
             name_key: None,
         };
-        for sort in [Sort::Name, Sort::Date, Sort::Size] {
-            let c = after(&row, (sort, true));
+        for sort in [Sort::Name, Sort::Date, Sort::Size, Sort::Taken] {
+            let c = after(&row, (sort, true), None);
             let back = parse(&c, (sort, true)).expect("parses");
             assert_eq!((back.kind.as_str(), back.id.as_str()), ("file", "a-b"));
             let key = match sort {
                 Sort::Name => AfterKey::Name("Holiday | 2026.jpg".into()),
                 Sort::Date => AfterKey::Date(at),
                 Sort::Size => AfterKey::Size(42),
+                Sort::Taken => AfterKey::Taken(at),
             };
             assert_eq!(back.key, key);
             assert!(parse(&c, (sort, false)).is_err(), "another order");
         }
+        let taken = NaiveDateTime::parse_from_str("2001-02-03T04:05:06", TIME).expect("t");
+        let c = after(&row, (Sort::Taken, false), Some(taken));
+        assert_eq!(parse(&c, (Sort::Taken, false)).expect("parses").key, AfterKey::Taken(taken));
+        assert!(parse(&c, (Sort::Date, false)).is_err(), "a date-taken cursor is not a date one");
         assert!(parse("bm9wZQ", (Sort::Name, false)).is_err());
         assert!(parse("!!!", (Sort::Name, false)).is_err());
     }

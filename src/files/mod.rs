@@ -13,6 +13,7 @@ pub mod gc;
 pub mod kind;
 pub mod location;
 pub mod name_key;
+pub mod photo;
 pub mod release;
 pub mod search;
 pub mod text_preview;
@@ -123,10 +124,11 @@ pub fn parse_sort(sort: Option<&str>, order: Option<&str>) -> Result<(Sort, bool
         None | Some("") | Some("name") => Sort::Name,
         Some("date") => Sort::Date,
         Some("size") => Sort::Size,
+        Some("taken") => Sort::Taken,
         Some(_) => {
             return Err(AppError::Validation(FieldErrors::single(
                 "sort",
-                "must be name, date or size",
+                "must be name, date, size or taken",
             )));
         }
     };
@@ -192,7 +194,12 @@ pub fn list_page(
         files::list_page(conn, owner, parent, order, after.as_ref(), Some(page.limit + 1))?;
     let next = if items.len() as i64 > page.limit {
         items.truncate(page.limit as usize);
-        items.last().map(|last| cursor::after(last, order))
+        match items.last() {
+            Some(last) => {
+                Some(cursor::after(last, order, photo::store::taken_key(conn, order.0, last)?))
+            }
+            None => None,
+        }
     } else {
         None
     };

@@ -306,10 +306,15 @@ pub fn commit_checked(
             tracing::warn!(blob = %sha256, error = %e, "could not remove the bytes of a refused upload");
         }
     }
-    if committed.is_ok() {
+    if let Ok(row) = &committed {
         crate::metrics::upload_stored(size as u64);
+        crate::files::photo::store::remember(conn, storage, &sha256, &row_mime(row), now);
     }
     committed
+}
+
+fn row_mime(row: &FileRow) -> String {
+    row.mime.clone().unwrap_or_default()
 }
 
 /// Gives the file `id` the bytes of `received` in place: it keeps its id, name, shares and
@@ -353,6 +358,7 @@ pub fn replace(
         Ok((row, gone)) => {
             gone.remove(conn, storage, on_removed);
             crate::metrics::upload_stored(size as u64);
+            crate::files::photo::store::remember(conn, storage, &sha256, &row_mime(&row), now);
             Ok(row)
         }
         Err(e) => {

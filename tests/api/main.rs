@@ -35,6 +35,7 @@ mod openapi;
 mod organize;
 mod pages;
 mod paging;
+mod photos;
 mod preview;
 mod races;
 mod rate_limit;

@@ -65,7 +65,14 @@ pub enum Sort {
     Name,
     Date,
     Size,
+    /// When the photo was taken (EXIF, `photo_meta`), else when it was uploaded.
+    Taken,
 }
+
+/// The sort key of [`Sort::Taken`]: the date taken of the row's blob, else its upload time.
+/// A subquery on `photo_meta`'s primary key, so the listing still selects `files` rows only.
+pub const TAKEN_KEY: &str = "COALESCE((SELECT photo_meta.taken_at FROM photo_meta \
+     WHERE photo_meta.sha256 = files.blob_sha256), files.created_at)";
 
 pub fn insert(conn: &mut DbConn, new: &NewFile<'_>) -> QueryResult<FileRow> {
     diesel::insert_into(files::table)
@@ -114,7 +121,8 @@ pub fn list(
 #[derive(Debug, Clone, PartialEq)]
 pub struct After {
     pub kind: String,
-    /// The name (its `lower()` is compared), the modification time or the size, by the sort.
+    /// The name (its `lower()` is compared), the modification time, the size or the date
+    /// taken, by the sort.
     pub key: AfterKey,
     pub id: FileId,
 }
@@ -124,6 +132,8 @@ pub enum AfterKey {
     Name(String),
     Date(NaiveDateTime),
     Size(i64),
+    /// [`TAKEN_KEY`] of the row.
+    Taken(NaiveDateTime),
 }
 
 /// [`list`] from just after `after`, at most `limit` rows.
@@ -155,6 +165,8 @@ pub fn list_page(
         (Sort::Date, true) => q.then_order_by(files::modified_at.desc()),
         (Sort::Size, false) => q.then_order_by(files::size.asc()),
         (Sort::Size, true) => q.then_order_by(files::size.desc()),
+        (Sort::Taken, false) => q.then_order_by(sql::<Timestamp>(&format!("{TAKEN_KEY} ASC"))),
+        (Sort::Taken, true) => q.then_order_by(sql::<Timestamp>(&format!("{TAKEN_KEY} DESC"))),
     };
     if let Some(a) = after {
         // Rows after `a` in the order above: a later kind (folders come first), or the same
@@ -182,6 +194,15 @@ pub fn list_page(
                     .bind::<Timestamp, _>(*at)
                     .sql(" AND id > ")
                     .bind::<Text, _>(id)
+                    .sql("))))"),
+            ),
+            AfterKey::Taken(at) => q.filter(
+                head.sql(&format!(" AND ({TAKEN_KEY} {beyond} "))
+                    .bind::<Timestamp, _>(*at)
+                    .sql(&format!(" OR ({TAKEN_KEY} = "))
+                    .bind::<Timestamp, _>(*at)
+                    .sql(" AND id > ")
+                    .bind::<Text, _>(id.clone())
                     .sql("))))"),
             ),
             AfterKey::Size(size) => q.filter(

@@ -11,6 +11,7 @@ pub mod files;
 pub mod job_runs;
 pub mod login_limits;
 pub mod mfa_challenges;
+pub mod photo_meta;
 pub mod recovery_codes;
 pub mod search;
 pub mod sessions;

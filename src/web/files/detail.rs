@@ -35,6 +35,8 @@ struct DetailPage {
     starred: bool,
     /// What the page shows of the content (see `view.rs`).
     viewer: ViewerBox,
+    /// Pictures: what their metadata says (the owner's page: the location included).
+    photo: Option<super::photo::PhotoView>,
 }
 
 /// The viewer part of a file's page.
@@ -95,10 +97,12 @@ async fn render_detail(
     notice: Option<&'static str>,
 ) -> Result<HttpResponse, PageError> {
     let (owner, r) = (me.user.id.clone(), row.clone());
-    let (path, all_folders) = db::run(&state.db, move |conn| {
+    let (path, all_folders, meta) = db::run(&state.db, move |conn| {
         let parent = files::folder(conn, &owner, r.parent_id.as_ref())?;
         let path = files::path_to(conn, &owner, parent.as_ref())?;
-        Ok((path, rows::folders(conn, &owner)?))
+        let keys: Vec<&str> = r.blob_sha256.as_deref().into_iter().collect();
+        let meta = files::photo::store::of_blobs(conn, &keys)?.pop();
+        Ok((path, rows::folders(conn, &owner)?, meta))
     })
     .await?;
     let parent_id = row.parent_id.as_ref().map(ToString::to_string).unwrap_or_default();
@@ -132,6 +136,7 @@ async fn render_detail(
         original: preview_url(state, me, &row, Size::Orig),
         starred: row.starred,
         viewer: ViewerBox::of(state, &row, loc).await?,
+        photo: meta.and_then(|m| super::photo::PhotoView::of(&m, loc.lang)),
     };
     html(HttpResponse::build(status), &page)
 }

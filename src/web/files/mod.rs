@@ -30,6 +30,7 @@ use crate::web::{
 mod batch;
 mod collections;
 mod detail;
+mod photo;
 mod search;
 mod trash;
 mod view;
@@ -75,6 +76,8 @@ struct Row {
     /// The file-type icon (`static/icons/{icon}.svg`, `files::kind::Kind`).
     icon: &'static str,
     starred: bool,
+    /// Pictures: what their metadata says, for the lightbox's details.
+    photo: Option<photo::PhotoView>,
 }
 
 /// A "sort by" link of the listing.
@@ -132,8 +135,14 @@ fn notice_text(t: &'static Ui, code: Option<&str>) -> Option<&'static str> {
 }
 
 /// The "sort by" links: each sorts ascending, or flips the order when it is the current one.
-fn sort_links(t: &'static Ui, folder: &str, sort: &str, order: &str) -> Vec<SortLink> {
-    [("name", t.sort_name), ("size", t.sort_size), ("date", t.sort_date)]
+fn sort_links(
+    t: &'static Ui,
+    taken: &'static str,
+    folder: &str,
+    sort: &str,
+    order: &str,
+) -> Vec<SortLink> {
+    [("name", t.sort_name), ("size", t.sort_size), ("date", t.sort_date), ("taken", taken)]
         .into_iter()
         .map(|(key, label)| {
             let active = sort == key;
@@ -175,9 +184,10 @@ async fn browse(
     let me = me.0;
     let (sort, descending) = files::parse_sort(q.sort.as_deref(), q.order.as_deref())?;
     let (owner, folder) = (me.user.id.clone(), folder_param(q.folder.as_deref()));
-    let (listing, trash_bytes) = db::run(&state.db, move |conn| {
+    let (listing, trash_bytes, metas) = db::run(&state.db, move |conn| {
         let listing = files::list(conn, &owner, folder.as_ref(), sort, descending)?;
-        Ok((listing, crate::db::models::trash::bytes(conn, &owner)?))
+        let metas = photo_facts(conn, &listing.items)?;
+        Ok((listing, crate::db::models::trash::bytes(conn, &owner)?, metas))
     })
     .await?;
     let t = loc.lang.ui();
@@ -186,11 +196,12 @@ async fn browse(
         rows::Sort::Name => "name",
         rows::Sort::Size => "size",
         rows::Sort::Date => "date",
+        rows::Sort::Taken => "taken",
     };
     let order = if descending { "desc" } else { "asc" };
     let page = BrowsePage {
         nav: Nav::user(&state, &me, &loc).with_trash(loc.lang, trash_bytes),
-        sorts: sort_links(t, &folder_id, sort, order),
+        sorts: sort_links(t, loc.lang.photos().sort_taken, &folder_id, sort, order),
         order: order.into(),
         folder_id,
         folder_name: listing
@@ -214,6 +225,11 @@ async fn browse(
                 large: preview_url(&state, &me, f, Size::Lg),
                 icon: Kind::of(f.is_folder(), f.mime.as_deref(), &f.name).as_str(),
                 starred: f.starred,
+                photo: f
+                    .blob_sha256
+                    .as_deref()
+                    .and_then(|k| metas.get(k))
+                    .and_then(|m| photo::PhotoView::of(m, loc.lang)),
             })
             .collect(),
         max_upload: human_bytes(i64::try_from(state.config.max_upload_bytes).unwrap_or(i64::MAX)),
@@ -222,6 +238,26 @@ async fn browse(
         notice: notice_text(t, q.notice.as_deref()),
     };
     html(HttpResponse::Ok(), &page)
+}
+
+/// The photo facts of the pictures among `items`, by blob.
+fn photo_facts(
+    conn: &mut db::DbConn,
+    items: &[FileRow],
+) -> Result<std::collections::HashMap<String, crate::db::models::photo_meta::PhotoMeta>, AppError> {
+    let keys: Vec<&str> = items
+        .iter()
+        .filter(|f| f.mime.as_deref().is_some_and(is_previewable))
+        .filter_map(|f| f.blob_sha256.as_deref())
+        .collect();
+    let mut found = std::collections::HashMap::new();
+    // A bounded number of keys per query (one bound parameter each).
+    for chunk in keys.chunks(500) {
+        for m in files::photo::store::of_blobs(conn, chunk)? {
+            found.insert(m.sha256.clone(), m);
+        }
+    }
+    Ok(found)
 }
 
 /// A preview URL of `row` at `size` for the page's `<img>` tags, when it is an image. The URL

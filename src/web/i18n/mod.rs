@@ -13,6 +13,7 @@ mod admin;
 mod dav;
 mod device;
 mod messages;
+mod photos;
 mod shares;
 mod table;
 mod viewer;
@@ -30,6 +31,7 @@ pub use admin::AdminUi;
 pub use dav::DavUi;
 pub use device::DeviceUi;
 pub use messages::translate;
+pub use photos::PhotoUi;
 pub use shares::ShareUi;
 pub use table::{Js, Ui};
 pub use viewer::ViewerUi;
@@ -144,6 +146,13 @@ impl Lang {
         match self {
             Lang::En => &ViewerUi::EN,
             Lang::ZhCn => &ViewerUi::ZH_CN,
+        }
+    }
+
+    pub fn photos(self) -> &'static PhotoUi {
+        match self {
+            Lang::En => &PhotoUi::EN,
+            Lang::ZhCn => &PhotoUi::ZH_CN,
         }
     }
 

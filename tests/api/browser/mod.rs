@@ -18,6 +18,7 @@ mod context;
 mod device;
 mod driver;
 mod flows;
+mod photos;
 mod resumable;
 mod screenshots;
 mod shares;

@@ -30,8 +30,15 @@ async fn every_main_page_renders_at_desktop_and_phone_widths() {
 
     steps::register(&b, "alice").await;
     let images = tempfile::TempDir::new().expect("tmp");
-    let ids = steps::upload(&b, &steps::sample_images(images.path())).await;
-    visit(&b, true, &ids[0], out.as_deref()).await;
+    let samples = steps::sample_images(images.path());
+    // The landscape says where and with what it was taken, for the photo details (#17).
+    if crate::photos::exiftool_here() {
+        crate::photos::tag_paris(&samples[0], "2024:07:14 15:30:05");
+    }
+    let ids = steps::upload(&b, &samples).await;
+    // The file page of landscape.jpg (listed by name: circle, landscape, stripes), the photo
+    // that says something.
+    visit(&b, true, &ids[1], out.as_deref()).await;
     b.close().await;
 }
 
