@@ -12,6 +12,7 @@ pub mod job_runs;
 pub mod login_limits;
 pub mod mfa_challenges;
 pub mod recovery_codes;
+pub mod refresh_tokens;
 pub mod search;
 pub mod sessions;
 pub mod settings;

@@ -106,6 +106,7 @@ fn event_label(ta: &'static AdminUi, e: Event) -> &'static str {
         Event::ShareCreated => ta.ev_share_created,
         Event::ShareRevoked => ta.ev_share_revoked,
         Event::SharePasswordFailed => ta.ev_share_password_failed,
+        Event::RefreshTokenReused => ta.ev_refresh_reused,
     }
 }
 
