@@ -6,6 +6,7 @@ pub mod claims;
 pub mod csrf;
 pub mod device;
 pub mod device_flow;
+pub mod device_name;
 pub mod end_reason;
 pub mod method;
 pub mod mfa;
