@@ -50,10 +50,11 @@ pub enum Event {
     ShareCreated,
     ShareRevoked,
     SharePasswordFailed,
+    RefreshTokenReused,
 }
 
 impl Event {
-    pub const ALL: [Event; 28] = [
+    pub const ALL: [Event; 29] = [
         Event::Registered,
         Event::LoginSucceeded,
         Event::LoginFailed,
@@ -82,6 +83,7 @@ impl Event {
         Event::ShareCreated,
         Event::ShareRevoked,
         Event::SharePasswordFailed,
+        Event::RefreshTokenReused,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -114,6 +116,7 @@ impl Event {
             Event::ShareCreated => "share_created",
             Event::ShareRevoked => "share_revoked",
             Event::SharePasswordFailed => "share_password_failed",
+            Event::RefreshTokenReused => "refresh_token_reused",
         }
     }
 

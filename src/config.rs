@@ -54,9 +54,11 @@ pub const VARIABLES: &[Variable] = &[
     Variable { name: "HOMEDISK_PREVIEW_TTL_SECONDS", default: "3600", meaning: "preview token lifetime" },
     Variable { name: "HOMEDISK_QUERY_ACCESS_TOKENS", default: "true", meaning: "accept access tokens in /preview?token= (preview tokens always work)" },
     Variable { name: "HOMEDISK_COOKIE_SECURE", default: "auto", meaning: "Secure cookies: `auto` (when the request is HTTPS), `true`, `false`" },
-    Variable { name: "HOMEDISK_WEB_TOKEN_TTL_SECONDS", default: "86400", meaning: "lifetime of a browser (`web`) session" },
-    Variable { name: "HOMEDISK_APP_TOKEN_TTL_SECONDS", default: "604800", meaning: "lifetime of an `app` session" },
-    Variable { name: "HOMEDISK_API_TOKEN_TTL_SECONDS", default: "604800", meaning: "lifetime of an `api` session" },
+    Variable { name: "HOMEDISK_WEB_TOKEN_TTL_SECONDS", default: "86400", meaning: "idle limit of a browser (`web`) session without \"keep me signed in\": each use renews it, up to the maximum below, 5-31536000" },
+    Variable { name: "HOMEDISK_WEB_KEEP_TTL_SECONDS", default: "2592000", meaning: "idle limit of a browser session with \"keep me signed in\" (a persistent cookie), 5-31536000" },
+    Variable { name: "HOMEDISK_SESSION_MAX_SECONDS", default: "7776000", meaning: "absolute limit of any session from its login, however often it is renewed or refreshed (90 days), 10-31536000" },
+    Variable { name: "HOMEDISK_APP_TOKEN_TTL_SECONDS", default: "604800", meaning: "lifetime of an `app` session; `POST /api/v1/auth/refresh` extends it by this much, up to the maximum" },
+    Variable { name: "HOMEDISK_API_TOKEN_TTL_SECONDS", default: "604800", meaning: "lifetime of an `api` session; refreshing extends it likewise" },
     Variable { name: "HOMEDISK_LOGIN_ATTEMPTS_PER_MINUTE", default: "10", meaning: "login attempts a minute per account from unknown devices, and per known device (per IP: three times that)" },
     Variable { name: "HOMEDISK_IMAGE_MEMORY_BYTES", default: "256MiB", meaning: "memory all image decodes together may use; an image needing more gets no thumbnail (422)" },
     Variable { name: "HOMEDISK_PASSWORD_HASHERS", default: "cores - 1 (at least 1)", meaning: "bcrypt hashes computed at once; more logins queue (503 `busy` after 10 s)" },
@@ -136,7 +138,12 @@ pub struct Config {
     pub preview_ttl_seconds: u64,
     pub query_access_tokens: bool,
     pub cookie_secure: CookieSecure,
+    /// Idle limit of a browser session (renewed while used; see `auth::sliding`).
     pub web_token_ttl_seconds: u64,
+    /// Idle limit of a browser session started with "keep me signed in".
+    pub web_keep_ttl_seconds: u64,
+    /// No session outlives its login by more than this, renewed or refreshed.
+    pub session_max_seconds: u64,
     pub app_token_ttl_seconds: u64,
     pub api_token_ttl_seconds: u64,
     pub login_attempts_per_minute: u32,
@@ -278,7 +285,19 @@ impl Config {
                 &get,
                 "HOMEDISK_WEB_TOKEN_TTL_SECONDS",
                 86_400,
-                60..=31_536_000,
+                5..=31_536_000,
+            )?,
+            web_keep_ttl_seconds: number(
+                &get,
+                "HOMEDISK_WEB_KEEP_TTL_SECONDS",
+                2_592_000,
+                5..=31_536_000,
+            )?,
+            session_max_seconds: number(
+                &get,
+                "HOMEDISK_SESSION_MAX_SECONDS",
+                7_776_000,
+                10..=31_536_000,
             )?,
             app_token_ttl_seconds: number(
                 &get,

@@ -79,6 +79,9 @@ pub enum AppError {
     /// The session behind the token has ended, for this reason (when known).
     #[error("{}", EndReason::message(*.0))]
     TokenRevoked(Option<EndReason>),
+    /// A refresh token that was already rotated came back: its session is now revoked.
+    #[error("this refresh token was already used, so its session has been ended; log in again")]
+    RefreshTokenReused,
     #[error("this account is disabled; ask the administrator")]
     UserDisabled,
     #[error("this token does not allow that: it lacks the `{0}` scope")]
@@ -215,6 +218,7 @@ impl AppError {
             TokenInvalid => ("token_invalid", StatusCode::UNAUTHORIZED),
             TokenExpired => ("token_expired", StatusCode::UNAUTHORIZED),
             TokenRevoked(_) => ("token_revoked", StatusCode::UNAUTHORIZED),
+            RefreshTokenReused => ("refresh_token_reused", StatusCode::UNAUTHORIZED),
             UserDisabled => ("user_disabled", StatusCode::FORBIDDEN),
             ScopeInsufficient(_) | NotForAppPasswords(_) => {
                 ("scope_insufficient", StatusCode::FORBIDDEN)
@@ -267,6 +271,7 @@ impl AppError {
                 | AppError::TokenInvalid
                 | AppError::TokenExpired
                 | AppError::TokenRevoked(_)
+                | AppError::RefreshTokenReused
                 | AppError::AccountPasswordOverBasic
         )
     }

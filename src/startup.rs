@@ -280,6 +280,7 @@ pub fn build_app(
     let cors = state.config.cors_origins.clone();
     App::new()
         .app_data(state)
+        .wrap(middleware::from_fn(crate::http::cookies::reissue))
         .wrap(middleware::from_fn(crate::http::compress::compress))
         .wrap(middleware::from_fn(pages::localize_errors))
         .wrap(security_headers())

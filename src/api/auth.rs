@@ -1,4 +1,4 @@
-//! `/api/v1/auth/*`: register, login, logout, logout everywhere.
+//! `/api/v1/auth/*`: register, login, refresh, logout, logout everywhere.
 
 use crate::api::endpoint::Endpoint;
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -19,7 +19,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(Endpoint::at("/auth/register").post(register))
         .service(Endpoint::at("/auth/login").post(login))
         .service(Endpoint::at("/auth/logout").post(logout))
-        .service(Endpoint::at("/auth/logout-all").post(logout_all));
+        .service(Endpoint::at("/auth/logout-all").post(logout_all))
+        .service(Endpoint::at("/auth/refresh").post(refresh));
 }
 
 /// Unknown fields are refused (400 naming the expected ones): a typo must not pass silently.
@@ -152,4 +153,29 @@ async fn logout_all(
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Unknown fields are refused (400 naming the expected ones): a typo must not pass silently.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RefreshBody {
+    refresh_token: Option<String>,
+}
+
+/// `POST /api/v1/auth/refresh`: a refresh token → a new access token and refresh token (the
+/// old one is spent; presenting it again ends the session). See `auth::refresh`.
+async fn refresh(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    body: web::Json<RefreshBody>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = FieldErrors::default();
+    let presented = required(body.into_inner().refresh_token, "refresh_token", &mut errors);
+    errors.into_result()?;
+    let (now, from, st) = (Utc::now().naive_utc(), origin(&req), state.clone());
+    let started = db::run(&state.db, move |conn| {
+        crate::auth::refresh::rotate(conn, &st.keys, &st.config, &presented, &from, now)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(TokenView::new(started)))
 }

@@ -49,6 +49,9 @@ pub struct TokenView {
     pub client: &'static str,
     pub scope: String,
     pub user: UserView,
+    /// `app` and `api` sessions: the token for `POST /api/v1/auth/refresh` (shown once).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
 }
 
 impl TokenView {
@@ -61,6 +64,7 @@ impl TokenView {
             token: started.token,
             token_type: "Bearer",
             user: UserView::from(&started.user),
+            refresh_token: started.refresh_token,
         }
     }
 }

@@ -140,6 +140,7 @@ pub fn create(
                 method: AuthMethod::AppPassword.as_str(),
                 // An app password never counts as a recent proof of identity.
                 verified_at: Some(chrono::DateTime::UNIX_EPOCH.naive_utc()),
+                persistent: false,
             },
         )?;
         let row = AppPasswordRow {

@@ -10,6 +10,9 @@ pub enum EndReason {
     Revoked,
     SignedInElsewhere,
     Admin,
+    /// A refresh token was presented again after it had been rotated (stolen, or a client
+    /// bug): the session ends so that neither holder keeps it.
+    RefreshReused,
 }
 
 impl EndReason {
@@ -21,6 +24,7 @@ impl EndReason {
             EndReason::Revoked => "revoked",
             EndReason::SignedInElsewhere => "signed_in_elsewhere",
             EndReason::Admin => "admin",
+            EndReason::RefreshReused => "refresh_reused",
         }
     }
 
@@ -33,6 +37,7 @@ impl EndReason {
             EndReason::Revoked,
             EndReason::SignedInElsewhere,
             EndReason::Admin,
+            EndReason::RefreshReused,
         ]
         .into_iter()
         .find(|r| r.as_str() == stored)
@@ -49,6 +54,9 @@ impl EndReason {
                 "you were signed out because you signed in elsewhere; log in again"
             }
             Some(EndReason::Admin) => "an administrator ended this session; log in again",
+            Some(EndReason::RefreshReused) => {
+                "a refresh token of this session was used twice, so it was ended; log in again"
+            }
             None => "this session has ended; log in again",
         }
     }

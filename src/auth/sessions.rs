@@ -16,6 +16,8 @@ use crate::db::{self, DbConn};
 use crate::error::AppError;
 
 pub use crate::auth::end_reason::EndReason;
+use crate::auth::refresh;
+use crate::auth::sliding::Limits;
 
 /// The scopes a user's tokens carry.
 pub fn scopes_for(user: &User) -> String {
@@ -74,6 +76,8 @@ pub struct Started {
     pub session: Session,
     pub token: String,
     pub claims: AccessClaims,
+    /// For `app` and `api` sessions: the refresh token (`auth::refresh`), shown once.
+    pub refresh_token: Option<String>,
 }
 
 /// Starts a session for `user` (already authenticated) and signs its access token.
@@ -90,8 +94,8 @@ pub fn start(
     let client = *client;
     let scope = grant_scope(user, scope.as_deref())?;
     let id = SessionId::generate();
-    let expires_at = now + lifetime(config, client);
-    let session = db::write(conn, |conn| {
+    let expires_at = (now + lifetime(config, client)).min(Limits::of(config).cap(now));
+    let (session, refresh_token) = db::write(conn, |conn| {
         if config.single_session {
             let others = Ending { client: Some(client.as_str()), ..Ending::default() };
             sessions::revoke_all(
@@ -103,7 +107,7 @@ pub fn start(
             )?;
         }
         users::touch_last_login(conn, &user.id, now)?;
-        sessions::insert(
+        let session = sessions::insert(
             conn,
             &NewSession {
                 id: &id,
@@ -116,14 +120,50 @@ pub fn start(
                 ip: origin.ip.as_deref(),
                 method: method.as_str(),
                 verified_at: Some(proved_at(*method, now)),
+                persistent: false,
             },
-        )
+        )?;
+        // Browsers renew by use (`auth::sliding`); apps and scripts with a refresh token.
+        let refresh = match client {
+            ClientKind::Web => None,
+            ClientKind::App | ClientKind::Api => Some(refresh::issue(conn, &id, &scope, now)?),
+        };
+        Ok::<_, AppError>((session, refresh))
     })?;
     let claims = access_claims(&user.id, &id, client, scope, now, expires_at);
     let token = keys.sign(&claims)?;
     let mut user = user.clone();
     user.last_login_at = Some(now);
-    Ok(Started { user, session, token, claims })
+    Ok(Started { user, session, token, claims, refresh_token })
+}
+
+/// "Keep me signed in": makes the browser session `started` persistent (the long idle limit,
+/// a persistent cookie) and re-signs its token for the longer expiry.
+pub fn keep(
+    conn: &mut DbConn,
+    keys: &Keys,
+    config: &Config,
+    started: &mut Started,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    let limits = Limits::of(config);
+    let until = (now + limits.keep_idle).min(limits.cap(started.session.created_at));
+    sessions::keep(conn, &started.session.id, until)?;
+    started.session.persistent = true;
+    started.session.expires_at = until;
+    started.claims = renewed_claims(&started.claims, until, now);
+    started.token = keys.sign(&started.claims)?;
+    Ok(())
+}
+
+/// The claims of a token re-issued for a renewed session: the same session, client and
+/// scope, a new expiry and id.
+pub fn renewed_claims(
+    old: &AccessClaims,
+    until: NaiveDateTime,
+    now: NaiveDateTime,
+) -> AccessClaims {
+    access_claims(&old.sub, &old.sid, old.cli, old.scope.clone(), now, until)
 }
 
 /// When a new session's user last proved who they are, for "sensitive actions ask again":
@@ -175,13 +215,15 @@ const TOUCH_EVERY: Duration = Duration::seconds(60);
 
 /// Checks the session a verified token names: it must exist, belong to the token's subject,
 /// be neither revoked nor expired, and its user must be active. Notes the use at most once a
-/// minute.
+/// minute (more often for a short idle limit), and then renews a browser session
+/// (`auth::sliding`).
 pub fn check(
     conn: &mut DbConn,
     claims: &AccessClaims,
+    limits: &Limits,
     now: NaiveDateTime,
 ) -> Result<(Session, User), AppError> {
-    let (session, user) = find(conn, &claims.sid)?;
+    let (mut session, user) = find(conn, &claims.sid)?;
     validate(&session, &user, &claims.sub, Some(claims.cli.as_str()), now)?;
     // A token never outlives its session: one that claims to (years past the session's end)
     // was not minted by this server's rules, whatever its signature says.
@@ -189,8 +231,15 @@ pub fn check(
     if claims.exp > session_end + crate::auth::tokens::LEEWAY_SECONDS as i64 {
         return Err(AppError::TokenInvalid);
     }
-    if touch_due(&session, now) {
-        sessions::touch(conn, &session.id, now)?;
+    if now - session.last_used_at >= limits.touch_every(&session) {
+        match limits.renewed(&session, now) {
+            Some(until) => {
+                sessions::touch_until(conn, &session.id, now, until)?;
+                session.expires_at = until;
+            }
+            None => sessions::touch(conn, &session.id, now)?,
+        }
+        session.last_used_at = now;
     }
     Ok((session, user))
 }

@@ -34,6 +34,7 @@ diesel::table! {
         ip -> Nullable<Text>,
         method -> Text,
         verified_at -> Nullable<Timestamp>,
+        persistent -> Bool,
     }
 }
 
@@ -291,3 +292,16 @@ diesel::table! {
 
 diesel::allow_tables_to_appear_in_same_query!(photo_meta, files);
 diesel::allow_tables_to_appear_in_same_query!(photo_meta, blobs);
+
+diesel::table! {
+    refresh_tokens (token_sha256) {
+        token_sha256 -> Text,
+        session_id -> Text,
+        created_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+        scope -> Text,
+    }
+}
+
+diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::allow_tables_to_appear_in_same_query!(refresh_tokens, sessions);

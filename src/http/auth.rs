@@ -231,9 +231,29 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<CurrentUser, 
     let claims = state.keys.verify_access(token)?;
     let now = Utc::now().naive_utc();
     let checked = claims.clone();
+    let limits = crate::auth::sliding::Limits::of(&state.config);
     let (session, user) =
-        db::run(&state.db, move |conn| sessions::check(conn, &checked, now)).await?;
+        db::run(&state.db, move |conn| sessions::check(conn, &checked, &limits, now)).await?;
     Ok(CurrentUser { user, session, claims, folder: None, keep_mac_files: false })
+}
+
+/// Authenticates the session cookie's `token` as [`authenticate`] does, and when its session
+/// now lasts longer than the token (a sliding browser session was renewed, here or on another
+/// node) notes a fresh token for `cookies::reissue` to set.
+pub async fn authenticate_cookie(
+    req: &HttpRequest,
+    state: &AppState,
+    token: &str,
+) -> Result<CurrentUser, AppError> {
+    let current = authenticate(state, token).await?;
+    if current.session.expires_at.and_utc().timestamp() > current.claims.exp {
+        let now = Utc::now().naive_utc();
+        let claims = sessions::renewed_claims(&current.claims, current.session.expires_at, now);
+        let token = state.keys.sign(&claims)?;
+        let cookie = crate::http::cookies::session(req, &state.config, token, &current.session);
+        req.extensions_mut().insert(crate::http::cookies::Reissue(cookie));
+    }
+    Ok(current)
 }
 
 /// Authenticates a credential sent in a header: an app password, or a token as
@@ -277,7 +297,7 @@ impl FromRequest for CurrentUser {
             let (token, source) = api_token(&req)?.ok_or(AppError::TokenMissing)?;
             let current = match source {
                 Source::Header => authenticate_header(&req, &state, &token).await?,
-                Source::Cookie => authenticate(&state, &token).await?,
+                Source::Cookie => authenticate_cookie(&req, &state, &token).await?,
             };
             if source == Source::Cookie && !req.method().is_safe() {
                 let presented = req.headers().get(csrf::HEADER).and_then(|v| v.to_str().ok());

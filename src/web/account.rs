@@ -48,8 +48,29 @@ struct SessionRow {
     created_iso: String,
     last_used_iso: String,
     user_agent: String,
+    /// The device in words ("Chrome on Linux"), from the User-Agent.
+    device: String,
     ip: String,
     current: bool,
+}
+
+/// A User-Agent as a device name in the page's language ("Chrome on Linux", "Linux 上的
+/// Chrome"); the raw string when nothing in it is recognised.
+pub(crate) fn device_words(t: &crate::web::i18n::Ui, user_agent: Option<&str>) -> String {
+    use crate::auth::device_name::{Client, parse};
+    let name = parse(user_agent.unwrap_or(""));
+    let client = name.client.map(|c| match c {
+        Client::Browser(b) => b,
+        Client::HomediskApp => t.device_app,
+    });
+    match (client, name.platform) {
+        (Some(c), Some(p)) => t.device_on.replace("{browser}", c).replace("{os}", p),
+        (Some(one), None) | (None, Some(one)) => one.to_owned(),
+        (None, None) => match user_agent.filter(|u| !u.trim().is_empty()) {
+            Some(raw) => raw.to_owned(),
+            None => t.device_unknown.to_owned(),
+        },
+    }
 }
 
 #[derive(Template)]
@@ -138,6 +159,7 @@ pub(crate) async fn render_account(
                 last_used_at: display_time(s.last_used_at),
                 created_iso: rfc3339(s.created_at),
                 last_used_iso: rfc3339(s.last_used_at),
+                device: device_words(t, s.user_agent.as_deref()),
                 user_agent: s.user_agent.unwrap_or_default(),
                 ip: s.ip.unwrap_or_default(),
             })

@@ -19,7 +19,7 @@ use crate::users::{self, LoginInput};
 use crate::web::i18n::Ui;
 use crate::web::{
     CsrfForm, Locale, Nav, PageError, PageUser, anon_binding, html, redirect,
-    removed_session_cookie, safe_next, session_cookie,
+    removed_session_cookie, safe_next,
 };
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -38,6 +38,8 @@ struct LoginPage {
     error: Option<String>,
     notice: Option<&'static str>,
     registration_open: bool,
+    /// "Keep me signed in" was ticked (kept when the form comes back with an error).
+    keep: bool,
 }
 
 #[derive(Deserialize)]
@@ -76,10 +78,9 @@ pub(super) fn start_browser_session(
     started: Started,
     next: &str,
 ) -> HttpResponse {
-    let max_age = (started.session.expires_at - Utc::now().naive_utc()).num_seconds().max(0);
     let device = cookies::device_after_login(req, &state.keys, &state.config, &started.user.id);
     let mut resp = redirect(next);
-    resp.cookie(session_cookie(req, &state.config, started.token, max_age));
+    resp.cookie(cookies::session(req, &state.config, started.token, &started.session));
     if let Some(c) = device {
         resp.cookie(c);
     }
@@ -105,6 +106,7 @@ async fn login_page(
         next,
         error: None,
         registration_open: registration_open(&state).await,
+        keep: false,
     };
     let mut b = HttpResponse::Ok();
     if let Some(c) = cookie {
@@ -119,6 +121,8 @@ struct LoginForm {
     password: Option<String>,
     next: Option<String>,
     csrf_token: Option<String>,
+    /// The "keep me signed in" checkbox (`on` when ticked).
+    keep: Option<String>,
 }
 
 /// `POST /login`
@@ -130,6 +134,7 @@ async fn login_submit(
     let form = form.into_inner();
     let next = safe_next(form.next.as_deref());
     let login = form.login.unwrap_or_default();
+    let keep = form.keep.is_some();
     let (binding, new_cookie) = anon_binding(&req, &state.config);
     let csrf_ok = new_cookie.is_none()
         && form.csrf_token.as_deref().is_some_and(|t| csrf::verify(&state.keys, &binding, t));
@@ -147,7 +152,10 @@ async fn login_submit(
             device: cookies::device_sent(&req),
         };
         match users::login(&state.accounts(), input, origin(&req)).await {
-            Ok(started) => return Ok(start_browser_session(&req, &state, started, &next)),
+            Ok(started) => {
+                let started = if keep { keep_signed_in(&state, started).await? } else { started };
+                return Ok(start_browser_session(&req, &state, started, &next));
+            }
             Err(AppError::MfaRequired(token)) => {
                 return Ok(crate::web::two_factor::handover(&req, &state.config, token, &next));
             }
@@ -167,6 +175,7 @@ async fn login_submit(
         error: Some(error.to_string()),
         notice: None,
         registration_open: registration_open(&state).await,
+        keep,
     };
     let mut b = HttpResponse::build(error.code_and_status().1);
     for h in error.extra_headers() {
@@ -176,6 +185,20 @@ async fn login_submit(
         b.cookie(c);
     }
     html(b, &page)
+}
+
+/// "Keep me signed in": the session gets the long idle limit and a persistent cookie.
+async fn keep_signed_in(
+    state: &web::Data<AppState>,
+    mut started: Started,
+) -> Result<Started, AppError> {
+    let st = state.clone();
+    db::run(&state.db, move |conn| {
+        let now = Utc::now().naive_utc();
+        crate::auth::sessions::keep(conn, &st.keys, &st.config, &mut started, now)?;
+        Ok(started)
+    })
+    .await
 }
 
 #[derive(Template)]

@@ -1,29 +1,13 @@
-//! The page cookies: the session cookie and the pre-login CSRF binding.
+//! The page cookies: removing the session cookie (`http::cookies::session` sets it) and the
+//! pre-login CSRF binding.
 
 use actix_web::HttpRequest;
-use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::cookie::{Cookie, SameSite};
 
 use crate::auth::csrf;
 use crate::config::Config;
 use crate::http::auth::SESSION_COOKIE;
 use crate::http::cookies::secure;
-
-/// The session cookie: HttpOnly, SameSite=Lax, Path=/, Secure per config, lasting as long as
-/// the session.
-pub fn session_cookie(
-    req: &HttpRequest,
-    config: &Config,
-    token: String,
-    max_age_secs: i64,
-) -> Cookie<'static> {
-    Cookie::build(SESSION_COOKIE, token)
-        .path("/")
-        .http_only(true)
-        .same_site(SameSite::Lax)
-        .secure(secure(req, config))
-        .max_age(CookieDuration::seconds(max_age_secs))
-        .finish()
-}
 
 pub fn removed_session_cookie() -> Cookie<'static> {
     let mut c = Cookie::build(SESSION_COOKIE, "")

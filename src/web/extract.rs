@@ -15,7 +15,7 @@ use crate::auth::csrf;
 use crate::auth::sessions::EndReason;
 use crate::db::models::users::Role;
 use crate::error::AppError;
-use crate::http::auth::{CurrentUser, app_state, authenticate, cookie_token};
+use crate::http::auth::{CurrentUser, app_state, authenticate_cookie, cookie_token};
 use crate::state::AppState;
 
 /// The logged-in user of a page, from the session cookie.
@@ -35,7 +35,7 @@ impl FromRequest for PageUser {
             let Some(token) = cookie_token(&req) else {
                 return Err(PageError::Login { next, notice: "login" });
             };
-            match authenticate(&state, &token).await {
+            match authenticate_cookie(&req, &state, &token).await {
                 Ok(me) => Ok(PageUser(me)),
                 Err(e) => {
                     let notice = match &e {
@@ -70,7 +70,7 @@ impl PageAdmin {
     async fn check(req: &HttpRequest) -> Result<Self, PageError> {
         let state = app_state(req)?;
         let token = cookie_token(req).ok_or(AppError::NotFound)?;
-        let me = match authenticate(&state, &token).await {
+        let me = match authenticate_cookie(req, &state, &token).await {
             Ok(me) => me,
             Err(e) if e.is_authentication() || matches!(e, AppError::UserDisabled) => {
                 return Err(AppError::NotFound.into());

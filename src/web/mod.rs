@@ -22,7 +22,7 @@ mod security;
 mod shares;
 mod two_factor;
 
-pub use cookies::{anon_binding, removed_session_cookie, session_cookie};
+pub use cookies::{anon_binding, removed_session_cookie};
 pub(crate) use errors::capitalize;
 pub use errors::{PageError, localize_errors};
 pub use extract::{CsrfForm, CsrfProtected, PageAdmin, PageUser, admins_only, check_csrf};

@@ -13,6 +13,7 @@ pub mod login_limits;
 pub mod mfa_challenges;
 pub mod photo_meta;
 pub mod recovery_codes;
+pub mod refresh_tokens;
 pub mod search;
 pub mod sessions;
 pub mod settings;

@@ -25,6 +25,8 @@ pub struct Session {
     pub method: String,
     /// When its user last proved who they are; `None` for sessions older than the column.
     pub verified_at: Option<NaiveDateTime>,
+    /// A browser session started with "keep me signed in" (`auth::sliding`).
+    pub persistent: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -40,6 +42,7 @@ pub struct NewSession<'a> {
     pub ip: Option<&'a str>,
     pub method: &'a str,
     pub verified_at: Option<NaiveDateTime>,
+    pub persistent: bool,
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewSession<'_>) -> QueryResult<Session> {
@@ -225,4 +228,40 @@ pub fn count_live(conn: &mut DbConn, now: NaiveDateTime) -> QueryResult<i64> {
 pub fn mark_verified(conn: &mut DbConn, id: &SessionId, now: NaiveDateTime) -> QueryResult<()> {
     diesel::update(sessions::table.find(id)).set(sessions::verified_at.eq(now)).execute(conn)?;
     Ok(())
+}
+
+/// Notes a use and renews the session until `until` (a sliding browser session, or a refresh).
+pub fn touch_until(
+    conn: &mut DbConn,
+    id: &SessionId,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::update(sessions::table.find(id))
+        .set((sessions::last_used_at.eq(now), sessions::expires_at.eq(until)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Makes a browser session persistent ("keep me signed in"), live until `until`.
+pub fn keep(conn: &mut DbConn, id: &SessionId, until: NaiveDateTime) -> QueryResult<()> {
+    diesel::update(sessions::table.find(id))
+        .set((sessions::persistent.eq(true), sessions::expires_at.eq(until)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Revokes session `id` whoever owns it, if it is live (refresh-token reuse).
+pub fn revoke_any(
+    conn: &mut DbConn,
+    id: &SessionId,
+    reason: &str,
+    now: NaiveDateTime,
+) -> QueryResult<bool> {
+    let n = diesel::update(
+        sessions::table.filter(sessions::id.eq(id)).filter(sessions::revoked_at.is_null()),
+    )
+    .set((sessions::revoked_at.eq(now), sessions::revoked_reason.eq(reason)))
+    .execute(conn)?;
+    Ok(n > 0)
 }

@@ -37,6 +37,8 @@ struct AuditLine {
     login: String,
     ip: String,
     user_agent: String,
+    /// The device in words, from `user_agent`.
+    device: String,
     detail: String,
 }
 
@@ -106,12 +108,13 @@ fn event_label(ta: &'static AdminUi, e: Event) -> &'static str {
         Event::ShareCreated => ta.ev_share_created,
         Event::ShareRevoked => ta.ev_share_revoked,
         Event::SharePasswordFailed => ta.ev_share_password_failed,
+        Event::RefreshTokenReused => ta.ev_refresh_reused,
     }
 }
 
 /// One entry as a row. The detail is shown as recorded (in English): it is written when the
 /// event happens, not in the reader's language.
-fn audit_line(ta: &'static AdminUi, r: AuditRow) -> AuditLine {
+fn audit_line(ta: &'static AdminUi, t: &crate::web::i18n::Ui, r: AuditRow) -> AuditLine {
     AuditLine {
         at: display_time(r.at),
         at_iso: rfc3339(r.at),
@@ -120,6 +123,7 @@ fn audit_line(ta: &'static AdminUi, r: AuditRow) -> AuditLine {
         target: who(r.target_id, r.target_name),
         login: r.login.unwrap_or_default(),
         ip: r.ip.unwrap_or_default(),
+        device: crate::web::account::device_words(t, r.user_agent.as_deref()),
         user_agent: r.user_agent.unwrap_or_default(),
         detail: r.detail.unwrap_or_default(),
     }
@@ -205,7 +209,7 @@ pub(super) async fn audit_log(
             .collect(),
         newer: newer.map(|b| audit_url(event, &user, &q, b, keep)),
         older,
-        rows: rows.into_iter().take(page_size).map(|r| audit_line(ta, r)).collect(),
+        rows: rows.into_iter().take(page_size).map(|r| audit_line(ta, loc.lang.ui(), r)).collect(),
         user,
         q,
     };

@@ -185,6 +185,7 @@ table! {
         ev_share_created: "Created a share link", "创建分享链接";
         ev_share_revoked: "Revoked a share link", "撤销分享链接";
         ev_share_password_failed: "Wrong share link password", "分享链接密码错误";
+        ev_refresh_reused: "Refresh token reused: session ended", "刷新令牌被重复使用：会话已结束";
     }
 }
 

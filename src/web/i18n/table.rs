@@ -55,6 +55,11 @@ table! {
         login_title: "Log in to homedisk", "登录 homedisk";
         login_lead: "Your files, on your own server.", "你的文件，存在你自己的服务器上。";
         login_name: "User name, email or phone", "用户名、邮箱或手机号";
+        device_on: "{browser} on {os}", "{os} 上的 {browser}";
+        device_app: "homedisk app", "homedisk 应用";
+        device_unknown: "Unknown device", "未知设备";
+        keep_signed_in: "Keep me signed in on this device", "在此设备上保持登录";
+        keep_signed_in_help: "For 30 days since your last visit. Leave it off on a shared computer: you are then signed out when the browser closes or after a day unused.", "自上次访问起 30 天内有效。在公用电脑上请不要勾选：不勾选时，关闭浏览器或一天未使用即退出登录。";
         password: "Password", "密码";
         password_again: "Password again", "再次输入密码";
         password_help: "At least 8 characters and at most 71 bytes (accented letters and emoji take 2 to 4 bytes each).", "至少 8 个字符，最多 71 个字节（一个汉字占 3 个字节，表情符号占 4 个）。";
