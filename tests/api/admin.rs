@@ -1130,6 +1130,8 @@ async fn every_event_kind_is_recorded_with_who_whom_and_where_and_no_secret() {
     known.sort_unstable();
     // Two-factor login's events are recorded and checked in `totp.rs` (codes need oathtool).
     expected.extend(crate::totp::EVENTS);
+    // A refresh token presented twice is recorded and checked in `refresh.rs`.
+    expected.push("refresh_token_reused");
     expected.sort_unstable();
     assert_eq!(known, expected, "the documented events are all the app has");
 
