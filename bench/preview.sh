@@ -2,7 +2,7 @@
 # Preview speed on loopback: cached `sm` previews through `?token=` against nginx serving the
 # same bytes, and cold thumbnails of a 4000×3000 JPEG against libvips' `vipsthumbnail`.
 #
-#   bash bench/preview.sh            (DURATION=10s CONNECTIONS=64 REPS=15 to change)
+#   bash bench/preview.sh            (DURATION=10s CONNECTIONS=64 REPS=15 RUNS=3 to change)
 #
 # Builds the release binary, starts it on a fresh data dir in /tmp, registers a user, makes a
 # 4000×3000 photo-like JPEG with libvips (smooth colour waves plus noise, 4.6 MB at Q90) and
@@ -44,8 +44,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cargo build --release --quiet --features jpeg-turbo --bin homedisk --example thumbnail
-bin=target/release/homedisk
+# HOMEDISK_BIN: measure that binary instead (no build; the thumbnail example must exist).
+if [[ -z ${HOMEDISK_BIN:-} ]]; then
+  cargo build --release --quiet --features jpeg-turbo --bin homedisk --example thumbnail
+fi
+bin=${HOMEDISK_BIN:-target/release/homedisk}
 
 echo "machine: $(nproc) cores ($(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
 echo "tools:   $(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2), $("$nginx_bin" -v 2>&1), $(vips --version)"
@@ -136,18 +139,54 @@ open(sys.argv[2] + ".rps", "w").write(str(rps))
 PY
 }
 
+# Revocation under load: a second session's preview is answered (from the grant cache once
+# warm), the session logs out, and the very next request with its preview token must be
+# refused. Runs while wrk loads the main preview URL.
+revocation_check() {
+  python3 - "$port" "$id" <<'PY'
+import http.client, json, sys
+port, fid = int(sys.argv[1]), sys.argv[2]
+def call(method, path, body=None, token=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    h = {"Content-Type": "application/json"}
+    if token: h["Authorization"] = f"Bearer {token}"
+    c.request(method, path, json.dumps(body) if body is not None else None, h)
+    r = c.getresponse(); data = r.read(); c.close()
+    return r.status, data
+s, b = call("POST", "/api/v1/auth/login", {"login": "bench", "password": "benchmark password", "client": "app"})
+assert s == 200, s
+access = json.loads(b)["token"]
+s, b = call("POST", f"/api/v1/files/{fid}/preview-url", {"size": "sm"}, access)
+assert s == 200, (s, b)
+url = json.loads(b)["url"]
+for _ in range(20):
+    assert call("GET", url)[0] == 200
+assert call("POST", "/api/v1/auth/logout", token=access)[0] == 204
+status = call("GET", url)[0]
+print(f"revocation: the request right after logout answered {status}")
+sys.exit(0 if status == 401 else 1)
+PY
+}
+
+runs=${RUNS:-3}
 echo
-echo "load: wrk -t2 -c$connections -d$duration, cached sm preview (token in the query) vs nginx"
-load nginx "http://127.0.0.1:$nginx_port/thumb.jpg"
-load homedisk "$home"
-load nginx2 "http://127.0.0.1:$nginx_port/thumb.jpg"
-python3 - "$work" <<'PY'
+echo "load: wrk -t2 -c$connections -d$duration, cached sm preview (token in the query) vs nginx, $runs runs"
+for run in $(seq "$runs"); do
+  echo "run $run"
+  load nginx "http://127.0.0.1:$nginx_port/thumb.jpg"
+  (sleep 2; revocation_check) >"$work/revocation.txt" 2>&1 & check=$!
+  load homedisk "$home"
+  wait "$check" || { cat "$work/revocation.txt"; echo "REVOKED TOKEN NOT REFUSED"; exit 1; }
+  sed 's/^/  /' "$work/revocation.txt"
+  load nginx2 "http://127.0.0.1:$nginx_port/thumb.jpg"
+  python3 - "$work" <<'PY'
 import sys
 w = sys.argv[1]
 n = (float(open(f"{w}/wrk-nginx.txt.rps").read()) + float(open(f"{w}/wrk-nginx2.txt.rps").read())) / 2
 h = float(open(f"{w}/wrk-homedisk.txt.rps").read())
-print(f"homedisk / nginx (mean of the nginx runs before and after): {100 * h / n:.0f} %")
+print(f"  homedisk / nginx (mean of the nginx runs before and after): {100 * h / n:.0f} %")
 PY
+done
 
 echo
 echo "thumbnails of the 4000×3000 JPEG, JPEG out (REPS=$reps)"
