@@ -12,6 +12,7 @@
 mod admin;
 mod dav;
 mod device;
+mod folders;
 mod messages;
 mod shares;
 mod table;
@@ -28,6 +29,7 @@ use serde::Deserialize;
 pub use admin::AdminUi;
 pub use dav::DavUi;
 pub use device::DeviceUi;
+pub use folders::{FolderJs, FolderUi};
 pub use messages::translate;
 pub use shares::ShareUi;
 pub use table::{Js, Ui};
@@ -136,6 +138,27 @@ impl Lang {
             Lang::En => &ShareUi::EN,
             Lang::ZhCn => &ShareUi::ZH_CN,
         }
+    }
+
+    pub fn folders(self) -> &'static FolderUi {
+        match self {
+            Lang::En => &FolderUi::EN,
+            Lang::ZhCn => &FolderUi::ZH_CN,
+        }
+    }
+
+    /// The strings of `static/folders.js`, as JSON for a `data-i18n` attribute.
+    pub fn folder_js_json(self) -> String {
+        let table = match self {
+            Lang::En => &FolderJs::EN,
+            Lang::ZhCn => &FolderJs::ZH_CN,
+        };
+        let map: serde_json::Map<String, serde_json::Value> = table
+            .entries()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), serde_json::Value::from(v)))
+            .collect();
+        serde_json::Value::Object(map).to_string()
     }
 
     pub fn js(self) -> &'static Js {
