@@ -17,6 +17,7 @@ mod context;
 mod device;
 mod driver;
 mod flows;
+mod folders;
 mod resumable;
 mod screenshots;
 mod shares;
