@@ -120,16 +120,9 @@
   // --- Drag to move. -------------------------------------------------------------------------
   var TYPE = "application/x-homedisk-ids";
   var dragged = null; // the ids being dragged from this page
-  function prepare(root) {
-    // Images and links drag themselves by default (and an image drags as a file, which the
-    // upload drop zone would take): the row drags instead.
-    root.querySelectorAll("li.item").forEach(function (li) {
-      li.draggable = true;
-      li.querySelectorAll("img, a").forEach(function (el) { el.draggable = false; });
-    });
-  }
-  prepare(items);
-  document.addEventListener("homedisk:items", function () { prepare(items); });
+  // Each item's link (and its thumbnail) is what a mouse drags, as links and images drag by
+  // themselves; the whole row is not made draggable, which would turn WebDriver's and some
+  // touch screens' clicks into drags.
   function selectedIds() {
     return Array.prototype.slice.call(items.querySelectorAll("input.select:checked")).map(function (b) { return b.value; });
   }
@@ -221,6 +214,6 @@
   }
 
   window.homediskFolders = { openRename: openRename, renameRow: renameRow, moveRow: moveRow,
-    deleteRow: deleteRow, openRow: openRow, rows: rows, rowOf: rowOf, t: t, prepare: prepare,
+    deleteRow: deleteRow, openRow: openRow, rows: rows, rowOf: rowOf, t: t,
     items: items };
 })();
