@@ -156,7 +156,7 @@ async fn logout_all(
 }
 
 /// Unknown fields are refused (400 naming the expected ones): a typo must not pass silently.
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct RefreshBody {
     refresh_token: Option<String>,
@@ -164,6 +164,7 @@ struct RefreshBody {
 
 /// `POST /api/v1/auth/refresh`: a refresh token → a new access token and refresh token (the
 /// old one is spent; presenting it again ends the session). See `auth::refresh`.
+#[utoipa::path(post, path = "/api/v1/auth/refresh", tag = "auth", security(()), request_body = RefreshBody, responses((status = 200, description = "A new access token and refresh token; the presented one is spent (401 `refresh_token_reused` when it was already, and the session ends)", body = TokenView)))]
 async fn refresh(
     req: HttpRequest,
     state: web::Data<AppState>,

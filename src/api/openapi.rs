@@ -30,7 +30,7 @@ use super::{
                        `X-CSRF-Token`)."
     ),
     paths(
-        auth::register, auth::login, auth::logout, auth::logout_all,
+        auth::register, auth::login, auth::refresh, auth::logout, auth::logout_all,
         device::request, device::token,
         totp::login_mfa, totp::confirm_identity,
         me::me, me::change_password,
@@ -131,7 +131,8 @@ const PROBLEMS: &[(&str, &str)] = &[
     (
         "401",
         "`token_missing`, `token_invalid`, `token_expired`, `token_revoked`; logins: \
-         `invalid_credentials`, `mfa_required`, `mfa_invalid`, `mfa_expired`",
+         `invalid_credentials`, `mfa_required`, `mfa_invalid`, `mfa_expired`; refresh: \
+         `refresh_token_reused`",
     ),
     (
         "403",
