@@ -26,32 +26,38 @@
 
   // --- Selection: checkboxes, shift-click ranges, select all, keyboard, the toolbar. ----------
   var batch = document.getElementById("batch-form");
-  var boxes = Array.prototype.slice.call(document.querySelectorAll("#items input.select"));
-  if (batch && boxes.length) {
+  // Queried each time: "show more" (more.js) adds rows and drag to move (folders.js) removes them.
+  var boxesNow = function () { return Array.prototype.slice.call(document.querySelectorAll("#items input.select")); };
+  if (batch && boxesNow().length) {
     var all = document.getElementById("select-all");
     var count = document.getElementById("selected-count");
-    var lastClicked = -1;
+    var lastClicked = null;
     document.body.classList.add("js-select");
     batch.querySelectorAll("[data-js-only]").forEach(function (el) { el.hidden = false; });
-    var selected = function () { return boxes.filter(function (b) { return b.checked; }); };
+    document.querySelectorAll(".listing [data-js-only]").forEach(function (el) { el.hidden = false; });
+    var selected = function () { return boxesNow().filter(function (b) { return b.checked; }); };
     var refresh = function () {
+      var boxes = boxesNow();
       var n = selected().length;
       batch.classList.toggle("active", n > 0);
       count.textContent = n ? t("selected_n", n) : "";
-      if (all) { all.checked = n === boxes.length; all.indeterminate = n > 0 && n < boxes.length; }
+      if (all) { all.checked = n > 0 && n === boxes.length; all.indeterminate = n > 0 && n < boxes.length; }
       boxes.forEach(function (b) { b.closest("li").classList.toggle("selected", b.checked); });
     };
-    var setAll = function (on) { boxes.forEach(function (b) { b.checked = on; }); refresh(); };
-    boxes.forEach(function (box, i) {
-      box.addEventListener("click", function (e) {
-        if (e.shiftKey && lastClicked >= 0) {
-          var lo = Math.min(lastClicked, i), hi = Math.max(lastClicked, i);
-          for (var k = lo; k <= hi; k++) { boxes[k].checked = box.checked; }
-        }
-        lastClicked = i;
-        refresh();
-      });
+    var setAll = function (on) { boxesNow().forEach(function (b) { b.checked = on; }); refresh(); };
+    document.getElementById("items").addEventListener("click", function (e) {
+      var box = e.target;
+      if (!box.matches || !box.matches("input.select")) { return; }
+      var boxes = boxesNow();
+      var i = boxes.indexOf(box), last = lastClicked ? boxes.indexOf(lastClicked) : -1;
+      if (e.shiftKey && last >= 0) {
+        var lo = Math.min(last, i), hi = Math.max(last, i);
+        for (var k = lo; k <= hi; k++) { boxes[k].checked = box.checked; }
+      }
+      lastClicked = box;
+      refresh();
     });
+    document.addEventListener("homedisk:items", refresh);
     if (all) { all.addEventListener("change", function () { setAll(all.checked); }); }
     // Deleting a selection asks first (it goes to the trash, but a surprise is still one).
     batch.addEventListener("submit", function (e) {

@@ -15,6 +15,9 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/upload-tree.js"),
     ),
+    ("folders.js", "text/javascript; charset=utf-8", include_bytes!("../../static/folders.js")),
+    ("item-keys.js", "text/javascript; charset=utf-8", include_bytes!("../../static/item-keys.js")),
+    ("more.js", "text/javascript; charset=utf-8", include_bytes!("../../static/more.js")),
     ("drop.js", "text/javascript; charset=utf-8", include_bytes!("../../static/drop.js")),
     // tus-js-client 4.3.1 (MIT, static/vendor/tus-js-client.LICENSE): resumable uploads.
     (

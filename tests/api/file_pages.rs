@@ -110,7 +110,7 @@ async fn folders_breadcrumbs_rename_move_and_delete_through_the_pages() {
     let dup = app
         .send(post("/files/folders", vec![("name", "Photos".into()), ("csrf_token", csrf.clone())]))
         .await;
-    assert_eq!(dup.status, 400, "a duplicate folder name is refused");
+    assert_eq!(dup.status, 422, "a duplicate folder name is refused, next to the field");
 
     // Upload into Photos, see the breadcrumbs on the file's page.
     let body = form_body(&[("csrf_token", &csrf)], &[("cat.txt", b"meow")]);

@@ -23,6 +23,7 @@ mod device_pages;
 mod file_pages;
 mod files;
 mod first_run;
+mod folder_pages;
 mod grant_cache;
 mod hardening;
 mod health;

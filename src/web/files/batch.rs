@@ -64,6 +64,7 @@ struct ResultPage {
 
 /// `POST /files/batch` (`op`, repeated `ids`, `folder` once picked, `back`)
 pub(super) async fn run(
+    req: HttpRequest,
     state: web::Data<AppState>,
     me: PageUser,
     loc: Locale,
@@ -104,11 +105,14 @@ pub(super) async fn run(
     let outcomes =
         db::run(&state.db, move |conn| batch::run(conn, &owner, &batch, Utc::now().naive_utc()))
             .await?;
+    if super::organize::wants_json(&req) {
+        return Ok(json_outcomes(&loc, &outcomes));
+    }
     let t = loc.lang.ui();
     let problems: Vec<String> = outcomes
         .iter()
         .filter_map(|(_, o)| match o {
-            Outcome::Failed(e) => Some(t_msg(&loc, &e.to_string())),
+            Outcome::Failed(e) => Some(failure_text(&loc, e)),
             Outcome::Skipped | Outcome::Done(_) => None,
         })
         .collect();
@@ -141,8 +145,37 @@ pub(super) async fn run(
     html(HttpResponse::Ok(), &page)
 }
 
-fn t_msg(loc: &Locale, message: &str) -> String {
-    crate::web::i18n::translate(loc.lang, message).to_owned()
+/// Why one item failed, in the page's language.
+fn failure_text(loc: &Locale, e: &AppError) -> String {
+    let lang = loc.lang;
+    match e {
+        // "folder: is a file…" reads badly; the message alone says it.
+        AppError::Validation(errors) => errors
+            .0
+            .values()
+            .filter_map(|m| m.first())
+            .map(|m| crate::web::i18n::translate(lang, m).to_owned())
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => crate::web::i18n::translate(lang, &other.to_string()).to_owned(),
+    }
+}
+
+/// The answer to `static/folders.js` (drag to move): `{done: [id], failed: [{id, message}]}`.
+fn json_outcomes(loc: &Locale, outcomes: &[(FileId, Outcome)]) -> HttpResponse {
+    let mut done = Vec::new();
+    let mut failed = Vec::new();
+    for (id, outcome) in outcomes {
+        match outcome {
+            Outcome::Done(_) => done.push(serde_json::Value::from(id.to_string())),
+            Outcome::Skipped => {}
+            Outcome::Failed(e) => failed.push(serde_json::json!({
+                "id": id.to_string(),
+                "message": failure_text(loc, e),
+            })),
+        }
+    }
+    HttpResponse::Ok().json(serde_json::json!({ "done": done, "failed": failed }))
 }
 
 /// The folder picker of a move or copy: every folder by its path, the top level first.

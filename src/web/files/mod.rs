@@ -28,9 +28,11 @@ use crate::web::{
 };
 
 mod batch;
+mod browse;
 mod collections;
 mod detail;
 mod photo;
+mod organize;
 mod search;
 mod trash;
 mod view;
@@ -38,7 +40,7 @@ mod view;
 use detail::{delete, detail, move_to, rename};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/files", web::get().to(browse))
+    cfg.route("/files", web::get().to(browse::browse))
         .route("/files/upload", web::post().to(upload_form))
         .route("/files/folders", web::post().to(new_folder))
         .route("/files/batch", web::post().to(batch::run))
@@ -55,64 +57,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/files/{id}/delete", web::post().to(delete))
         .route("/files/{id}/inline", web::get().to(view::inline))
         .route("/files/{id}/inline", web::head().to(view::inline))
+        .route("/files/{id}/organize", web::get().to(organize::page))
+        .route("/files/{id}/organize", web::post().to(organize::apply))
         .route("/search", web::get().to(search::search_page));
 }
 
 struct Crumb {
     id: String,
     name: String,
-}
-
-struct Row {
-    id: String,
-    name: String,
-    is_folder: bool,
-    size: String,
-    modified: String,
-    modified_iso: String,
-    /// Images: an `sm` preview URL, and the `lg` one for the lightbox.
-    thumb: Option<String>,
-    large: Option<String>,
-    /// The file-type icon (`static/icons/{icon}.svg`, `files::kind::Kind`).
-    icon: &'static str,
-    starred: bool,
-    /// Pictures: what their metadata says, for the lightbox's details.
-    photo: Option<photo::PhotoView>,
-}
-
-/// A "sort by" link of the listing.
-struct SortLink {
-    label: &'static str,
+    /// This folder's listing, and the top level's, in the listing's sort order.
     href: String,
-    active: bool,
-}
-
-#[derive(Template)]
-#[template(path = "files/browse.html")]
-struct BrowsePage {
-    nav: Nav,
-    folder_id: String,
-    folder_name: String,
-    crumbs: Vec<Crumb>,
-    /// Whether the breadcrumbs end at a file (its page) rather than at a folder.
-    on_file: bool,
-    rows: Vec<Row>,
-    sorts: Vec<SortLink>,
-    order: String,
-    max_upload: String,
-    /// The same limit in bytes, for the upload script's check before sending.
-    max_upload_bytes: u64,
-    /// Files from this many bytes on go up through tus (resumable).
-    resumable_from: u64,
-    notice: Option<&'static str>,
-}
-
-#[derive(Deserialize)]
-struct BrowseQuery {
-    folder: Option<String>,
-    sort: Option<String>,
-    order: Option<String>,
-    notice: Option<String>,
+    root_href: String,
 }
 
 fn notice_text(t: &'static Ui, code: Option<&str>) -> Option<&'static str> {
@@ -134,30 +89,6 @@ fn notice_text(t: &'static Ui, code: Option<&str>) -> Option<&'static str> {
     })
 }
 
-/// The "sort by" links: each sorts ascending, or flips the order when it is the current one.
-fn sort_links(
-    t: &'static Ui,
-    taken: &'static str,
-    folder: &str,
-    sort: &str,
-    order: &str,
-) -> Vec<SortLink> {
-    [("name", t.sort_name), ("size", t.sort_size), ("date", t.sort_date), ("taken", taken)]
-        .into_iter()
-        .map(|(key, label)| {
-            let active = sort == key;
-            let next_order = if active && order == "asc" { "desc" } else { "asc" };
-            let folder =
-                if folder.is_empty() { String::new() } else { format!("folder={folder}&") };
-            SortLink {
-                label,
-                href: format!("/files?{folder}sort={key}&order={next_order}"),
-                active,
-            }
-        })
-        .collect()
-}
-
 fn folder_param(raw: Option<&str>) -> Option<FileId> {
     raw.map(str::trim).filter(|f| !f.is_empty()).map(|f| FileId(f.to_owned()))
 }
@@ -171,73 +102,21 @@ fn folder_url(folder: Option<&FileId>, notice: &str) -> String {
 }
 
 fn crumbs(path: &[FileRow]) -> Vec<Crumb> {
-    path.iter().map(|f| Crumb { id: f.id.to_string(), name: f.name.clone() }).collect()
+    sorted_crumbs(path, "")
 }
 
-/// `GET /files?folder=ID&sort=…&order=…`
-async fn browse(
-    state: web::Data<AppState>,
-    me: PageUser,
-    loc: Locale,
-    q: web::Query<BrowseQuery>,
-) -> Result<HttpResponse, PageError> {
-    let me = me.0;
-    let (sort, descending) = files::parse_sort(q.sort.as_deref(), q.order.as_deref())?;
-    let (owner, folder) = (me.user.id.clone(), folder_param(q.folder.as_deref()));
-    let (listing, trash_bytes, metas) = db::run(&state.db, move |conn| {
-        let listing = files::list(conn, &owner, folder.as_ref(), sort, descending)?;
-        let metas = photo_facts(conn, &listing.items)?;
-        Ok((listing, crate::db::models::trash::bytes(conn, &owner)?, metas))
-    })
-    .await?;
-    let t = loc.lang.ui();
-    let folder_id = listing.folder.as_ref().map(|f| f.id.to_string()).unwrap_or_default();
-    let sort = match sort {
-        rows::Sort::Name => "name",
-        rows::Sort::Size => "size",
-        rows::Sort::Date => "date",
-        rows::Sort::Taken => "taken",
-    };
-    let order = if descending { "desc" } else { "asc" };
-    let page = BrowsePage {
-        nav: Nav::user(&state, &me, &loc).with_trash(loc.lang, trash_bytes),
-        sorts: sort_links(t, loc.lang.photos().sort_taken, &folder_id, sort, order),
-        order: order.into(),
-        folder_id,
-        folder_name: listing
-            .folder
-            .as_ref()
-            .map(|f| f.name.clone())
-            .unwrap_or_else(|| t.your_files.into()),
-        crumbs: crumbs(&listing.path),
-        on_file: false,
-        rows: listing
-            .items
-            .iter()
-            .map(|f| Row {
-                id: f.id.to_string(),
-                name: f.name.clone(),
-                is_folder: f.is_folder(),
-                size: if f.is_folder() { String::new() } else { human_size(loc.lang, f.size) },
-                modified: display_time(f.modified_at),
-                modified_iso: rfc3339(f.modified_at),
-                thumb: preview_url(&state, &me, f, Size::Sm),
-                large: preview_url(&state, &me, f, Size::Lg),
-                icon: Kind::of(f.is_folder(), f.mime.as_deref(), &f.name).as_str(),
-                starred: f.starred,
-                photo: f
-                    .blob_sha256
-                    .as_deref()
-                    .and_then(|k| metas.get(k))
-                    .and_then(|m| photo::PhotoView::of(m, loc.lang)),
-            })
-            .collect(),
-        max_upload: human_bytes(i64::try_from(state.config.max_upload_bytes).unwrap_or(i64::MAX)),
-        max_upload_bytes: state.config.max_upload_bytes,
-        resumable_from: state.config.resumable_upload_bytes,
-        notice: notice_text(t, q.notice.as_deref()),
-    };
-    html(HttpResponse::Ok(), &page)
+/// The breadcrumbs of `path`, whose links keep the sort order (`suffix`: `&sort=…&order=…`).
+fn sorted_crumbs(path: &[FileRow], suffix: &str) -> Vec<Crumb> {
+    let root_href =
+        if suffix.is_empty() { "/files".to_owned() } else { format!("/files?{}", &suffix[1..]) };
+    path.iter()
+        .map(|f| Crumb {
+            id: f.id.to_string(),
+            name: f.name.clone(),
+            href: format!("/files?folder={}{suffix}", f.id),
+            root_href: root_href.clone(),
+        })
+        .collect()
 }
 
 /// The photo facts of the pictures among `items`, by blob.
@@ -344,19 +223,48 @@ struct NewFolderForm {
     csrf_token: Option<String>,
 }
 
-/// `POST /files/folders`
+/// `POST /files/folders`: a refused name comes back next to the field (the listing again
+/// with 422, or JSON for `static/folders.js`; see `organize`).
 async fn new_folder(
+    req: HttpRequest,
     state: web::Data<AppState>,
     CsrfForm { user: PageUser(me), form }: CsrfForm<PageUser, NewFolderForm>,
+    loc: Locale,
 ) -> Result<HttpResponse, PageError> {
     let parent = folder_param(form.folder.as_deref());
     let (owner, p) = (me.user.id.clone(), parent.clone());
     let name = form.name.unwrap_or_default().trim().to_owned();
-    db::run(&state.db, move |conn| {
+    let typed = name.clone();
+    let result = db::run(&state.db, move |conn| {
         files::create_folder(conn, &owner, p.as_ref(), &name, Utc::now().naive_utc())
     })
-    .await?;
-    Ok(redirect(&folder_url(parent.as_ref(), "folder")).finish())
+    .await;
+    let errors = match result {
+        Ok(_) if organize::wants_json(&req) => {
+            return Ok(organize::json_done(&folder_url(parent.as_ref(), "folder")));
+        }
+        Ok(_) => return Ok(redirect(&folder_url(parent.as_ref(), "folder")).finish()),
+        Err(AppError::Validation(errors)) => errors,
+        Err(other) => return Err(other.into()),
+    };
+    if organize::wants_json(&req) {
+        return Ok(organize::json_errors(loc.lang, &errors));
+    }
+    let t = loc.lang.ui();
+    let error = match (errors.first("name"), errors.first("folder")) {
+        (Some(e), _) => format!("{} {}", t.name, crate::web::i18n::translate(loc.lang, e)),
+        (None, Some(e)) => format!("{} {}", t.folder, crate::web::i18n::translate(loc.lang, e)),
+        (None, None) => errors.to_string(),
+    };
+    let q = browse::BrowseQuery { folder: form.folder, ..Default::default() };
+    browse::render(
+        &state,
+        &me,
+        &loc,
+        &q,
+        browse::NewFolderState { name: typed, error: Some(error) },
+    )
+    .await
 }
 
 crate::csrf_protected!(NewFolderForm);

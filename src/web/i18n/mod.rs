@@ -12,6 +12,7 @@
 mod admin;
 mod dav;
 mod device;
+mod folders;
 mod messages;
 mod photos;
 mod shares;
@@ -30,6 +31,7 @@ use serde::Deserialize;
 pub use admin::AdminUi;
 pub use dav::DavUi;
 pub use device::DeviceUi;
+pub use folders::{FolderJs, FolderUi};
 pub use messages::translate;
 pub use photos::PhotoUi;
 pub use shares::ShareUi;
@@ -154,6 +156,27 @@ impl Lang {
             Lang::En => &PhotoUi::EN,
             Lang::ZhCn => &PhotoUi::ZH_CN,
         }
+    }
+
+    pub fn folders(self) -> &'static FolderUi {
+        match self {
+            Lang::En => &FolderUi::EN,
+            Lang::ZhCn => &FolderUi::ZH_CN,
+        }
+    }
+
+    /// The strings of `static/folders.js`, as JSON for a `data-i18n` attribute.
+    pub fn folder_js_json(self) -> String {
+        let table = match self {
+            Lang::En => &FolderJs::EN,
+            Lang::ZhCn => &FolderJs::ZH_CN,
+        };
+        let map: serde_json::Map<String, serde_json::Value> = table
+            .entries()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), serde_json::Value::from(v)))
+            .collect();
+        serde_json::Value::Object(map).to_string()
     }
 
     pub fn js(self) -> &'static Js {

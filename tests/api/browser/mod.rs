@@ -19,6 +19,7 @@ mod device;
 mod driver;
 mod flows;
 mod photos;
+mod folders;
 mod resumable;
 mod screenshots;
 mod shares;
