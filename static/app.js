@@ -130,7 +130,7 @@
   });
 
   // "Go back" on error pages, when there is somewhere to go back to.
-  document.querySelectorAll("[data-back]").forEach(function (b) {
+  document.querySelectorAll("button[data-back]").forEach(function (b) {
     if (window.history.length > 1) { b.hidden = false; }
     b.addEventListener("click", function () { window.history.back(); });
   });

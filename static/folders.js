@@ -196,7 +196,7 @@
     body.append("op", "move");
     ids.forEach(function (id) { body.append("ids", id); });
     body.append("folder", folder);
-    body.append("back", items.dataset.back || "/files");
+    body.append("back", items.dataset.return || "/files");
     return post("/files/batch", body).then(function (answer) {
       var data = answer.data;
       if (answer.status !== 200 || !data) { hd.toast(t("request_failed"), "err"); return; }
