@@ -102,6 +102,14 @@ impl Browser {
         self.client.goto(&url).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
     }
 
+    /// Whether the browser keeps cookie `name` past its own end (it has an expiry), rather
+    /// than as a browser-session cookie. WebDriver sees `HttpOnly` cookies too.
+    pub async fn cookie_persistent(&self, name: &str) -> bool {
+        let c = self.client.get_named_cookie(name).await;
+        let c = c.unwrap_or_else(|e| panic!("the cookie {name}: {e}"));
+        c.expires_datetime().is_some()
+    }
+
     /// Reloads the page, as the reload button does.
     pub async fn reload(&self) {
         self.client.refresh().await.expect("reload");

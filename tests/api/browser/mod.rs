@@ -22,6 +22,7 @@ mod folders;
 mod photos;
 mod resumable;
 mod screenshots;
+mod sessions;
 mod shares;
 mod steps;
 mod two_factor;
