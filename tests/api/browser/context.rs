@@ -68,12 +68,25 @@ impl Browser {
             "goog:chromeOptions": { "binary": chromium, "args": args },
         });
         let Value::Object(caps) = caps else { unreachable!("a JSON object literal") };
-        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = ClientBuilder::new(connector)
-            .capabilities(caps)
-            .connect(&driver.url())
-            .await
-            .unwrap_or_else(|e| panic!("no browser session: {e}\n{}", tail(&driver.log)));
+        // Chromium now and then exits while starting when many start at once on two cores
+        // ("Chrome instance exited" before the session exists): that launch is tried again,
+        // twice at most. Anything that fails after a session exists still fails the test.
+        let mut attempt = 0;
+        let client = loop {
+            let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+            let started = ClientBuilder::new(connector)
+                .capabilities(caps.clone())
+                .connect(&driver.url())
+                .await;
+            match started {
+                Ok(client) => break client,
+                Err(e) if attempt < 2 && e.to_string().contains("session not created") => {
+                    attempt += 1;
+                    sleep(std::time::Duration::from_secs(1)).await;
+                }
+                Err(e) => panic!("no browser session: {e}\n{}", tail(&driver.log)),
+            }
+        };
         let session = client.session_id().await.expect("session id").expect("a session");
         let pid = client
             .capabilities()
