@@ -1,6 +1,7 @@
 //! The preview route's memory of database answers (`auth::grants`): repeated previews are
 //! answered from it, and every way a grant ends refuses the very next request all the same.
-//! Each test first proves the cache answered, then ends the grant, then asks once.
+//! Each test first proves the cache answered (on SQLite; it is off on PostgreSQL), then ends
+//! the grant, then asks once.
 
 use actix_http::Request;
 use actix_web::body::MessageBody;
@@ -18,6 +19,12 @@ where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
+    if app.state.config.database.url.is_postgres() {
+        // No cache on PostgreSQL (other nodes write unseen): every answer is the database's,
+        // and the revocation checks below hold all the same.
+        assert_eq!(app.preview(id, "sm", token).await.status, 200);
+        return;
+    }
     for _ in 0..50 {
         let before = app.state.grants.hits();
         assert_eq!(app.preview(id, "sm", token).await.status, 200);
