@@ -344,6 +344,15 @@ mod tests {
     }
 
     #[test]
+    fn the_api_schema_and_the_readme_name_every_code() {
+        let docs = [include_str!("../api/admin.rs"), include_str!("../../README.md")];
+        for code in DetailCode::ALL {
+            let named = format!("`{}`", code.as_str());
+            assert!(docs.iter().all(|d| d.contains(&named)), "{named} is not documented");
+        }
+    }
+
+    #[test]
     fn the_english_text_is_what_entries_said_before_codes() {
         let said = |d: Detail| d.text();
         assert_eq!(said(DetailCode::SessionsEnded.example()), "3 session(s) ended");
