@@ -3,6 +3,8 @@
 //! never hold a password or a token; old ones are pruned after
 //! `HOMEDISK_AUDIT_RETENTION_DAYS`.
 
+mod detail;
+
 use chrono::{Duration, NaiveDateTime};
 
 use crate::db::DbConn;
@@ -10,6 +12,8 @@ use crate::db::models::MAX_PAGE;
 use crate::db::models::audit::{self, AuditFilter, NewAudit};
 use crate::db::models::users::User;
 use crate::error::{AppError, FieldErrors};
+
+pub use detail::{Detail, DetailCode, LoginFailure};
 
 /// Where a request came from: stored with a session (so its user can recognise it) and with
 /// every audit entry.
@@ -133,7 +137,7 @@ pub struct Entry {
     target: Option<(String, String)>,
     login: Option<String>,
     origin: Origin,
-    detail: Option<String>,
+    detail: Option<Detail>,
 }
 
 impl Entry {
@@ -166,8 +170,10 @@ impl Entry {
         self.origin = origin.clone();
         self
     }
-    pub fn detail(mut self, detail: impl Into<String>) -> Self {
-        self.detail = Some(detail.into());
+    /// What else there is to say: a typed [`Detail`], never free text, so the pages can
+    /// translate it.
+    pub fn detail(mut self, detail: Detail) -> Self {
+        self.detail = Some(detail);
         self
     }
 }
@@ -176,6 +182,9 @@ impl Entry {
 pub fn record(conn: &mut DbConn, entry: &Entry, now: NaiveDateTime) -> diesel::QueryResult<()> {
     let (actor_id, actor_name) = split(entry.actor.as_ref());
     let (target_id, target_name) = split(entry.target.as_ref());
+    let text = entry.detail.as_ref().map(Detail::text);
+    let (code, params) = entry.detail.as_ref().map(Detail::encode).unzip();
+    let params = params.flatten();
     audit::insert(
         conn,
         &NewAudit {
@@ -188,7 +197,9 @@ pub fn record(conn: &mut DbConn, entry: &Entry, now: NaiveDateTime) -> diesel::Q
             login: entry.login.as_deref(),
             ip: entry.origin.ip.as_deref(),
             user_agent: entry.origin.user_agent.as_deref().map(|ua| cut(ua, 256)),
-            detail: entry.detail.as_deref(),
+            detail: text.as_deref(),
+            detail_code: code.map(DetailCode::as_str),
+            detail_params: params.as_deref(),
         },
     )
 }

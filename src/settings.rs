@@ -5,13 +5,12 @@
 use chrono::NaiveDateTime;
 
 use crate::audit::Origin;
-use crate::audit::{self, Entry, Event};
+use crate::audit::{self, Detail, Entry, Event};
 use crate::config::{Config, Registration};
 use crate::db::models::settings as rows;
 use crate::db::models::users::User;
 use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldErrors};
-use crate::files::human_bytes;
 
 const REGISTRATION: &str = "registration";
 const DEFAULT_QUOTA: &str = "default_quota_bytes";
@@ -102,7 +101,7 @@ pub fn update(
         let before = current(conn, config)?;
         if let Some(r) = registration.filter(|r| *r != before.registration) {
             rows::set(conn, REGISTRATION, r.as_str(), Some(admin.id.as_str()), now)?;
-            let detail = format!("registration {} → {}", before.registration.as_str(), r.as_str());
+            let detail = Detail::RegistrationChanged { from: before.registration, to: r };
             audit::record(
                 conn,
                 &Entry::new(Event::SettingChanged).by(admin).from(origin).detail(detail),
@@ -111,11 +110,7 @@ pub fn update(
         }
         if let Some(q) = change.default_quota.filter(|q| *q != before.default_quota) {
             rows::set(conn, DEFAULT_QUOTA, &q.to_string(), Some(admin.id.as_str()), now)?;
-            let detail = format!(
-                "default quota {} → {}",
-                human_bytes(i64::try_from(before.default_quota).unwrap_or(i64::MAX)),
-                human_bytes(i64::try_from(q).unwrap_or(i64::MAX))
-            );
+            let detail = Detail::DefaultQuotaChanged { from: before.default_quota, to: q };
             audit::record(
                 conn,
                 &Entry::new(Event::SettingChanged).by(admin).from(origin).detail(detail),
@@ -124,7 +119,7 @@ pub fn update(
         }
         if let Some(d) = change.trash_retention_days.filter(|d| *d != before.trash_retention_days) {
             rows::set(conn, TRASH_RETENTION, &d.to_string(), Some(admin.id.as_str()), now)?;
-            let detail = format!("trash retention {} → {d} days", before.trash_retention_days);
+            let detail = Detail::TrashRetentionChanged { from: before.trash_retention_days, to: d };
             audit::record(
                 conn,
                 &Entry::new(Event::SettingChanged).by(admin).from(origin).detail(detail),

@@ -243,7 +243,22 @@ pub struct AuditView {
     pub login: Option<String>,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// What else there is to say, in English (the same text as before `detail_code` existed).
     pub detail: Option<String>,
+    /// What `detail` says as a stable code, for clients that show it in their own words:
+    /// `password_login`, `two_factor_login`, `device_login`, `login_failed`, `wrong_code`,
+    /// `other_sessions_ended`, `logged_out_everywhere`, `sessions_ended`, `role_changed`,
+    /// `quota_changed`, `created_with_role`, `deleted_with_files`, `device_request`,
+    /// `app_password_created`, `app_password_revoked`, `registration_changed`,
+    /// `default_quota_changed`, `trash_retention_changed`, `share_link`,
+    /// `share_wrong_password`. `null` on entries without a detail or written before codes
+    /// existed; a client should show `detail` for a code it does not know.
+    #[schema(example = "sessions_ended")]
+    pub detail_code: Option<String>,
+    /// The values of `detail_code` (names, counts, roles, clients, sizes in bytes, days), such
+    /// as `{"count": 3}` or `{"from": "user", "to": "admin"}`; `null` when it has none.
+    #[schema(value_type = Option<Object>)]
+    pub detail_params: Option<serde_json::Value>,
 }
 
 impl From<AuditRow> for AuditView {
@@ -260,6 +275,11 @@ impl From<AuditRow> for AuditView {
             ip: r.ip,
             user_agent: r.user_agent,
             detail: r.detail,
+            detail_code: r.detail_code,
+            detail_params: r
+                .detail_params
+                .and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok())
+                .filter(serde_json::Value::is_object),
         }
     }
 }

@@ -6,7 +6,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::audit::{self, Entry, Event};
+use crate::audit::{self, Detail, Entry, Event};
 use crate::auth::app_passwords::{self, Request};
 use crate::auth::sessions::EndReason;
 use crate::auth::{recent, tokens::rfc3339};
@@ -166,8 +166,8 @@ pub fn revoke_one(
     if !session_rows::revoke(conn, &user.id, id, EndReason::Revoked.as_str(), now)? {
         return Err(AppError::NotFound);
     }
-    let entry =
-        Entry::new(Event::AppPasswordRevoked).by(user).from(from).detail(format!("“{}”", row.name));
+    let detail = Detail::AppPasswordRevoked { name: row.name.clone() };
+    let entry = Entry::new(Event::AppPasswordRevoked).by(user).from(from).detail(detail);
     audit::record_quietly(conn, &entry, now);
     Ok(())
 }

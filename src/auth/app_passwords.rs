@@ -11,7 +11,7 @@
 
 use chrono::{Duration, NaiveDateTime};
 
-use crate::audit::{self, Entry, Event, Origin};
+use crate::audit::{self, Detail, Entry, Event, Origin};
 use crate::auth::claims::{AUDIENCE, AccessClaims, ClientKind, ISSUER, TokenType};
 use crate::auth::method::AuthMethod;
 use crate::auth::{secret, sessions};
@@ -156,7 +156,7 @@ pub fn create(
         let entry = Entry::new(Event::AppPasswordCreated)
             .by(user)
             .from(origin)
-            .detail(format!("“{}”, scope {scope}", row.name));
+            .detail(Detail::AppPasswordCreated { name: row.name.clone(), scope: scope.clone() });
         audit::record(conn, &entry, now)?;
         Ok::<_, AppError>((session, row))
     })?;

@@ -19,7 +19,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, NaiveDateTime};
 use sha2::{Digest, Sha256};
 
-use crate::audit::{self, Entry, Event, Origin};
+use crate::audit::{self, Detail, Entry, Event, Origin};
 use crate::auth::method::AuthMethod;
 use crate::auth::sessions::{self, SessionRequest, Started};
 use crate::auth::tokens::{ClientKind, Keys};
@@ -243,7 +243,7 @@ fn redeem(
     let entry = Entry::new(Event::LoginSucceeded)
         .by(&user)
         .from(origin)
-        .detail(format!("client app, device login: {}", row.client_name));
+        .detail(Detail::DeviceLogin { app: row.client_name.clone() });
     audit::record_quietly(conn, &entry, now);
     Ok(started)
 }
@@ -326,11 +326,7 @@ pub fn decide(
     }
     let row = device_codes::find(conn, id)?.ok_or(AppError::NotFound)?;
     let event = if approve { Event::DeviceApproved } else { Event::DeviceDenied };
-    let detail = format!(
-        "app \"{}\" from {}",
-        row.client_name,
-        row.ip.as_deref().unwrap_or("an unknown address")
-    );
+    let detail = Detail::DeviceRequest { app: row.client_name, ip: row.ip };
     audit::record_quietly(conn, &Entry::new(event).by(user).from(origin).detail(detail), now);
     Ok(if approve { Decided::Approved } else { Decided::Denied })
 }

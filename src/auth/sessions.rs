@@ -5,7 +5,7 @@
 
 use chrono::{Duration, NaiveDateTime};
 
-use crate::audit::{self, Entry, Event, Origin};
+use crate::audit::{self, Detail, Entry, Event, Origin};
 use crate::auth::method::AuthMethod;
 use crate::auth::tokens::{AccessClaims, ClientKind, Keys, access_claims};
 use crate::config::Config;
@@ -204,8 +204,8 @@ pub fn end_all(
 ) -> Result<usize, AppError> {
     let reason = EndReason::LogoutAll.as_str();
     let n = sessions::revoke_all(conn, &user.id, Ending::default(), reason, now)?;
-    let entry =
-        Entry::new(Event::LogoutAll).by(user).from(origin).detail(format!("{n} session(s)"));
+    let detail = Detail::LoggedOutEverywhere { count: n };
+    let entry = Entry::new(Event::LogoutAll).by(user).from(origin).detail(detail);
     audit::record_quietly(conn, &entry, now);
     Ok(n)
 }

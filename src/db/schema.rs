@@ -89,6 +89,8 @@ diesel::table! {
         ip -> Nullable<Text>,
         user_agent -> Nullable<Text>,
         detail -> Nullable<Text>,
+        detail_code -> Nullable<Text>,
+        detail_params -> Nullable<Text>,
     }
 }
 

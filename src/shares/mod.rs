@@ -17,7 +17,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::NaiveDateTime;
 
-use crate::audit::{self, Entry, Event, Origin};
+use crate::audit::{self, Detail, Entry, Event, Origin};
 use crate::auth::secret;
 use crate::auth::tokens::Keys;
 use crate::db::DbConn;
@@ -33,7 +33,8 @@ pub use gate::{Grant, Operation, authorize};
 const MAX_LABEL_CHARS: usize = 200;
 
 /// What a link lets a visitor do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Kind {
     /// See (and, unless downloads are off, download) the file or the folder's contents.
     View,
@@ -205,7 +206,8 @@ pub fn create(
     };
     crate::db::write(conn, |conn| -> Result<(), AppError> {
         rows::insert(conn, &row)?;
-        let entry = Entry::new(Event::ShareCreated).by(owner).from(from).detail(describe(&row));
+        let detail = describe(&row, new.kind, Some(target.name.clone()));
+        let entry = Entry::new(Event::ShareCreated).by(owner).from(from).detail(detail);
         audit::record(conn, &entry, now)?;
         Ok(())
     })?;
@@ -253,7 +255,11 @@ pub fn revoke(
         if !rows::revoke(conn, &owner.id, id, now)? {
             return Err(AppError::NotFound);
         }
-        let entry = Entry::new(Event::ShareRevoked).by(owner).from(from).detail(describe(&row));
+        // The column holds what `Kind::as_str` wrote at creation.
+        let kind = Kind::parse(&row.kind).unwrap_or(Kind::View);
+        let name = files::find_owned_any_state(conn, &owner.id, &row.file_id).ok().map(|f| f.name);
+        let entry =
+            Entry::new(Event::ShareRevoked).by(owner).from(from).detail(describe(&row, kind, name));
         audit::record(conn, &entry, now)?;
         Ok(())
     })
@@ -268,10 +274,10 @@ pub fn password_failed(
     from: &Origin,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    let detail = format!("wrong password for link {}", share.id);
+    let detail = Detail::ShareWrongPassword { link: share.id.clone() };
     let event = Event::SharePasswordFailed;
     let since = now - chrono::Duration::minutes(1);
-    if crate::db::models::audit::recorded_since(conn, event.as_str(), &detail, since)? {
+    if crate::db::models::audit::recorded_since(conn, event.as_str(), &detail.text(), since)? {
         return Ok(());
     }
     let owner = crate::db::models::users::find(conn, &share.owner_id)?;
@@ -279,8 +285,14 @@ pub fn password_failed(
     Ok(())
 }
 
-/// What the audit log says of a link: its id, kind and file, never its token or password.
-fn describe(row: &ShareRow) -> String {
-    let password = if row.password_hash.is_some() { ", with a password" } else { "" };
-    format!("{} link {} to file {}{password}", row.kind, row.id, row.file_id)
+/// What the audit log says of a link: its id, kind and file (with the file's name when it is
+/// known), never its token or password.
+fn describe(row: &ShareRow, kind: Kind, file_name: Option<String>) -> Detail {
+    Detail::ShareLink {
+        kind,
+        link: row.id.clone(),
+        file: row.file_id.to_string(),
+        file_name,
+        password: row.password_hash.is_some(),
+    }
 }

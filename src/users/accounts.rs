@@ -5,7 +5,7 @@
 
 use chrono::{NaiveDateTime, Utc};
 
-use crate::audit::{self, Entry, Event, Origin};
+use crate::audit::{self, Detail, Entry, Event, LoginFailure, Origin};
 use crate::auth::method::AuthMethod;
 use crate::auth::sessions::{self, EndReason, SessionRequest, Started};
 use crate::auth::tokens::ClientKind;
@@ -253,13 +253,13 @@ pub async fn login(
         Verdict::Wrong => (false, None),
     };
     let failure = match &user {
-        Some(_) if !matches => Some(("wrong password", "wrong_password")),
-        None => Some(("unknown account", "unknown_account")),
-        Some(_) if !active => Some(("account disabled", "account_disabled")),
+        Some(_) if !matches => Some(LoginFailure::WrongPassword),
+        None => Some(LoginFailure::UnknownAccount),
+        Some(_) if !active => Some(LoginFailure::AccountDisabled),
         Some(_) => None,
     };
-    if let Some((reason, label)) = failure {
-        crate::metrics::login("failure", label);
+    if let Some(reason) = failure {
+        crate::metrics::login("failure", reason.as_str());
         record_failure(accounts, &input.login, user.as_ref(), &origin, reason).await?;
         return Err(match user {
             Some(_) if matches => AppError::UserDisabled,
@@ -288,7 +288,7 @@ pub async fn login(
         let entry = Entry::new(Event::LoginSucceeded)
             .by(&user)
             .from(&request.origin)
-            .detail(format!("client {}", request.client.as_str()));
+            .detail(Detail::PasswordLogin { client: request.client });
         audit::record_quietly(conn, &entry, now);
         Ok(started)
     })
@@ -307,13 +307,13 @@ async fn record_failure(
     login: &str,
     user: Option<&User>,
     origin: &Origin,
-    reason: &'static str,
+    reason: LoginFailure,
 ) -> Result<(), AppError> {
     let mut entry = Entry::new(Event::LoginFailed).login(login).from(origin);
     if let Some(u) = user {
         entry = entry.on(u);
     }
-    let entry = entry.detail(reason);
+    let entry = entry.detail(Detail::LoginFailed { reason });
     db::run(&accounts.db, move |conn| {
         audit::record_quietly(conn, &entry, Utc::now().naive_utc());
         Ok(())
@@ -365,7 +365,7 @@ pub async fn change_password(
             let entry = Entry::new(Event::PasswordChanged)
                 .by(&me)
                 .from(&origin)
-                .detail(format!("{ended} other session(s) ended"));
+                .detail(Detail::OtherSessionsEnded { count: ended });
             audit::record(conn, &entry, now)?;
             Ok(())
         })

@@ -7,7 +7,7 @@
 
 use chrono::{NaiveDateTime, Utc};
 
-use crate::audit::{self, Entry, Event, Origin};
+use crate::audit::{self, Detail, Entry, Event, Origin};
 use crate::auth::password;
 use crate::auth::sessions::EndReason;
 use crate::db::ids::UserId;
@@ -17,7 +17,7 @@ use crate::db::models::sessions::{self as session_rows, Ending};
 use crate::db::models::users::{self, Role, User, UserQuery, UserSort, UserState};
 use crate::db::{self, DbConn};
 use crate::error::{AppError, FieldErrors};
-use crate::files::{human_bytes, release};
+use crate::files::release;
 use crate::preview::Thumbnailer;
 use crate::settings;
 use crate::storage::Storage;
@@ -79,12 +79,12 @@ pub fn update_user(
         }
         if let Some(role) = changes.role.filter(|r| *r != user.role()) {
             users::set_role(conn, &user.id, role)?;
-            let detail = format!("{} → {}", user.role().as_str(), role.as_str());
+            let detail = Detail::RoleChanged { from: user.role(), to: role };
             audit::record(conn, &entry(Event::RoleChanged).detail(detail), now)?;
         }
         if let Some(quota) = changes.quota.filter(|q| *q != user.quota) {
             users::set_quota(conn, &user.id, quota)?;
-            let detail = format!("{} → {}", human_bytes(user.quota), human_bytes(quota));
+            let detail = Detail::QuotaChanged { from: user.quota, to: quota };
             audit::record(conn, &entry(Event::QuotaChanged).detail(detail), now)?;
         }
         Ok(users::find(conn, target)?)
@@ -105,7 +105,7 @@ pub fn end_sessions(
         let n =
             session_rows::revoke_all(conn, &user.id, EVERYTHING, EndReason::Admin.as_str(), now)?;
         let entry = Entry::new(Event::SessionsEndedByAdmin).by(admin).on(&user).from(origin);
-        audit::record(conn, &entry.detail(format!("{n} session(s) ended")), now)?;
+        audit::record(conn, &entry.detail(Detail::SessionsEnded { count: n }), now)?;
         Ok(n)
     })
 }
@@ -168,7 +168,11 @@ pub async fn create_user(
         let user =
             accounts::insert_account(conn, &account, &hash, quota, role == Role::Admin, now)?;
         let entry = Entry::new(Event::UserCreated).by(&admin).on(&user).from(&origin);
-        audit::record_quietly(conn, &entry.detail(format!("role {}", user.role().as_str())), now);
+        audit::record_quietly(
+            conn,
+            &entry.detail(Detail::CreatedWithRole { role: user.role() }),
+            now,
+        );
         Ok(user)
     })
     .await
@@ -213,7 +217,7 @@ pub fn delete_user(
         users::delete(conn, &user.id)?;
         let deleted =
             DeletedUser { files: owned.len(), bytes: owned.iter().map(|(_, size)| size).sum() };
-        let detail = format!("{} file(s), {}", deleted.files, human_bytes(deleted.bytes));
+        let detail = Detail::DeletedWithFiles { files: deleted.files, bytes: deleted.bytes };
         let entry = Entry::new(Event::UserDeleted).by(admin).on(&user).from(origin).detail(detail);
         audit::record(conn, &entry, now)?;
         Ok::<_, AppError>((deleted, unreferenced))

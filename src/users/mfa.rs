@@ -5,7 +5,7 @@
 
 use chrono::{Duration, NaiveDateTime, Utc};
 
-use crate::audit::{self, Entry, Event, Origin};
+use crate::audit::{self, Detail, Entry, Event, Origin};
 use crate::auth::method::AuthMethod;
 use crate::auth::mfa;
 use crate::auth::sessions::{self, SessionRequest, Started};
@@ -109,7 +109,7 @@ pub async fn complete(
         });
         if let Err(AppError::MfaInvalid) = verdict {
             let entry = Entry::new(Event::LoginMfaFailed).on(&user).from(&origin);
-            audit::record_quietly(conn, &entry.detail("wrong or used code"), now);
+            audit::record_quietly(conn, &entry.detail(Detail::WrongCode), now);
         }
         verdict?;
         let request = SessionRequest {
@@ -122,7 +122,7 @@ pub async fn complete(
         let entry = Entry::new(Event::LoginSucceeded)
             .by(&user)
             .from(&request.origin)
-            .detail(format!("client {}, password+totp", request.client.as_str()));
+            .detail(Detail::TwoFactorLogin { client: request.client });
         audit::record_quietly(conn, &entry, now);
         Ok(started)
     })

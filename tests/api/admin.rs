@@ -1220,6 +1220,8 @@ async fn every_event_kind_is_recorded_with_who_whom_and_where_and_no_secret() {
             ip,
             user_agent,
             detail,
+            detail_code,
+            detail_params,
         } = row;
         let columns = [
             id.to_string(),
@@ -1233,6 +1235,8 @@ async fn every_event_kind_is_recorded_with_who_whom_and_where_and_no_secret() {
             ip.clone().unwrap_or_default(),
             user_agent.clone().unwrap_or_default(),
             detail.clone().unwrap_or_default(),
+            detail_code.clone().unwrap_or_default(),
+            detail_params.clone().unwrap_or_default(),
         ];
         for column in &columns {
             for secret in passwords.iter().copied().chain(tokens.iter().map(String::as_str)) {

@@ -12,6 +12,7 @@ mod admin;
 mod admin_pages;
 mod app_password_folders;
 mod app_passwords;
+mod audit_details;
 mod backup;
 mod binary;
 mod browser;

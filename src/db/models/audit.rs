@@ -21,6 +21,11 @@ pub struct AuditRow {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub detail: Option<String>,
+    /// What `detail` says, as a stable code (`audit::DetailCode`); `None` on entries written
+    /// before codes existed.
+    pub detail_code: Option<String>,
+    /// The values of `detail_code`, a JSON object.
+    pub detail_params: Option<String>,
 }
 
 #[derive(Debug, Default, Insertable)]
@@ -36,6 +41,8 @@ pub struct NewAudit<'a> {
     pub ip: Option<&'a str>,
     pub user_agent: Option<&'a str>,
     pub detail: Option<&'a str>,
+    pub detail_code: Option<&'a str>,
+    pub detail_params: Option<&'a str>,
 }
 
 pub fn insert(conn: &mut DbConn, new: &NewAudit<'_>) -> QueryResult<()> {

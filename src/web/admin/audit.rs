@@ -4,8 +4,7 @@
 use actix_web::{HttpResponse, web};
 use askama::Template;
 
-use crate::audit::AuditQuery;
-use crate::audit::Event;
+use crate::audit::{AuditQuery, Detail, Event};
 use crate::auth::tokens::rfc3339;
 use crate::db::models::MAX_PAGE;
 use crate::db::models::audit::{self, AuditFilter, AuditRow};
@@ -13,7 +12,7 @@ use crate::db::models::users;
 use crate::db::{self, DbConn};
 use crate::error::AppError;
 use crate::state::AppState;
-use crate::web::i18n::AdminUi;
+use crate::web::i18n::{self, AdminUi, Lang};
 use crate::web::{Locale, Nav, PageAdmin, PageError, display_time, html};
 
 struct EventChoice {
@@ -112,9 +111,16 @@ fn event_label(ta: &'static AdminUi, e: Event) -> &'static str {
     }
 }
 
-/// One entry as a row. The detail is shown as recorded (in English): it is written when the
-/// event happens, not in the reader's language.
-fn audit_line(ta: &'static AdminUi, t: &crate::web::i18n::Ui, r: AuditRow) -> AuditLine {
+/// One entry as a row, in `lang`. The detail is said from its code and values; an entry
+/// written before codes existed (or with a code this version does not know) shows its stored
+/// English text.
+fn audit_line(lang: Lang, r: AuditRow) -> AuditLine {
+    let (ta, t) = (lang.admin(), lang.ui());
+    let detail = r
+        .detail_code
+        .as_deref()
+        .and_then(|code| Detail::decode(code, r.detail_params.as_deref()))
+        .map(|d| i18n::audit::detail(lang, &d));
     AuditLine {
         at: display_time(r.at),
         at_iso: rfc3339(r.at),
@@ -125,7 +131,7 @@ fn audit_line(ta: &'static AdminUi, t: &crate::web::i18n::Ui, r: AuditRow) -> Au
         ip: r.ip.unwrap_or_default(),
         device: crate::web::account::device_words(t, r.user_agent.as_deref()),
         user_agent: r.user_agent.unwrap_or_default(),
-        detail: r.detail.unwrap_or_default(),
+        detail: detail.or(r.detail).unwrap_or_default(),
     }
 }
 
@@ -209,7 +215,7 @@ pub(super) async fn audit_log(
             .collect(),
         newer: newer.map(|b| audit_url(event, &user, &q, b, keep)),
         older,
-        rows: rows.into_iter().take(page_size).map(|r| audit_line(ta, loc.lang.ui(), r)).collect(),
+        rows: rows.into_iter().take(page_size).map(|r| audit_line(loc.lang, r)).collect(),
         user,
         q,
     };

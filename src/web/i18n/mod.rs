@@ -3,13 +3,15 @@
 //! Every string a page shows comes from one translation table (`table.rs`, the admin pages'
 //! part in `admin.rs`), where each key has its English and Chinese text side by side. The
 //! table is a struct per language, so a key missing in one language, or a template naming a
-//! key that does not exist, is a compile error rather than a blank on the page.
+//! key that does not exist, is a compile error rather than a blank on the page. Audit log
+//! details are said from their code and values by [`audit::detail`].
 //!
 //! The language is the `homedisk_lang` cookie (set by the switcher in the user menu,
 //! `POST /lang`), else the best match in `Accept-Language`, else English. Texts with
 //! placeholders use `{}`, filled in order by [`fill`].
 
 mod admin;
+pub mod audit;
 mod dav;
 mod device;
 mod folders;
