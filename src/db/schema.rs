@@ -184,6 +184,7 @@ diesel::table! {
         expires_at -> Timestamp,
         attempts -> Integer,
         used_at -> Nullable<Timestamp>,
+        persistent -> Bool,
     }
 }
 
