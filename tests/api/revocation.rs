@@ -107,20 +107,14 @@ async fn a_password_change_ends_the_other_sessions_but_keeps_this_one() {
     let app = spawn_app().await;
     let alice = app.register("alice").await;
     let other = app.login_as(&alice, "app").await;
-    let change = |current: &str, new: &str| {
-        TestRequest::put()
-            .uri("/api/v1/me/password")
-            .insert_header(("Authorization", format!("Bearer {}", alice.token)))
-            .set_json(json!({ "current_password": current, "new_password": new }))
-    };
-    let r = app.send(change("wrong password", "a new password")).await;
+    let r = app.change_password(&alice.token, "wrong password", "a new password").await;
     assert_eq!(r.status, 400);
     assert!(r.json()["errors"]["current_password"].is_array());
-    let r = app.send(change(PASSWORD, "short")).await;
+    let r = app.change_password(&alice.token, PASSWORD, "short").await;
     assert!(r.json()["errors"]["new_password"].is_array());
     assert_eq!(app.me(&other).await.status, 200, "failed changes end nothing");
 
-    let r = app.send(change(PASSWORD, "a new password")).await;
+    let r = app.change_password(&alice.token, PASSWORD, "a new password").await;
     assert_eq!(r.status, 204, "{}", r.text());
     let gone = app.me(&other).await;
     assert_eq!(gone.code(), "token_revoked");
