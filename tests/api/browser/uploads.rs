@@ -62,8 +62,11 @@ async fn uploads_can_be_cancelled_one_by_one_or_all_at_once() {
     let b = h.browser().await;
     steps::register(&b, "alice").await;
     b.goto(ui::FILES).await;
+    // A slow line rather than big files: at 64 KiB/s two 2 MiB uploads take a minute at least,
+    // so both are still running when cancelled on any machine, and the test stays quick.
+    b.throttle_uploads(64 << 10).await;
     let dir = tempfile::tempdir().expect("temp");
-    let files = [big_file(dir.path(), "one.mov", 96), big_file(dir.path(), "two.mov", 96)];
+    let files = [big_file(dir.path(), "one.mov", 2), big_file(dir.path(), "two.mov", 2)];
     b.fill(ui::FILE_INPUT, &files.join("\n")).await;
     // Both are under way on the server, and the page asks before it is left.
     let start = Instant::now();
@@ -74,6 +77,9 @@ async fn uploads_can_be_cancelled_one_by_one_or_all_at_once() {
     b.wait_until("the leave-page warning", WARNS_ON_LEAVE).await;
     b.wait_for("#upload-cancel-all:not([hidden])").await;
 
+    // Still running (nothing done, nothing failed), as the slow line promises.
+    let running = "#uploads li:not(.done):not(.failed):not(.cancelled)";
+    assert_eq!(b.find_all(running).await.len(), 2, "both uploads still running");
     b.click("#uploads li:nth-child(1) .up-cancel").await;
     b.wait_for("#uploads li.cancelled:nth-child(1)").await;
     b.click("#upload-cancel-all").await;
