@@ -59,40 +59,41 @@
   }
 
   // Delete buttons ask first, then post with `confirmed=yes` (without JavaScript the server
-  // shows its own confirmation page).
-  document.querySelectorAll("form.confirm-delete").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (form.dataset.confirmed === "yes") { return; }
-      event.preventDefault();
-      var name = form.dataset.name || "";
-      var folder = form.dataset.folder === "true";
-      ask(t(folder ? "delete_folder_q" : "delete_q", name),
-          t(folder ? "delete_folder_text" : "delete_file_text"), t("delete")).then(function (yes) {
-        if (!yes) { return; }
-        var confirmed = document.createElement("input");
-        confirmed.type = "hidden"; confirmed.name = "confirmed"; confirmed.value = "yes";
-        form.appendChild(confirmed);
-        form.dataset.confirmed = "yes";
-        form.submit();
-      });
+  // shows its own confirmation page). Listened for on the document, so rows "show more" adds
+  // later ask too.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form.confirm-delete")) { return; }
+    if (form.dataset.confirmed === "yes") { return; }
+    event.preventDefault();
+    var name = form.dataset.name || "";
+    var folder = form.dataset.folder === "true";
+    ask(t(folder ? "delete_folder_q" : "delete_q", name),
+        t(folder ? "delete_folder_text" : "delete_file_text"), t("delete")).then(function (yes) {
+      if (!yes) { return; }
+      var confirmed = document.createElement("input");
+      confirmed.type = "hidden"; confirmed.name = "confirmed"; confirmed.value = "yes";
+      form.appendChild(confirmed);
+      form.dataset.confirmed = "yes";
+      form.submit();
     });
   });
   // Other destructive forms carry their own wording in data attributes.
-  document.querySelectorAll("form.confirm-action").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (form.dataset.confirmed === "yes") { return; }
-      event.preventDefault();
-      ask(form.dataset.title || "", form.dataset.text || "", form.dataset.ok).then(function (yes) {
-        if (!yes) { return; }
-        // Forms whose server asks again without JavaScript are told the user already agreed.
-        if (form.dataset.confirmField) {
-          var agreed = document.createElement("input");
-          agreed.type = "hidden"; agreed.name = form.dataset.confirmField; agreed.value = "yes";
-          form.appendChild(agreed);
-        }
-        form.dataset.confirmed = "yes";
-        form.submit();
-      });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.matches || !form.matches("form.confirm-action")) { return; }
+    if (form.dataset.confirmed === "yes") { return; }
+    event.preventDefault();
+    ask(form.dataset.title || "", form.dataset.text || "", form.dataset.ok).then(function (yes) {
+      if (!yes) { return; }
+      // Forms whose server asks again without JavaScript are told the user already agreed.
+      if (form.dataset.confirmField) {
+        var agreed = document.createElement("input");
+        agreed.type = "hidden"; agreed.name = form.dataset.confirmField; agreed.value = "yes";
+        form.appendChild(agreed);
+      }
+      form.dataset.confirmed = "yes";
+      form.submit();
     });
   });
 
@@ -120,14 +121,19 @@
   // Times the server wrote in UTC, shown in this browser's time zone (the UTC text stays as
   // the tooltip).
   var lang = document.documentElement.lang || undefined;
-  document.querySelectorAll("time[datetime]").forEach(function (el) {
-    var when = new Date(el.getAttribute("datetime"));
-    if (isNaN(when.getTime())) { return; }
-    try {
-      el.title = el.textContent;
-      el.textContent = when.toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" });
-    } catch (_) { /* an old browser keeps the UTC text */ }
-  });
+  function localTimes() {
+    document.querySelectorAll("time[datetime]:not([data-local])").forEach(function (el) {
+      el.dataset.local = "";
+      var when = new Date(el.getAttribute("datetime"));
+      if (isNaN(when.getTime())) { return; }
+      try {
+        el.title = el.textContent;
+        el.textContent = when.toLocaleString(lang, { dateStyle: "medium", timeStyle: "short" });
+      } catch (_) { /* an old browser keeps the UTC text */ }
+    });
+  }
+  localTimes();
+  document.addEventListener("homedisk:items", localTimes);
 
   // "Go back" on error pages, when there is somewhere to go back to.
   document.querySelectorAll("button[data-back]").forEach(function (b) {

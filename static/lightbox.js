@@ -7,13 +7,22 @@
   var hd = window.homedisk || { t: function (k) { return k; }, toast: function () {} };
   var t = hd.t;
   var box = document.getElementById("lightbox");
-  var links = Array.prototype.slice.call(document.querySelectorAll("a[data-lightbox]"));
   if (!box || typeof box.showModal !== "function") { return; }
+  // The pictures in page order, read again whenever rows come or go ("show more" and
+  // scrolling add them, drag to move takes them away: both send `homedisk:items`).
+  var links = [];
+  function collect() {
+    var was = links[current];
+    links = Array.prototype.slice.call(document.querySelectorAll("a[data-lightbox]"));
+    if (was) { current = links.indexOf(was); }
+  }
   var img = document.getElementById("lightbox-img");
   var stage = document.getElementById("lightbox-stage");
   var info = document.getElementById("lightbox-info");
   var infoToggle = document.getElementById("lightbox-info-toggle");
   var current = -1;
+  collect();
+  document.addEventListener("homedisk:items", collect);
   var quietUntil = 0; // a click that ends a drag or swipe is not a click
   var MAX_SCALE = 5, ZOOM_STEP = 2.5, SWIPE_PX = 50;
 
@@ -92,24 +101,40 @@
       box.showModal();
     }
   }
-  links.forEach(function (a, i) {
-    a.addEventListener("click", function (e) {
-      if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) { return; }
-      e.preventDefault();
-      show(i);
+  // Next after the last picture loaded: in a large folder whose next page is not here yet,
+  // that page first (more.js), then on; otherwise round to the first.
+  var fetching = false;
+  function next() {
+    var more = window.homediskMore;
+    if (current < links.length - 1 || !more || !more.pending()) { show(current + 1); return; }
+    if (fetching) { return; }
+    fetching = true;
+    var last = current;
+    more.load().then(function () {
+      fetching = false;
+      collect();
+      if (box.open && current === last) { show(current + 1); }
     });
+  }
+  // One listener for every picture, those added later included.
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest ? e.target.closest("a[data-lightbox]") : null;
+    if (!a || e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) { return; }
+    e.preventDefault();
+    collect();
+    show(links.indexOf(a));
   });
   box.addEventListener("click", function (e) {
     var action = e.target.dataset ? e.target.dataset.lb : null;
     if (action === "prev") { show(current - 1); }
-    else if (action === "next") { show(current + 1); }
+    else if (action === "next") { next(); }
     else if (e.target === infoToggle) { toggleInfo(); }
     else if (action === "close" || e.target === box || e.target.tagName === "FIGURE" ||
              (e.target === stage && view.scale === 1 && Date.now() > quietUntil)) { box.close(); }
   });
   box.addEventListener("keydown", function (e) {
     if (e.key === "ArrowLeft") { e.preventDefault(); show(current - 1); }
-    else if (e.key === "ArrowRight") { e.preventDefault(); show(current + 1); }
+    else if (e.key === "ArrowRight") { e.preventDefault(); next(); }
     else if (e.key === "i" || e.key === "I") { toggleInfo(); }
     else if (e.key === "+" || e.key === "=") { zoomTo(view.scale * 1.5, innerWidth / 2, innerHeight / 2); }
     else if (e.key === "-") { zoomTo(view.scale / 1.5, innerWidth / 2, innerHeight / 2); }
@@ -167,7 +192,7 @@
     if (g.moved) { quietUntil = Date.now() + 300; }
     var dx = e.clientX - g.x, dy = e.clientY - g.y;
     if (view.scale === 1 && Math.abs(dx) > SWIPE_PX && Math.abs(dx) > 2 * Math.abs(dy)) {
-      show(current + (dx < 0 ? 1 : -1));
+      if (dx < 0) { next(); } else { show(current - 1); }
     } else if (!g.moved && e.pointerType === "touch") {
       // A double tap (mouse has dblclick).
       var now = Date.now();

@@ -5,27 +5,37 @@
   "use strict";
   var items = document.getElementById("items");
   if (!items || !window.fetch || !window.DOMParser) { return; }
-  var loading = false;
+  var loading = null; // the page being fetched: a promise of whether rows came
   var observer = null;
 
   function link() { return document.getElementById("more-link"); }
 
+  // Loads the next page once (a second call while one is on its way gets the same promise);
+  // resolves true when rows were added. The lightbox asks through `window.homediskMore`
+  // when "next" reaches the last picture loaded so far.
   function loadMore() {
     var a = link();
-    if (!a || loading) { return; }
-    loading = true;
+    if (!a) { return Promise.resolve(false); }
+    if (loading) { return loading; }
     a.setAttribute("aria-busy", "true");
     a.classList.add("loading");
-    fetch(a.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+    var done = function () {
+      loading = null;
+      a.removeAttribute("aria-busy");
+      a.classList.remove("loading");
+    };
+    loading = fetch(a.href, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.text(); })
       .then(function (html) {
         var doc = new DOMParser().parseFromString(html, "text/html");
         var more = doc.getElementById("items");
+        var added = 0;
         if (more) {
           Array.prototype.slice.call(more.children).forEach(function (li) {
             // Rows already here (another tab moved things around) are not shown twice.
             if (!items.querySelector("li.item[data-id='" + CSS.escape(li.dataset.id) + "']")) {
               items.appendChild(document.importNode(li, true));
+              added += 1;
             }
           });
         }
@@ -35,18 +45,18 @@
         } else {
           a.closest(".more-nav").remove();
         }
-        loading = false;
-        a.removeAttribute("aria-busy");
-        a.classList.remove("loading");
+        done();
+        // The selection, the keyboard, the lightbox and the confirmations pick the rows up.
         document.dispatchEvent(new CustomEvent("homedisk:items"));
         watch();
+        return added > 0;
       })
       .catch(function () {
-        loading = false;
-        a.removeAttribute("aria-busy");
-        a.classList.remove("loading");
+        done();
         // The link still works as a link.
+        return false;
       });
+    return loading;
   }
 
   function watch() {
@@ -68,4 +78,5 @@
     loadMore();
   });
   watch();
+  window.homediskMore = { load: loadMore, pending: function () { return !!link(); } };
 })();

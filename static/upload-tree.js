@@ -68,14 +68,21 @@
     return { ensurePath: ensurePath };
   }
 
-  // A dropped folder: its entries, read recursively (`readEntries` gives a batch at a time).
+  // A dropped folder: its entries, read recursively (`readEntries` gives a batch at a time,
+  // at most 100 in Chromium, until an empty one). What cannot be read (a file removed
+  // meanwhile, a folder without permission) goes to `out.unread` with the reason, to be
+  // listed as failed rather than left out without a word.
   function walk(entry, dir, out) {
+    var path = dir ? dir + "/" + entry.name : entry.name;
+    var unread = function (name) {
+      return function (err) { out.unread.push({ name: name, reason: t("unreadable") + (err && err.message ? ": " + err.message : "") }); };
+    };
     if (entry.isFile) {
       return new Promise(function (resolve) {
-        entry.file(function (f) { out.items.push({ file: f, dir: dir }); resolve(); }, function () { resolve(); });
+        entry.file(function (f) { out.items.push({ file: f, dir: dir }); resolve(); },
+          function (err) { unread(path)(err); resolve(); });
       });
     }
-    var path = dir ? dir + "/" + entry.name : entry.name;
     out.dirs.push(path);
     var reader = entry.createReader();
     return new Promise(function (resolve) {
@@ -83,7 +90,7 @@
         reader.readEntries(function (entries) {
           if (!entries.length) { resolve(); return; }
           Promise.all(entries.map(function (e) { return walk(e, path, out); })).then(batch);
-        }, function () { resolve(); });
+        }, function (err) { unread(path + "/")(err); resolve(); });
       };
       batch();
     });

@@ -43,9 +43,20 @@
     var mm = (h ? String(m).padStart(2, "0") : String(m)) + ":" + String(r).padStart(2, "0");
     return h ? h + ":" + mm : mm;
   }
-  var tree = window.homediskUploadTree.folders(base, csrf, function () { expired = true; });
-  var ensurePath = tree.ensurePath;
+  // The folder trees uploads go into, by the id of their top ("" is the top level): the folder
+  // shown, or a folder row something was dropped on. Forgotten when rows move without a
+  // reload (drag to move), so a folder moved away is not filled by its old place.
+  var trees = {};
+  function treeFor(root) {
+    if (!trees[root]) { trees[root] = window.homediskUploadTree.folders(root, csrf, function () { expired = true; }); }
+    return trees[root];
+  }
+  document.addEventListener("homedisk:items", function () { trees = {}; });
   var walk = window.homediskUploadTree.walk;
+  // Folders being made for a batch (empty ones have no file to wait for them), and whether
+  // any was: the listing is reloaded when they are done, not before.
+  var making = [];
+  var madeFolders = false;
 
   // --- The list of uploads. --------------------------------------------------------------------
   function active(j) { return j.status === "pending" || j.status === "ready" || j.status === "running"; }
@@ -67,13 +78,21 @@
     list.appendChild(li);
     return { li: li, bar: bar, state: state, cancel: cancel };
   }
+  // Failures that are no upload of their own (a folder that could not be made, an entry of a
+  // dropped folder that could not be read): kept across the reload like failed uploads.
+  var strays = [];
+  function strayFailed(label, reason) {
+    strays.push({ name: label, reason: reason });
+    showFailed(label, reason);
+  }
   function showFailed(label, reason) {
     var r = row(label, "failed");
     r.state.textContent = reason; r.bar.value = 100; r.cancel.remove();
     r.li.setAttribute("data-reason", reason);
   }
-  function add(file, dir) {
-    var label = dir ? dir + "/" + file.name : file.name;
+  // `into`: the folder row dropped on ({id, name}), or null for the folder shown.
+  function add(file, dir, into) {
+    var label = (into ? into.name + "/" : "") + (dir ? dir + "/" + file.name : file.name);
     var r = row(label);
     var job = { file: file, dir: dir, label: label, loaded: 0, status: "pending", li: r.li, bar: r.bar, state: r.state, cancelBtn: r.cancel };
     r.cancel.addEventListener("click", function () { cancel(job); });
@@ -82,7 +101,7 @@
       finish(job, "failed", t("too_large", fmtBytes(maxBytes)));
       return;
     }
-    ensurePath(dir).then(function (id) {
+    treeFor(into ? into.id : base).ensurePath(dir).then(function (id) {
       if (job.status !== "pending") { return; }
       job.folder = id; job.status = "ready"; pump();
     }, function (err) { if (job.status === "pending") { finish(job, "failed", err.message); } });
@@ -208,16 +227,24 @@
   // When nothing runs any more: failures are kept for the next page, and the listing is
   // reloaded to show the new files (the server renders it).
   function allDone() {
+    if (making.length) {
+      // Folders still being made: a reload now could cut their requests off.
+      var waiting = making;
+      making = [];
+      Promise.all(waiting).then(function () { if (!running()) { allDone(); } });
+      return;
+    }
     var failed = jobs.filter(function (j) { return j.status === "failed"; });
-    var done = jobs.some(function (j) { return j.status === "done"; });
+    var done = madeFolders || jobs.some(function (j) { return j.status === "done"; });
     if (expired) {
       hd.toast(t("session_expired"), "err");
       var here = window.location.pathname + window.location.search;
       window.setTimeout(function () { window.location.assign("/login?notice=expired&next=" + encodeURIComponent(here)); }, 1500);
       return;
     }
-    if (failed.length) { hd.toast(t("upload_some_failed"), "err"); }
-    keep(failed.map(function (j) { return { name: j.label, reason: j.li.getAttribute("data-reason") || t("failed") }; }));
+    if (failed.length || strays.length) { hd.toast(t("upload_some_failed"), "err"); }
+    keep(failed.map(function (j) { return { name: j.label, reason: j.li.getAttribute("data-reason") || t("failed") }; }).concat(strays));
+    strays = [];
     if (done) {
       var url = new URL(window.location.href);
       url.searchParams.set("notice", "uploaded");
@@ -235,7 +262,7 @@
   }
   dismissAll.addEventListener("click", function () {
     try { sessionStorage.removeItem(FAILURES); } catch (_) { /* none */ }
-    jobs = jobs.filter(active);
+    jobs = jobs.filter(active); strays = [];
     list.textContent = ""; samples = [];
     panel.hidden = true;
   });
@@ -265,14 +292,20 @@
     if (unfinished.length) { hd.toast(t("resume_unfinished", unfinished.join(", ")), "err"); }
   } catch (_) { /* no localStorage */ }
 
-  // `items`: [{file, dir}] (dir: the folder path under this one, "" for here); `dirs`: folders
-  // to create even when empty.
-  function start(items, dirs) {
-    if (!items.length && !(dirs && dirs.length)) { return; }
+  // `items`: [{file, dir}] (dir: the folder path under the target, "" for the target itself);
+  // `dirs`: folders to create even when empty; `unread`: [{name, reason}] a dropped folder
+  // could not give; `into`: the folder row dropped on, if any (else the folder shown).
+  function start(items, dirs, unread, into) {
+    if (!items.length && !(dirs && dirs.length) && !(unread && unread.length)) { return; }
     panel.hidden = false;
     adding = true;
-    (dirs || []).forEach(function (d) { ensurePath(d).catch(function (err) { showFailed(d + "/", err.message); }); });
-    items.forEach(function (i) { add(i.file, i.dir); });
+    var tree = treeFor(into ? into.id : base);
+    (dirs || []).forEach(function (d) {
+      making.push(tree.ensurePath(d).then(function () { madeFolders = true; },
+        function (err) { strayFailed((into ? into.name + "/" : "") + d + "/", err.message); }));
+    });
+    (unread || []).forEach(function (u) { strayFailed((into ? into.name + "/" : "") + u.name, u.reason); });
+    items.forEach(function (i) { add(i.file, i.dir, into); });
     adding = false;
     progress();
     pump();
@@ -298,11 +331,22 @@
     input.value = "";
   });
 
-  // Drop files or folders anywhere on the page.
+  // Drop files or folders anywhere on the page: into the folder shown, or onto a folder's
+  // row to put them in that folder (as drag to move does with items already here).
   var overlay = document.getElementById("drop-overlay");
   var depth = 0;
   function hasFiles(e) {
     return e.dataTransfer && Array.prototype.indexOf.call(e.dataTransfer.types || [], "Files") !== -1;
+  }
+  var marked = null;
+  function folderRow(e) {
+    var li = e.target && e.target.closest ? e.target.closest("#items > li.item.is-folder") : null;
+    if (marked !== li) {
+      if (marked) { marked.classList.remove("drop-target"); }
+      if (li) { li.classList.add("drop-target"); }
+      marked = li;
+    }
+    return li ? { id: li.dataset.id, name: li.dataset.name || "" } : null;
   }
   document.addEventListener("dragenter", function (e) {
     if (!hasFiles(e)) { return; }
@@ -310,20 +354,25 @@
   });
   document.addEventListener("dragleave", function (e) {
     if (!hasFiles(e)) { return; }
-    depth -= 1; if (depth <= 0) { depth = 0; if (overlay) { overlay.hidden = true; } }
+    depth -= 1; if (depth <= 0) { depth = 0; if (overlay) { overlay.hidden = true; } folderRow({}); }
   });
-  document.addEventListener("dragover", function (e) { if (hasFiles(e)) { e.preventDefault(); } });
+  document.addEventListener("dragover", function (e) { if (hasFiles(e)) { e.preventDefault(); folderRow(e); } });
   document.addEventListener("drop", function (e) {
     if (!hasFiles(e)) { return; }
     e.preventDefault(); depth = 0; if (overlay) { overlay.hidden = true; }
+    var into = folderRow(e);
+    folderRow({});
     // Entries must be taken during the event; reading them can wait.
     var entries = Array.prototype.map.call(e.dataTransfer.items || [], function (i) {
       return i.kind === "file" && i.webkitGetAsEntry ? i.webkitGetAsEntry() : null;
     });
-    if (!entries.some(function (en) { return en && en.isDirectory; })) { start(fromFileList(e.dataTransfer.files)); return; }
-    var out = { items: [], dirs: [] };
+    if (!entries.some(function (en) { return en && en.isDirectory; })) {
+      start(fromFileList(e.dataTransfer.files), [], [], into);
+      return;
+    }
+    var out = { items: [], dirs: [], unread: [] };
     Promise.all(entries.filter(Boolean).map(function (en) { return walk(en, "", out); }))
-      .then(function () { start(out.items, out.dirs); });
+      .then(function () { start(out.items, out.dirs, out.unread, into); });
   });
 
   // Paste files (a screenshot, files copied in a file manager) anywhere but a text field.

@@ -111,6 +111,9 @@ async fn login(
         client,
         scope: body.scope,
         device: cookies::device_sent(&req),
+        // A persistent cookie is the login page's choice; API clients renew with a refresh
+        // token instead.
+        keep: false,
     };
     errors.into_result()?;
     let started = users::login(&state.accounts(), input, origin(&req)).await?;

@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::auth::device_name::{Words, describe};
 use crate::auth::sessions::Started;
 use crate::auth::tokens::rfc3339;
 use crate::db::models::files::FileRow;
@@ -77,6 +78,9 @@ pub struct SessionView {
     pub last_used_at: String,
     pub expires_at: String,
     pub user_agent: Option<String>,
+    /// The device in words, in English, from the User-Agent: "Chrome on Linux", "homedisk app
+    /// on Android", "curl"; the User-Agent itself when unrecognised, "Unknown device" without one.
+    pub device: String,
     pub ip: Option<String>,
     pub current: bool,
     /// How it was verified: `password`, `password+totp`, `device`, `app_password`.
@@ -95,6 +99,7 @@ impl SessionView {
             last_used_at: rfc3339(s.last_used_at),
             expires_at: rfc3339(s.expires_at),
             user_agent: s.user_agent.clone(),
+            device: describe(s.user_agent.as_deref(), &Words::ENGLISH),
             ip: s.ip.clone(),
             current,
             method: s.method.clone(),

@@ -8,7 +8,7 @@
 //! names its platform in the usual way, e.g. `homedisk-app/1.4 (Android 14; Pixel 8)`.
 //!
 //! Brand names are the same in every language; the page joins them ("{browser} on {os}") in
-//! its own language, so this module returns parts, not sentences.
+//! its own language (`describe` with that language's `Words`), the API in English.
 
 /// What the User-Agent says, in parts the page puts into words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +83,41 @@ pub fn parse(user_agent: &str) -> DeviceName {
     DeviceName { client, platform: first_match(ua, PLATFORMS) }
 }
 
+/// The words a language puts around the brand names.
+#[derive(Debug, Clone, Copy)]
+pub struct Words<'a> {
+    /// "{browser} on {os}".
+    pub on: &'a str,
+    /// Our own app's name.
+    pub app: &'a str,
+    /// A session without a User-Agent.
+    pub unknown: &'a str,
+}
+
+impl Words<'static> {
+    /// The API's words (the pages take theirs from the translation table).
+    pub const ENGLISH: Words<'static> =
+        Words { on: "{browser} on {os}", app: "homedisk app", unknown: "Unknown device" };
+}
+
+/// A User-Agent as a device name ("Chrome on Linux"); the raw string when nothing in it is
+/// recognised, so an odd client is still told apart.
+pub fn describe(user_agent: Option<&str>, words: &Words) -> String {
+    let name = parse(user_agent.unwrap_or(""));
+    let client = name.client.map(|c| match c {
+        Client::Browser(b) => b,
+        Client::HomediskApp => words.app,
+    });
+    match (client, name.platform) {
+        (Some(c), Some(p)) => words.on.replace("{browser}", c).replace("{os}", p),
+        (Some(one), None) | (None, Some(one)) => one.to_owned(),
+        (None, None) => match user_agent.filter(|u| !u.trim().is_empty()) {
+            Some(raw) => raw.to_owned(),
+            None => words.unknown.to_owned(),
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +180,18 @@ mod tests {
         for (ua, (client, platform)) in cases {
             assert_eq!(words(ua), (Some(client), Some(platform)), "{ua}");
         }
+    }
+
+    #[test]
+    fn described_in_english_whole_in_parts_or_raw() {
+        let en = |ua: Option<&str>| describe(ua, &Words::ENGLISH);
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+        assert_eq!(en(Some(chrome)), "Chrome on Linux");
+        assert_eq!(en(Some("homedisk-app/1.4 (Android 14; Pixel 8)")), "homedisk app on Android");
+        assert_eq!(en(Some("curl/8.5.0")), "curl");
+        assert_eq!(en(Some("HomediskPhone/1.0")), "HomediskPhone/1.0");
+        assert_eq!(en(Some(" ")), "Unknown device");
+        assert_eq!(en(None), "Unknown device");
     }
 
     #[test]

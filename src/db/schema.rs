@@ -186,6 +186,7 @@ diesel::table! {
         expires_at -> Timestamp,
         attempts -> Integer,
         used_at -> Nullable<Timestamp>,
+        persistent -> Bool,
     }
 }
 

@@ -160,6 +160,9 @@ pub struct LoginInput {
     pub scope: Option<String>,
     /// The device cookie the client sent, if any (see `auth::device`).
     pub device: Option<String>,
+    /// "Keep me signed in" (browser sessions only): the long idle limit and a persistent
+    /// cookie, also when the login goes through a two-factor code first.
+    pub keep: bool,
 }
 
 /// Finds the account a login names: username first, then email, then phone.
@@ -275,8 +278,10 @@ pub async fn login(
         }
         if crate::users::totp::enabled(conn, &user.id)? {
             // No session yet: the client comes back with a code (`users::mfa::complete`).
-            let (client, scope) = (input.client, input.scope);
-            return Err(crate::users::mfa::challenge(conn, &user, client, scope, &origin, now));
+            let (client, scope, keep) = (input.client, input.scope, input.keep);
+            let pending =
+                crate::users::mfa::challenge(conn, &user, client, scope, keep, &origin, now);
+            return Err(pending);
         }
         let request = SessionRequest {
             client: input.client,
@@ -284,7 +289,10 @@ pub async fn login(
             origin,
             method: AuthMethod::Password,
         };
-        let started = sessions::start(conn, &st.keys, &st.config, &user, &request, now)?;
+        let mut started = sessions::start(conn, &st.keys, &st.config, &user, &request, now)?;
+        if input.keep && request.client == ClientKind::Web {
+            sessions::keep(conn, &st.keys, &st.config, &mut started, now)?;
+        }
         let entry = Entry::new(Event::LoginSucceeded)
             .by(&user)
             .from(&request.origin)

@@ -23,11 +23,13 @@ pub const LIFETIME: Duration = Duration::minutes(5);
 pub const MAX_ATTEMPTS: i32 = 5;
 
 /// Opens a challenge for `user`, whose password was just right; the error to answer with.
+/// `keep` ("keep me signed in") rides on the challenge to the session the code starts.
 pub fn challenge(
     conn: &mut DbConn,
     user: &User,
     client: ClientKind,
     scope: Option<String>,
+    keep: bool,
     origin: &Origin,
     now: NaiveDateTime,
 ) -> AppError {
@@ -47,6 +49,7 @@ pub fn challenge(
         expires_at: now + LIFETIME,
         attempts: 0,
         used_at: None,
+        persistent: keep && client == ClientKind::Web,
     };
     let stored = db::write(conn, |conn| {
         mfa_challenges::delete_expired(conn, now)?;
@@ -118,7 +121,10 @@ pub async fn complete(
             origin,
             method: AuthMethod::PasswordTotp,
         };
-        let started = sessions::start(conn, &st.keys, &st.config, &user, &request, now)?;
+        let mut started = sessions::start(conn, &st.keys, &st.config, &user, &request, now)?;
+        if row.persistent {
+            sessions::keep(conn, &st.keys, &st.config, &mut started, now)?;
+        }
         let entry = Entry::new(Event::LoginSucceeded)
             .by(&user)
             .from(&request.origin)

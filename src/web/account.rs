@@ -57,20 +57,8 @@ struct SessionRow {
 /// A User-Agent as a device name in the page's language ("Chrome on Linux", "Linux 上的
 /// Chrome"); the raw string when nothing in it is recognised.
 pub(crate) fn device_words(t: &crate::web::i18n::Ui, user_agent: Option<&str>) -> String {
-    use crate::auth::device_name::{Client, parse};
-    let name = parse(user_agent.unwrap_or(""));
-    let client = name.client.map(|c| match c {
-        Client::Browser(b) => b,
-        Client::HomediskApp => t.device_app,
-    });
-    match (client, name.platform) {
-        (Some(c), Some(p)) => t.device_on.replace("{browser}", c).replace("{os}", p),
-        (Some(one), None) | (None, Some(one)) => one.to_owned(),
-        (None, None) => match user_agent.filter(|u| !u.trim().is_empty()) {
-            Some(raw) => raw.to_owned(),
-            None => t.device_unknown.to_owned(),
-        },
-    }
+    use crate::auth::device_name::{Words, describe};
+    describe(user_agent, &Words { on: t.device_on, app: t.device_app, unknown: t.device_unknown })
 }
 
 #[derive(Template)]

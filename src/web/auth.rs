@@ -150,12 +150,10 @@ async fn login_submit(
             client: ClientKind::Web,
             scope: None,
             device: cookies::device_sent(&req),
+            keep,
         };
         match users::login(&state.accounts(), input, origin(&req)).await {
-            Ok(started) => {
-                let started = if keep { keep_signed_in(&state, started).await? } else { started };
-                return Ok(start_browser_session(&req, &state, started, &next));
-            }
+            Ok(started) => return Ok(start_browser_session(&req, &state, started, &next)),
             Err(AppError::MfaRequired(token)) => {
                 return Ok(crate::web::two_factor::handover(&req, &state.config, token, &next));
             }
@@ -185,20 +183,6 @@ async fn login_submit(
         b.cookie(c);
     }
     html(b, &page)
-}
-
-/// "Keep me signed in": the session gets the long idle limit and a persistent cookie.
-async fn keep_signed_in(
-    state: &web::Data<AppState>,
-    mut started: Started,
-) -> Result<Started, AppError> {
-    let st = state.clone();
-    db::run(&state.db, move |conn| {
-        let now = Utc::now().naive_utc();
-        crate::auth::sessions::keep(conn, &st.keys, &st.config, &mut started, now)?;
-        Ok(started)
-    })
-    .await
 }
 
 #[derive(Template)]

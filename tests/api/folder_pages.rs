@@ -18,6 +18,16 @@ use crate::helpers::{PASSWORD, session_cookie, spawn_app};
 /// moment, where as many uploads would take minutes. The blob's reference count is raised to
 /// match, so the rows are as consistent as uploaded ones.
 pub fn seed_copies(conn: &mut DbConn, like: &file_rows::FileRow, n: usize) -> Vec<FileId> {
+    seed_copies_named(conn, like, n, |i| format!("file-{i:04}.txt"))
+}
+
+/// [`seed_copies`] with the `i`-th copy named `name(i)`.
+pub fn seed_copies_named(
+    conn: &mut DbConn,
+    like: &file_rows::FileRow,
+    n: usize,
+    name: impl Fn(usize) -> String,
+) -> Vec<FileId> {
     let now = Utc::now().naive_utc();
     let sha = like.blob_sha256.clone().expect("a file");
     homedisk::db::write(conn, |conn| {
@@ -32,7 +42,7 @@ pub fn seed_copies(conn: &mut DbConn, like: &file_rows::FileRow, n: usize) -> Ve
                     owner_id: &like.owner_id,
                     parent_id: like.parent_id.as_ref(),
                     kind: "file",
-                    name: &format!("file-{i:04}.txt"),
+                    name: &name(i),
                     size: like.size,
                     mime: like.mime.as_deref(),
                     blob_sha256: Some(&sha),

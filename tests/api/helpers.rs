@@ -235,6 +235,18 @@ where
         r.json()["token"].as_str().expect("token").to_owned()
     }
 
+    /// `PUT /api/v1/me/password` with `token`: 204 when `current` is right (the other
+    /// sessions end), else the refusal for the test to read.
+    pub async fn change_password(&self, token: &str, current: &str, new: &str) -> Resp {
+        self.send(
+            TestRequest::put()
+                .uri("/api/v1/me/password")
+                .insert_header(("Authorization", format!("Bearer {token}")))
+                .set_json(json!({ "current_password": current, "new_password": new })),
+        )
+        .await
+    }
+
     /// Registers `username` with [`PASSWORD`] through the API.
     pub async fn register(&self, username: &str) -> TestUser {
         let r = self

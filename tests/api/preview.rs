@@ -959,16 +959,7 @@ async fn a_password_change_ends_the_preview_tokens_of_the_other_sessions() {
     let mine = app.preview_token(&alice.token, &id, None).await;
     assert_eq!(app.preview(&id, "sm", &theirs).await.status, 200);
 
-    let r = app
-        .send(
-            TestRequest::put()
-                .uri("/api/v1/me/password")
-                .insert_header(("Authorization", format!("Bearer {}", alice.token)))
-                .set_json(
-                    json!({ "current_password": PASSWORD, "new_password": "a new password" }),
-                ),
-        )
-        .await;
+    let r = app.change_password(&alice.token, PASSWORD, "a new password").await;
     assert_eq!(r.status, 204, "{}", r.text());
     let r = app.preview(&id, "sm", &theirs).await;
     assert_eq!(r.status, 401);

@@ -146,16 +146,7 @@ async fn a_refresh_after_logout_revoke_password_change_or_disable_is_refused() {
     }
 
     let before_change = app_login(&app, "alice").await;
-    let r = app
-        .send(
-            TestRequest::put()
-                .uri("/api/v1/me/password")
-                .insert_header(("Authorization", format!("Bearer {}", alice.token)))
-                .set_json(
-                    json!({ "current_password": PASSWORD, "new_password": "another secret" }),
-                ),
-        )
-        .await;
+    let r = app.change_password(&alice.token, PASSWORD, "another secret").await;
     assert_eq!(r.status, 204, "{}", r.text());
     let r = app
         .post_json(

@@ -107,20 +107,14 @@ async fn a_password_change_ends_the_other_sessions_but_keeps_this_one() {
     let app = spawn_app().await;
     let alice = app.register("alice").await;
     let other = app.login_as(&alice, "app").await;
-    let change = |current: &str, new: &str| {
-        TestRequest::put()
-            .uri("/api/v1/me/password")
-            .insert_header(("Authorization", format!("Bearer {}", alice.token)))
-            .set_json(json!({ "current_password": current, "new_password": new }))
-    };
-    let r = app.send(change("wrong password", "a new password")).await;
+    let r = app.change_password(&alice.token, "wrong password", "a new password").await;
     assert_eq!(r.status, 400);
     assert!(r.json()["errors"]["current_password"].is_array());
-    let r = app.send(change(PASSWORD, "short")).await;
+    let r = app.change_password(&alice.token, PASSWORD, "short").await;
     assert!(r.json()["errors"]["new_password"].is_array());
     assert_eq!(app.me(&other).await.status, 200, "failed changes end nothing");
 
-    let r = app.send(change(PASSWORD, "a new password")).await;
+    let r = app.change_password(&alice.token, PASSWORD, "a new password").await;
     assert_eq!(r.status, 204, "{}", r.text());
     let gone = app.me(&other).await;
     assert_eq!(gone.code(), "token_revoked");
@@ -158,4 +152,55 @@ async fn without_single_session_mode_sessions_coexist() {
     let b = app.login_as(&alice, "app").await;
     assert_eq!(app.me(&a).await.status, 200);
     assert_eq!(app.me(&b).await.status, 200);
+}
+
+/// A Chrome on Linux User-Agent, as the browser tests' Chromium sends it.
+const CHROME_LINUX: &str = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+
+#[actix_web::test]
+async fn the_session_list_names_each_device_in_words() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let login = |ua: &'static str, client: &'static str| {
+        TestRequest::post()
+            .uri("/api/v1/auth/login")
+            .insert_header(("User-Agent", ua))
+            .set_json(json!({ "login": "alice", "password": PASSWORD, "client": client }))
+    };
+    let mut sids = Vec::new();
+    for (ua, client) in [
+        (CHROME_LINUX, "web"),
+        ("homedisk-app/1.4 (Android 14; Pixel 8)", "app"),
+        ("HomediskPhone/1.0", "api"),
+    ] {
+        let r = app.send(login(ua, client)).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        sids.push(r.json()["session_id"].as_str().expect("sid").to_owned());
+    }
+    let list = app.get_bearer("/api/v1/sessions", &alice.token).await.json();
+    let device = |sid: &str| {
+        let items = list["items"].as_array().expect("items");
+        let item = items.iter().find(|s| s["id"] == sid).expect("listed");
+        item["device"].as_str().expect("device is a string").to_owned()
+    };
+    assert_eq!(device(&sids[0]), "Chrome on Linux");
+    assert_eq!(device(&sids[1]), "homedisk app on Android");
+    assert_eq!(device(&sids[2]), "HomediskPhone/1.0", "unrecognised: the User-Agent itself");
+    assert_eq!(device(&alice.session_id), "Unknown device", "registered without a User-Agent");
+    let doc = app.send(TestRequest::get().uri("/api/v1/openapi.json")).await.json();
+    let schema = &doc["components"]["schemas"]["SessionView"];
+    assert_eq!(schema["properties"]["device"]["type"], "string", "{schema}");
+    assert!(schema["required"].as_array().expect("required").contains(&json!("device")));
+
+    // The page says the same in the reader's language; the API stays in English.
+    let session = app.web_login("alice", PASSWORD).await;
+    let page = |lang: &str| {
+        TestRequest::get()
+            .uri("/account")
+            .cookie(crate::helpers::session_cookie(&session))
+            .cookie(actix_web::cookie::Cookie::new("homedisk_lang", lang.to_owned()))
+    };
+    assert!(app.send(page("en")).await.text().contains("Chrome on Linux"));
+    let zh = app.send(page("zh-CN")).await.text();
+    assert!(zh.contains("Linux 上的 Chrome") && zh.contains("Android 上的 homedisk 应用"), "{zh}");
 }

@@ -1,12 +1,18 @@
 //! Two-factor login on the pages: `/login` → `/login/2fa` with the challenge in a cookie
 //! limited to that path, `/account/security` (enrol, recovery codes shown once, turn off),
-//! and `/account/confirm` after an old login. Codes come from `oathtool` (see `totp.rs`).
+//! `/account/confirm` after an old login, and "keep me signed in" carried across the code
+//! page. Codes come from `oathtool` (see `totp.rs`).
 
+use actix_http::Request;
+use actix_web::body::MessageBody;
 use actix_web::cookie::Cookie;
+use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test::TestRequest;
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use homedisk::db::schema::sessions;
+
+use crate::helpers::TestApp;
 
 use crate::helpers::{csrf_in, session_cookie, spawn_app};
 use crate::totp::{bearer, code_at, enrol, have_oathtool, now, room_in_step, wrong_code};
@@ -94,6 +100,73 @@ async fn the_login_page_asks_for_the_code_on_its_own_page() {
     assert_eq!(r.header("location"), Some("/login?notice=mfa_expired&next=/account"));
     let r = app.send(TestRequest::get().uri("/login/2fa")).await;
     assert_eq!(r.status, 303, "no cookie: back to /login");
+}
+
+/// Logs alice in through `/login` (with "keep me signed in" or not) and `/login/2fa`; the
+/// `Set-Cookie` line of the session cookie. The code form also sends `keep=on`, which must
+/// change nothing: the choice is the password form's, kept with the challenge on the server.
+async fn two_factor_login_cookie<S, B>(
+    app: &TestApp<S>,
+    pw: &str,
+    secret: &str,
+    keep: bool,
+) -> String
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let (anon, csrf) = app.anon_form("/login").await;
+    let mut form =
+        vec![("login", "alice"), ("password", pw), ("csrf_token", &csrf), ("next", "/files")];
+    if keep {
+        form.push(("keep", "on"));
+    }
+    let login = TestRequest::post().uri("/login").set_form(form);
+    let r = app.send(login.cookie(Cookie::new("homedisk_csrf", anon.clone()))).await;
+    assert_eq!(r.header("location"), Some("/login/2fa?next=/files"), "{}", r.text());
+    assert!(r.cookie("homedisk_session").is_none(), "no session before the code");
+    let mfa = Cookie::new("homedisk_mfa", r.cookie("homedisk_mfa").expect("mfa cookie"));
+    let with = |req: TestRequest| {
+        req.cookie(Cookie::new("homedisk_csrf", anon.clone())).cookie(mfa.clone())
+    };
+    let page = app.send(with(TestRequest::get().uri("/login/2fa?next=/files"))).await;
+    let csrf = csrf_in(&page.text());
+    let code = code_at(secret, now());
+    let form = [("code", code.as_str()), ("csrf_token", &csrf), ("next", "/files"), ("keep", "on")];
+    let r = app.send(with(TestRequest::post().uri("/login/2fa")).set_form(form)).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    r.set_cookies().into_iter().find(|c| c.starts_with("homedisk_session=")).expect("cookie")
+}
+
+#[actix_web::test]
+async fn keep_me_signed_in_survives_the_code_page() {
+    if !have_oathtool() {
+        return;
+    }
+    room_in_step().await;
+    for keep in [true, false] {
+        let app = spawn_app().await;
+        let alice = app.register("alice").await;
+        let (secret, _) = enrol!(app, alice);
+        let line = two_factor_login_cookie(&app, &alice.password, &secret, keep).await;
+        let (persistent, expires_at): (bool, chrono::NaiveDateTime) = sessions::table
+            .filter(sessions::method.eq("password+totp"))
+            .select((sessions::persistent, sessions::expires_at))
+            .first(&mut app.conn())
+            .expect("the session of the code");
+        let idle = expires_at - Utc::now().naive_utc();
+        let max_age = line.split(';').find_map(|p| p.trim().strip_prefix("Max-Age="));
+        if keep {
+            let max_age: i64 =
+                max_age.unwrap_or_else(|| panic!("no Max-Age: {line}")).parse().expect("n");
+            assert!(max_age > 29 * 86_400, "about 30 days: {line}");
+            assert!(persistent && idle > Duration::days(29), "the long idle limit: {idle}");
+        } else {
+            assert!(max_age.is_none() && !line.contains("Expires"), "a session cookie: {line}");
+            assert!(!persistent && idle <= Duration::days(1), "the plain idle limit: {idle}");
+        }
+        assert!(line.contains("HttpOnly"), "{line}");
+    }
 }
 
 #[actix_web::test]

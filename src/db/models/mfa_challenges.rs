@@ -23,6 +23,9 @@ pub struct Challenge {
     pub expires_at: NaiveDateTime,
     pub attempts: i32,
     pub used_at: Option<NaiveDateTime>,
+    /// "Keep me signed in" was ticked on the login form: the session the code starts is
+    /// persistent. Kept here, not in a cookie, so only the password's form can set it.
+    pub persistent: bool,
 }
 
 pub fn insert(conn: &mut DbConn, row: &Challenge) -> QueryResult<usize> {

@@ -325,6 +325,7 @@ table! {
         eta: "{} left", "剩余 {}";
         too_large: "larger than the limit of {}", "超过了 {} 的大小上限";
         folder_failed: "could not create the folder “{}”: {}", "无法创建文件夹“{}”：{}";
+        unreadable: "could not be read from the dropped folder", "无法从拖入的文件夹中读取";
         pasted_name: "Pasted {}", "粘贴的图片 {}";
         delete_q: "Delete “{}”?", "删除“{}”？";
         delete_folder_q: "Delete the folder “{}”?", "删除文件夹“{}”？";

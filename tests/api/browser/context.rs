@@ -11,7 +11,7 @@ use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
 
-use super::driver::{Driver, plain_http, tail};
+use super::driver::{Driver, json_http, plain_http, tail};
 use super::{POLL, WAIT};
 
 /// One browser context: a WebDriver session with its own profile directory. Close it with
@@ -121,6 +121,30 @@ impl Browser {
         let c = self.client.get_named_cookie(name).await;
         let c = c.unwrap_or_else(|e| panic!("the cookie {name}: {e}"));
         c.expires_datetime().is_some()
+    }
+
+    /// Makes this browser's uploads slow: request bodies go out at `bytes_per_second` (Chromium's
+    /// network emulation, through chromedriver's `network_conditions`), downloads stay fast.
+    /// For tests that need an upload still running when they act, whatever the machine's speed.
+    pub async fn throttle_uploads(&self, bytes_per_second: u64) {
+        let body = json!({ "network_conditions": {
+            "offline": false,
+            "latency": 0,
+            "download_throughput": 1_000_000_000,
+            "upload_throughput": bytes_per_second,
+        } })
+        .to_string();
+        let path = format!("/session/{}/chromium/network_conditions", self.session);
+        let (port, sent) = (self.driver.port, body.clone());
+        let answer = actix_web::rt::task::spawn_blocking(move || {
+            json_http(port, "POST", &path, Some(&sent))
+        })
+        .await
+        .expect("the request ran");
+        match answer {
+            Ok((200, _)) => {}
+            other => panic!("network conditions {body}: {other:?}"),
+        }
     }
 
     /// Reloads the page, as the reload button does.

@@ -13,9 +13,28 @@ use crate::server::free_port;
 /// ending a session from `Drop`, where nothing async can run. chromedriver keeps the socket
 /// open despite `Connection: close`, so the body is read by its `Content-Length`.
 pub(super) fn plain_http(port: u16, method: &str, path: &str) -> std::io::Result<(u16, String)> {
+    json_http(port, method, path, None)
+}
+
+/// [`plain_http`] with a JSON body, for chromedriver's own commands that fantoccini does not
+/// wrap (`/session/{id}/chromium/network_conditions`).
+pub(super) fn json_http(
+    port: u16,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> std::io::Result<(u16, String)> {
     let mut s = TcpStream::connect(("127.0.0.1", port))?;
     s.set_read_timeout(Some(Duration::from_secs(15)))?;
-    write!(s, "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")?;
+    write!(s, "{method} {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n")?;
+    match body {
+        Some(body) => write!(
+            s,
+            "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )?,
+        None => write!(s, "\r\n")?,
+    }
     let mut out = Vec::new();
     let mut buf = [0u8; 8192];
     loop {

@@ -2,8 +2,9 @@
 //! English and Chinese: "New folder" and rename refuse a taken name inside their form (the
 //! dialog stays open), F2 / Enter / Delete / arrows on the focused item, the context menu, a
 //! folder renamed and moved, drag to move onto a folder and a breadcrumb (DragEvents with a
-//! real DataTransfer, dispatched to the page's own handlers), and a 5 000-file folder that
-//! shows one page and loads the rest through "show more".
+//! real DataTransfer, dispatched to the page's own handlers), a 5 000-file folder that
+//! shows one page and loads the rest through "show more", and pictures that "show more" adds
+//! joining the lightbox, the keyboard and the selection.
 
 use serde_json::Value;
 
@@ -16,6 +17,7 @@ const F2: &str = "\u{E032}";
 const ENTER: &str = "\u{E007}";
 const DELETE: &str = "\u{E017}";
 const ARROW_DOWN: &str = "\u{E015}";
+const ARROW_RIGHT: &str = "\u{E014}";
 
 /// Texts the tests expect, per language.
 struct Texts {
@@ -23,6 +25,8 @@ struct Texts {
     name_taken_here: &'static str,
     name_taken_there: &'static str,
     moved_one: &'static str,
+    /// The lightbox's counter on the first picture of the second page (201 of 250).
+    picture_201: &'static str,
 }
 
 const EN: Texts = Texts {
@@ -30,12 +34,14 @@ const EN: Texts = Texts {
     name_taken_here: "Name is already used in this folder",
     name_taken_there: "Name is already used in that folder",
     moved_one: "Moved “todo.txt”.",
+    picture_201: "201 of 250",
 };
 const ZH: Texts = Texts {
     tag: "zh-CN",
     name_taken_here: "名称 在此文件夹中已被使用",
     name_taken_there: "名称 在该文件夹中已被使用",
     moved_one: "已移动“todo.txt”。",
+    picture_201: "第 201 张，共 250 张",
 };
 
 /// The row of the item named `name` (a selector).
@@ -306,5 +312,90 @@ async fn a_five_thousand_file_folder_shows_one_page_and_more_loads_the_rest() {
         .eval("return new Set([...document.querySelectorAll('#items > li')].map(li => li.dataset.id)).size;")
         .await;
     assert_eq!(unique, 5000);
+    b.close().await;
+}
+
+/// A picture uploaded through the API from the page (a 1×1 PNG); its id.
+async fn upload_png(b: &Browser, name: &str, folder: &str) -> String {
+    let bytes = crate::files::png_1x1().iter().map(u8::to_string).collect::<Vec<_>>().join(",");
+    let body = format!(
+        "(() => {{ const fd = new FormData(); fd.append('folder', '{folder}');
+           fd.append('file', new Blob([new Uint8Array([{bytes}])], {{ type: 'image/png' }}), '{name}');
+           return fd; }})()"
+    );
+    let v = api(b, "POST", "/api/v1/files", &body).await;
+    v["items"][0]["id"].as_str().expect("file id").to_owned()
+}
+
+/// The last picture of the first page opened, then → (or the key that walks the list):
+/// `img-0200.png`, the first of the second page, whether that page came by scrolling before
+/// (`scrolled`) or is fetched by the lightbox itself when → reaches the end of what is loaded.
+async fn next_reaches_the_second_page(b: &Browser, album: &str, t: &Texts, scrolled: bool) {
+    b.goto(&format!("/files?folder={album}")).await;
+    b.wait_for("#more-link").await;
+    assert_eq!(b.eval("return document.querySelectorAll('#items > li').length;").await, 200);
+    if scrolled {
+        b.eval("document.getElementById('more-link').scrollIntoView(); return true;").await;
+        b.wait_until("the second page", "document.querySelectorAll('#items > li').length === 250")
+            .await;
+    }
+    // Opened from a script: a click would scroll the row into view, and the observer would
+    // fetch the second page before → could ask for it.
+    b.eval(&format!(
+        "document.querySelector({:?}).click(); return true;",
+        format!("{} a[data-lightbox]", row("img-0199.png"))
+    ))
+    .await;
+    b.wait_for(ui::LIGHTBOX_IMAGE).await;
+    assert_eq!(b.text("#lightbox-name").await, "img-0199.png");
+    b.press(ARROW_RIGHT).await;
+    b.wait_until(
+        "the first picture of the second page",
+        "document.getElementById('lightbox-name').textContent === 'img-0200.png'",
+    )
+    .await;
+    assert_eq!(b.text(ui::LIGHTBOX_COUNT).await, t.picture_201);
+    b.press("\u{E00C}").await; // Esc
+    b.wait_until("the lightbox closed", "!document.querySelector('dialog#lightbox').open").await;
+    assert_eq!(b.eval("return document.querySelectorAll('#items > li').length;").await, 250);
+
+    // The keyboard walks from the first page into the second.
+    focus(b, &row("img-0199.png")).await;
+    let grid =
+        b.eval("return document.getElementById('items').classList.contains('view-grid');").await;
+    b.press(if grid == true { ARROW_RIGHT } else { ARROW_DOWN }).await;
+    let focused = b.eval("return document.activeElement.closest('li').dataset.name;").await;
+    assert_eq!(focused, "img-0200.png");
+    // Select all (Ctrl+A) takes in the added rows.
+    b.press("\u{E009}a").await;
+    let checked =
+        b.eval("return document.querySelectorAll('#items input.select:checked').length;").await;
+    assert_eq!(checked, 250);
+    assert!(b.text("#selected-count").await.contains("250"));
+}
+
+#[actix_web::test]
+async fn pictures_that_show_more_adds_join_the_lightbox_the_keyboard_and_the_selection() {
+    let Some(h) = Harness::start("pictures_that_show_more_adds_join_the_lightbox") else { return };
+    let b = h.browser().await;
+    steps::register(&b, "alice").await;
+    let album = mkdir(&b, "Album", None).await;
+    // Named after the copies, so by name it is the last of the second page.
+    let seed = upload_png(&b, "zz-seed.png", &album).await;
+    let me = api(&b, "GET", "/api/v1/me", "null").await;
+    let owner = UserId(me["id"].as_str().expect("user id").to_owned());
+    let pool = h.server.database();
+    let mut conn = pool.get().expect("connection");
+    let row = file_rows::find_owned(&mut conn, &owner, &FileId(seed)).expect("seed");
+    crate::folder_pages::seed_copies_named(&mut conn, &row, 249, |i| format!("img-{i:04}.png"));
+
+    for (size, t) in [(ui::DESKTOP, &EN), (ui::PHONE, &ZH)] {
+        if t.tag != "en" {
+            switch_language(&b, t.tag).await;
+        }
+        b.set_size(size.0, size.1).await;
+        next_reaches_the_second_page(&b, &album, t, false).await;
+        next_reaches_the_second_page(&b, &album, t, true).await;
+    }
     b.close().await;
 }

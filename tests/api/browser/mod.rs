@@ -18,6 +18,7 @@ mod context;
 mod device;
 mod driver;
 mod flows;
+mod folder_drop;
 mod folders;
 mod photos;
 mod resumable;

@@ -52,6 +52,38 @@ fn uploads_in_progress(h: &Harness) -> usize {
     std::fs::read_dir(h.server.data_dir().join("uploads")).map(|d| d.count()).unwrap_or(0)
 }
 
+/// Two resumable uploads started, the first cancelled on its own, the other by "cancel all";
+/// the server keeps nothing of either.
+async fn cancel_two(h: &Harness, b: &Browser, files: &[String]) {
+    b.goto(ui::FILES).await;
+    b.fill(ui::FILE_INPUT, &files.join("\n")).await;
+    // Both are under way on the server, and the page asks before it is left.
+    let start = Instant::now();
+    while uploads_in_progress(h) < 2 {
+        assert!(start.elapsed() < Duration::from_secs(60), "the uploads never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    b.wait_until("the leave-page warning", WARNS_ON_LEAVE).await;
+    b.wait_for("#upload-cancel-all:not([hidden])").await;
+
+    // Still running (nothing done, nothing failed), as the slow line promises.
+    let running = "#uploads li:not(.done):not(.failed):not(.cancelled)";
+    assert_eq!(b.find_all(running).await.len(), 2, "both uploads still running");
+    b.click("#uploads li:nth-child(1) .up-cancel").await;
+    b.wait_for("#uploads li.cancelled:nth-child(1)").await;
+    b.click("#upload-cancel-all").await;
+    b.wait_for("#uploads li.cancelled:nth-child(2)").await;
+    assert_eq!(b.eval(&format!("return {WARNS_ON_LEAVE};")).await, false, "nothing runs");
+    // The server deleted both uploads (tus termination), nothing was listed, the page stays.
+    let start = Instant::now();
+    while uploads_in_progress(h) > 0 {
+        assert!(start.elapsed() < Duration::from_secs(30), "cancelled uploads left on the server");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(listing(b, None).await, json!([]), "nothing stored");
+    assert_eq!(b.eval("return localStorage.length;").await, 0, "no resume keys left");
+}
+
 #[actix_web::test]
 async fn uploads_can_be_cancelled_one_by_one_or_all_at_once() {
     let env = [("HOMEDISK_RESUMABLE_UPLOAD_BYTES", "1048576")];
@@ -61,32 +93,20 @@ async fn uploads_can_be_cancelled_one_by_one_or_all_at_once() {
     };
     let b = h.browser().await;
     steps::register(&b, "alice").await;
-    b.goto(ui::FILES).await;
+    // A slow line rather than big files: at 64 KiB/s two 2 MiB uploads take a minute at least,
+    // so both are still running when cancelled on any machine, and the test stays quick.
+    b.throttle_uploads(64 << 10).await;
     let dir = tempfile::tempdir().expect("temp");
-    let files = [big_file(dir.path(), "one.mov", 96), big_file(dir.path(), "two.mov", 96)];
-    b.fill(ui::FILE_INPUT, &files.join("\n")).await;
-    // Both are under way on the server, and the page asks before it is left.
-    let start = Instant::now();
-    while uploads_in_progress(&h) < 2 {
-        assert!(start.elapsed() < Duration::from_secs(60), "the uploads never started");
-        std::thread::sleep(Duration::from_millis(5));
+    let files = [big_file(dir.path(), "one.mov", 2), big_file(dir.path(), "two.mov", 2)];
+    for ((w, hgt), lang) in [(ui::DESKTOP, "en"), (ui::PHONE, "zh-CN")] {
+        b.set_size(w, hgt).await;
+        if lang != "en" {
+            b.click(ui::USER_MENU).await;
+            b.click(&ui::language_button(lang)).await;
+            b.wait_until("Chinese", "document.documentElement.lang === 'zh-CN'").await;
+        }
+        cancel_two(&h, &b, &files).await;
     }
-    b.wait_until("the leave-page warning", WARNS_ON_LEAVE).await;
-    b.wait_for("#upload-cancel-all:not([hidden])").await;
-
-    b.click("#uploads li:nth-child(1) .up-cancel").await;
-    b.wait_for("#uploads li.cancelled:nth-child(1)").await;
-    b.click("#upload-cancel-all").await;
-    b.wait_for("#uploads li.cancelled:nth-child(2)").await;
-    assert_eq!(b.eval(&format!("return {WARNS_ON_LEAVE};")).await, false, "nothing runs");
-    // The server deleted both uploads (tus termination), nothing was listed, the page stays.
-    let start = Instant::now();
-    while uploads_in_progress(&h) > 0 {
-        assert!(start.elapsed() < Duration::from_secs(30), "cancelled uploads left on the server");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert_eq!(listing(&b, None).await, json!([]), "nothing stored");
-    assert_eq!(b.eval("return localStorage.length;").await, 0, "no resume keys left");
     b.close().await;
 }
 
