@@ -18,33 +18,52 @@ pub async fn access_log(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let method = req.method().clone();
-    let path = redact_credentials(&shorten_share_token(req.path()));
-    let query = req.query_string();
-    let query = if query.is_empty() {
-        String::new()
-    } else {
-        format!("?{}", redact_credentials(&redact_query(query)))
-    };
-    let peer = crate::http::auth::client_ip(req.request()).unwrap_or_else(|| "-".into());
+    // A clone of the URI shares its bytes; the redacted path and query borrow from it unless
+    // something had to be cut out (this runs on every request).
+    let uri = req.uri().clone();
+    let peer = crate::http::auth::client_addr(req.request());
     // WebDAV is one default service, which names no pattern.
     let dav = req.path() == "/dav" || req.path().starts_with("/dav/");
     let res = next.call(req).await;
+    // The route's pattern only labels metrics; finding it matches the path again.
+    let metrics = crate::metrics::enabled();
     let (status, route, code) = match &res {
         Ok(r) => (
             r.status().as_u16(),
-            r.request().match_pattern(),
+            metrics.then(|| r.request().match_pattern()).flatten(),
             r.response().extensions().get::<crate::error::ErrorCode>().map(|c| c.0),
         ),
         Err(e) => (e.as_response_error().status_code().as_u16(), None, None),
     };
     let route = route.or_else(|| dav.then(|| "/dav/{path}".to_owned()));
     crate::metrics::http_request(route.as_deref(), &method, status, code, started.elapsed());
+    let peer = Peer(peer);
+    let short = shorten_share_token(uri.path());
+    let path = redact_credentials(&short);
+    let query = uri.query().filter(|q| !q.is_empty()).map(redact_query);
+    let query = query.as_deref().map(redact_credentials);
+    let (mark, query) = match &query {
+        Some(q) => ("?", q.as_ref()),
+        None => ("", ""),
+    };
     tracing::info!(
         target: "homedisk::access",
         %peer,
         status,
         ms = %format_args!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),
-        "{method} {path}{query}"
+        "{method} {path}{mark}{query}"
     );
     res
+}
+
+/// The client's address as the log prints it: `-` when unknown.
+struct Peer(Option<std::net::IpAddr>);
+
+impl std::fmt::Display for Peer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(ip) => ip.fmt(f),
+            None => f.write_str("-"),
+        }
+    }
 }

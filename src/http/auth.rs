@@ -13,7 +13,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::http::header::AUTHORIZATION;
+use actix_web::http::header::{AUTHORIZATION, HeaderName};
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -161,13 +161,20 @@ pub fn origin(req: &HttpRequest) -> Origin {
 /// The client's address: the peer's, or what a trusted proxy forwarded for
 /// (`HOMEDISK_TRUSTED_PROXIES`; anyone else's `X-Forwarded-For` is ignored).
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
+    client_addr(req).map(|ip| ip.to_string())
+}
+
+/// [`client_ip`] as an address, for who only prints it (the access log, on every request).
+pub fn client_addr(req: &HttpRequest) -> Option<std::net::IpAddr> {
     let peer = req.peer_addr().map(|a| a.ip());
-    let forwarded = req.headers().get_all("x-forwarded-for").filter_map(|v| v.to_str().ok());
+    // A constant name: looked up by `&str`, actix would parse (and allocate) it each time.
+    const FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+    let forwarded = req.headers().get_all(FORWARDED_FOR).filter_map(|v| v.to_str().ok());
     let client = match req.app_data::<actix_web::web::Data<crate::state::AppState>>() {
         Some(state) => state.config.trusted_proxies.client(peer, forwarded),
         None => peer,
     };
-    client.map(|ip| ip.to_string())
+    client
 }
 
 /// The token from the headers the API accepts, then the cookie.
