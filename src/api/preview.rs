@@ -2,6 +2,8 @@
 //! `<img>` tag or an app's image loader. Authorization is in `auth::preview`; thumbnails come
 //! from `preview::Thumbnailer`; `orig` is the file itself, served as a download would be.
 
+use std::borrow::Cow;
+
 use actix_web::http::header::HeaderValue;
 use actix_web::{HttpRequest, HttpResponse, web};
 
@@ -32,22 +34,25 @@ pub fn configure(cfg: &mut web::ServiceConfig, cors_origins: &[String]) {
 
 /// `?token=…&size=…`; other parameters are ignored, a repeated one is refused.
 #[derive(Default)]
-struct PreviewQuery {
-    token: Option<String>,
-    size: Option<String>,
+struct PreviewQuery<'q> {
+    token: Option<Cow<'q, str>>,
+    size: Option<Cow<'q, str>>,
 }
 
-impl PreviewQuery {
-    /// Parsed by hand: on the image grid's hot path, serde's machinery cost 3 % of the route.
-    fn parse(query: &str) -> Result<Self, AppError> {
+impl<'q> PreviewQuery<'q> {
+    /// Parsed by hand, borrowing from the query string: on the image grid's hot path serde's
+    /// machinery cost 3 % of the route, and decoding a copy of the token 4 % more. Only a pair
+    /// with `%` or `+` in it is decoded (as `form_urlencoded` does).
+    fn parse(query: &'q str) -> Result<Self, AppError> {
         let mut out = PreviewQuery::default();
-        for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            let (name, value) = decode_pair(pair);
             let slot = match name.as_ref() {
                 "token" => &mut out.token,
                 "size" => &mut out.size,
                 _ => continue,
             };
-            if slot.replace(value.into_owned()).is_some() {
+            if slot.replace(value).is_some() {
                 return Err(AppError::BadRequest(format!(
                     "bad query string: `{name}` is repeated"
                 )));
@@ -55,6 +60,16 @@ impl PreviewQuery {
         }
         Ok(out)
     }
+}
+
+/// `name=value`, decoded only when it needs to be.
+fn decode_pair(pair: &str) -> (Cow<'_, str>, Cow<'_, str>) {
+    if pair.contains(['%', '+']) {
+        let decoded = form_urlencoded::parse(pair.as_bytes()).next().unwrap_or_default();
+        return (Cow::Owned(decoded.0.into_owned()), Cow::Owned(decoded.1.into_owned()));
+    }
+    let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+    (Cow::Borrowed(name), Cow::Borrowed(value))
 }
 
 #[utoipa::path(get, path = "/preview/{id}", tag = "files", security(("preview_token" = []), ("bearer" = []), ("token_header" = []), ("basic" = []), ("session_cookie" = [])), params(("id" = String, Path, description = "An image file id"), ("size" = Option<String>, Query, description = "`sm` (256 px, the default), `md` (1024), `lg` (2048) or `orig`"), ("token" = Option<String>, Query, description = "A preview token for this file, or an access token with `files:read`")), responses((status = 200, description = "The image: a JPEG thumbnail, or the original for `orig`", content_type = "image/*"), (status = 206, description = "The range asked for (`orig`)", content_type = "image/*"), (status = 304, description = "Not modified"), (status = 416, description = "Range not satisfiable"), (status = 422, description = "`image_unreadable`", body = crate::error::Problem, content_type = "application/problem+json")))]
@@ -68,7 +83,7 @@ async fn preview(
     let id = FileId(id.into_inner());
     let (token, from_query) = match query.token.filter(|t| !t.is_empty()) {
         Some(t) => (t, true),
-        None => (api_token(&req)?.ok_or(AppError::TokenMissing)?.0, false),
+        None => (Cow::Owned(api_token(&req)?.ok_or(AppError::TokenMissing)?.0), false),
     };
     let PreviewGrant { file, expires } = if app_passwords::is_app_password(&token) {
         // Never from a URL, where it would sit in histories and logs for its whole life.
@@ -152,4 +167,19 @@ fn cache_control(expires: i64) -> HeaderValue {
     let left = (expires - chrono::Utc::now().timestamp()).clamp(0, MAX_AGE_CAP);
     HeaderValue::from_str(&format!("private, max-age={left}"))
         .unwrap_or(HeaderValue::from_static("private, no-cache"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PreviewQuery;
+
+    #[test]
+    fn the_query_is_read_as_form_urlencoded_would() {
+        let q = PreviewQuery::parse("size=sm&token=eyJ.a.b&x=1").expect("parses");
+        assert_eq!((q.token.as_deref(), q.size.as_deref()), (Some("eyJ.a.b"), Some("sm")));
+        let q = PreviewQuery::parse("tok%65n=a%2Bb+c&&size").expect("parses");
+        assert_eq!((q.token.as_deref(), q.size.as_deref()), (Some("a+b c"), Some("")));
+        assert!(PreviewQuery::parse("token=a&size=sm&token=b").is_err());
+        assert!(PreviewQuery::parse("token=a&%74oken=b").is_err());
+    }
 }
