@@ -26,13 +26,17 @@ pub async fn send(
         let thumb = thumbs.get(storage, sha, mime, size).await?;
         (thumb.bytes, thumb.content_type, thumb.etag)
     } else {
-        (web::Bytes::from_static(FILE_ICON), "image/png", "\"file-icon-1\"".to_owned())
+        (
+            web::Bytes::from_static(FILE_ICON),
+            "image/png",
+            HeaderValue::from_static("\"file-icon-1\""),
+        )
     };
     let fresh = req
         .headers()
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|tags| none_match(tags, &etag));
+        .is_some_and(|tags| etag.to_str().is_ok_and(|etag| none_match(tags, etag)));
     let mut resp = if fresh {
         HttpResponse::NotModified().finish()
     } else {
@@ -40,7 +44,7 @@ pub async fn send(
     };
     let headers = resp.headers_mut();
     headers.insert(header::CACHE_CONTROL, cache);
-    headers.insert(header::ETAG, HeaderValue::from_str(&etag).map_err(AppError::internal)?);
+    headers.insert(header::ETAG, etag);
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use actix_web::http::header::HeaderValue;
 use bytes::Bytes;
 use tokio::sync::Semaphore;
 
@@ -29,8 +30,9 @@ pub struct Thumb {
     pub bytes: Bytes,
     pub content_type: &'static str,
     /// Strong: a keyed hash of the blob's hash and the size, which name the bytes exactly (keyed,
-    /// so the tag does not give away the original's SHA-256).
-    pub etag: String,
+    /// so the tag does not give away the original's SHA-256). Kept as the header it is sent
+    /// as: a cached thumbnail is then answered without copying it.
+    pub etag: HeaderValue,
 }
 
 pub struct Thumbnailer {
@@ -140,8 +142,10 @@ impl Thumbnailer {
         format!("{sha256}-{}", size.as_str())
     }
 
-    fn etag(&self, key: &str) -> String {
-        etag::keyed(&self.etag_key, &[key])
+    fn etag(&self, key: &str) -> HeaderValue {
+        // A quoted hex digest: always a valid header value.
+        HeaderValue::from_str(&etag::keyed(&self.etag_key, &[key]))
+            .unwrap_or(HeaderValue::from_static("\"thumbnail\""))
     }
 
     /// The cached thumbnail, if made: from memory, else from `thumbs/` (read inline:
