@@ -11,13 +11,13 @@
 //! - on PostgreSQL, where other nodes write where this process cannot see, their commits move
 //!   the epoch too: triggers on the tables the lookup reads (`sessions`, `users`, `files`;
 //!   migration `grant_notify`) notify a channel that every node listens on (`db::listen`).
-//!   What another node commits is then believed at most about 2 ms (the listener's poll, see
-//!   docs/benchmarks.md) longer than here. While that listener is not known to be connected,
-//!   nothing is answered from memory or kept ([`GrantCache::watched`]); when it is back, the
-//!   epoch moves before anything is trusted again;
+//!   What another node commits is then believed a little longer than here: about 1 ms, a few
+//!   under load (mostly the listener's 2 ms poll; docs/benchmarks.md). While that listener is
+//!   not known to be connected, nothing is answered from memory or kept
+//!   ([`GrantCache::watched`]); when it is back, the epoch moves before anything is trusted;
 //! - only successful answers are kept, each at most [`TTL`] and never past its session's end.
 //!   So a change that cannot end a successful answer (an insert: ids are never reused) need
-//!   not move the epoch; a new condition in the lookup needs its table in the triggers.
+//!   not move the epoch; a new condition in the lookup needs its column in the triggers.
 //!
 //! [`TTL`] bounds what the epoch cannot see: another process writing the SQLite file (the
 //! `homedisk admin` commands), a notification lost with a connection before the loss is
@@ -131,6 +131,9 @@ impl GrantCache {
             self.len.store(0, Ordering::Relaxed);
         }
         let until = Instant::now() + TTL;
+        if let Some(listening) = &self.listening {
+            listening.keeping(until);
+        }
         let entry = Entry { epoch, until, session_ends, known };
         if entries.entry(session.clone()).or_default().insert(file.clone(), entry).is_none() {
             self.len.fetch_add(1, Ordering::Relaxed);

@@ -213,6 +213,9 @@ async fn only_changes_a_grant_depends_on_notify_the_other_nodes() {
     until("the marker is heard", || b.state.grants.heard() > heard).await;
     assert_eq!(b.state.grants.heard(), heard + 1, "only the marker notified");
 
+    // A bystander's previews keep node B's cache in use, so its listener reads promptly.
+    let bob = a.register("bob").await;
+    let bobs = b.upload_id(&bob.token, "bob.jpg", &jpeg_of(&quadrants())).await;
     let loud = [
         format!("UPDATE sessions SET revoked_at = NULL WHERE id = '{sid}'"),
         format!(
@@ -228,6 +231,7 @@ async fn only_changes_a_grant_depends_on_notify_the_other_nodes() {
         format!("DELETE FROM users WHERE id = '{uid}'"),
     ];
     for sql in &loud {
+        assert_eq!(b.preview(&bobs, "sm", &bob.token).await.status, 200);
         let heard = b.state.grants.heard();
         a.conn().batch_execute(sql).expect(sql);
         until(sql, || b.state.grants.heard() > heard).await;
@@ -244,10 +248,17 @@ async fn staleness_across_nodes() {
     let Some(url) = shared_database(&a) else { return };
     let b = spawn_with(&[("HOMEDISK_DATABASE_URL", url.as_str())]).await;
     let alice = a.register("alice").await;
+    // A preview of another session before each commit keeps node B's cache in use (each
+    // commit empties it), so its listener polls as it does while serving previews.
+    let phone = a.login_as(&alice, "app").await;
+    let id = b.upload_id(&phone, "photo.jpg", &jpeg_of(&quadrants())).await;
     until("node B listens", || b.state.grants.trusted()).await;
     let mut conn = a.conn();
     let (mut after_commit_sent, mut commit) = (Vec::new(), Vec::new());
     for i in 0..400 {
+        assert_eq!(b.preview(&id, "sm", &phone).await.status, 200);
+        // Commits at every phase of the listener's poll, not in step with it.
+        std::thread::sleep(Duration::from_micros((i * 7919) % 5000));
         let heard = b.state.grants.heard();
         let to = if i % 2 == 0 { "now()" } else { "NULL" };
         let sid = &alice.session_id;
