@@ -32,7 +32,7 @@ use chrono::NaiveDateTime;
 
 use crate::auth::preview::PreviewFile;
 use crate::db::ids::{FileId, SessionId, UserId};
-use crate::db::{Listening, WriteEpoch};
+use crate::db::{DatabaseUrl, Listening, WriteEpoch};
 
 /// The longest an entry is believed.
 pub const TTL: Duration = Duration::from_secs(1);
@@ -80,6 +80,17 @@ impl GrantCache {
     /// node commits; it answers and keeps nothing while `listening` is not live.
     pub fn watched(epoch: WriteEpoch, listening: Listening) -> Self {
         GrantCache { epoch: Some(epoch), listening: Some(listening), ..Default::default() }
+    }
+
+    /// The cache `url`'s database needs. SQLite has one process serving it (the data
+    /// directory's lock), whose writes all move the epoch; several PostgreSQL nodes write where
+    /// this one cannot see, and it hears what they commit through notifications.
+    pub fn for_database(url: &DatabaseUrl, epoch: WriteEpoch) -> std::io::Result<Self> {
+        if !url.is_postgres() {
+            return Ok(GrantCache::on(epoch));
+        }
+        let listening = Listening::start(url.clone(), epoch.clone())?;
+        Ok(GrantCache::watched(epoch, listening))
     }
 
     /// A cache that remembers nothing.
