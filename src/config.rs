@@ -29,7 +29,7 @@ pub const VARIABLES: &[Variable] = &[
     Variable { name: "HOMEDISK_METRICS_BIND", default: "(off)", meaning: "listen address (ip:port) of a second listener serving Prometheus metrics at /metrics, without login: keep it private, e.g. 127.0.0.1:9464" },
     Variable { name: "HOMEDISK_DATA_DIR", default: "./data", meaning: "database, blobs, thumbnails, generated key" },
     Variable { name: "HOMEDISK_DATABASE_URL", default: "sqlite://{data dir}/homedisk.db", meaning: "database URL: sqlite://PATH, or postgres://USER:PASSWORD@HOST:PORT/DATABASE" },
-    Variable { name: "HOMEDISK_DATABASE_POOL_SIZE", default: "8", meaning: "database connections per node (PostgreSQL: keep nodes x this below max_connections)" },
+    Variable { name: "HOMEDISK_DATABASE_POOL_SIZE", default: "8", meaning: "database connections per node (PostgreSQL: keep nodes x (this + 1) below max_connections; the one more listens for the other nodes' changes)" },
     Variable { name: "HOMEDISK_DATABASE_STATEMENT_TIMEOUT_SECONDS", default: "30", meaning: "PostgreSQL cancels a statement running longer than this" },
     Variable { name: "HOMEDISK_STORAGE_URL", default: "{data dir}/blobs (local files)", meaning: "where file contents live: unset for the data dir, or s3://BUCKET[/PREFIX] (then the AWS_* variables below)" },
     Variable { name: "AWS_ENDPOINT_URL", default: "(AWS)", meaning: "S3 endpoint of a non-AWS store (Garage, MinIO, Ceph), e.g. http://127.0.0.1:3900" },

@@ -106,10 +106,8 @@ pub fn build_state(config: Config) -> Result<AppState, StartupError> {
     let secret = load_or_create_secret(&config)?;
     let keys = Keys::new(&secret, config.previous_secret_key.as_ref());
     let (pool, epoch) = db::connect_watched(&config.database)?;
-    // SQLite has one process serving it (the data directory's lock), whose writes all move
-    // the epoch; several PostgreSQL nodes write where this one cannot see.
-    let grants =
-        if config.database.url.is_postgres() { GrantCache::off() } else { GrantCache::on(epoch) };
+    let grants = GrantCache::for_database(&config.database.url, epoch)
+        .map_err(|e| StartupError::Other(format!("cannot start the grant listener: {e}")))?;
     // The URL as an operator wrote it, password hidden: which database this node uses.
     tracing::info!(database = %config.database.url.redacted(), "database opened");
     let storage = open_storage(&config)?;

@@ -5,6 +5,8 @@ load balancer, kills one node with SIGKILL in the middle and restarts it, then c
 
 - every upload that was acknowledged (201) downloads byte-exact through either node;
 - a logout through node B rejects the token on node A at once;
+- a preview node B has just answered (from its grant cache) is refused by B within 1 s (the
+  notification bound is milliseconds, docs/benchmarks.md) of a logout on node A;
 - login limits hold across nodes;
 - no 5xx for idempotent requests beyond the kill instant;
 - the web pages (login form with CSRF, files, account, admin) work with one cookie on
@@ -251,6 +253,29 @@ def check_logout_everywhere():
     return status
 
 
+def check_preview_revocation():
+    """Warms a preview on node B, logs its session out on node A, then asks B until it refuses:
+    returns (seconds, previews B still answered after the logout)."""
+    a, b = (f"http://127.0.0.1:{NODES[n]}" for n in ("a", "b"))
+    name = "grant-" + os.urandom(3).hex()
+    _, out, _ = api("POST", "/api/v1/auth/register", payload={"username": name, "password": PASSWORD}, base=a)
+    token = json.loads(out)["token"]
+    body, ctype = multipart("grant.png", png(name))
+    _, out, _ = request("POST", a + "/api/v1/files", body, {"Authorization": f"Bearer {token}", "Content-Type": ctype})
+    fid = json.loads(out)["items"][0]["id"]
+    url = json.loads(api("POST", f"/api/v1/files/{fid}/preview-url", token, {"size": "sm"}, base=a)[1])["url"]
+    if [request("GET", b + url)[0] for _ in range(3)] != [200] * 3:
+        fail("preview through node B before the logout")
+    api("POST", "/api/v1/auth/logout", token, base=a)
+    logged_out, late = time.time(), 0
+    while request("GET", b + url)[0] == 200 and time.time() - logged_out < 2:
+        late += 1
+    took = time.time() - logged_out
+    if took > 1:
+        fail(f"node B still answered the preview {took:.2f} s after a logout on node A")
+    return took, late
+
+
 def check_login_limits(per_minute):
     name = "limited-" + os.urandom(3).hex()
     api("POST", "/api/v1/auth/register", payload={"username": name, "password": PASSWORD},
@@ -357,6 +382,7 @@ def main():
 
     verified = check_uploads(stats)
     logout_status = check_logout_everywhere()
+    preview_took, preview_late = check_preview_revocation()
     pages = check_pages()
     limits = check_login_limits(int(os.environ.get("HOMEDISK_LOGIN_ATTEMPTS_PER_MINUTE", "10")))
     tus_good = tus.check(resumed) if tus else None
@@ -375,6 +401,8 @@ def main():
     print(f"POSTs cut by the kill (5xx/reset, never acknowledged): {post_5xx}")
     print(f"GET failures outside the kill instant: {len(late_5xx)}")
     print(f"logout on node B, then node A answers: {logout_status}")
+    print(f"logout on node A, then node B refuses a preview it had just answered after "
+          f"{preview_took * 1000:.1f} ms ({preview_late} answered meanwhile)")
     print(f"login attempts alternating nodes: {limits}")
     if tus:
         print(f"resumable upload (tuspy) started on both nodes, resumed from byte "

@@ -8,13 +8,20 @@
 //!   and a write is committed before its connection comes back, so the request after a
 //!   logout, a revocation, a password change, a disabled account or a deleted, trashed or moved
 //!   file always misses and asks the database (`tests/api/revocation.rs` covers each path);
-//! - only successful answers are kept, each at most [`TTL`] and never past its session's end;
-//! - it is used on SQLite only, where one process owns the database (the data directory's
-//!   lock). Several nodes on PostgreSQL write where this process cannot see, so there every
-//!   preview still asks the database (one round trip).
+//! - on PostgreSQL, where other nodes write where this process cannot see, their commits move
+//!   the epoch too: triggers on the tables the lookup reads (`sessions`, `users`, `files`;
+//!   migration `grant_notify`) notify a channel that every node listens on (`db::listen`).
+//!   What another node commits is then believed a little longer than here: about 1 ms, a few
+//!   under load (mostly the listener's 2 ms poll; docs/benchmarks.md). While that listener is
+//!   not known to be connected, nothing is answered from memory or kept
+//!   ([`GrantCache::watched`]); when it is back, the epoch moves before anything is trusted;
+//! - only successful answers are kept, each at most [`TTL`] and never past its session's end.
+//!   So a change that cannot end a successful answer (an insert: ids are never reused) need
+//!   not move the epoch; a new condition in the lookup needs its column in the triggers.
 //!
 //! [`TTL`] bounds what the epoch cannot see: another process writing the SQLite file (the
-//! `homedisk admin` commands), and the noting of a session's use, postponed by at most that.
+//! `homedisk admin` commands), a notification lost with a connection before the loss is
+//! noticed, and the noting of a session's use, postponed by at most that.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,8 +31,8 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDateTime;
 
 use crate::auth::preview::PreviewFile;
-use crate::db::WriteEpoch;
 use crate::db::ids::{FileId, SessionId, UserId};
+use crate::db::{DatabaseUrl, Listening, WriteEpoch};
 
 /// The longest an entry is believed.
 pub const TTL: Duration = Duration::from_secs(1);
@@ -48,10 +55,12 @@ struct Entry {
     known: Known,
 }
 
-/// The cache; [`GrantCache::off`] remembers nothing (PostgreSQL).
+/// The cache; [`GrantCache::off`] remembers nothing.
 #[derive(Default)]
 pub struct GrantCache {
     epoch: Option<WriteEpoch>,
+    /// PostgreSQL: whether the other nodes' writes are heard (they move `epoch` then).
+    listening: Option<Listening>,
     entries: Mutex<HashMap<SessionId, HashMap<FileId, Entry>>>,
     len: AtomicU64,
     hits: AtomicU64,
@@ -62,9 +71,26 @@ pub struct GrantCache {
 pub struct Stamp(Option<u64>);
 
 impl GrantCache {
-    /// A cache invalidated by `epoch`, the pool's.
+    /// A cache invalidated by `epoch`, the pool's: for a database only this process writes.
     pub fn on(epoch: WriteEpoch) -> Self {
         GrantCache { epoch: Some(epoch), ..Default::default() }
+    }
+
+    /// A cache invalidated by `epoch`, which `listening` also moves at every change another
+    /// node commits; it answers and keeps nothing while `listening` is not live.
+    pub fn watched(epoch: WriteEpoch, listening: Listening) -> Self {
+        GrantCache { epoch: Some(epoch), listening: Some(listening), ..Default::default() }
+    }
+
+    /// The cache `url`'s database needs. SQLite has one process serving it (the data
+    /// directory's lock), whose writes all move the epoch; several PostgreSQL nodes write where
+    /// this one cannot see, and it hears what they commit through notifications.
+    pub fn for_database(url: &DatabaseUrl, epoch: WriteEpoch) -> std::io::Result<Self> {
+        if !url.is_postgres() {
+            return Ok(GrantCache::on(epoch));
+        }
+        let listening = Listening::start(url.clone(), epoch.clone())?;
+        Ok(GrantCache::watched(epoch, listening))
     }
 
     /// A cache that remembers nothing.
@@ -74,7 +100,7 @@ impl GrantCache {
 
     /// What is known of `session` and `file`, if still true.
     pub fn get(&self, session: &SessionId, file: &FileId, now: NaiveDateTime) -> Option<Known> {
-        let epoch = self.epoch.as_ref()?.current();
+        let epoch = self.trusted_epoch()?;
         let entries = self.lock();
         let e = entries.get(session)?.get(file)?;
         if e.epoch != epoch || Instant::now() >= e.until || now >= e.session_ends {
@@ -86,7 +112,18 @@ impl GrantCache {
 
     /// To be read before the query whose answer [`put`](Self::put) will keep.
     pub fn stamp(&self) -> Stamp {
-        Stamp(self.epoch.as_ref().map(WriteEpoch::current))
+        Stamp(self.trusted_epoch())
+    }
+
+    /// The epoch, when what it says can be believed: always for a single process, and on
+    /// PostgreSQL only while the listener is live (checked first: it goes dark before it
+    /// moves the epoch, and moves the epoch before it is live again).
+    fn trusted_epoch(&self) -> Option<u64> {
+        let epoch = self.epoch.as_ref()?;
+        if self.listening.as_ref().is_some_and(|l| !l.is_live()) {
+            return None;
+        }
+        Some(epoch.current())
     }
 
     /// Keeps a successful answer read at `stamp`.
@@ -105,6 +142,9 @@ impl GrantCache {
             self.len.store(0, Ordering::Relaxed);
         }
         let until = Instant::now() + TTL;
+        if let Some(listening) = &self.listening {
+            listening.keeping(until);
+        }
         let entry = Entry { epoch, until, session_ends, known };
         if entries.entry(session.clone()).or_default().insert(file.clone(), entry).is_none() {
             self.len.fetch_add(1, Ordering::Relaxed);
@@ -114,6 +154,16 @@ impl GrantCache {
     /// Answers given from memory so far (tests check the cache is really used).
     pub fn hits(&self) -> u64 {
         self.hits.load(Ordering::Relaxed)
+    }
+
+    /// Whether it may answer from memory right now: on, and on PostgreSQL listening.
+    pub fn trusted(&self) -> bool {
+        self.trusted_epoch().is_some()
+    }
+
+    /// Changes committed by any node and heard through notifications (PostgreSQL; 0 else).
+    pub fn heard(&self) -> u64 {
+        self.listening.as_ref().map_or(0, Listening::heard)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, HashMap<FileId, Entry>>> {

@@ -59,7 +59,7 @@ pub struct PreviewAuth<'a> {
     pub db: &'a DbPool,
     pub keys: &'a Keys,
     pub verified: &'a VerifiedTokens,
-    /// What the database said recently (`auth::grants`; remembers nothing on PostgreSQL).
+    /// What the database said recently (`auth::grants`).
     pub grants: &'a GrantCache,
     /// `HOMEDISK_QUERY_ACCESS_TOKENS`.
     pub query_access_tokens: bool,

@@ -141,6 +141,12 @@ impl WriteEpoch {
     pub fn current(&self) -> u64 {
         self.0.load(Ordering::SeqCst)
     }
+
+    /// Moves the epoch for a write this process did not make: another node's, heard through
+    /// PostgreSQL's notifications (`db::listen`), or one that may have gone unheard.
+    pub(crate) fn bump(&self) {
+        self.0.fetch_add(1, Ordering::SeqCst);
+    }
 }
 
 thread_local! {
@@ -197,7 +203,7 @@ fn query_failed(e: diesel::result::Error) -> diesel::ConnectionError {
 }
 
 /// `message` with the URL's password removed, in case a driver quotes it.
-fn scrub(message: &str, url: &DatabaseUrl) -> String {
+pub(super) fn scrub(message: &str, url: &DatabaseUrl) -> String {
     let DatabaseUrl::Postgres(secret) = url else { return message.to_owned() };
     let full = secret.expose_secret();
     let mut out = message.replace(full, &url.redacted());
@@ -236,7 +242,7 @@ impl ManageConnection for Manager {
     /// r2d2 calls this on every return to the pool.
     fn has_broken(&self, conn: &mut DbConn) -> bool {
         if !QUIET.get() {
-            self.returns.0.fetch_add(1, Ordering::SeqCst);
+            self.returns.bump();
         }
         std::thread::panicking() || conn.is_broken()
     }

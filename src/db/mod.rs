@@ -5,6 +5,7 @@
 
 mod connection;
 pub mod ids;
+pub mod listen;
 pub mod models;
 pub mod schema;
 pub mod sql;
@@ -17,6 +18,7 @@ use diesel::{QueryResult, RunQueryDsl};
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 pub use connection::{ConnectError, DatabaseUrl, DbConn, Manager, WriteEpoch};
+pub use listen::Listening;
 
 use crate::error::AppError;
 

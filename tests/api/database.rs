@@ -60,7 +60,7 @@ fn template(server: &str) -> &'static str {
 
 /// Runs `sql` on the server's `postgres` database, retrying while another test's CREATE
 /// DATABASE holds the template (PostgreSQL copies one template at a time).
-fn admin(server: &str, sql: &str) {
+pub fn admin(server: &str, sql: &str) {
     if let Err(e) = try_admin(server, sql) {
         panic!("{e}");
     }

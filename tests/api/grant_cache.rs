@@ -1,39 +1,50 @@
 //! The preview route's memory of database answers (`auth::grants`): repeated previews are
 //! answered from it, and every way a grant ends refuses the very next request all the same.
-//! Each test first proves the cache answered (on SQLite; it is off on PostgreSQL), then ends
-//! the grant, then asks once.
+//! Each test first proves the cache answered, then ends the grant, then asks once. On
+//! PostgreSQL the same holds across two nodes on one database: a grant ended on one node is
+//! refused by the other once its listener has heard the notification (`db::listen`), and a
+//! node that cannot hear answers nothing from memory.
 
 use actix_http::Request;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Service, ServiceResponse};
 use actix_web::test::TestRequest;
 use serde_json::json;
+use std::time::Duration;
 
 use crate::helpers::{PASSWORD, TestApp, TestUser, spawn_app};
 use crate::preview::{PreviewApi, jpeg_of, quadrants};
 
 /// Asks for the preview until an answer comes from memory (a background write, such as the
-/// thumbnail made after the upload, may invalidate the first few).
-async fn warm<S, B>(app: &TestApp<S>, id: &str, token: &str)
+/// thumbnail made after the upload, may invalidate the first few). On PostgreSQL the cache
+/// answers once the listener is connected.
+pub(crate) async fn warm<S, B>(app: &TestApp<S>, id: &str, token: &str)
 where
     S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
     B: MessageBody,
 {
-    if app.state.config.database.url.is_postgres() {
-        // No cache on PostgreSQL (other nodes write unseen): every answer is the database's,
-        // and the revocation checks below hold all the same.
-        assert_eq!(app.preview(id, "sm", token).await.status, 200);
-        return;
-    }
+    until("the grant cache is trusted", || app.state.grants.trusted()).await;
     for _ in 0..50 {
         let before = app.state.grants.hits();
         assert_eq!(app.preview(id, "sm", token).await.status, 200);
         if app.state.grants.hits() > before {
             return;
         }
-        actix_web::rt::time::sleep(std::time::Duration::from_millis(20)).await;
+        actix_web::rt::time::sleep(Duration::from_millis(20)).await;
     }
     panic!("the preview was never answered from memory");
+}
+
+/// Waits until `holds` (checked every 10 ms, for 20 s at most: notifications take
+/// milliseconds, a reconnection up to the listener's longest backoff).
+pub(crate) async fn until(what: &str, mut holds: impl FnMut() -> bool) {
+    for _ in 0..2000 {
+        if holds() {
+            return;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("{what}: still not so after 20 s");
 }
 
 /// alice, a second session of hers (an app), a photo and a preview token of each session.

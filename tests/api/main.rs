@@ -26,6 +26,7 @@ mod files;
 mod first_run;
 mod folder_pages;
 mod grant_cache;
+mod grant_nodes;
 mod hardening;
 mod health;
 mod hostile_binary;
