@@ -99,16 +99,7 @@ async fn revoking_a_session_or_all_refuses_the_next_preview() {
 async fn a_password_change_refuses_the_other_sessions_next_preview() {
     let app = spawn_app().await;
     let (alice, _, id, mine, phones) = alice_with_photo(&app).await;
-    let r = app
-        .send(
-            TestRequest::put()
-                .uri("/api/v1/me/password")
-                .insert_header(("Authorization", format!("Bearer {}", alice.token)))
-                .set_json(
-                    json!({ "current_password": PASSWORD, "new_password": "a new password" }),
-                ),
-        )
-        .await;
+    let r = app.change_password(&alice.token, PASSWORD, "a new password").await;
     assert_eq!(r.status, 204, "{}", r.text());
     let r = app.preview(&id, "sm", &phones).await;
     assert_eq!((r.status.as_u16(), r.code().as_str()), (401, "token_revoked"));
