@@ -40,13 +40,16 @@ work=$(mktemp -d /tmp/homedisk-bench.XXXXXX)
 cleanup() {
   [[ -n ${server:-} ]] && kill "$server" 2>/dev/null || true
   [[ -f $work/nginx.pid ]] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  [[ -n ${floor:-} ]] && kill "$floor" 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-# HOMEDISK_BIN: measure that binary instead (no build; the thumbnail example must exist).
+# HOMEDISK_BIN: measure that binary instead (no build; the thumbnail and preview_floor examples
+# must exist).
 if [[ -z ${HOMEDISK_BIN:-} ]]; then
-  cargo build --release --quiet --features jpeg-turbo --bin homedisk --example thumbnail
+  cargo build --release --quiet --features jpeg-turbo --bin homedisk --example thumbnail \
+    --example preview_floor
 fi
 bin=${HOMEDISK_BIN:-target/release/homedisk}
 
@@ -121,6 +124,14 @@ home="http://127.0.0.1:$port$preview_url"
 cmp <(curl -fs "$home") <(curl -fs "http://127.0.0.1:$nginx_port/thumb.jpg") \
   || { echo "homedisk and nginx do not serve the same bytes"; exit 1; }
 
+# The floor: bare actix-web (homedisk's version, workers and logging thread) answering the same
+# URL with the same bytes from memory, no auth and no middleware (examples/preview_floor.rs).
+# How far homedisk is from it is homedisk's own cost; how far it is from nginx, the framework's.
+floor_port=$((port + 2))
+target/release/examples/preview_floor "$work/www/thumb.jpg" "127.0.0.1:$floor_port" log \
+  2>"$work/floor.log" & floor=$!
+for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$floor_port$preview_url" && break; sleep 0.1; done
+
 load() { # name url
   wrk -t2 -c"$connections" -d"$duration" --latency "$2" >"$work/wrk-$1.txt"
   python3 - "$1" "$work/wrk-$1.txt" <<'PY'
@@ -179,12 +190,14 @@ for run in $(seq "$runs"); do
   wait "$check" || { cat "$work/revocation.txt"; echo "REVOKED TOKEN NOT REFUSED"; exit 1; }
   sed 's/^/  /' "$work/revocation.txt"
   load nginx2 "http://127.0.0.1:$nginx_port/thumb.jpg"
+  load floor "http://127.0.0.1:$floor_port$preview_url"
   python3 - "$work" <<'PY'
 import sys
 w = sys.argv[1]
-n = (float(open(f"{w}/wrk-nginx.txt.rps").read()) + float(open(f"{w}/wrk-nginx2.txt.rps").read())) / 2
-h = float(open(f"{w}/wrk-homedisk.txt.rps").read())
-print(f"  homedisk / nginx (mean of the nginx runs before and after): {100 * h / n:.0f} %")
+rps = lambda name: float(open(f"{w}/wrk-{name}.txt.rps").read())
+n = (rps("nginx") + rps("nginx2")) / 2
+print(f"  homedisk / nginx (mean of the nginx runs before and after): {100 * rps('homedisk') / n:.0f} %")
+print(f"  floor / nginx: {100 * rps('floor') / n:.0f} %, homedisk / floor: {100 * rps('homedisk') / rps('floor'):.0f} %")
 PY
 done
 

@@ -30,7 +30,12 @@ pub fn init() -> tracing_appender::non_blocking::WorkerGuard {
         .lossy(false)
         .thread_name("homedisk-log")
         .finish(std::io::BufWriter::with_capacity(64 * 1024, std::io::stderr()));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).with_ansi(ansi).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(ansi)
+        .event_format(crate::http::access_line::Lines::new())
+        .init();
     guard
 }
 

@@ -165,7 +165,8 @@ async fn app_password_grant(
 /// `private, max-age=N`: never in a shared cache, and never kept past the credential's life.
 fn cache_control(expires: i64) -> HeaderValue {
     let left = (expires - chrono::Utc::now().timestamp()).clamp(0, MAX_AGE_CAP);
-    HeaderValue::from_str(&format!("private, max-age={left}"))
+    // From the String itself: no second copy.
+    HeaderValue::try_from(format!("private, max-age={left}"))
         .unwrap_or(HeaderValue::from_static("private, no-cache"))
 }
 

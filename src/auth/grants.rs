@@ -52,7 +52,8 @@ struct Entry {
     epoch: u64,
     until: Instant,
     session_ends: NaiveDateTime,
-    known: Known,
+    /// Shared with each answer: a hit copies nothing.
+    known: Arc<Known>,
 }
 
 /// The cache; [`GrantCache::off`] remembers nothing.
@@ -99,7 +100,12 @@ impl GrantCache {
     }
 
     /// What is known of `session` and `file`, if still true.
-    pub fn get(&self, session: &SessionId, file: &FileId, now: NaiveDateTime) -> Option<Known> {
+    pub fn get(
+        &self,
+        session: &SessionId,
+        file: &FileId,
+        now: NaiveDateTime,
+    ) -> Option<Arc<Known>> {
         let epoch = self.trusted_epoch()?;
         let entries = self.lock();
         let e = entries.get(session)?.get(file)?;
@@ -107,7 +113,7 @@ impl GrantCache {
             return None;
         }
         self.hits.fetch_add(1, Ordering::Relaxed);
-        Some(e.known.clone())
+        Some(Arc::clone(&e.known))
     }
 
     /// To be read before the query whose answer [`put`](Self::put) will keep.
@@ -145,7 +151,7 @@ impl GrantCache {
         if let Some(listening) = &self.listening {
             listening.keeping(until);
         }
-        let entry = Entry { epoch, until, session_ends, known };
+        let entry = Entry { epoch, until, session_ends, known: Arc::new(known) };
         if entries.entry(session.clone()).or_default().insert(file.clone(), entry).is_none() {
             self.len.fetch_add(1, Ordering::Relaxed);
         }

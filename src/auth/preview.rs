@@ -20,8 +20,8 @@ use std::sync::Arc;
 use crate::auth::grants::{GrantCache, Known};
 use crate::auth::sessions;
 use crate::auth::tokens::{Keys, PreviewSizes, TokenType};
-use crate::auth::verified::VerifiedTokens;
-use crate::db::ids::{FileId, SessionId, UserId};
+use crate::auth::verified::{Verified, VerifiedTokens};
+use crate::db::ids::FileId;
 use crate::db::{self, DbPool};
 use crate::error::AppError;
 use crate::preview::Size;
@@ -47,11 +47,8 @@ pub struct PreviewFile {
 
 /// What a verified token says, before the database is asked.
 struct Claimed {
-    user: UserId,
-    session: SessionId,
-    client: Option<&'static str>,
-    sizes: PreviewSizes,
-    expires: i64,
+    /// The verified token, shared with the cache of verified tokens.
+    token: Arc<Verified>,
 }
 
 /// What checking a preview needs of the application.
@@ -78,16 +75,18 @@ pub async fn authorize(
     id: FileId,
     size: Size,
 ) -> Result<PreviewGrant, AppError> {
-    let claimed = claims(ctx, &token, &id)?;
-    if size == Size::Orig && claimed.sizes == PreviewSizes::Thumbs {
+    let Claimed { token: v } = claims(ctx, &token, &id)?;
+    if size == Size::Orig && v.sizes == PreviewSizes::Thumbs {
         return Err(AppError::ScopeInsufficient("preview:orig"));
     }
     let now = Utc::now().naive_utc();
-    let Claimed { user, session, client, expires, .. } = claimed;
-    if let Some(known) = ctx.grants.get(&session, &id, now) {
-        sessions::judge(&known_facts(&known), &user, client)?;
-        return Ok(PreviewGrant { file: known.file, expires });
+    let (user, client, expires) = (&v.user, v.client, v.expires);
+    if let Some(known) = ctx.grants.get(&v.session, &id, now) {
+        sessions::judge(&known_facts(&known), user, client)?;
+        return Ok(PreviewGrant { file: Arc::clone(&known.file), expires });
     }
+    // A miss: the lookup runs off this thread and needs its own copies.
+    let (session, user) = (v.session.clone(), user.clone());
     let stamp = ctx.grants.stamp();
     let sid = session.clone();
     let (file, touch, known) = db::lookup_inline(ctx.db, move |conn| {
@@ -165,13 +164,7 @@ fn claims(ctx: &PreviewAuth<'_>, token: &Token<'_>, id: &FileId) -> Result<Claim
         }
         _ => {}
     }
-    Ok(Claimed {
-        user: v.user,
-        session: v.session,
-        client: v.client,
-        sizes: v.sizes,
-        expires: v.expires,
-    })
+    Ok(Claimed { token: v })
 }
 
 /// A signed preview URL (relative to the site) and its token.

@@ -5,7 +5,7 @@
 //! revocation stays immediate.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 
@@ -35,20 +35,21 @@ pub struct Verified {
 /// Tokens whose signature and claims were verified, by their exact text.
 #[derive(Default)]
 pub struct VerifiedTokens {
-    map: Mutex<HashMap<String, Verified>>,
+    /// Shared with each answer: a hit copies nothing.
+    map: Mutex<HashMap<String, Arc<Verified>>>,
 }
 
 /// At most this many verified tokens are remembered (then the memory starts over).
 const MAX_VERIFIED: usize = 4096;
 
 impl VerifiedTokens {
-    pub fn get_or_verify(&self, keys: &Keys, token: &str) -> Result<Verified, AppError> {
+    pub fn get_or_verify(&self, keys: &Keys, token: &str) -> Result<Arc<Verified>, AppError> {
         let now = Utc::now().timestamp();
         let alive = |v: &Verified| now <= v.expires.saturating_add(LEEWAY);
         if let Some(v) = self.lock().get(token).filter(|v| alive(v)) {
             return Ok(v.clone());
         }
-        let verified = verify(keys, token)?;
+        let verified = Arc::new(verify(keys, token)?);
         let mut map = self.lock();
         if map.len() >= MAX_VERIFIED {
             map.retain(|_, v| alive(v));
@@ -60,7 +61,7 @@ impl VerifiedTokens {
         Ok(verified)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Verified>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Verified>>> {
         self.map.lock().unwrap_or_else(|p| p.into_inner())
     }
 }

@@ -47,7 +47,7 @@ pub async fn access_log(
         None => ("", ""),
     };
     tracing::info!(
-        target: "homedisk::access",
+        target: crate::http::access_line::TARGET,
         %peer,
         status,
         ms = %format_args!("{:.2}", started.elapsed().as_secs_f64() * 1000.0),

@@ -16,6 +16,7 @@
 //! - [`thumb`]: sending a thumbnail (`/preview` and share links).
 //! - [`zip`]: sending a planned ZIP archive (its own entity tag, Range, `If-Range`).
 
+pub mod access_line;
 pub mod access_log;
 pub mod auth;
 pub mod client_ip;
