@@ -77,11 +77,16 @@ pub fn redact_query(query: &str) -> Cow<'_, str> {
 /// The name of `pair` (`name=value`) when its value is to be redacted.
 fn secret(pair: &str) -> Option<&str> {
     let (name, _) = pair.split_once('=').unwrap_or((pair, ""));
-    let decoded = form_urlencoded::parse(name.as_bytes()).next().map(|(n, _)| n);
-    let secret = decoded.is_none_or(|n| {
+    let is_secret = |n: &str| {
         let n = n.trim();
         SECRET_PARAMS.iter().any(|s| n.eq_ignore_ascii_case(s))
-    });
+    };
+    // Decoded only when there is something to decode (this runs on every request).
+    let secret = if name.bytes().any(|b| matches!(b, b'%' | b'+')) {
+        form_urlencoded::parse(name.as_bytes()).next().is_none_or(|(n, _)| is_secret(&n))
+    } else {
+        is_secret(name)
+    };
     (secret && !name.is_empty()).then_some(name)
 }
 
@@ -103,9 +108,10 @@ pub fn redact_credentials(text: &str) -> Cow<'_, str> {
     // The common case (no JWT prefix, no app password prefix, nothing percent-encoded) costs
     // one scan and no allocation beyond the copy: this runs on every request.
     let bytes = text.as_bytes();
-    let suspicious = bytes.contains(&b'%')
-        || bytes.windows(3).any(|w| w == b"eyJ")
-        || bytes.windows(4).any(|w| w.eq_ignore_ascii_case(b"hdk_"));
+    let suspicious = memchr::memchr(b'%', bytes).is_some()
+        || memchr::memmem::find(bytes, b"eyJ").is_some()
+        || memchr::memchr_iter(b'_', bytes)
+            .any(|i| i >= 3 && bytes[i - 3..i].eq_ignore_ascii_case(b"hdk"));
     if !suspicious {
         return Cow::Borrowed(text);
     }

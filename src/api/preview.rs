@@ -64,7 +64,7 @@ impl<'q> PreviewQuery<'q> {
 
 /// `name=value`, decoded only when it needs to be.
 fn decode_pair(pair: &str) -> (Cow<'_, str>, Cow<'_, str>) {
-    if pair.contains(['%', '+']) {
+    if memchr::memchr2(b'%', b'+', pair.as_bytes()).is_some() {
         let decoded = form_urlencoded::parse(pair.as_bytes()).next().unwrap_or_default();
         return (Cow::Owned(decoded.0.into_owned()), Cow::Owned(decoded.1.into_owned()));
     }
