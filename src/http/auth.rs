@@ -170,11 +170,10 @@ pub fn client_addr(req: &HttpRequest) -> Option<std::net::IpAddr> {
     // A constant name: looked up by `&str`, actix would parse (and allocate) it each time.
     const FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
     let forwarded = req.headers().get_all(FORWARDED_FOR).filter_map(|v| v.to_str().ok());
-    let client = match req.app_data::<actix_web::web::Data<crate::state::AppState>>() {
+    match req.app_data::<actix_web::web::Data<crate::state::AppState>>() {
         Some(state) => state.config.trusted_proxies.client(peer, forwarded),
         None => peer,
-    };
-    client
+    }
 }
 
 /// The token from the headers the API accepts, then the cookie.
