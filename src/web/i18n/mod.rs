@@ -272,6 +272,16 @@ async fn switch(form: web::Form<SwitchForm>) -> HttpResponse {
     super::redirect(&next).cookie(cookie).finish()
 }
 
+/// For each table's test: every key has text in both languages, with as many `{}` in each.
+#[cfg(test)]
+fn assert_translated(en: Vec<(&str, &str)>, zh: Vec<(&str, &str)>) {
+    assert_eq!(en.len(), zh.len());
+    for ((key, en), (_, zh)) in en.into_iter().zip(zh) {
+        assert!(!en.is_empty() && !zh.is_empty(), "{key} is empty");
+        assert_eq!(en.matches("{}").count(), zh.matches("{}").count(), "{key}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Lang, fill};

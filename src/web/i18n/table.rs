@@ -348,13 +348,7 @@ mod tests {
 
     #[test]
     fn both_languages_fill_every_key_with_the_same_placeholders() {
-        fn check(en: Vec<(&str, &str)>, zh: Vec<(&str, &str)>) {
-            for ((key, en), (_, zh)) in en.into_iter().zip(zh) {
-                assert!(!en.is_empty() && !zh.is_empty(), "{key} is empty");
-                assert_eq!(en.matches("{}").count(), zh.matches("{}").count(), "{key}");
-            }
-        }
-        check(Ui::EN.entries(), Ui::ZH_CN.entries());
-        check(Js::EN.entries(), Js::ZH_CN.entries());
+        crate::web::i18n::assert_translated(Ui::EN.entries(), Ui::ZH_CN.entries());
+        crate::web::i18n::assert_translated(Js::EN.entries(), Js::ZH_CN.entries());
     }
 }
