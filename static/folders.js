@@ -98,22 +98,13 @@
   function moveRow(li) {
     window.location.assign(li.querySelector(".menu-move").getAttribute("href"));
   }
-  // Asks as the row's delete button does (app.js), also for rows "show more" added later.
+  // The row's delete form, submitted as its button would be: app.js's submit listener asks
+  // first (also for rows "show more" added later).
   function deleteRow(li) {
     var form = li.querySelector("form.confirm-delete");
     if (!form) { return; }
-    var name = form.dataset.name || "";
-    var folder = form.dataset.folder === "true";
-    var ask = hd.ask || function (q) { return Promise.resolve(window.confirm(q)); };
-    ask(hd.t(folder ? "delete_folder_q" : "delete_q", name),
-        hd.t(folder ? "delete_folder_text" : "delete_file_text"), hd.t("delete")).then(function (yes) {
-      if (!yes) { return; }
-      var confirmed = document.createElement("input");
-      confirmed.type = "hidden"; confirmed.name = "confirmed"; confirmed.value = "yes";
-      form.appendChild(confirmed);
-      form.dataset.confirmed = "yes";
-      form.submit();
-    });
+    if (form.requestSubmit) { form.requestSubmit(); return; }
+    form.dispatchEvent(new Event("submit", { bubbles: true, cancelable: true }));
   }
   function openRow(li) { li.querySelector(".item-main").click(); }
 
