@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::middleware::{self, DefaultHeaders};
+use actix_web::middleware;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use secrecy::SecretString;
 
@@ -248,21 +248,6 @@ pub fn recover(state: &AppState) -> Result<(), StartupError> {
     Ok(())
 }
 
-/// Headers on every response. Pages load nothing from other origins, cannot be framed, and
-/// never send a Referer (URLs may carry tokens).
-fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("Referrer-Policy", "no-referrer"))
-        .add(("X-Frame-Options", "DENY"))
-        .add((
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; \
-             form-action 'self'; frame-ancestors 'none'",
-        ))
-        .add(("Cache-Control", "no-store"))
-}
-
 /// The application, exactly as the server runs it; tests call this too.
 pub fn build_app(
     state: web::Data<AppState>,
@@ -278,11 +263,7 @@ pub fn build_app(
     let cors = state.config.cors_origins.clone();
     App::new()
         .app_data(state)
-        .wrap(middleware::from_fn(crate::http::cookies::reissue))
-        .wrap(middleware::from_fn(crate::http::compress::compress))
-        .wrap(middleware::from_fn(pages::localize_errors))
-        .wrap(security_headers())
-        .wrap(middleware::from_fn(crate::http::access_log::access_log))
+        .wrap(middleware::from_fn(crate::http::around::every_request))
         .route("/healthz", web::get().to(healthz))
         .configure(|cfg| api::configure(cfg, &cors))
         .configure(|cfg| api::preview::configure(cfg, &cors))

@@ -5,11 +5,9 @@
 //! and `ETag` keep meaning the stored bytes.
 
 use actix_http::encoding::Encoder;
-use actix_web::Error;
 use actix_web::body::MessageBody;
-use actix_web::dev::{ResponseHead, ServiceRequest, ServiceResponse};
+use actix_web::dev::{ResponseHead, ServiceResponse};
 use actix_web::http::header::{self, ContentEncoding, HeaderValue};
-use actix_web::middleware::Next;
 
 /// Media types worth compressing (the part before any `;`).
 const COMPRESSIBLE: &[&str] = &[
@@ -24,15 +22,14 @@ const COMPRESSIBLE: &[&str] = &[
     "image/svg+xml",
 ];
 
-/// Compression middleware (`middleware::from_fn(http::compress::compress)`).
-pub async fn compress(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    // Read only when the answer is worth compressing (not on the preview's hot path).
-    let accept = req.headers().get(header::ACCEPT_ENCODING).cloned();
-    let res = next.call(req).await?;
-    Ok(res.map_body(move |head, body| {
+/// Compresses `res` as `accept` (the request's `Accept-Encoding`) allows, if its type is
+/// worth it. Part of the middleware around every route (`http::around`), which reads the
+/// header before the request goes in.
+pub fn encode<B: MessageBody>(
+    res: ServiceResponse<B>,
+    accept: Option<HeaderValue>,
+) -> ServiceResponse<Encoder<B>> {
+    res.map_body(move |head, body| {
         let encoding = if compressible(head) {
             head.headers_mut().append(header::VARY, HeaderValue::from_static("accept-encoding"));
             accept.as_ref().and_then(|v| v.to_str().ok()).map_or(ContentEncoding::Identity, choose)
@@ -40,7 +37,7 @@ pub async fn compress(
             ContentEncoding::Identity
         };
         Encoder::response(encoding, head, body)
-    }))
+    })
 }
 
 /// Brotli if the client takes it, else gzip, else none (`q=0` refuses a coding; `*` takes any).

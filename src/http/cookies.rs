@@ -38,13 +38,12 @@ pub fn session(
 #[derive(Clone)]
 pub struct Reissue(pub Cookie<'static>);
 
-/// Middleware: sets the renewed session cookie noted during the request, unless the response
-/// sets the session cookie itself (a login, or a logout removing it).
-pub async fn reissue<B: actix_web::body::MessageBody>(
-    req: actix_web::dev::ServiceRequest,
-    next: actix_web::middleware::Next<B>,
+/// Sets the renewed session cookie noted during the request, unless the response sets the
+/// session cookie itself (a login, or a logout removing it). Part of the middleware around
+/// every route (`http::around`).
+pub fn reissue<B>(
+    mut res: actix_web::dev::ServiceResponse<B>,
 ) -> Result<actix_web::dev::ServiceResponse<B>, actix_web::Error> {
-    let mut res = next.call(req).await?;
     let renewed = res.request().extensions().get::<Reissue>().cloned();
     if let Some(Reissue(cookie)) = renewed {
         let sets_own = res.response().cookies().any(|c| c.name() == SESSION_COOKIE);

@@ -1,7 +1,8 @@
 //! The HTTP toolbox shared by the adapters (`api/`, `web/`, and later WebDAV and share links):
 //! what more than one of them needs to speak HTTP, and nothing about any one route.
 //!
-//! - [`access_log`]: the access log middleware.
+//! - [`access_log`]: the access log.
+//! - [`around`]: the one middleware around every route (log, headers, compression, cookies).
 //! - [`auth`]: reading tokens at the door (Bearer, `token`, `z-token`, Basic, cookie) and the
 //!   extractors that say who may call a handler (`CurrentUser`, `FilesReader`, `FilesWriter`,
 //!   `AdminUser`).
@@ -18,6 +19,7 @@
 
 pub mod access_line;
 pub mod access_log;
+pub mod around;
 pub mod auth;
 pub mod client_ip;
 pub mod compress;

@@ -3,9 +3,8 @@
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::cookie::Cookie;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::dev::ServiceResponse;
 use actix_web::http::StatusCode;
-use actix_web::middleware::Next;
 use actix_web::{HttpResponse, ResponseError};
 use askama::Template;
 
@@ -72,19 +71,17 @@ pub(crate) fn capitalize(s: &str) -> String {
     }
 }
 
-/// Middleware around the whole app: an error page answered by a page handler is rendered in
-/// the language of the request (`ResponseError` does not see the request). API errors pass
-/// through untouched.
+/// An error page answered by a page handler, rendered again in the language of the request
+/// (`ResponseError` does not see the request); anything else, API errors included, passes
+/// through untouched. Part of the middleware around every route (`http::around`).
 pub async fn localize_errors<B: MessageBody + 'static>(
-    req: ServiceRequest,
-    next: Next<B>,
-) -> Result<ServiceResponse<EitherBody<B>>, actix_web::Error> {
-    let res = next.call(req).await?;
+    res: ServiceResponse<B>,
+) -> ServiceResponse<EitherBody<B>> {
     let Some(PageError::App(e)) = res.response().error().and_then(|e| e.as_error::<PageError>())
     else {
-        return Ok(res.map_into_left_body());
+        return res.map_into_left_body();
     };
-    // Only now: this middleware sits on every route, the image previews' hot path included.
+    // Only now: this runs on every route, the image previews' hot path included.
     let loc = Locale::of(res.request());
     let mut page = ErrorPage::new(e, &loc);
     // Someone logged in keeps their header (their menu, their way back to their files).
@@ -94,7 +91,7 @@ pub async fn localize_errors<B: MessageBody + 'static>(
         page.nav = Nav::user(&state, &me, &loc);
     }
     let page = page.respond(e);
-    Ok(res.into_response(page).map_into_right_body())
+    res.into_response(page).map_into_right_body()
 }
 
 /// An error on a page: the error page, or a redirect to the login page.
