@@ -23,7 +23,6 @@
 //! `homedisk admin` commands), a notification lost with a connection before the loss is
 //! noticed, and the noting of a session's use, postponed by at most that.
 
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -56,13 +55,16 @@ struct Entry {
     known: Arc<Known>,
 }
 
+/// Entries by session, then file (foldhash: see Cargo.toml).
+type Entries = foldhash::HashMap<SessionId, foldhash::HashMap<FileId, Entry>>;
+
 /// The cache; [`GrantCache::off`] remembers nothing.
 #[derive(Default)]
 pub struct GrantCache {
     epoch: Option<WriteEpoch>,
     /// PostgreSQL: whether the other nodes' writes are heard (they move `epoch` then).
     listening: Option<Listening>,
-    entries: Mutex<HashMap<SessionId, HashMap<FileId, Entry>>>,
+    entries: Mutex<Entries>,
     len: AtomicU64,
     hits: AtomicU64,
 }
@@ -172,7 +174,7 @@ impl GrantCache {
         self.listening.as_ref().map_or(0, Listening::heard)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, HashMap<FileId, Entry>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Entries> {
         // A panic while holding the lock leaves the maps consistent (no entry half-written).
         self.entries.lock().unwrap_or_else(|p| p.into_inner())
     }

@@ -4,7 +4,6 @@
 //! session, the user and the file are still read from the database on every request, so
 //! revocation stays immediate.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
@@ -32,11 +31,14 @@ pub struct Verified {
     pub expires: i64,
 }
 
+/// Verified tokens by their text (foldhash: see Cargo.toml).
+type TokenMap = foldhash::HashMap<String, Arc<Verified>>;
+
 /// Tokens whose signature and claims were verified, by their exact text.
 #[derive(Default)]
 pub struct VerifiedTokens {
     /// Shared with each answer: a hit copies nothing.
-    map: Mutex<HashMap<String, Arc<Verified>>>,
+    map: Mutex<TokenMap>,
 }
 
 /// At most this many verified tokens are remembered (then the memory starts over).
@@ -61,7 +63,7 @@ impl VerifiedTokens {
         Ok(verified)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Verified>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, TokenMap> {
         self.map.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
