@@ -63,7 +63,8 @@ pub const VARIABLES: &[Variable] = &[
     Variable { name: "HOMEDISK_IMAGE_MEMORY_BYTES", default: "256MiB", meaning: "memory all image decodes together may use; an image needing more gets no thumbnail (422)" },
     Variable { name: "HOMEDISK_PASSWORD_HASHERS", default: "cores - 1 (at least 1)", meaning: "bcrypt hashes computed at once; more logins queue (503 `busy` after 10 s)" },
     Variable { name: "HOMEDISK_AUDIT_RETENTION_DAYS", default: "365", meaning: "audit log entries older than this are removed" },
-    Variable { name: "HOMEDISK_TRUSTED_PROXIES", default: "(none)", meaning: "CIDR ranges of load balancers / reverse proxies whose X-Forwarded-For gives the client address, e.g. 10.0.0.0/8,127.0.0.1" },
+    Variable { name: "HOMEDISK_TRUSTED_PROXIES", default: "(none)", meaning: "CIDR ranges of load balancers / reverse proxies whose X-Forwarded-For gives the client address, and whose X-Forwarded-Host / X-Forwarded-Proto / Forwarded the host and scheme, e.g. 10.0.0.0/8,127.0.0.1" },
+    Variable { name: "HOMEDISK_PUBLIC_URL", default: "(from each request)", meaning: "the address people reach homedisk at, e.g. https://disk.example.org: absolute links (share links, the device-login page, the WebDAV address) start with it; unset: the request's Host (a trusted proxy's X-Forwarded-Host)" },
     Variable { name: "RUST_LOG", default: "info", meaning: "log filter (tracing EnvFilter syntax)" },
 ];
 
@@ -153,6 +154,9 @@ pub struct Config {
     /// `None`: one less than the cores (at least 1).
     pub password_hashers: Option<usize>,
     pub trusted_proxies: crate::http::client_ip::TrustedProxies,
+    /// `https://disk.example.org` (no trailing slash): the base of absolute links; `None`:
+    /// each request's own (`http::site`).
+    pub public_url: Option<String>,
 }
 
 /// The shortest signing key accepted, in bytes (HS256 wants at least its output size).
@@ -336,6 +340,9 @@ impl Config {
                 &get("HOMEDISK_TRUSTED_PROXIES").unwrap_or_default(),
             )
             .map_err(|message| bad("HOMEDISK_TRUSTED_PROXIES", message))?,
+            public_url: get("HOMEDISK_PUBLIC_URL")
+                .map(|v| parse_public_url(&v).map_err(|m| bad("HOMEDISK_PUBLIC_URL", m)))
+                .transpose()?,
         })
     }
 }
@@ -421,6 +428,18 @@ fn parse_origins(raw: &str) -> Result<Vec<String>, String> {
         .collect()
 }
 
+/// `HOMEDISK_PUBLIC_URL`: `scheme://host[:port]`, a trailing slash dropped. No path: homedisk
+/// serves its routes from the root.
+fn parse_public_url(raw: &str) -> Result<String, String> {
+    let url = raw.trim_end_matches('/');
+    parse_origins(url).ok().filter(|o| o.len() == 1).and_then(|mut o| o.pop()).ok_or_else(|| {
+        format!(
+            "`{raw}` is not an address such as https://disk.example.org (scheme and host, \
+             no path)"
+        )
+    })
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -461,6 +480,9 @@ pub(crate) mod tests {
             ("HOMEDISK_MAX_UPLOAD_BYTES", "4 parsecs"),
             ("HOMEDISK_COOKIE_SECURE", "sometimes"),
             ("HOMEDISK_DATABASE_URL", "mysql://x"),
+            ("HOMEDISK_PUBLIC_URL", "disk.example.org"),
+            ("HOMEDISK_PUBLIC_URL", "https://disk.example.org/homedisk"),
+            ("HOMEDISK_PUBLIC_URL", "https://a.example,https://b.example"),
         ] {
             let err = with(&[(name, value)]).expect_err(name);
             assert_eq!(err.variable, name);
@@ -475,6 +497,13 @@ pub(crate) mod tests {
         let c = with(&[url, ("HOMEDISK_SECRET_KEY", &"k".repeat(32))]).expect("valid");
         assert!(c.database.url.is_postgres());
         assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_public_url_loses_its_trailing_slash() {
+        let c = with(&[("HOMEDISK_PUBLIC_URL", "https://disk.example.org:8443/")]).expect("valid");
+        assert_eq!(c.public_url.as_deref(), Some("https://disk.example.org:8443"));
+        assert_eq!(with(&[]).expect("defaults").public_url, None);
     }
 
     #[test]

@@ -117,7 +117,7 @@ async fn page(
         None
     };
     let mut page = visit_page(&loc, base.clone(), &grant, contents);
-    page.origin = super::owner::origin_of(&req);
+    page.origin = crate::http::site::base_url(&req, &state.config);
     html(builder, &page)
 }
 
