@@ -20,6 +20,7 @@ use crate::auth::tokens::Keys;
 use crate::config::{Config, ConfigError, MIN_SECRET_BYTES, Registration, StorageUrl};
 use crate::db::{self, DbSetupError};
 use crate::error::AppError;
+use crate::shares::upload_limit::UploadLimiter;
 use crate::state::AppState;
 use crate::storage::{LocalStorage, S3Config, S3Storage, Storage};
 use crate::{api, web as pages};
@@ -120,12 +121,18 @@ pub fn build_state(config: Config) -> Result<AppState, StartupError> {
         config.image_memory_bytes,
     )
     .map_err(io("cannot create the thumbnail cache in", &config.data_dir))?;
+    // Nodes sharing PostgreSQL count limits in it; one node (SQLite) in memory.
+    let shared = config.database.url.is_postgres().then(|| pool.clone());
     Ok(AppState {
-        login_limiter: Arc::new(if config.database.url.is_postgres() {
-            LoginLimiter::shared(config.login_attempts_per_minute, pool.clone())
-        } else {
-            LoginLimiter::new(config.login_attempts_per_minute)
+        login_limiter: Arc::new(match &shared {
+            Some(pool) => LoginLimiter::shared(config.login_attempts_per_minute, pool.clone()),
+            None => LoginLimiter::new(config.login_attempts_per_minute),
         }),
+        upload_limiter: Arc::new(UploadLimiter::new(
+            config.link_uploads_per_hour,
+            config.link_upload_bytes_per_hour,
+            shared,
+        )),
         hashers: Arc::new(crate::auth::password::Hashers::new(config.password_hashers)),
         config: Arc::new(config),
         db: pool,
