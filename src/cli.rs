@@ -138,11 +138,11 @@ pub fn execute(command: Command, config: Config) -> Result<(), StartupError> {
 
 /// Prints what `files::fsck` found; fails (exit status 1) unless all is consistent.
 fn admin_fsck(config: Config, repair: bool, grace_hours: u64) -> Result<(), StartupError> {
-    let state = startup::build_state(config)?;
-    let mut conn = state.db.get().map_err(|e| StartupError::Other(e.to_string()))?;
+    let basics = startup::open_basics(config)?;
+    let mut conn = basics.db.get().map_err(|e| StartupError::Other(e.to_string()))?;
     let grace = std::time::Duration::from_secs(grace_hours.saturating_mul(3600));
     let cutoff = repair.then(|| std::time::SystemTime::now() - grace);
-    let report = crate::files::fsck::check(&mut conn, state.storage.as_ref(), cutoff)
+    let report = crate::files::fsck::check(&mut conn, basics.storage.as_ref(), cutoff)
         .map_err(|e| StartupError::Other(format!("fsck failed: {e}")))?;
     println!("{} blob rows, {} stored objects", report.rows, report.objects);
     for key in &report.missing {
@@ -191,15 +191,15 @@ fn admin_create(
     };
     let account = users::validate_registration(&RegisterInput { username, password, email, phone })
         .map_err(|e| StartupError::Other(e.to_string()))?;
-    let state = startup::build_state(config)?;
-    let mut conn = state.db.get().map_err(|e| StartupError::Other(e.to_string()))?;
-    let hash = password::hash(&account.password, state.config.bcrypt_cost)
+    let basics = startup::open_basics(config)?;
+    let mut conn = basics.db.get().map_err(|e| StartupError::Other(e.to_string()))?;
+    let hash = password::hash(&account.password, basics.config.bcrypt_cost)
         .map_err(|e| StartupError::Other(e.to_string()))?;
     let user = users::insert_account(
         &mut conn,
         &account,
         &hash,
-        state.config.default_quota_bytes,
+        basics.config.default_quota_bytes,
         true,
         Utc::now().naive_utc(),
     )
@@ -239,8 +239,8 @@ fn admin_backup(config: &Config, dir: &std::path::Path) -> Result<(), StartupErr
 
 /// Turns off `username`'s two-factor login (audited, with no acting user: the console).
 fn admin_reset_2fa(config: Config, username: &str) -> Result<(), StartupError> {
-    let state = startup::build_state(config)?;
-    let mut conn = state.db.get().map_err(|e| StartupError::Other(e.to_string()))?;
+    let basics = startup::open_basics(config)?;
+    let mut conn = basics.db.get().map_err(|e| StartupError::Other(e.to_string()))?;
     let fail = |e: crate::error::AppError| StartupError::Other(e.to_string());
     let user = crate::db::models::users::find_by_username(&mut conn, username)
         .map_err(|e| fail(e.into()))?

@@ -59,11 +59,14 @@ pub const VARIABLES: &[Variable] = &[
     Variable { name: "HOMEDISK_SESSION_MAX_SECONDS", default: "7776000", meaning: "absolute limit of any session from its login, however often it is renewed or refreshed (90 days), 10-31536000" },
     Variable { name: "HOMEDISK_APP_TOKEN_TTL_SECONDS", default: "604800", meaning: "lifetime of an `app` session; `POST /api/v1/auth/refresh` extends it by this much, up to the maximum" },
     Variable { name: "HOMEDISK_API_TOKEN_TTL_SECONDS", default: "604800", meaning: "lifetime of an `api` session; refreshing extends it likewise" },
+    Variable { name: "HOMEDISK_LINK_UPLOADS_PER_HOUR", default: "500", meaning: "uploads (requests; the drop page sends one per file) one address may send through upload links an hour, refilling steadily (more: 429 with Retry-After), 1-1000000" },
+    Variable { name: "HOMEDISK_LINK_UPLOAD_BYTES_PER_HOUR", default: "2GiB", meaning: "bytes one address may send through upload links an hour, refilling steadily (more: 429 with Retry-After); a larger single upload passes only when the address sent nothing in the hour before, 1KiB-4TiB" },
     Variable { name: "HOMEDISK_LOGIN_ATTEMPTS_PER_MINUTE", default: "10", meaning: "login attempts a minute per account from unknown devices, and per known device (per IP: three times that)" },
     Variable { name: "HOMEDISK_IMAGE_MEMORY_BYTES", default: "256MiB", meaning: "memory all image decodes together may use; an image needing more gets no thumbnail (422)" },
     Variable { name: "HOMEDISK_PASSWORD_HASHERS", default: "cores - 1 (at least 1)", meaning: "bcrypt hashes computed at once; more logins queue (503 `busy` after 10 s)" },
     Variable { name: "HOMEDISK_AUDIT_RETENTION_DAYS", default: "365", meaning: "audit log entries older than this are removed" },
-    Variable { name: "HOMEDISK_TRUSTED_PROXIES", default: "(none)", meaning: "CIDR ranges of load balancers / reverse proxies whose X-Forwarded-For gives the client address, e.g. 10.0.0.0/8,127.0.0.1" },
+    Variable { name: "HOMEDISK_TRUSTED_PROXIES", default: "(none)", meaning: "CIDR ranges of load balancers / reverse proxies whose X-Forwarded-For gives the client address, and whose X-Forwarded-Host / X-Forwarded-Proto / Forwarded the host and scheme, e.g. 10.0.0.0/8,127.0.0.1" },
+    Variable { name: "HOMEDISK_PUBLIC_URL", default: "(from each request)", meaning: "the address people reach homedisk at, e.g. https://disk.example.org: absolute links (share links, the device-login page, the WebDAV address) start with it; unset: the request's Host (a trusted proxy's X-Forwarded-Host)" },
     Variable { name: "RUST_LOG", default: "info", meaning: "log filter (tracing EnvFilter syntax)" },
 ];
 
@@ -148,11 +151,17 @@ pub struct Config {
     pub app_token_ttl_seconds: u64,
     pub api_token_ttl_seconds: u64,
     pub login_attempts_per_minute: u32,
+    /// What one address may send through upload links an hour (`shares::upload_limit`).
+    pub link_uploads_per_hour: u32,
+    pub link_upload_bytes_per_hour: u64,
     pub audit_retention_days: u32,
     pub image_memory_bytes: u64,
     /// `None`: one less than the cores (at least 1).
     pub password_hashers: Option<usize>,
     pub trusted_proxies: crate::http::client_ip::TrustedProxies,
+    /// `https://disk.example.org` (no trailing slash): the base of absolute links; `None`:
+    /// each request's own (`http::site`).
+    pub public_url: Option<String>,
 }
 
 /// The shortest signing key accepted, in bytes (HS256 wants at least its output size).
@@ -318,6 +327,26 @@ impl Config {
                 10,
                 1..=10_000,
             )?,
+            link_uploads_per_hour: number(
+                &get,
+                "HOMEDISK_LINK_UPLOADS_PER_HOUR",
+                500,
+                1..=1_000_000,
+            )?,
+            link_upload_bytes_per_hour: match bytes(
+                &get,
+                "HOMEDISK_LINK_UPLOAD_BYTES_PER_HOUR",
+                2 << 30,
+            )? {
+                // Counted in KiB by a 32-bit limiter: 4 TiB an hour is its most.
+                n if !(1 << 10..=4 << 40).contains(&n) => {
+                    return Err(bad(
+                        "HOMEDISK_LINK_UPLOAD_BYTES_PER_HOUR",
+                        "must be from 1KiB to 4TiB",
+                    ));
+                }
+                n => n,
+            },
             audit_retention_days: number(&get, "HOMEDISK_AUDIT_RETENTION_DAYS", 365, 1..=36_500)?,
             image_memory_bytes: match bytes(&get, "HOMEDISK_IMAGE_MEMORY_BYTES", 256 << 20)? {
                 n if n < 16 << 20 => {
@@ -336,6 +365,9 @@ impl Config {
                 &get("HOMEDISK_TRUSTED_PROXIES").unwrap_or_default(),
             )
             .map_err(|message| bad("HOMEDISK_TRUSTED_PROXIES", message))?,
+            public_url: get("HOMEDISK_PUBLIC_URL")
+                .map(|v| parse_public_url(&v).map_err(|m| bad("HOMEDISK_PUBLIC_URL", m)))
+                .transpose()?,
         })
     }
 }
@@ -421,6 +453,18 @@ fn parse_origins(raw: &str) -> Result<Vec<String>, String> {
         .collect()
 }
 
+/// `HOMEDISK_PUBLIC_URL`: `scheme://host[:port]`, a trailing slash dropped. No path: homedisk
+/// serves its routes from the root.
+fn parse_public_url(raw: &str) -> Result<String, String> {
+    let url = raw.trim_end_matches('/');
+    parse_origins(url).ok().filter(|o| o.len() == 1).and_then(|mut o| o.pop()).ok_or_else(|| {
+        format!(
+            "`{raw}` is not an address such as https://disk.example.org (scheme and host, \
+             no path)"
+        )
+    })
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -461,6 +505,12 @@ pub(crate) mod tests {
             ("HOMEDISK_MAX_UPLOAD_BYTES", "4 parsecs"),
             ("HOMEDISK_COOKIE_SECURE", "sometimes"),
             ("HOMEDISK_DATABASE_URL", "mysql://x"),
+            ("HOMEDISK_PUBLIC_URL", "disk.example.org"),
+            ("HOMEDISK_LINK_UPLOADS_PER_HOUR", "0"),
+            ("HOMEDISK_LINK_UPLOAD_BYTES_PER_HOUR", "512"),
+            ("HOMEDISK_LINK_UPLOAD_BYTES_PER_HOUR", "5TiB"),
+            ("HOMEDISK_PUBLIC_URL", "https://disk.example.org/homedisk"),
+            ("HOMEDISK_PUBLIC_URL", "https://a.example,https://b.example"),
         ] {
             let err = with(&[(name, value)]).expect_err(name);
             assert_eq!(err.variable, name);
@@ -475,6 +525,13 @@ pub(crate) mod tests {
         let c = with(&[url, ("HOMEDISK_SECRET_KEY", &"k".repeat(32))]).expect("valid");
         assert!(c.database.url.is_postgres());
         assert!(!format!("{c:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn the_public_url_loses_its_trailing_slash() {
+        let c = with(&[("HOMEDISK_PUBLIC_URL", "https://disk.example.org:8443/")]).expect("valid");
+        assert_eq!(c.public_url.as_deref(), Some("https://disk.example.org:8443"));
+        assert_eq!(with(&[]).expect("defaults").public_url, None);
     }
 
     #[test]

@@ -136,6 +136,13 @@ pub enum AppError {
     Conflict(String),
     #[error("too many attempts; try again in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    /// One address sent more through upload links than an hour's allowance
+    /// (`shares::upload_limit`); `rate_limited` like any limit.
+    #[error(
+        "this address has sent as many files through upload links as the server accepts for now; try again in {} min",
+        .retry_after_secs.div_ceil(60)
+    )]
+    UploadsLimited { retry_after_secs: u64 },
     /// Too much work queued (password hashing); the client should retry shortly.
     #[error("the server is busy; try again in a few seconds")]
     Busy,
@@ -237,7 +244,9 @@ impl AppError {
             MethodNotAllowed(_) => ("method_not_allowed", StatusCode::METHOD_NOT_ALLOWED),
             ImageUnreadable(_) => ("image_unreadable", StatusCode::UNPROCESSABLE_ENTITY),
             Conflict(_) => ("conflict", StatusCode::CONFLICT),
-            RateLimited { .. } => ("rate_limited", StatusCode::TOO_MANY_REQUESTS),
+            RateLimited { .. } | UploadsLimited { .. } => {
+                ("rate_limited", StatusCode::TOO_MANY_REQUESTS)
+            }
             Busy => ("busy", StatusCode::SERVICE_UNAVAILABLE),
             StorageUnavailable(_) => ("storage_unavailable", StatusCode::SERVICE_UNAVAILABLE),
             DatabaseUnavailable(_) => ("database_unavailable", StatusCode::SERVICE_UNAVAILABLE),
@@ -306,7 +315,8 @@ impl AppError {
     /// Headers every rendering of this error carries (`Retry-After`, `WWW-Authenticate`).
     pub fn extra_headers(&self) -> Vec<(header::HeaderName, HeaderValue)> {
         match self {
-            AppError::RateLimited { retry_after_secs } => {
+            AppError::RateLimited { retry_after_secs }
+            | AppError::UploadsLimited { retry_after_secs } => {
                 vec![(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs))]
             }
             AppError::Busy | AppError::StorageUnavailable(_) | AppError::DatabaseUnavailable(_) => {

@@ -20,6 +20,7 @@ use crate::auth::tokens::Keys;
 use crate::config::{Config, ConfigError, MIN_SECRET_BYTES, Registration, StorageUrl};
 use crate::db::{self, DbSetupError};
 use crate::error::AppError;
+use crate::shares::upload_limit::UploadLimiter;
 use crate::state::AppState;
 use crate::storage::{LocalStorage, S3Config, S3Storage, Storage};
 use crate::{api, web as pages};
@@ -100,17 +101,36 @@ pub fn load_or_create_secret(config: &Config) -> Result<SecretString, StartupErr
     }
 }
 
-/// Everything the handlers share, from a validated config.
-pub fn build_state(config: Config) -> Result<AppState, StartupError> {
+/// What every command needs: the data directory prepared, the signing key, the database
+/// (migrated) and the blob store. `homedisk admin …` uses this alone; the server builds its
+/// state on it ([`build_state`]).
+pub struct Basics {
+    pub config: Config,
+    pub keys: Keys,
+    pub db: db::DbPool,
+    pub storage: Arc<dyn Storage>,
+    /// The pool's write epoch, for the server's grant cache.
+    epoch: db::WriteEpoch,
+}
+
+/// Opens the [`Basics`], and nothing that runs on its own: no grant listener (a thread and a
+/// PostgreSQL connection a one-off command has no use for), no caches, no bcrypt.
+pub fn open_basics(config: Config) -> Result<Basics, StartupError> {
     prepare_data_dir(&config)?;
     let secret = load_or_create_secret(&config)?;
     let keys = Keys::new(&secret, config.previous_secret_key.as_ref());
-    let (pool, epoch) = db::connect_watched(&config.database)?;
-    let grants = GrantCache::for_database(&config.database.url, epoch)
-        .map_err(|e| StartupError::Other(format!("cannot start the grant listener: {e}")))?;
+    let (db, epoch) = db::connect_watched(&config.database)?;
     // The URL as an operator wrote it, password hidden: which database this node uses.
     tracing::info!(database = %config.database.url.redacted(), "database opened");
     let storage = open_storage(&config)?;
+    Ok(Basics { config, keys, db, storage, epoch })
+}
+
+/// Everything the handlers share, from a validated config.
+pub fn build_state(config: Config) -> Result<AppState, StartupError> {
+    let Basics { config, keys, db: pool, storage, epoch } = open_basics(config)?;
+    let grants = GrantCache::for_database(&config.database.url, epoch)
+        .map_err(|e| StartupError::Other(format!("cannot start the grant listener: {e}")))?;
     let dummy_hash =
         password::dummy_hash(config.bcrypt_cost).map_err(|e| StartupError::Other(e.to_string()))?;
     let thumbs = crate::preview::Thumbnailer::open(
@@ -120,12 +140,18 @@ pub fn build_state(config: Config) -> Result<AppState, StartupError> {
         config.image_memory_bytes,
     )
     .map_err(io("cannot create the thumbnail cache in", &config.data_dir))?;
+    // Nodes sharing PostgreSQL count limits in it; one node (SQLite) in memory.
+    let shared = config.database.url.is_postgres().then(|| pool.clone());
     Ok(AppState {
-        login_limiter: Arc::new(if config.database.url.is_postgres() {
-            LoginLimiter::shared(config.login_attempts_per_minute, pool.clone())
-        } else {
-            LoginLimiter::new(config.login_attempts_per_minute)
+        login_limiter: Arc::new(match &shared {
+            Some(pool) => LoginLimiter::shared(config.login_attempts_per_minute, pool.clone()),
+            None => LoginLimiter::new(config.login_attempts_per_minute),
         }),
+        upload_limiter: Arc::new(UploadLimiter::new(
+            config.link_uploads_per_hour,
+            config.link_upload_bytes_per_hour,
+            shared,
+        )),
         hashers: Arc::new(crate::auth::password::Hashers::new(config.password_hashers)),
         config: Arc::new(config),
         db: pool,

@@ -21,6 +21,8 @@ pub struct AppState {
     /// The preview route's recent database answers (`auth::grants`).
     pub grants: Arc<crate::auth::grants::GrantCache>,
     pub login_limiter: Arc<LoginLimiter>,
+    /// What one address may send through upload links (`shares::upload_limit`).
+    pub upload_limiter: Arc<crate::shares::upload_limit::UploadLimiter>,
     /// Where bcrypt runs, fewer at a time than the cores (see `auth::password::Hashers`).
     pub hashers: Arc<Hashers>,
     /// A bcrypt hash of a random password, at the configured cost: verified against when a

@@ -10,6 +10,7 @@ use crate::auth::device_flow;
 use crate::db;
 use crate::error::{AppError, FieldErrors};
 use crate::http::auth::origin;
+use crate::http::site::base_url;
 use crate::state::AppState;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -48,8 +49,7 @@ async fn request(
     let now = Utc::now().naive_utc();
     let issued =
         db::run(&state.db, move |conn| device_flow::request(conn, &name, &from, now)).await?;
-    let info = req.connection_info();
-    let verification_uri = format!("{}://{}/device", info.scheme(), info.host());
+    let verification_uri = format!("{}/device", base_url(&req, &state.config));
     Ok(HttpResponse::Ok().json(DeviceAuthorization {
         verification_uri_complete: format!("{verification_uri}?code={}", issued.user_code),
         verification_uri,

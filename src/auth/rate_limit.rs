@@ -14,8 +14,12 @@
 //! One node (SQLite) counts in memory. Nodes sharing a PostgreSQL database count in it (the
 //! same GCRA, one upsert per attempt in `db::models::login_limits`), so a limit of 10 a minute
 //! stays 10 with any number of nodes behind a load balancer.
+//!
+//! [`Bucket`] is the same GCRA, in memory or shared alike, for a limit whose requests cost more
+//! than one (bytes): upload links use it (`shares::upload_limit`).
 
 use std::num::NonZeroU32;
+use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -75,6 +79,70 @@ impl LoginLimiter {
                 Err(AppError::RateLimited { retry_after_secs: (ms as u64).div_ceil(1000).max(1) })
             }
         }
+    }
+}
+
+/// An allowance per key of `capacity` units a `period`, refilling steadily: counted in this
+/// process, or in the database for every node using it. A cost above the capacity is taken as
+/// the whole capacity (it passes once the allowance is full), so no request is refused for
+/// ever.
+pub struct Bucket {
+    /// The keys' prefix in the shared table.
+    name: &'static str,
+    capacity: NonZeroU32,
+    period: Duration,
+    memory: DefaultKeyedRateLimiter<String>,
+    clock: DefaultClock,
+    shared: Option<DbPool>,
+}
+
+impl Bucket {
+    /// `capacity` units a `period` per key, counted in `shared` when given.
+    pub fn new(
+        name: &'static str,
+        capacity: NonZeroU32,
+        period: Duration,
+        shared: Option<DbPool>,
+    ) -> Self {
+        let per_unit = (period / capacity.get()).max(Duration::from_nanos(1));
+        let quota = Quota::with_period(per_unit)
+            .unwrap_or_else(|| Quota::per_second(capacity))
+            .allow_burst(capacity);
+        Bucket {
+            name,
+            capacity,
+            period,
+            memory: RateLimiter::keyed(quota),
+            clock: DefaultClock::default(),
+            shared,
+        }
+    }
+
+    /// Takes `cost` units from `key`'s allowance: `None`, or how long to wait (nothing taken).
+    pub async fn take(&self, key: &str, cost: u64) -> Result<Option<Duration>, AppError> {
+        let cost = u32::try_from(cost).unwrap_or(u32::MAX).clamp(1, self.capacity.get());
+        let Some(pool) = &self.shared else {
+            if self.memory.len() > MAX_TRACKED_KEYS {
+                self.memory.retain_recent();
+            }
+            let n = NonZeroU32::new(cost).unwrap_or(NonZeroU32::MIN);
+            return Ok(match self.memory.check_key_n(&key.to_owned(), n) {
+                Ok(Ok(())) => None,
+                Ok(Err(not_until)) => Some(not_until.wait_time_from(self.clock.now())),
+                // Cannot happen: the cost is at most the capacity.
+                Err(_) => Some(self.period),
+            });
+        };
+        let window_ms = i64::try_from(self.period.as_millis()).unwrap_or(i64::MAX);
+        let cost_ms =
+            (u128::from(cost) * self.period.as_millis()).div_ceil(u128::from(self.capacity.get()));
+        let cost_ms = i64::try_from(cost_ms).unwrap_or(window_ms).max(1);
+        let (key, now_ms) = (format!("{}:{key}", self.name), chrono::Utc::now().timestamp_millis());
+        let wait = db::run(pool, move |conn| {
+            Ok(crate::db::models::login_limits::take_cost(conn, &key, now_ms, cost_ms, window_ms)?)
+        })
+        .await?;
+        Ok(wait.map(|ms| Duration::from_millis(u64::try_from(ms).unwrap_or(1))))
     }
 }
 
@@ -161,6 +229,26 @@ mod tests {
             "a device has its own limit (a stolen device cookie is no free pass)"
         );
         l.check_account("alice", Some("owners-phone")).expect("another device of the owner's");
+    }
+
+    #[actix_web::test]
+    async fn a_bucket_takes_costs_and_lets_an_oversized_one_through_when_full() {
+        let b = Bucket::new(
+            "test",
+            NonZeroU32::new(100).expect("nonzero"),
+            Duration::from_secs(3600),
+            None,
+        );
+        let take = |key: &'static str, cost: u64| {
+            let b = &b;
+            async move { b.take(key, cost).await.expect("counted in memory") }
+        };
+        assert_eq!(take("a", 60).await, None, "within the allowance");
+        let wait = take("a", 60).await.expect("120 of 100: refused");
+        assert!(wait > Duration::from_secs(60) && wait <= Duration::from_secs(3600), "{wait:?}");
+        assert_eq!(take("a", 40).await, None, "what is left");
+        assert_eq!(take("b", 1000).await, None, "more than the capacity: the whole of it");
+        assert!(take("b", 1).await.is_some());
     }
 
     #[test]

@@ -56,12 +56,13 @@ pub fn reissue<B>(
     Ok(res)
 }
 
-/// Whether cookies set in answer to `req` carry `Secure`.
+/// Whether cookies set in answer to `req` carry `Secure` (`auto`: when it came over HTTPS, as
+/// far as `http::site` believes the request).
 pub fn secure(req: &HttpRequest, config: &Config) -> bool {
     match config.cookie_secure {
         CookieSecure::Always => true,
         CookieSecure::Never => false,
-        CookieSecure::Auto => req.connection_info().scheme() == "https",
+        CookieSecure::Auto => crate::http::site::is_https(req, config),
     }
 }
 

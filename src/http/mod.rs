@@ -14,6 +14,7 @@
 //! - [`metrics_endpoint`]: the `/metrics` listener (Prometheus).
 //! - [`multipart`]: multipart/form-data uploads into files.
 //! - [`range`]: the pure parsing behind it (fuzzed in `fuzz/`).
+//! - [`site`]: how people reach the server (absolute URLs, HTTPS), through trusted proxies only.
 //! - [`thumb`]: sending a thumbnail (`/preview` and share links).
 //! - [`zip`]: sending a planned ZIP archive (its own entity tag, Range, `If-Range`).
 
@@ -29,5 +30,6 @@ pub mod download;
 pub mod metrics_endpoint;
 pub mod multipart;
 pub mod range;
+pub mod site;
 pub mod thumb;
 pub mod zip;

@@ -12,6 +12,7 @@ pub mod drop;
 pub mod gate;
 pub mod seal;
 pub mod unlock;
+pub mod upload_limit;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

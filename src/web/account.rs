@@ -17,6 +17,7 @@ use crate::db::models::app_passwords as app_password_rows;
 use crate::db::models::sessions;
 use crate::error::{AppError, FieldErrors};
 use crate::http::auth::{CurrentUser, origin};
+use crate::http::site::base_url;
 use crate::state::AppState;
 use crate::users;
 use crate::web::auth::CsrfOnly;
@@ -156,20 +157,13 @@ pub(crate) async fn render_account(
         notice: extras.notice,
         folders,
         created: extras.created,
-        dav_url: format!("{}/dav/", base_url(req)),
+        dav_url: format!("{}/dav/", base_url(req, &state.config)),
         d: loc.lang.dav(),
     };
     let mut b = HttpResponse::build(status);
     // A page showing a new secret is kept by no cache and no history.
     b.insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"));
     html(b, &page)
-}
-
-/// `http://host:port` as the browser asked for this page (behind a trusted proxy, what it
-/// forwarded).
-fn base_url(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
 }
 
 /// `GET /docs/webdav.md`: how to connect WebDAV clients (linked from `/account`).
@@ -339,7 +333,7 @@ async fn create_app_password(
             .await;
     let (status, extras) = match created {
         Ok(c) => {
-            let base = base_url(&req);
+            let base = base_url(&req, &state.config);
             let created = NewAppPassword { name: c.row.name, token: c.token, base };
             (StatusCode::CREATED, Extras { created: Some(created), ..Extras::default() })
         }

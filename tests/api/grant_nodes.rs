@@ -291,3 +291,48 @@ async fn staleness_across_nodes() {
     show("COMMIT sent on A → B's epoch moved", after_commit_sent);
     show("COMMIT round trip on A", commit);
 }
+
+/// How many grant listeners are connected to database `name` of `server`.
+fn listeners(server: &str, name: &str) -> i64 {
+    use diesel::{Connection, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let mut conn = diesel::PgConnection::establish(&format!("{server}/postgres")).expect("connect");
+    let sql = format!(
+        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = '{name}' \
+         AND application_name = '{}'",
+        homedisk::db::listen::APPLICATION_NAME
+    );
+    diesel::sql_query(sql).get_result::<Count>(&mut conn).expect("count").n
+}
+
+#[actix_web::test]
+async fn admin_commands_open_the_database_without_a_grant_listener() {
+    let (Some(server), Some(url)) =
+        (crate::database::postgres_server(), crate::database::fresh_url())
+    else {
+        return;
+    };
+    let _drop = crate::database::DropOnExit::new(Some(url.clone()));
+    let name = url.rsplit('/').next().expect("database name").to_owned();
+    let dir = tempfile::TempDir::new().expect("tmp");
+    let config = crate::helpers::test_config(&dir, &[("HOMEDISK_DATABASE_URL", url.as_str())]);
+
+    // What `homedisk admin …` opens: the database and the store, no listener.
+    let basics = homedisk::startup::open_basics(config.clone()).expect("open");
+    actix_web::rt::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(listeners(&server, &name), 0, "an admin command listens to nothing");
+    drop(basics);
+
+    // The server's state does listen (so the count above could have seen one).
+    let state = homedisk::startup::build_state(config).expect("state");
+    let started = Instant::now();
+    while listeners(&server, &name) == 0 {
+        assert!(started.elapsed() < Duration::from_secs(20), "the server's listener connects");
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop(state);
+}

@@ -5,7 +5,7 @@ use actix_web::test::TestRequest;
 use serde_json::json;
 
 use crate::files::upload_req;
-use crate::helpers::{TestApp, TestUser, claims_for, spawn_app, spawn_with};
+use crate::helpers::{TestApp, TestUser, claims_for, session_cookie, spawn_app, spawn_with};
 
 async fn upload<S, B>(app: &TestApp<S>, user: &TestUser, name: &str, bytes: &[u8]) -> String
 where
@@ -212,4 +212,65 @@ async fn windows_reserved_and_trailing_dot_names_are_ordinary_names() {
         let r = app.send(upload_req(&alice.token, name, b"x")).await;
         assert_eq!(r.status, 201, "{name}: {}", r.text());
     }
+}
+
+/// A request as a stranger can send it: the real `Host`, and forwarded headers naming a host
+/// of theirs and HTTPS, from `peer`.
+fn with_forged_forwarding(req: TestRequest, peer: &str) -> TestRequest {
+    req.peer_addr(format!("{peer}:40000").parse().expect("addr"))
+        .insert_header(("Host", "disk.example.org"))
+        .insert_header(("X-Forwarded-Host", "evil.example"))
+        .insert_header(("X-Forwarded-Proto", "https"))
+}
+
+#[actix_web::test]
+async fn absolute_links_use_forwarded_host_and_scheme_only_from_a_trusted_proxy() {
+    let app = spawn_with(&[("HOMEDISK_TRUSTED_PROXIES", "10.0.0.0/8")]).await;
+    let alice = app.register("alice").await;
+    let auth = crate::app_passwords::bearer(&alice.token);
+    let file = upload(&app, &alice, "notes.txt", b"notes").await;
+    let made = crate::app_passwords::call(
+        &app,
+        actix_web::http::Method::POST,
+        "/api/v1/shares",
+        &auth,
+        Some(json!({ "file": file })),
+    )
+    .await;
+    let link = made.json()["url"].as_str().expect("url").to_owned();
+    let session = app.web_login("alice", &alice.password).await;
+    let device =
+        || TestRequest::post().uri("/api/v1/auth/device").set_json(json!({ "client_name": "tv" }));
+    let page = |path: &str| TestRequest::get().uri(path).cookie(session_cookie(&session));
+
+    for (peer, base) in
+        [("203.0.113.5", "http://disk.example.org"), ("10.0.0.2", "https://evil.example")]
+    {
+        let r = app.send(with_forged_forwarding(device(), peer)).await;
+        assert_eq!(r.status, 200, "{}", r.text());
+        let uri = r.json()["verification_uri"].as_str().expect("uri").to_owned();
+        assert_eq!(uri, format!("{base}/device"), "from {peer}");
+        let shares = app.send(with_forged_forwarding(page("/shares"), peer)).await;
+        assert!(shares.text().contains(&format!("{base}{link}")), "from {peer}: {}", shares.text());
+        let account = app.send(with_forged_forwarding(page("/account"), peer)).await;
+        assert!(account.text().contains(&format!("{base}/dav/")), "from {peer}");
+        if peer.starts_with("203.") {
+            for r in [&shares, &account] {
+                assert!(!r.text().contains("evil.example"), "a stranger's host is never shown");
+            }
+        }
+    }
+}
+
+#[actix_web::test]
+async fn the_public_url_wins_over_any_host_the_request_names() {
+    let app = spawn_with(&[
+        ("HOMEDISK_TRUSTED_PROXIES", "10.0.0.0/8"),
+        ("HOMEDISK_PUBLIC_URL", "https://disk.example.net/"),
+    ])
+    .await;
+    let device =
+        TestRequest::post().uri("/api/v1/auth/device").set_json(json!({ "client_name": "tv" }));
+    let r = app.send(with_forged_forwarding(device, "10.0.0.2")).await;
+    assert_eq!(r.json()["verification_uri"], "https://disk.example.net/device");
 }

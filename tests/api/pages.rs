@@ -59,14 +59,24 @@ async fn web_login_sets_a_safe_cookie_and_follows_next() {
 
 #[actix_web::test]
 async fn cookies_are_secure_when_configured_or_behind_https() {
-    for (setting, proto, secure) in
-        [("true", None, true), ("auto", Some("https"), true), ("false", Some("https"), false)]
-    {
-        let app = spawn_with(&[("HOMEDISK_COOKIE_SECURE", setting)]).await;
+    // `X-Forwarded-Proto` counts only from a trusted proxy: anyone can write it.
+    for (setting, proto, peer, secure) in [
+        ("true", None, "203.0.113.5", true),
+        ("auto", Some("https"), "127.0.0.1", true),
+        ("auto", Some("https"), "203.0.113.5", false),
+        ("auto", None, "127.0.0.1", false),
+        ("false", Some("https"), "127.0.0.1", false),
+    ] {
+        let app = spawn_with(&[
+            ("HOMEDISK_COOKIE_SECURE", setting),
+            ("HOMEDISK_TRUSTED_PROXIES", "127.0.0.1"),
+        ])
+        .await;
         app.register("alice").await;
         let (anon, csrf) = app.anon_form("/login").await;
         let mut req = TestRequest::post()
             .uri("/login")
+            .peer_addr(format!("{peer}:40000").parse().expect("addr"))
             .cookie(Cookie::new("homedisk_csrf", anon))
             .set_form([("login", "alice"), ("password", PASSWORD), ("csrf_token", &csrf)]);
         if let Some(p) = proto {
@@ -78,7 +88,7 @@ async fn cookies_are_secure_when_configured_or_behind_https() {
             .into_iter()
             .find(|c| c.starts_with("homedisk_session="))
             .expect("cookie");
-        assert_eq!(set.contains("Secure"), secure, "{setting}/{proto:?}: {set}");
+        assert_eq!(set.contains("Secure"), secure, "{setting}/{proto:?} from {peer}: {set}");
     }
 }
 

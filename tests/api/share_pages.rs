@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::app_passwords::{bearer, call, upload};
 use crate::files::{id_of, png_1x1};
-use crate::helpers::{session_cookie, spawn_app};
+use crate::helpers::{Resp, csrf_in, session_cookie, spawn_app};
 use crate::shares::SHARE_PASSWORD;
 
 #[actix_web::test]
@@ -59,9 +59,14 @@ async fn a_folder_link_asks_for_its_password_then_shows_the_gallery() {
         "nothing before the unlock"
     );
     assert!(!html.contains("og:title"), "no Open Graph tags for a link with a password");
+    let anon = Cookie::new("homedisk_csrf", locked.cookie("homedisk_csrf").expect("csrf cookie"));
+    let csrf = csrf_in(&html);
 
     let form = |password: &str| {
-        TestRequest::post().uri(&format!("{base}/unlock")).set_form([("password", password)])
+        TestRequest::post()
+            .uri(&format!("{base}/unlock"))
+            .cookie(anon.clone())
+            .set_form([("password", password), ("csrf_token", csrf.as_str())])
     };
     let wrong = app.send(form("not it")).await;
     assert_eq!(wrong.status, 401);
@@ -222,4 +227,76 @@ async fn the_owner_shares_from_the_file_page_lists_and_revokes() {
     assert_eq!(r.status, 403, "the CSRF token is checked");
     let list = app.send(TestRequest::get().uri("/shares").cookie(session_cookie(&session))).await;
     assert!(list.text().contains("revoked"));
+}
+
+#[actix_web::test]
+async fn the_unlock_form_needs_its_pages_csrf_token_and_apps_do_not() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let auth = bearer(&alice.token);
+    let photo = id_of(
+        &app.send(upload("/api/v1/files", &auth, "beach.png", &png_1x1())).await.json()["items"][0],
+    );
+    let body = json!({ "file": photo, "password": SHARE_PASSWORD });
+    let r = call(&app, Method::POST, "/api/v1/shares", &auth, Some(body)).await;
+    let base = format!("/s/{}", r.json()["token"].as_str().expect("token"));
+    let unlock = format!("{base}/unlock");
+    let locked = app.send(TestRequest::get().uri(&base)).await;
+    assert_eq!(locked.status, 401);
+    let anon = Cookie::new("homedisk_csrf", locked.cookie("homedisk_csrf").expect("csrf cookie"));
+    let csrf = csrf_in(&locked.text());
+    let refused = |r: &Resp, why: &str| {
+        assert_eq!(r.status, 403, "{why}: {}", r.text());
+        assert!(r.cookie("homedisk_share").is_none(), "{why}: nothing unlocked");
+        assert!(r.text().contains("did not come from this site"), "{why}: {}", r.text());
+        // The form again, with a token that works this time.
+        assert!(r.text().contains("name=\"csrf_token\""), "{why}");
+    };
+
+    // What another site's form can send: no token, or one it made up, with the visitor's
+    // cookie (or none).
+    let post = || TestRequest::post().uri(&unlock);
+    let r = app.send(post().set_form([("password", SHARE_PASSWORD)])).await;
+    refused(&r, "no token, no cookie");
+    let r = app.send(post().cookie(anon.clone()).set_form([("password", SHARE_PASSWORD)])).await;
+    refused(&r, "no token");
+    let forged = [("password", SHARE_PASSWORD), ("csrf_token", "Zm9yZ2Vk")];
+    let r = app.send(post().cookie(anon.clone()).set_form(forged)).await;
+    refused(&r, "a made-up token");
+    let other = app.send(TestRequest::get().uri(&base)).await;
+    let their_token = csrf_in(&other.text());
+    let theirs = [("password", SHARE_PASSWORD), ("csrf_token", their_token.as_str())];
+    let r = app.send(post().cookie(anon.clone()).set_form(theirs)).await;
+    refused(&r, "another browser's token");
+    let r = app
+        .send(post().set_form([("password", SHARE_PASSWORD), ("csrf_token", csrf.as_str())]))
+        .await;
+    refused(&r, "the token without its cookie");
+    let r = app
+        .send(
+            post()
+                .cookie(anon.clone())
+                .insert_header(("Accept-Language", "zh-CN"))
+                .set_form([("password", SHARE_PASSWORD)]),
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert!(
+        r.text().contains("表单已过期或并非来自本站"),
+        "in the visitor's language: {}",
+        r.text()
+    );
+    let still = app.send(TestRequest::get().uri(&base).cookie(anon.clone())).await;
+    assert_eq!(still.status, 401, "still locked");
+
+    // The page's own form: unlocked.
+    let mine = [("password", SHARE_PASSWORD), ("csrf_token", csrf.as_str())];
+    let r = app.send(post().cookie(anon.clone()).set_form(mine)).await;
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert!(r.cookie("homedisk_share").is_some());
+
+    // Apps send JSON without cookies or tokens, as before.
+    let r = app.send(post().set_json(json!({ "password": SHARE_PASSWORD }))).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert!(r.json()["unlock_token"].is_string());
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use crate::app_passwords::{bearer, call, upload};
 use crate::files::id_of;
-use crate::helpers::{Resp, spawn_app};
+use crate::helpers::{Resp, spawn_app, spawn_with};
 use crate::shares::SHARE_PASSWORD;
 
 const BOUNDARY: &str = "drop-boundary-5f1c";
@@ -225,4 +225,93 @@ async fn the_owners_quota_and_the_visitors_name_decide_where_files_go() {
     let r =
         app.send(drop_req(view["url"].as_str().expect("url"), &[], &[("x.txt", b"x")], true)).await;
     assert_eq!(r.status, 404, "{}", r.text());
+}
+
+#[actix_web::test]
+async fn one_address_may_send_only_so_much_through_upload_links_an_hour() {
+    let app = spawn_with(&[
+        ("HOMEDISK_LINK_UPLOADS_PER_HOUR", "3"),
+        ("HOMEDISK_LINK_UPLOAD_BYTES_PER_HOUR", "100KiB"),
+    ])
+    .await;
+    let alice = app.register("alice").await;
+    let auth = bearer(&alice.token);
+    let inbox = id_of(
+        &call(&app, Method::POST, "/api/v1/folders", &auth, Some(json!({ "name": "Inbox" })))
+            .await
+            .json(),
+    );
+    let into = format!("/api/v1/files?folder={inbox}");
+    let body = json!({ "file": inbox, "kind": "upload" });
+    let created = call(&app, Method::POST, "/api/v1/shares", &auth, Some(body)).await.json();
+    let url = created["url"].as_str().expect("url").to_owned();
+    let from = |ip: &str, name: &str, bytes: &[u8], json: bool| {
+        drop_req(&url, &[], &[(name, bytes)], json)
+            .peer_addr(format!("{ip}:40000").parse().expect("addr"))
+    };
+
+    // Three uploads an hour from one address…
+    for n in 0..3 {
+        let r = app.send(from("192.0.2.1", &format!("{n}.txt"), b"hello", true)).await;
+        assert_eq!(r.status, 201, "{}", r.text());
+    }
+    let r = app.send(from("192.0.2.1", "3.txt", b"hello", true)).await;
+    assert_eq!((r.status.as_u16(), r.code().as_str()), (429, "rate_limited"), "{}", r.text());
+    let retry: u64 = r.header("retry-after").expect("Retry-After").parse().expect("seconds");
+    assert!((60..=3600).contains(&retry), "a third of an hour or so: {retry}");
+    let detail = r.json()["detail"].as_str().unwrap_or_default().to_owned();
+    assert!(detail.contains("upload links") && detail.contains("min"), "{detail}");
+    let page = app.send(from("192.0.2.1", "3.txt", b"hello", false)).await;
+    assert_eq!(page.status, 429, "the form gets the error page");
+    assert!(page.header("retry-after").is_some());
+    assert!(page.text().contains("upload links"), "{}", page.text());
+    // …but another address is not held up by it.
+    let r = app.send(from("192.0.2.2", "other.txt", b"hello", true)).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+
+    // 100 KiB an hour from one address: a second 60 KiB waits, a smaller one fits.
+    let big = vec![7u8; 60 << 10];
+    let r = app.send(from("192.0.2.3", "a.bin", &big, true)).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+    let r = app.send(from("192.0.2.3", "b.bin", &big, true)).await;
+    assert_eq!(r.status, 429, "{}", r.text());
+    let r = app.send(from("192.0.2.3", "c.bin", &[7u8; 20 << 10], true)).await;
+    assert_eq!(r.status, 201, "{}", r.text());
+
+    let listing = call(&app, Method::GET, &into, &auth, None).await.json();
+    assert_eq!(
+        names(&listing),
+        ["0.txt", "1.txt", "2.txt", "a.bin", "c.bin", "other.txt"],
+        "nothing of a refused upload is kept"
+    );
+}
+
+#[actix_web::test]
+async fn the_upload_limit_holds_across_nodes_sharing_the_database() {
+    let limits = [("HOMEDISK_LINK_UPLOADS_PER_HOUR", "3")];
+    let first = spawn_with(&limits).await;
+    // SQLite has one node: nothing to share.
+    let homedisk::db::DatabaseUrl::Postgres(url) = &first.state.config.database.url else {
+        return;
+    };
+    let url = secrecy::ExposeSecret::expose_secret(url).to_owned();
+    let second = spawn_with(&[limits[0], ("HOMEDISK_DATABASE_URL", url.as_str())]).await;
+    let alice = first.register("alice").await;
+    let auth = bearer(&alice.token);
+    let inbox = id_of(
+        &call(&first, Method::POST, "/api/v1/folders", &auth, Some(json!({ "name": "Inbox" })))
+            .await
+            .json(),
+    );
+    let body = json!({ "file": inbox, "kind": "upload" });
+    let created = call(&first, Method::POST, "/api/v1/shares", &auth, Some(body)).await.json();
+    let link = created["url"].as_str().expect("url").to_owned();
+    let mut statuses = Vec::new();
+    for n in 0..5 {
+        let req = drop_req(&link, &[], &[(&format!("{n}.txt"), b"hi")], true)
+            .peer_addr("192.0.2.9:40000".parse().expect("addr"));
+        let r = if n % 2 == 1 { second.send(req).await } else { first.send(req).await };
+        statuses.push(r.status.as_u16());
+    }
+    assert_eq!(statuses, [201, 201, 201, 429, 429], "3 an hour, whichever node answers");
 }

@@ -1,4 +1,5 @@
-//! The `login_limits` table: login rate limits shared by every node (GCRA, one row per key).
+//! The `login_limits` table: rate limits shared by every node (GCRA, one row per key): logins,
+//! device-code guesses, uploads through links.
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
@@ -13,9 +14,7 @@ struct Tat {
 }
 
 /// Takes one attempt for `key` at `now_ms`, where attempts refill one per `interval_ms` and at
-/// most `burst` may come at once. `None` when allowed; `Some(ms)` to wait when refused. One
-/// statement (an upsert whose update only happens within the limit), so attempts on several
-/// nodes at the same moment are counted exactly.
+/// most `burst` may come at once. `None` when allowed; `Some(ms)` to wait when refused.
 pub fn take(
     conn: &mut DbConn,
     key: &str,
@@ -23,7 +22,20 @@ pub fn take(
     interval_ms: i64,
     burst: i64,
 ) -> QueryResult<Option<i64>> {
-    let window = interval_ms.saturating_mul(burst);
+    take_cost(conn, key, now_ms, interval_ms, interval_ms.saturating_mul(burst))
+}
+
+/// Takes `cost_ms` of the allowance of `key` at `now_ms`, where the allowance is `window_ms`
+/// and refills in real time. `None` when allowed; `Some(ms)` to wait when refused. One
+/// statement (an upsert whose update only happens within the limit), so attempts on several
+/// nodes at the same moment are counted exactly.
+pub fn take_cost(
+    conn: &mut DbConn,
+    key: &str,
+    now_ms: i64,
+    cost_ms: i64,
+    window_ms: i64,
+) -> QueryResult<Option<i64>> {
     // The same statement in each database's spelling: `GREATEST` / scalar `MAX`, `$n` / `?n`.
     let sql = match conn {
         DbConn::Pg(_) => {
@@ -42,8 +54,8 @@ pub fn take(
     let taken = diesel::sql_query(sql)
         .bind::<Text, _>(key)
         .bind::<BigInt, _>(now_ms)
-        .bind::<BigInt, _>(interval_ms)
-        .bind::<BigInt, _>(window)
+        .bind::<BigInt, _>(cost_ms)
+        .bind::<BigInt, _>(window_ms)
         .get_result::<Tat>(conn)
         .optional()?
         .map(|t| t.tat_ms);
@@ -51,7 +63,7 @@ pub fn take(
         return Ok(None);
     }
     let tat: i64 = login_limits::table.find(key).select(login_limits::tat_ms).get_result(conn)?;
-    Ok(Some((tat.max(now_ms) + interval_ms - now_ms - window).max(1)))
+    Ok(Some((tat.max(now_ms) + cost_ms - now_ms - window_ms).max(1)))
 }
 
 /// Forgets keys whose allowance is full again (their time is past): the table stays small.

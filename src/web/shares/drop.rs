@@ -1,7 +1,8 @@
 //! Upload links, the visitor's side: the drop page (shown by `GET /s/{token}` for an upload
 //! link) and `POST /s/{token}/upload`, a multipart body of `file` parts (an `uploader` part
 //! first when the link sorts visitors into folders). The page works as a plain form; with
-//! JavaScript it sends each file on its own with a progress bar. Neither the page nor any
+//! JavaScript it sends each file on its own with a progress bar. What one address may send
+//! an hour is limited (`shares::upload_limit`: 429 with `Retry-After`). Neither the page nor any
 //! answer names what is already in the folder: answers echo the names the visitor sent.
 
 use std::sync::Arc;
@@ -90,6 +91,9 @@ async fn upload(
     let json = wants_json(&req);
     let stored = async {
         let (grant, _) = gate(&req, &state, token.into_inner(), None, Operation::Upload).await?;
+        // Before the body is read: a refused upload costs nothing to receive.
+        let ip = crate::http::auth::client_ip(&req).unwrap_or_else(|| "unknown".into());
+        state.upload_limiter.check(&ip, multipart::content_length(&req)).await?;
         let state = state.into_inner();
         let arrived = receive(&req, &state, &grant, &mut payload).await;
         Ok::<_, AppError>((grant, arrived.map_err(drop::for_visitor)?))

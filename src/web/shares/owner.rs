@@ -16,6 +16,7 @@ use crate::db::models::files;
 use crate::db::models::shares as rows;
 use crate::error::AppError;
 use crate::http::auth::origin;
+use crate::http::site::base_url;
 use crate::shares::{self, Kind, NewShare, State, UploadCaps};
 use crate::state::AppState;
 use crate::web::i18n::ShareUi;
@@ -74,12 +75,6 @@ struct CreatedPage {
     url: String,
 }
 
-/// `https://host` as the visitor's browser reaches this server.
-pub(super) fn origin_of(req: &HttpRequest) -> String {
-    let info = req.connection_info();
-    format!("{}://{}", info.scheme(), info.host())
-}
-
 /// `GET /shares`
 async fn list(
     req: HttpRequest,
@@ -119,7 +114,7 @@ async fn list(
             expires: link.expires_at.map(display_time),
             has_password: link.password_hash.is_some(),
             url: shares::seal::unseal(&state.keys, &link)
-                .map(|t| format!("{}{}", origin_of(&req), shares::url(&t))),
+                .map(|t| format!("{}{}", base_url(&req, &state.config), shares::url(&t))),
             upload: link.kind == Kind::Upload.as_str(),
             received: format!(
                 "{} · {}",
@@ -247,7 +242,7 @@ async fn create(
     let (_, token) =
         db::run(&state.db, move |conn| shares::create(conn, (&user, &keys), new, &from, now))
             .await?;
-    let url = format!("{}{}", origin_of(&req), shares::url(&token));
+    let url = format!("{}{}", base_url(&req, &state.config), shares::url(&token));
     let page = CreatedPage { nav: Nav::user(&state, &me, &loc), s: loc.lang.shares(), url };
     html(HttpResponse::build(StatusCode::CREATED), &page)
 }

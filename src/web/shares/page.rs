@@ -24,8 +24,8 @@ use crate::shares::browse::{self, Contents};
 use crate::shares::unlock::{self as unlocks, VIEW_SECONDS};
 use crate::shares::{Grant, Kind, Operation};
 use crate::state::AppState;
-use crate::web::i18n::{ShareUi, human_size};
-use crate::web::{Locale, Nav, PageError, html};
+use crate::web::i18n::{ShareUi, human_size, translate};
+use crate::web::{Locale, Nav, PageError, anon_binding, capitalize, html};
 
 /// The cookie marking a counted view, limited to the link's path.
 const VIEW_COOKIE: &str = "homedisk_share_view";
@@ -70,7 +70,8 @@ struct LockedPage {
     nav: Nav,
     s: &'static ShareUi,
     base: String,
-    wrong: bool,
+    /// Why the form came back, in the visitor's language.
+    error: Option<String>,
 }
 
 #[derive(Template)]
@@ -99,7 +100,7 @@ async fn page(
     let folder = query.into_inner().folder.filter(|f| !f.is_empty()).map(FileId);
     let grant = match gate(&req, &state, token, folder, Operation::Page).await {
         Ok((grant, _)) => grant,
-        Err(e) => return refusal(&loc, &base, e, false),
+        Err(e) => return refusal(&req, &state, &loc, &base, e),
     };
     let counted = count_view(&req, &state, &grant).await?;
     let mut builder = HttpResponse::Ok();
@@ -116,32 +117,47 @@ async fn page(
         None
     };
     let mut page = visit_page(&loc, base.clone(), &grant, contents);
-    page.origin = super::owner::origin_of(&req);
+    page.origin = crate::http::site::base_url(&req, &state.config);
     html(builder, &page)
 }
 
-/// The answer for a refused page: the password form (401), or a clear page for a link that
-/// does not work (404) or is used up (410); anything else is the usual error page.
+/// The answer for a refused page: the password form (401; 403 when its CSRF token was not
+/// this browser's, with a fresh one so the visitor can simply try again), or a clear page for a
+/// link that does not work (404) or is used up (410); anything else is the usual error page.
+///
+/// The form carries the pre-login CSRF token of the login page (`web::anon_binding`): the
+/// unlock sets a cookie, so another site must not be able to post it.
 pub(super) fn refusal(
+    req: &HttpRequest,
+    state: &AppState,
     loc: &Locale,
     base: &str,
     e: AppError,
-    wrong: bool,
 ) -> Result<HttpResponse, PageError> {
-    let (nav, s) = (Nav::bare(loc), loc.lang.shares());
-    match e {
-        AppError::ShareLocked | AppError::InvalidCredentials => {
-            let page = LockedPage { nav, s, base: base.to_owned(), wrong };
-            html(HttpResponse::build(StatusCode::UNAUTHORIZED), &page)
+    let s = loc.lang.shares();
+    let (status, error) = match e {
+        AppError::ShareLocked => (StatusCode::UNAUTHORIZED, None),
+        AppError::InvalidCredentials => (StatusCode::UNAUTHORIZED, Some(s.wrong_password.into())),
+        AppError::CsrfFailed => {
+            (StatusCode::FORBIDDEN, Some(capitalize(translate(loc.lang, &e.to_string()))))
         }
         AppError::NotFound => {
-            html(HttpResponse::NotFound(), &GonePage { nav, s, exhausted: false })
+            let page = GonePage { nav: Nav::bare(loc), s, exhausted: false };
+            return html(HttpResponse::NotFound(), &page);
         }
         AppError::ShareExhausted => {
-            html(HttpResponse::build(StatusCode::GONE), &GonePage { nav, s, exhausted: true })
+            let page = GonePage { nav: Nav::bare(loc), s, exhausted: true };
+            return html(HttpResponse::build(StatusCode::GONE), &page);
         }
-        other => Err(PageError::App(other)),
+        other => return Err(PageError::App(other)),
+    };
+    let (binding, cookie) = anon_binding(req, &state.config);
+    let nav = Nav::anonymous(state, &binding, loc);
+    let mut builder = HttpResponse::build(status);
+    if let Some(c) = cookie {
+        builder.cookie(c);
     }
+    html(builder, &LockedPage { nav, s, base: base.to_owned(), error })
 }
 
 fn entry(loc: &Locale, base: &str, row: &FileRow) -> Entry {
