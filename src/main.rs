@@ -6,6 +6,12 @@ use std::process::ExitCode;
 use homedisk::cli::{self, Command};
 use homedisk::config::Config;
 
+/// mimalloc instead of glibc's malloc: the request threads free what the logging thread and
+/// each other allocated, which glibc serialises on arena locks (Cargo.toml says what it
+/// measured). The library and the tests keep the system allocator.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let command = match cli::parse(std::env::args().skip(1)) {
         Ok(c) => c,
