@@ -62,9 +62,20 @@ impl Started {
             target: crate::http::access_line::TARGET,
             %peer,
             status,
-            ms = %format_args!("{:.2}", at.elapsed().as_secs_f64() * 1000.0),
+            ms = %Millis(at.elapsed()),
             "{method} {path}{mark}{query}"
         );
+    }
+}
+
+/// A duration in milliseconds with two decimals (`1.27`), rounded, from integers: a float's
+/// `{:.2}` was a twentieth of the log line's cost.
+struct Millis(std::time::Duration);
+
+impl std::fmt::Display for Millis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hundredths = (self.0.as_micros() + 5) / 10;
+        write!(f, "{}.{:02}", hundredths / 100, hundredths % 100)
     }
 }
 
@@ -77,5 +88,24 @@ impl std::fmt::Display for Peer {
             Some(ip) => ip.fmt(f),
             None => f.write_str("-"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::Millis;
+
+    #[test]
+    fn milliseconds_have_two_rounded_decimals() {
+        let ms = |us| Millis(Duration::from_micros(us)).to_string();
+        assert_eq!(ms(0), "0.00");
+        assert_eq!(ms(4), "0.00");
+        assert_eq!(ms(5), "0.01");
+        assert_eq!(ms(1_274), "1.27");
+        assert_eq!(ms(1_275), "1.28");
+        assert_eq!(ms(999_995), "1000.00");
+        assert_eq!(ms(12_345_678), "12345.68");
     }
 }
