@@ -19,6 +19,7 @@
 # and apt-get is usable.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 
 duration=${DURATION:-10s}
 connections=${CONNECTIONS:-64}
@@ -80,17 +81,9 @@ echo "tools:   $(wrk --version 2>&1 | head -n 1 | cut -d' ' -f1-2), $("$nginx_bi
 )
 echo "image:   4000×3000 JPEG, $(stat -c %s "$work/photo.jpg") bytes"
 
-HOMEDISK_DATA_DIR="$work/data" HOMEDISK_BIND="127.0.0.1:$port" HOMEDISK_BCRYPT_COST=4 \
-  "$bin" >"$work/homedisk.log" 2>&1 & server=$!
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-
-token=$(curl -fs -H 'Content-Type: application/json' \
-  -d '{"username":"bench","password":"benchmark password"}' \
-  "http://127.0.0.1:$port/api/v1/auth/register" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-item=$(curl -fs -H "Authorization: Bearer $token" -F "file=@$work/photo.jpg;filename=photo.jpg" \
-  "http://127.0.0.1:$port/api/v1/files")
-id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["items"][0]["id"])' "$item")
-preview_url=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["items"][0]["preview_url"])' "$item")
+homedisk_start "$bin" "$work/data" "$port" "$work/homedisk.log"
+token=$(homedisk_register "$port")
+read -r id preview_url < <(homedisk_upload "$port" "$token" "$work/photo.jpg" id preview_url)
 
 # The sm thumbnail is made in the background after the upload; wait for it.
 for _ in $(seq 100); do compgen -G "$work/data/thumbs/*-sm.*" >/dev/null && break; sleep 0.1; done

@@ -12,6 +12,7 @@
 # Needs: wrk, libvips-tools, curl, python3, perf (linux-perf) for allocations and PERF=1.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+source bench/lib.sh
 
 duration=${DURATION:-10}
 connections=${CONNECTIONS:-64}
@@ -30,15 +31,9 @@ trap cleanup EXIT
 vips gaussnoise "$work/n.v" 1600 1200 --sigma 40 --mean 128
 vips copy "$work/n.v" "$work/photo.jpg[Q=90]" --interpretation srgb
 
-HOMEDISK_DATA_DIR="$work/data" HOMEDISK_BIND="127.0.0.1:$port" HOMEDISK_BCRYPT_COST=4 \
-  "$bin" >"$work/homedisk.log" 2>&1 & server=$!
-for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
-token=$(curl -fs -H 'Content-Type: application/json' \
-  -d '{"username":"bench","password":"benchmark password"}' \
-  "http://127.0.0.1:$port/api/v1/auth/register" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-item=$(curl -fs -H "Authorization: Bearer $token" -F "file=@$work/photo.jpg;filename=photo.jpg" \
-  "http://127.0.0.1:$port/api/v1/files")
-preview_url=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["items"][0]["preview_url"])' "$item")
+homedisk_start "$bin" "$work/data" "$port" "$work/homedisk.log"
+token=$(homedisk_register "$port")
+preview_url=$(homedisk_upload "$port" "$token" "$work/photo.jpg" preview_url)
 for _ in $(seq 100); do curl -fs -o "$work/thumb.jpg" "http://127.0.0.1:$port$preview_url" && break; sleep 0.1; done
 
 floor_port=$((port + 1))
