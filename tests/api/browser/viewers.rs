@@ -67,15 +67,15 @@ async fn a_pdf_opens_in_the_browsers_viewer_inside_the_sandbox() {
             shown[2].as_f64().expect("a number"),
         );
         assert!(fw > 200.0 && fh > 200.0 && fw <= vw, "{lang}: frame {fw}x{fh} in {vw}");
-        // Inside the frame: Chromium's PDF viewer (its embedder page, or the plugin element
-        // of older versions), not an error page and not the bytes as text.
+        // Inside the frame: a PDF document handed to Chromium's PDF handler, not an error page
+        // (a frame refused by `frame-ancestors` or `X-Frame-Options` holds a text/html error
+        // page) and not the bytes as text. Chromium 148 also showed its viewer's embedder page
+        // (`pdf_embedder.css`) or plugin element here; Chromium 156 headless shows the PDF
+        // document with an empty body (its viewer moved into a frame of its own that the page
+        // cannot see), so only the type is asserted.
         b.enter_frame("iframe#pdf-viewer").await;
-        b.wait_until(
-            "the PDF viewer in the frame",
-            "document.contentType === 'application/pdf' && document.querySelector(\
-             'link[href^=\"chrome-extension://\"][href$=\"pdf_embedder.css\"], embed[type=\"application/pdf\"]') !== null",
-        )
-        .await;
+        b.wait_until("the PDF document in the frame", "document.contentType === 'application/pdf'")
+            .await;
         b.leave_frame().await;
         if lang == "en" {
             steps::snap(&b, "file-pdf").await;
