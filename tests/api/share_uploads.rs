@@ -3,18 +3,31 @@
 //! are charged to the owner's quota and counted against the link's caps (files, bytes), a
 //! refused file leaves nothing behind, and no page, route or answer names what is there.
 
+use actix_http::Request;
+use actix_web::body::MessageBody;
+use actix_web::dev::{Service, ServiceResponse};
 use actix_web::http::Method;
 use actix_web::test::TestRequest;
 use serde_json::{Value, json};
 
 use crate::app_passwords::{bearer, call, upload};
 use crate::files::id_of;
-use crate::helpers::{Resp, spawn_app, spawn_with};
+use crate::helpers::{Resp, TestApp, spawn_app, spawn_with};
 use crate::shares::SHARE_PASSWORD;
 
 const BOUNDARY: &str = "drop-boundary-5f1c";
 /// The name and content of the file already in the folder: never shown to a visitor.
 const SECRET: &str = "secret-plan.txt";
+
+/// Makes the folder `Inbox` with `auth` and gives its id.
+async fn inbox<S, B>(app: &TestApp<S>, auth: &str) -> String
+where
+    S: Service<Request, Response = ServiceResponse<B>, Error = actix_web::Error>,
+    B: MessageBody,
+{
+    let body = Some(json!({ "name": "Inbox" }));
+    id_of(&call(app, Method::POST, "/api/v1/folders", auth, body).await.json())
+}
 
 /// A drop to `url`: text parts, then file parts, as a browser's form sends them.
 fn drop_req(url: &str, texts: &[(&str, &str)], files: &[(&str, &[u8])], json: bool) -> TestRequest {
@@ -65,11 +78,7 @@ async fn an_upload_link_takes_files_counts_them_and_shows_nothing() {
     let app = spawn_app().await;
     let alice = app.register("alice").await;
     let auth = bearer(&alice.token);
-    let inbox = id_of(
-        &call(&app, Method::POST, "/api/v1/folders", &auth, Some(json!({ "name": "Inbox" })))
-            .await
-            .json(),
-    );
+    let inbox = inbox(&app, &auth).await;
     let into = format!("/api/v1/files?folder={inbox}");
     let secret =
         id_of(&app.send(upload(&into, &auth, SECRET, b"the plan")).await.json()["items"][0]);
@@ -151,11 +160,7 @@ async fn the_owners_quota_and_the_visitors_name_decide_where_files_go() {
     let root = app.register("root").await;
     let alice = app.register("alice").await;
     let auth = bearer(&alice.token);
-    let inbox = id_of(
-        &call(&app, Method::POST, "/api/v1/folders", &auth, Some(json!({ "name": "Inbox" })))
-            .await
-            .json(),
-    );
+    let inbox = inbox(&app, &auth).await;
     let body = json!({ "file": inbox, "kind": "upload", "uploader_folders": true,
         "password": SHARE_PASSWORD });
     let created = call(&app, Method::POST, "/api/v1/shares", &auth, Some(body)).await.json();
@@ -236,11 +241,7 @@ async fn one_address_may_send_only_so_much_through_upload_links_an_hour() {
     .await;
     let alice = app.register("alice").await;
     let auth = bearer(&alice.token);
-    let inbox = id_of(
-        &call(&app, Method::POST, "/api/v1/folders", &auth, Some(json!({ "name": "Inbox" })))
-            .await
-            .json(),
-    );
+    let inbox = inbox(&app, &auth).await;
     let into = format!("/api/v1/files?folder={inbox}");
     let body = json!({ "file": inbox, "kind": "upload" });
     let created = call(&app, Method::POST, "/api/v1/shares", &auth, Some(body)).await.json();
@@ -298,11 +299,7 @@ async fn the_upload_limit_holds_across_nodes_sharing_the_database() {
     let second = spawn_with(&[limits[0], ("HOMEDISK_DATABASE_URL", url.as_str())]).await;
     let alice = first.register("alice").await;
     let auth = bearer(&alice.token);
-    let inbox = id_of(
-        &call(&first, Method::POST, "/api/v1/folders", &auth, Some(json!({ "name": "Inbox" })))
-            .await
-            .json(),
-    );
+    let inbox = inbox(&first, &auth).await;
     let body = json!({ "file": inbox, "kind": "upload" });
     let created = call(&first, Method::POST, "/api/v1/shares", &auth, Some(body)).await.json();
     let link = created["url"].as_str().expect("url").to_owned();
