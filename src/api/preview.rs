@@ -164,10 +164,25 @@ async fn app_password_grant(
 
 /// `private, max-age=N`: never in a shared cache, and never kept past the credential's life.
 fn cache_control(expires: i64) -> HeaderValue {
-    let left = (expires - chrono::Utc::now().timestamp()).clamp(0, MAX_AGE_CAP);
-    // From the String itself: no second copy.
-    HeaderValue::try_from(format!("private, max-age={left}"))
-        .unwrap_or(HeaderValue::from_static("private, no-cache"))
+    thread_local! {
+        /// The last value made, by its `N`: the image grid's requests share a few values a
+        /// second, and formatting one was a hundredth of a cached preview's time.
+        static LAST: std::cell::RefCell<(i64, HeaderValue)> =
+            const { std::cell::RefCell::new((-1, HeaderValue::from_static(""))) };
+    }
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+    let left = expires.saturating_sub(now).clamp(0, MAX_AGE_CAP);
+    LAST.with_borrow_mut(|(n, value)| {
+        if *n != left {
+            // From the String itself: no second copy.
+            *value = HeaderValue::try_from(format!("private, max-age={left}"))
+                .unwrap_or(HeaderValue::from_static("private, no-cache"));
+            *n = left;
+        }
+        value.clone()
+    })
 }
 
 #[cfg(test)]
@@ -182,5 +197,19 @@ mod tests {
         assert_eq!((q.token.as_deref(), q.size.as_deref()), (Some("a+b c"), Some("")));
         assert!(PreviewQuery::parse("token=a&size=sm&token=b").is_err());
         assert!(PreviewQuery::parse("token=a&%74oken=b").is_err());
+    }
+
+    #[test]
+    fn previews_are_cached_privately_for_the_tokens_life_at_most_an_hour() {
+        let now = chrono::Utc::now().timestamp();
+        let max_age = |expires| super::cache_control(expires).to_str().expect("ascii").to_owned();
+        assert_eq!(max_age(now - 5), "private, max-age=0");
+        assert_eq!(max_age(now + 7200), "private, max-age=3600");
+        assert_eq!(max_age(now + 7200), "private, max-age=3600");
+        let left = max_age(now + 600);
+        assert!(
+            ["private, max-age=600", "private, max-age=599"].contains(&left.as_str()),
+            "{left}"
+        );
     }
 }
