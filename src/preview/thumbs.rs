@@ -55,7 +55,8 @@ pub struct Thumbnailer {
 /// Thumbnails never change (the key names the exact bytes), so nothing is ever stale.
 #[derive(Default)]
 struct MemoryCache {
-    entries: HashMap<String, Thumb>,
+    /// foldhash (see Cargo.toml): looked up on every cached preview.
+    entries: foldhash::HashMap<String, Thumb>,
     order: VecDeque<String>,
     bytes: usize,
 }
