@@ -290,9 +290,11 @@ pub fn build_app(
     App::new()
         .app_data(state)
         .wrap(middleware::from_fn(crate::http::around::every_request))
+        // First: the router tries each address in turn, and an image grid sends dozens of
+        // previews for each other request.
+        .configure(|cfg| api::preview::configure(cfg, &cors))
         .route("/healthz", web::get().to(healthz))
         .configure(|cfg| api::configure(cfg, &cors))
-        .configure(|cfg| api::preview::configure(cfg, &cors))
         .configure(crate::dav::configure)
         .configure(pages::configure)
 }
