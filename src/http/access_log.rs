@@ -21,8 +21,6 @@ pub struct Started {
     /// something had to be cut out (this runs on every request).
     uri: Uri,
     peer: Option<IpAddr>,
-    /// WebDAV is one default service, which names no pattern.
-    dav: bool,
 }
 
 impl Started {
@@ -32,14 +30,13 @@ impl Started {
             method: req.method().clone(),
             uri: req.uri().clone(),
             peer: crate::http::auth::client_addr(req.request()),
-            dav: req.path() == "/dav" || req.path().starts_with("/dav/"),
         }
     }
 
     /// Logs the answer `res` (and counts it, when metrics are on). Part of the middleware
     /// around every route (`http::around`).
     pub fn finish<B>(self, res: &Result<ServiceResponse<B>, Error>) {
-        let Started { at, method, uri, peer, dav } = self;
+        let Started { at, method, uri, peer } = self;
         // The route's pattern only labels metrics; finding it matches the path again.
         let metrics = crate::metrics::enabled();
         let (status, route, code) = match res {
@@ -50,8 +47,10 @@ impl Started {
             ),
             Err(e) => (e.as_response_error().status_code().as_u16(), None, None),
         };
-        let route = route.or_else(|| dav.then(|| "/dav/{path}".to_owned()));
-        crate::metrics::http_request(route.as_deref(), &method, status, code, at.elapsed());
+        if metrics {
+            let route = route.or_else(|| unpatterned(uri.path()).map(str::to_owned));
+            crate::metrics::http_request(route.as_deref(), &method, status, code, at.elapsed());
+        }
         LINE.with_borrow_mut(|line| {
             line.clear();
             line_of(line, &method, &uri, peer, status, at.elapsed());
@@ -61,6 +60,16 @@ impl Started {
             tracing::info!(target: crate::http::access_line::TARGET, "{}", line.as_str());
         });
     }
+}
+
+/// The metrics label of an address that no actix pattern names: WebDAV is one default
+/// service, and a preview's id is read from the rest of its path (`api::preview`).
+fn unpatterned(path: &str) -> Option<&'static str> {
+    if path == "/dav" || path.starts_with("/dav/") {
+        return Some("/dav/{path}");
+    }
+    let rest = path.strip_prefix("/preview")?;
+    crate::api::preview::id_in(rest).map(|_| "/preview/{id}")
 }
 
 thread_local! {

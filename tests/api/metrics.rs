@@ -106,6 +106,7 @@ fn metrics_count_what_an_operator_graphs_and_name_no_secret() {
     expect(r#"homedisk_thumbnails_total{source="memory"}"#, 1.0);
     assert_eq!(sample(&text, "homedisk_thumbnail_render_seconds_count"), decoded);
     expect(r#"homedisk_upload_refusals_total{reason="payload_too_large"}"#, 1.0);
+    expect(r#"homedisk_http_requests_total{route="/preview/{id}",method="GET",status="200"}"#, 2.0);
     expect(
         r#"homedisk_http_requests_total{route="/api/v1/files",method="POST",status="201"}"#,
         2.0,

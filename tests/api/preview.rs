@@ -670,6 +670,27 @@ async fn previews_carry_validators_safe_headers_and_answer_304_and_head() {
     assert_eq!(max_age(&r), 3600);
 }
 
+#[actix_web::test]
+async fn only_one_segment_after_preview_is_an_id() {
+    let app = spawn_app().await;
+    let alice = app.register("alice").await;
+    let id = app.upload_id(&alice.token, "photo.jpg", &jpeg_of(&quadrants())).await;
+    let token = app.preview_token(&alice.token, &id, None).await;
+    let r = app.send(TestRequest::get().uri(&format!("/preview/{id}?token={token}"))).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let unknown = app.send(TestRequest::get().uri("/no-such-page")).await;
+    assert_eq!(unknown.status, 404);
+    for path in ["/preview", "/preview/", &format!("/preview/{id}/"), &format!("/preview/{id}/x")] {
+        let r = app.send(TestRequest::get().uri(&format!("{path}?token={token}"))).await;
+        assert_eq!(r.status, 404, "{path}");
+        assert_eq!(
+            r.header("content-type"),
+            unknown.header("content-type"),
+            "{path}: the site's 404"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Preview tokens
 
