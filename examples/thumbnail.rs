@@ -10,6 +10,10 @@ use std::time::Instant;
 
 use homedisk::preview::budget::Budget;
 
+/// The binary's allocator (src/main.rs), so the times are the server's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let Some(path) = args.first() else {
