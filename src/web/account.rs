@@ -7,6 +7,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use crate::auth::app_passwords::{self, Request};
+use crate::auth::claims::ClientKind;
 use crate::auth::method::AuthMethod;
 use crate::auth::recent;
 use crate::auth::sessions::EndReason;
@@ -143,7 +144,12 @@ pub(crate) async fn render_account(
                     AuthMethod::AppPassword => t.method_app_password,
                 },
                 id: s.id.to_string(),
-                client: s.client,
+                client: match ClientKind::parse(&s.client) {
+                    Some(ClientKind::Web) => t.client_web.to_owned(),
+                    Some(ClientKind::App) => t.client_app.to_owned(),
+                    Some(ClientKind::Api) => t.client_api.to_owned(),
+                    None => s.client,
+                },
                 created_at: display_time(s.created_at),
                 last_used_at: display_time(s.last_used_at),
                 created_iso: rfc3339(s.created_at),

@@ -200,7 +200,19 @@ async fn the_session_list_names_each_device_in_words() {
             .cookie(crate::helpers::session_cookie(&session))
             .cookie(actix_web::cookie::Cookie::new("homedisk_lang", lang.to_owned()))
     };
-    assert!(app.send(page("en")).await.text().contains("Chrome on Linux"));
+    let en = app.send(page("en")).await.text();
+    assert!(en.contains("Chrome on Linux"), "{en}");
+    // The kind of client in words too, not the API's `web`/`app`/`api`.
+    for kind in
+        ["<strong>Web browser</strong>", "<strong>App</strong>", "<strong>API client</strong>"]
+    {
+        assert!(en.contains(kind), "{kind} in {en}");
+    }
     let zh = app.send(page("zh-CN")).await.text();
     assert!(zh.contains("Linux 上的 Chrome") && zh.contains("Android 上的 homedisk 应用"), "{zh}");
+    for kind in
+        ["<strong>网页浏览器</strong>", "<strong>应用</strong>", "<strong>API 客户端</strong>"]
+    {
+        assert!(zh.contains(kind), "{kind} in {zh}");
+    }
 }

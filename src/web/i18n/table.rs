@@ -250,6 +250,9 @@ table! {
         method_password_totp: "password + code", "密码 + 验证码";
         method_device: "approved device", "已批准的设备";
         method_app_password: "app password", "应用密码";
+        client_web: "Web browser", "网页浏览器";
+        client_app: "App", "应用";
+        client_api: "API client", "API 客户端";
         end_app_passwords: "End app passwords too", "同时停用所有应用密码";
         app_passwords_title: "App passwords", "应用密码";
         app_passwords_hint: "For scripts, phone apps and WebDAV clients: a password of their own that you can limit and revoke, instead of your account password.", "供脚本、手机应用和 WebDAV 客户端使用：一个可以限制、可以单独撤销的专用密码，而不是你的账户密码。";
