@@ -44,6 +44,11 @@
         } else {
           var detail = form.dataset.failed;
           try { detail = JSON.parse(xhr.responseText).detail || detail; } catch (_) { /* not JSON */ }
+          // The per-address limit, in the page's language (the API's detail is English).
+          var wait = parseInt(xhr.getResponseHeader("Retry-After"), 10);
+          if (xhr.status === 429 && wait > 0) {
+            detail = form.dataset.tooMany.replace("{min}", String(Math.ceil(wait / 60)));
+          }
           item.ui.status.textContent = detail;
           item.ui.li.classList.add("failed");
         }

@@ -44,6 +44,12 @@ impl ErrorPage {
         // everything else is written for people.
         let detail = match e {
             AppError::NotFound | AppError::Internal(_) => String::new(),
+            // A message with a number in it: the table of messages holds fixed text only.
+            AppError::UploadsLimited { retry_after_secs } => loc
+                .lang
+                .shares()
+                .drop_too_many
+                .replace("{min}", &retry_after_secs.div_ceil(60).to_string()),
             e => capitalize(i18n::translate(loc.lang, &e.to_string())),
         };
         ErrorPage { nav: Nav::bare(loc), status: status.as_u16(), title, explanation, detail }

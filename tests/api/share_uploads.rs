@@ -266,6 +266,22 @@ async fn one_address_may_send_only_so_much_through_upload_links_an_hour() {
     assert_eq!(page.status, 429, "the form gets the error page");
     assert!(page.header("retry-after").is_some());
     assert!(page.text().contains("upload links"), "{}", page.text());
+    let zh = app
+        .send(
+            from("192.0.2.1", "3.txt", b"hello", false)
+                .cookie(actix_web::cookie::Cookie::new("homedisk_lang", "zh-CN")),
+        )
+        .await;
+    assert_eq!(zh.status, 429);
+    let text = zh.text();
+    assert!(
+        text.contains("上传链接") && text.contains("分钟后再试"),
+        "in the page's language: {text}"
+    );
+    // The wait in whole minutes (it may have ticked down by one since the answer above).
+    let minutes = retry.div_ceil(60);
+    let said = [minutes, minutes - 1].map(|m| format!("{m} 分钟"));
+    assert!(said.iter().any(|m| text.contains(m.as_str())), "{said:?} in {text}");
     // …but another address is not held up by it.
     let r = app.send(from("192.0.2.2", "other.txt", b"hello", true)).await;
     assert_eq!(r.status, 201, "{}", r.text());

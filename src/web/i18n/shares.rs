@@ -55,6 +55,7 @@ table! {
         drop_send: "Send", "发送";
         drop_sent: "sent", "已发送";
         drop_failed: "not sent", "未发送";
+        drop_too_many: "This address has sent as many files through upload links as the server accepts for now. Try again in {min} min.", "此网络地址通过上传链接发送的文件已达到服务器目前接受的上限，请 {min} 分钟后再试。";
         drop_thanks: "Thank you, these files arrived:", "谢谢，以下文件已收到：";
         drop_private: "You can only send files here; you cannot see what is in the folder.", "你只能在此发送文件，无法看到文件夹中的内容。";
         kind_label: "Kind of link", "链接类型";

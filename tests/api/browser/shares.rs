@@ -140,3 +140,59 @@ async fn a_password_protected_folder_link_opens_in_a_browser_without_an_account(
     let theirs = api(&h, "GET", &format!("/api/v1/files?folder={bob}"), &token, &Value::Null);
     assert_eq!(theirs["items"].as_array().map(Vec::len), Some(2), "{theirs}");
 }
+
+/// An upload link past the per-address limit: the drop page says so in its own language with
+/// the wait in minutes (the API's problem detail is English), and keeps the file that fit.
+#[actix_web::test]
+async fn the_drop_page_says_when_this_address_has_sent_enough_in_its_language() {
+    let Some(h) = Harness::start_with(
+        "the_drop_page_says_when_this_address_has_sent_enough_in_its_language",
+        &[("HOMEDISK_LINK_UPLOADS_PER_HOUR", "1")],
+    ) else {
+        return;
+    };
+    let register = json!({ "username": "alice", "password": PASSWORD });
+    let (status, _, bytes) = h
+        .server
+        .http(
+            "POST",
+            "/api/v1/auth/register",
+            &[("Content-Type", "application/json")],
+            register.to_string().as_bytes(),
+        )
+        .expect("register");
+    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&bytes));
+    let token = serde_json::from_slice::<Value>(&bytes).expect("json")["token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    let inbox = api(&h, "POST", "/api/v1/folders", &token, &json!({ "name": "Inbox" }));
+    let inbox = inbox["id"].as_str().expect("id").to_owned();
+    let drop =
+        api(&h, "POST", "/api/v1/shares", &token, &json!({ "file": inbox, "kind": "upload" }));
+    let drop_path = drop["url"].as_str().expect("url").to_owned();
+
+    let visitor = h.browser().await;
+    visitor.goto(&drop_path).await;
+    visitor.eval("document.cookie = 'homedisk_lang=zh-CN; path=/'; return true;").await;
+    visitor.goto(&drop_path).await;
+    visitor.wait_for("#drop-form").await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let files: Vec<String> =
+        steps::sample_images(dir.path()).iter().take(2).map(|p| p.display().to_string()).collect();
+    visitor.fill("#drop-files", &files.join("\n")).await;
+    visitor.click("#drop-form button[type='submit']").await;
+    visitor
+        .wait_until(
+            "one file sent, one refused",
+            "document.querySelectorAll('#drop-list li.done').length === 1 && \
+             document.querySelectorAll('#drop-list li.failed').length === 1",
+        )
+        .await;
+    let said = visitor.text("#drop-list li.failed .drop-status").await;
+    assert!(said.contains("上传链接") && said.contains("分钟后再试"), "{said}");
+    assert!(said.chars().any(|c| c.is_ascii_digit()), "the wait in minutes: {said}");
+    visitor.close().await;
+    let kept = api(&h, "GET", &format!("/api/v1/files?folder={inbox}"), &token, &Value::Null);
+    assert_eq!(kept["items"].as_array().map(Vec::len), Some(1), "{kept}");
+}
