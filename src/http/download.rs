@@ -225,9 +225,9 @@ pub enum Inline {
 
 /// The CSP of a PDF sent inline: the downloads' policy (`sandbox; default-src 'none'`) with one
 /// change, `frame-ancestors 'self'` (and `X-Frame-Options: SAMEORIGIN` instead of the `DENY`
-/// every other answer carries), so that our own file page may frame it. Checked in Chromium 148
-/// (`tests/api/browser/viewers.rs`): its PDF viewer renders under the full sandbox, no
-/// `allow-scripts` needed. It stays safe: the bytes are `application/pdf` (sniffed at upload,
+/// every other answer carries), so that our own file page may frame it. Checked in Chromium 148 and
+/// 156 (`tests/api/browser/viewers.rs`, and its screenshot): the PDF viewer renders under the
+/// full sandbox, no `allow-scripts` needed. It stays safe: the bytes are `application/pdf` (sniffed at upload,
 /// sent with `nosniff`), which a browser hands to its PDF viewer and never parses as HTML; the
 /// sandbox would still give any document made from them an opaque origin without script; and
 /// no other site may frame it.
