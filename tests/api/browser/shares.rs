@@ -24,6 +24,16 @@ fn api(h: &Harness, method: &str, path: &str, token: &str, body: &Value) -> Valu
     answer
 }
 
+/// `POST path` with `body` and no credential (register, login): the token it answers.
+fn token_from(h: &Harness, path: &str, body: &Value) -> String {
+    let headers = [("Content-Type", "application/json")];
+    let (status, _, bytes) =
+        h.server.http("POST", path, &headers, body.to_string().as_bytes()).expect("request");
+    let answer = serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null);
+    assert!((200..300).contains(&status), "POST {path}: {status} {answer}");
+    answer["token"].as_str().expect("token").to_owned()
+}
+
 fn upload(h: &Harness, token: &str, folder: &str, file: &PathBuf) {
     let name = file.file_name().and_then(|n| n.to_str()).expect("name");
     let mut body = format!(
@@ -50,19 +60,7 @@ async fn a_password_protected_folder_link_opens_in_a_browser_without_an_account(
     let owner = h.browser().await;
     steps::register(&owner, "alice").await;
     let login = json!({ "login": "alice", "password": PASSWORD, "client": "app" });
-    let (_, _, bytes) = h
-        .server
-        .http(
-            "POST",
-            "/api/v1/auth/login",
-            &[("Content-Type", "application/json")],
-            login.to_string().as_bytes(),
-        )
-        .expect("login");
-    let token = serde_json::from_slice::<Value>(&bytes).expect("json")["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let token = token_from(&h, "/api/v1/auth/login", &login);
     let album = api(&h, "POST", "/api/v1/folders", &token, &json!({ "name": "Seaside" }));
     let album = album["id"].as_str().expect("id").to_owned();
     let dir = tempfile::tempdir().expect("temp dir");
@@ -152,20 +150,7 @@ async fn the_drop_page_says_when_this_address_has_sent_enough_in_its_language() 
         return;
     };
     let register = json!({ "username": "alice", "password": PASSWORD });
-    let (status, _, bytes) = h
-        .server
-        .http(
-            "POST",
-            "/api/v1/auth/register",
-            &[("Content-Type", "application/json")],
-            register.to_string().as_bytes(),
-        )
-        .expect("register");
-    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&bytes));
-    let token = serde_json::from_slice::<Value>(&bytes).expect("json")["token"]
-        .as_str()
-        .expect("token")
-        .to_owned();
+    let token = token_from(&h, "/api/v1/auth/register", &register);
     let inbox = api(&h, "POST", "/api/v1/folders", &token, &json!({ "name": "Inbox" }));
     let inbox = inbox["id"].as_str().expect("id").to_owned();
     let drop =
