@@ -4,11 +4,11 @@
 //! ZIP with the unlock cookie alone. With `HOMEDISK_SCREENSHOTS`, the locked and unlocked
 //! pages are photographed at both widths (`share-locked-*.png`, `share-gallery-*.png`).
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
-use super::{Harness, steps, ui};
+use super::{Browser, Harness, steps, ui};
 use crate::helpers::PASSWORD;
 
 const SHARE_PASSWORD: &str = "summer-by-the-sea";
@@ -32,6 +32,16 @@ fn token_from(h: &Harness, path: &str, body: &Value) -> String {
     let answer = serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null);
     assert!((200..300).contains(&status), "POST {path}: {status} {answer}");
     answer["token"].as_str().expect("token").to_owned()
+}
+
+/// Chooses two sample pictures (made in `dir`) on an upload link's page, sends them, and waits
+/// until `(what, condition)` holds.
+async fn drop_two_pictures(visitor: &Browser, dir: &Path, (what, condition): (&str, &str)) {
+    let files: Vec<String> =
+        steps::sample_images(dir).iter().take(2).map(|p| p.display().to_string()).collect();
+    visitor.fill("#drop-files", &files.join("\n")).await;
+    visitor.click("#drop-form button[type='submit']").await;
+    visitor.wait_until(what, condition).await;
 }
 
 fn upload(h: &Harness, token: &str, folder: &str, file: &PathBuf) {
@@ -121,16 +131,8 @@ async fn a_password_protected_folder_link_opens_in_a_browser_without_an_account(
     assert!(!visitor.text("main").await.contains(".png"), "the drop page names nothing there");
     steps::snap(&visitor, "share-drop").await;
     visitor.fill("#drop-uploader", "Bob").await;
-    let files: Vec<String> =
-        steps::sample_images(dir.path()).iter().take(2).map(|p| p.display().to_string()).collect();
-    visitor.fill("#drop-files", &files.join("\n")).await;
-    visitor.click("#drop-form button[type='submit']").await;
-    visitor
-        .wait_until(
-            "two files sent",
-            "document.querySelectorAll('#drop-list li.done').length === 2",
-        )
-        .await;
+    let sent = "document.querySelectorAll('#drop-list li.done').length === 2";
+    drop_two_pictures(&visitor, dir.path(), ("two files sent", sent)).await;
     visitor.close().await;
     let inbox = api(&h, "GET", &format!("/api/v1/files?folder={album}"), &token, &Value::Null);
     let bob = inbox["items"].as_array().expect("items").iter().find(|i| i["name"] == "Bob");
@@ -163,17 +165,9 @@ async fn the_drop_page_says_when_this_address_has_sent_enough_in_its_language() 
     visitor.goto(&drop_path).await;
     visitor.wait_for("#drop-form").await;
     let dir = tempfile::tempdir().expect("temp dir");
-    let files: Vec<String> =
-        steps::sample_images(dir.path()).iter().take(2).map(|p| p.display().to_string()).collect();
-    visitor.fill("#drop-files", &files.join("\n")).await;
-    visitor.click("#drop-form button[type='submit']").await;
-    visitor
-        .wait_until(
-            "one file sent, one refused",
-            "document.querySelectorAll('#drop-list li.done').length === 1 && \
-             document.querySelectorAll('#drop-list li.failed').length === 1",
-        )
-        .await;
+    let one_each = "document.querySelectorAll('#drop-list li.done').length === 1 && \
+                    document.querySelectorAll('#drop-list li.failed').length === 1";
+    drop_two_pictures(&visitor, dir.path(), ("one file sent, one refused", one_each)).await;
     let said = visitor.text("#drop-list li.failed .drop-status").await;
     assert!(said.contains("上传链接") && said.contains("分钟后再试"), "{said}");
     assert!(said.chars().any(|c| c.is_ascii_digit()), "the wait in minutes: {said}");
