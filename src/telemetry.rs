@@ -51,16 +51,9 @@ pub fn shorten_share_token(path: &str) -> Cow<'_, str> {
     Cow::Owned(format!("/s/{short}…{slash}{tail}"))
 }
 
-/// The query string with secret parameter values replaced by `REDACTED`. Names are compared
-/// after decoding (`tok%65n` is `token` to the handlers too); a pair that does not decode is
-/// redacted whole. Borrowed when there is nothing to redact.
-pub fn redact_query(query: &str) -> Cow<'_, str> {
-    let mut out = String::new();
-    redact_query_into(query, &mut out);
-    if out == query { Cow::Borrowed(query) } else { Cow::Owned(out) }
-}
-
-/// [`redact_query`], appended to `out`: the access log writes every request's query this way,
+/// The query string with secret parameter values replaced by `REDACTED`, appended to `out`.
+/// Names are compared after decoding (`tok%65n` is `token` to the handlers too); a pair that
+/// does not decode is redacted whole. The access log writes every request's query this way,
 /// in one pass and with no allocation of its own.
 pub fn redact_query_into(query: &str, out: &mut String) {
     let mut rest = query;
@@ -158,7 +151,14 @@ fn percent_decode(s: &str) -> String {
 mod tests {
     use std::borrow::Cow;
 
-    use super::{redact_credentials, redact_query, shorten_share_token};
+    use super::{redact_credentials, redact_query_into, shorten_share_token};
+
+    /// The query redacted, borrowed when nothing was.
+    fn redact_query(query: &str) -> Cow<'_, str> {
+        let mut out = String::new();
+        redact_query_into(query, &mut out);
+        if out == query { Cow::Borrowed(query) } else { Cow::Owned(out) }
+    }
 
     #[test]
     fn credential_shaped_values_are_redacted_anywhere() {
